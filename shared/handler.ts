@@ -1,0 +1,132 @@
+import type { SecretKind } from './constants.ts';
+import { EnvReader, type Env } from './config.ts';
+import { asRotationError } from './errors.ts';
+import { parseRotationEvent } from './event.ts';
+import { createLogger, createMetrics, METRIC_NAMESPACE_DEFAULT, type Log, type RotationMetrics } from './observability.ts';
+import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy, secretsManagerPasswordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
+import { Rotator, type StepOutcome } from './rotator.ts';
+import { createSdkSecretsPort, createSecretsManagerClient } from './sdk-secrets-port.ts';
+import type { SecretsPort } from './secrets-port.ts';
+import type { RotationStrategy } from './strategy.ts';
+
+/** Settings every function shares, read once from the environment. */
+export interface CoreConfig {
+  /** SECRETS_MANAGER_ENDPOINT, as AWS's functions honour it. Default: unset (the SDK resolves it, including AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  readonly secretsManagerEndpoint: string | undefined;
+  /** AWS_REGION. Default: the SDK's own resolution. */
+  readonly region: string | undefined;
+  /** POWERTOOLS_LOG_LEVEL. Default INFO. */
+  readonly logLevel: string;
+  /** POWERTOOLS_METRICS_NAMESPACE. Default SecretsRotation. */
+  readonly metricsNamespace: string;
+  /** AWS's password knobs over the kind's defaults. */
+  readonly passwordPolicy: PasswordPolicy;
+}
+
+export function readCoreConfig(reader: EnvReader, passwordDefaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY): CoreConfig {
+  const endpoint = reader.string('SECRETS_MANAGER_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) reader.problem('SECRETS_MANAGER_ENDPOINT must be an http(s) URL');
+  return {
+    secretsManagerEndpoint: endpoint,
+    region: reader.string('AWS_REGION'),
+    logLevel: reader.oneOf('POWERTOOLS_LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], 'INFO'),
+    metricsNamespace: reader.string('POWERTOOLS_METRICS_NAMESPACE', METRIC_NAMESPACE_DEFAULT),
+    passwordPolicy: readPasswordPolicy(reader, passwordDefaults),
+  };
+}
+
+/** What a strategy factory receives. */
+export interface StrategyDeps<C> {
+  readonly config: Readonly<C>;
+  readonly core: CoreConfig;
+  readonly secrets: SecretsPort;
+  readonly passwords: PasswordGenerator;
+  readonly logger: Log;
+  readonly env: Env;
+}
+
+/** One kind of rotation function: its config and its strategy. handler.ts files build one. */
+export interface FunctionDefinition<T, C extends object> {
+  readonly kind: SecretKind;
+  /** The kind's password defaults before AWS's env knobs apply. Default: DEFAULT_PASSWORD_POLICY. */
+  readonly passwordDefaults?: PasswordPolicy;
+  /** Read the kind's own variables through the shared reader so all problems surface at once. */
+  readConfig(reader: EnvReader): C;
+  createStrategy(deps: StrategyDeps<C>): RotationStrategy<T>;
+}
+
+/** Injection points for tests, the emulator and the fault-injection harness. */
+export interface HandlerOverrides {
+  readonly env?: Env;
+  readonly secrets?: SecretsPort;
+  readonly logger?: Log;
+  readonly metrics?: RotationMetrics;
+  readonly passwords?: PasswordGenerator;
+}
+
+export interface LambdaContextLike {
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+}
+
+export type RotationHandler = (event: unknown, context?: LambdaContextLike) => Promise<void>;
+
+export interface BuiltFunction {
+  readonly handler: RotationHandler;
+  /** Same as handler but returns the step's outcome (for tests). */
+  readonly invoke: (event: unknown) => Promise<StepOutcome>;
+}
+
+/**
+ * Build a Lambda handler for a kind. Configuration is read once, on the first
+ * invocation (so a bad variable fails the invocation with ERR_CONFIG_INVALID rather
+ * than the module import), and cached with everything built from it.
+ */
+export function buildRotationFunction<T, C extends object>(definition: FunctionDefinition<T, C>, overrides: HandlerOverrides = {}): BuiltFunction {
+  let built: { rotator: Rotator<T>; logger: Log } | undefined;
+  let configError: unknown;
+
+  const init = (): { rotator: Rotator<T>; logger: Log } => {
+    if (built) return built;
+    if (configError) throw configError;
+    const env: Env = overrides.env ?? process.env;
+    const reader = new EnvReader(env);
+    const core = readCoreConfig(reader, definition.passwordDefaults);
+    const config = definition.readConfig(reader);
+    let frozenConfig: Readonly<C>;
+    try {
+      frozenConfig = reader.done(config);
+    } catch (error) {
+      configError = error;
+      (overrides.logger ?? createLogger(definition.kind)).error('Invalid configuration', { errorCode: asRotationError(error).code, errorMessage: asRotationError(error).message });
+      throw error;
+    }
+    const logger = overrides.logger ?? createLogger(definition.kind, core.logLevel);
+    const secrets = overrides.secrets ?? createSdkSecretsPort(createSecretsManagerClient({ endpoint: core.secretsManagerEndpoint, region: core.region }));
+    const passwords = overrides.passwords ?? secretsManagerPasswordGenerator(secrets);
+    const metrics = overrides.metrics ?? createMetrics(definition.kind, core.metricsNamespace);
+    const strategy = definition.createStrategy({ config: frozenConfig, core, secrets, passwords, logger, env });
+    built = { rotator: new Rotator({ secrets, strategy, logger, metrics }), logger };
+    return built;
+  };
+
+  const invoke = async (rawEvent: unknown): Promise<StepOutcome> => {
+    const { rotator, logger } = init();
+    let event;
+    try {
+      event = parseRotationEvent(rawEvent);
+    } catch (error) {
+      const rotationError = asRotationError(error);
+      logger.error('Rejected rotation event', { errorCode: rotationError.code, errorMessage: rotationError.message });
+      throw rotationError;
+    }
+    return rotator.handle(event);
+  };
+
+  return {
+    invoke,
+    handler: async (rawEvent) => {
+      await invoke(rawEvent);
+    },
+  };
+}

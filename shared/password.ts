@@ -1,0 +1,74 @@
+import type { EnvReader } from './config.ts';
+import type { RandomPasswordInput, SecretsPort } from './secrets-port.ts';
+import type { Sensitive } from './sensitive.ts';
+
+/** A password policy; names follow AWS's GetRandomPassword inputs. */
+export type PasswordPolicy = RandomPasswordInput;
+
+/** Defaults of AWS's own database rotation functions (length 32, `:/@"'\` excluded). */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({
+  PasswordLength: 32,
+  ExcludeCharacters: ':/@"\'\\',
+  ExcludeNumbers: false,
+  ExcludePunctuation: false,
+  ExcludeUppercase: false,
+  ExcludeLowercase: false,
+  IncludeSpace: false,
+  RequireEachIncludedType: true,
+});
+
+/**
+ * Read AWS's password knobs (PASSWORD_LENGTH, EXCLUDE_CHARACTERS, EXCLUDE_NUMBERS,
+ * EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE, EXCLUDE_LOWERCASE, REQUIRE_EACH_INCLUDED_TYPE)
+ * over a kind's defaults. Problems are recorded on the reader.
+ */
+export function readPasswordPolicy(reader: EnvReader, defaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY): PasswordPolicy {
+  const policy: PasswordPolicy = {
+    PasswordLength: reader.int('PASSWORD_LENGTH', defaults.PasswordLength, { min: 1, max: 4096 }),
+    ExcludeCharacters: reader.verbatim('EXCLUDE_CHARACTERS', defaults.ExcludeCharacters),
+    ExcludeNumbers: reader.bool('EXCLUDE_NUMBERS', defaults.ExcludeNumbers),
+    ExcludePunctuation: reader.bool('EXCLUDE_PUNCTUATION', defaults.ExcludePunctuation),
+    ExcludeUppercase: reader.bool('EXCLUDE_UPPERCASE', defaults.ExcludeUppercase),
+    ExcludeLowercase: reader.bool('EXCLUDE_LOWERCASE', defaults.ExcludeLowercase),
+    IncludeSpace: defaults.IncludeSpace,
+    RequireEachIncludedType: reader.bool('REQUIRE_EACH_INCLUDED_TYPE', defaults.RequireEachIncludedType),
+  };
+  if (policy.ExcludeNumbers && policy.ExcludePunctuation && policy.ExcludeUppercase && policy.ExcludeLowercase) {
+    reader.problem('EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE exclude every character type');
+  }
+  return Object.freeze(policy);
+}
+
+/** The random-value port. The default asks Secrets Manager (server-side randomness). */
+export interface PasswordGenerator {
+  generate(policy: PasswordPolicy): Promise<Sensitive<string>>;
+}
+
+export function secretsManagerPasswordGenerator(secrets: SecretsPort): PasswordGenerator {
+  return { generate: (policy) => secrets.getRandomPassword(policy) };
+}
+
+/** Check that a password satisfies a policy (used by tests and by strategies that
+ *  validate a generated value before using it). Returns the names of failed rules. */
+export function passwordPolicyViolations(password: string, policy: PasswordPolicy): string[] {
+  const problems: string[] = [];
+  if (password.length !== policy.PasswordLength) problems.push('length');
+  for (const ch of policy.ExcludeCharacters) if (password.includes(ch)) { problems.push('excluded-character'); break; }
+  const has = {
+    lower: /[a-z]/.test(password),
+    upper: /[A-Z]/.test(password),
+    digit: /[0-9]/.test(password),
+    punct: /[!-/:-@[-`{-~]/.test(password),
+  };
+  if (policy.ExcludeLowercase && has.lower) problems.push('lowercase-excluded');
+  if (policy.ExcludeUppercase && has.upper) problems.push('uppercase-excluded');
+  if (policy.ExcludeNumbers && has.digit) problems.push('numbers-excluded');
+  if (policy.ExcludePunctuation && has.punct) problems.push('punctuation-excluded');
+  if (policy.RequireEachIncludedType && password.length >= 4) {
+    if (!policy.ExcludeLowercase && !has.lower) problems.push('lowercase-missing');
+    if (!policy.ExcludeUppercase && !has.upper) problems.push('uppercase-missing');
+    if (!policy.ExcludeNumbers && !has.digit) problems.push('number-missing');
+    if (!policy.ExcludePunctuation && !has.punct) problems.push('punctuation-missing');
+  }
+  return problems;
+}

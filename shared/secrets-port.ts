@@ -1,0 +1,83 @@
+import type { Sensitive } from './sensitive.ts';
+
+/**
+ * The Secrets Manager port: the only way the core and the strategies talk to Secrets
+ * Manager. The default adapter wraps the AWS SDK client (sdk-secrets-port.ts); tests
+ * and the fault-injection harness wrap or replace it.
+ */
+
+export type VersionIdsToStages = Readonly<Record<string, readonly string[]>>;
+
+export interface SecretDescription {
+  readonly ARN: string;
+  readonly Name: string;
+  /** Absent when rotation was never configured. */
+  readonly RotationEnabled?: boolean;
+  readonly RotationLambdaARN?: string;
+  readonly VersionIdsToStages: VersionIdsToStages;
+  /** Tags as a map (keys are case-sensitive, as in AWS). */
+  readonly Tags: Readonly<Record<string, string>>;
+  readonly LastRotatedDate?: Date;
+  readonly NextRotationDate?: Date;
+}
+
+export interface SecretVersion {
+  readonly ARN: string;
+  readonly VersionId: string;
+  readonly VersionStages: readonly string[];
+  /** Exactly one of these is set. */
+  readonly SecretString?: Sensitive<string>;
+  readonly SecretBinary?: Sensitive<Uint8Array>;
+}
+
+export interface GetSecretValueInput {
+  readonly SecretId: string;
+  readonly VersionId?: string;
+  readonly VersionStage?: string;
+}
+
+export interface PutSecretValueInput {
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+  readonly SecretString: Sensitive<string>;
+  readonly VersionStages: readonly string[];
+  readonly RotationToken?: string;
+}
+
+export interface UpdateSecretVersionStageInput {
+  readonly SecretId: string;
+  readonly VersionStage: string;
+  readonly MoveToVersionId?: string;
+  readonly RemoveFromVersionId?: string;
+}
+
+/** GetRandomPassword's inputs, with AWS's names. */
+export interface RandomPasswordInput {
+  readonly PasswordLength: number;
+  readonly ExcludeCharacters: string;
+  readonly ExcludeNumbers: boolean;
+  readonly ExcludePunctuation: boolean;
+  readonly ExcludeUppercase: boolean;
+  readonly ExcludeLowercase: boolean;
+  readonly IncludeSpace: boolean;
+  readonly RequireEachIncludedType: boolean;
+}
+
+export interface SecretsPort {
+  describeSecret(secretId: string): Promise<SecretDescription>;
+  /** Resolves `undefined` when the version or stage holds no value (ResourceNotFoundException). */
+  getSecretValue(input: GetSecretValueInput): Promise<SecretVersion | undefined>;
+  putSecretValue(input: PutSecretValueInput): Promise<void>;
+  updateSecretVersionStage(input: UpdateSecretVersionStageInput): Promise<void>;
+  getRandomPassword(input: RandomPasswordInput): Promise<Sensitive<string>>;
+  tagResource(secretId: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  untagResource(secretId: string, tagKeys: readonly string[]): Promise<void>;
+}
+
+/** The version that holds `stage`, if any. */
+export function versionWithStage(stages: VersionIdsToStages, stage: string): string | undefined {
+  for (const [versionId, labels] of Object.entries(stages)) {
+    if (labels.includes(stage)) return versionId;
+  }
+  return undefined;
+}

@@ -1,0 +1,66 @@
+import type { SecretKind, Step } from './constants.ts';
+import type { Log } from './observability.ts';
+import type { SecretsPort } from './secrets-port.ts';
+import type { Sensitive } from './sensitive.ts';
+
+/**
+ * The strategy interface: what differs between kinds of secret. The core (rotator.ts)
+ * owns the guard, the labels and finishSecret; a strategy parses its kind's value,
+ * makes a new value, applies it to the target and tests it.
+ */
+
+/** Where a value came from, for error messages (never the value itself). */
+export interface VersionRef {
+  readonly versionId: string;
+  readonly stage: string;
+}
+
+export interface RotationContext {
+  readonly secretArn: string;
+  readonly secretName: string;
+  readonly clientRequestToken: string;
+  readonly step: Step;
+  /** The secret carries RotationMode=emergency: revoke the old credential, no grace period. */
+  readonly emergency: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly logger: Log;
+  /** For strategies that read other secrets (an admin secret) or adjust labels. */
+  readonly secrets: SecretsPort;
+  readonly versionIds: { readonly current: string; readonly pending: string; readonly previous?: string };
+}
+
+export interface CreateInput<T> {
+  readonly current: T;
+  readonly previous: T | undefined;
+  readonly context: RotationContext;
+}
+
+export interface StepInput<T> {
+  readonly current: T;
+  readonly pending: T;
+  readonly previous: T | undefined;
+  readonly context: RotationContext;
+}
+
+/** After the label move: `current` is the new value, `previous` the one it replaced. */
+export interface FinishInput<T> {
+  readonly current: T;
+  readonly previous: T | undefined;
+  readonly context: RotationContext;
+}
+
+export interface RotationStrategy<T> {
+  readonly kind: SecretKind;
+  /** Parse and validate a stored value; throw ERR_SECRET_MALFORMED (or a more precise code) naming the problem. */
+  parse(secretString: Sensitive<string>, where: VersionRef): T;
+  /** Serialise a value for PutSecretValue, keeping the shape it was read in. */
+  serialize(value: T): Sensitive<string>;
+  /** Build the pending value from the current one. */
+  createPending(input: CreateInput<T>): Promise<T>;
+  /** Apply the pending value to the target. Must be idempotent. */
+  setSecret(input: StepInput<T>): Promise<void>;
+  /** Prove the pending value works. Must not change anything. */
+  testSecret(input: StepInput<T>): Promise<void>;
+  /** Optional idempotent finishing work after AWSCURRENT moved (revocation, clean-up). */
+  finishSecret?(input: FinishInput<T>): Promise<void>;
+}
