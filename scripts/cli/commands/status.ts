@@ -1,0 +1,130 @@
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
+import { describeAwsError } from '../aws-client.ts';
+import { createContext, type CliDeps, type Command, type CommandContext } from '../command-context.ts';
+import { ExitCode } from '../exit-code.ts';
+import { formatAge, formatDate, functionName } from '../format.ts';
+import { listRotationSecrets } from '../list-rotation-secrets.ts';
+import { COMMON_HELP, parseCommand } from '../options.ts';
+import { writeJson, writeLine } from '../output.ts';
+import { runBounded } from '../run-bounded.ts';
+import { formatTable } from '../table.ts';
+import { assessRotation, DEFAULT_PERIOD_DAYS, type RotationAssessment, type SecretFacts } from './assess-rotation.ts';
+
+const HELP = `Usage: rotation status [<secret-id>...] [--filter <name-prefix>] [options]
+
+A table of the secrets with rotation turned on: their rotation function, schedule, last
+and next rotation, whether rotation is overdue (last rotation, or creation when never
+rotated, older than the rotation period; ${DEFAULT_PERIOD_DAYS} days when there is no schedule; or a
+NextRotationDate in the past), and whether a rotation is stuck (AWSPENDING on a version
+that is not AWSCURRENT, with its age: RotateSecret refuses with "A previous rotation isn't
+complete" until \`rotation repair\` clears it). A young stuck version can be a rotation
+that is still running.
+
+Options:
+  --filter <prefix>   only secrets whose name starts with <prefix>
+
+${COMMON_HELP}
+
+Exit codes: 0 nothing overdue or stuck; 1 at least one secret overdue or stuck;
+2 usage error; 3 an AWS call failed.`;
+
+export interface StatusRow extends RotationAssessment {
+  /** Age of the stuck AWSPENDING version, from its CreatedDate. */
+  readonly pendingAgeMs?: number;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show rotation schedules, overdue secrets and stuck rotations',
+  help: HELP,
+  async run(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
+    const { values, positionals, common } = parseCommand(argv, { filter: { type: 'string' } });
+    if (common.help) {
+      writeLine(deps.out.stdout, HELP);
+      return ExitCode.ok;
+    }
+    const ctx = createContext(common, deps);
+    let rows: StatusRow[];
+    try {
+      rows = await collectStatus(ctx, positionals, values.filter);
+    } catch (error) {
+      const { name, message } = describeAwsError(error);
+      writeLine(ctx.out.stderr, `error: ${name}: ${message}`);
+      return ExitCode.awsError;
+    }
+    const overdue = rows.filter((row) => row.overdue).length;
+    const stuck = rows.filter((row) => row.stuck).length;
+    if (ctx.json) {
+      writeJson(ctx.out, { command: 'status', generatedAt: new Date(ctx.now()).toISOString(), secrets: rows, summary: { total: rows.length, overdue, stuck } });
+    } else {
+      renderStatus(ctx, rows, overdue, stuck);
+    }
+    return overdue + stuck > 0 ? ExitCode.failed : ExitCode.ok;
+  },
+};
+
+export async function collectStatus(ctx: CommandContext, secretIds: readonly string[], filter: string | undefined): Promise<StatusRow[]> {
+  const send = ctx.signal ? { abortSignal: ctx.signal } : {};
+  const facts: SecretFacts[] = [];
+  if (secretIds.length === 0 || filter !== undefined) {
+    for (const entry of await listRotationSecrets(ctx.client, filter, ctx.signal)) facts.push(factsFromListEntry(entry));
+  }
+  for (const secretId of secretIds) {
+    const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: secretId }), send);
+    facts.push(factsFromListEntry({ ...described, SecretVersionsToStages: described.VersionIdsToStages ?? {} }));
+  }
+  const unique = [...new Map(facts.map((fact) => [fact.arn, fact])).values()];
+  const now = ctx.now();
+  return runBounded(unique, 8, async (fact): Promise<StatusRow> => {
+    const assessment = assessRotation(fact, now);
+    if (!assessment.stuck || assessment.pendingVersionId === undefined) return assessment;
+    const versions = await ctx.client.send(new ListSecretVersionIdsCommand({ SecretId: fact.arn, MaxResults: 100 }), send);
+    const created = versions.Versions?.find((version) => version.VersionId === assessment.pendingVersionId)?.CreatedDate;
+    return created ? { ...assessment, pendingAgeMs: now - created.getTime() } : assessment;
+  });
+}
+
+function factsFromListEntry(entry: SecretListEntry): SecretFacts {
+  return {
+    name: entry.Name ?? entry.ARN ?? '?',
+    arn: entry.ARN ?? entry.Name ?? '?',
+    ...(entry.RotationLambdaARN ? { rotationLambdaArn: entry.RotationLambdaARN } : {}),
+    ...(entry.RotationRules?.AutomaticallyAfterDays !== undefined ? { automaticallyAfterDays: entry.RotationRules.AutomaticallyAfterDays } : {}),
+    ...(entry.RotationRules?.ScheduleExpression ? { scheduleExpression: entry.RotationRules.ScheduleExpression } : {}),
+    ...(entry.LastRotatedDate ? { lastRotatedDate: entry.LastRotatedDate } : {}),
+    ...(entry.NextRotationDate ? { nextRotationDate: entry.NextRotationDate } : {}),
+    ...(entry.CreatedDate ? { createdDate: entry.CreatedDate } : {}),
+    versionIdsToStages: entry.SecretVersionsToStages ?? {},
+  };
+}
+
+function renderStatus(ctx: CommandContext, rows: readonly StatusRow[], overdue: number, stuck: number): void {
+  const { paint, out } = ctx;
+  if (rows.length === 0) {
+    writeLine(out.stdout, 'no secrets with rotation turned on');
+    return;
+  }
+  const table = formatTable(
+    ['NAME', 'FUNCTION', 'SCHEDULE', 'LAST ROTATED', 'NEXT ROTATION', 'OVERDUE', 'STUCK'],
+    rows.map((row) => [
+      row.name,
+      functionName(row.rotationLambdaArn),
+      row.schedule,
+      formatDate(row.lastRotatedDate),
+      formatDate(row.nextRotationDate),
+      row.overdue ? paint.red('OVERDUE') : 'no',
+      row.stuck ? paint.red(`STUCK (pending ${row.pendingAgeMs !== undefined ? formatAge(row.pendingAgeMs) : 'age unknown'})`) : 'no',
+    ]),
+  );
+  writeLine(out.stdout, table);
+  for (const row of rows) {
+    if (row.overdue) writeLine(out.stdout, `${paint.yellow('overdue')}  ${row.name}: ${row.overdueReason ?? ''}`);
+    if (row.stuck) {
+      writeLine(
+        out.stdout,
+        `${paint.yellow('stuck')}    ${row.name}: AWSPENDING is on version ${row.pendingVersionId ?? '?'}, AWSCURRENT on ${row.currentVersionId ?? 'none'}; inspect and clear with: rotation repair ${row.name}`,
+      );
+    }
+  }
+  writeLine(out.stdout, `${rows.length} secret(s) with rotation on: ${overdue > 0 ? paint.red(`${overdue} overdue`) : '0 overdue'}, ${stuck > 0 ? paint.red(`${stuck} stuck`) : '0 stuck'}`);
+}

@@ -1,0 +1,71 @@
+/**
+ * What the CLI knows about one rotation while following it. Two sources fill it in: the
+ * emulator's rotation records (exact steps, errors, durations) and, against AWS, an
+ * inference from the secret's labels (progress-by-labels).
+ */
+
+export interface StepError {
+  readonly name: string;
+  readonly code?: string;
+  readonly message: string;
+}
+
+export interface StepReport {
+  readonly step: string;
+  readonly ok: boolean;
+  readonly durationMs?: number;
+  readonly error?: StepError;
+}
+
+export const Phase = {
+  starting: 'starting',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export interface RotationSnapshot {
+  readonly phase: Phase;
+  /** The step running now (or the last one seen). Poll mode may say "setSecret/testSecret". */
+  readonly step?: string;
+  /** Finished steps, oldest first (exact in emulator mode; empty in poll mode). */
+  readonly steps: readonly StepReport[];
+  readonly attempts?: number;
+  /** When failed: the step that failed and why. */
+  readonly failedStep?: string;
+  readonly error?: StepError;
+}
+
+/** The rotation being followed: RotateSecret's answer plus when it was asked. */
+export interface RotationTarget {
+  readonly secretId: string;
+  readonly arn: string;
+  readonly name: string;
+  /** RotateSecret's VersionId: the ClientRequestToken of this rotation. */
+  readonly versionId: string;
+  readonly startedAtMs: number;
+}
+
+export interface ProgressSource {
+  readonly mode: 'emulator' | 'poll';
+  snapshot(target: RotationTarget, signal?: AbortSignal): Promise<RotationSnapshot>;
+}
+
+export function isDone(snapshot: RotationSnapshot): boolean {
+  return snapshot.phase === Phase.succeeded || snapshot.phase === Phase.failed;
+}
+
+/** A short label for what a snapshot says, for progress lines. */
+export function describeSnapshot(snapshot: RotationSnapshot): string {
+  switch (snapshot.phase) {
+    case Phase.starting:
+      return 'waiting for the first step';
+    case Phase.running:
+      return snapshot.step ?? 'running';
+    case Phase.succeeded:
+      return 'succeeded';
+    case Phase.failed:
+      return `failed${snapshot.failedStep ? ` at ${snapshot.failedStep}` : ''}`;
+  }
+}
