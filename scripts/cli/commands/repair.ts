@@ -48,6 +48,7 @@ export const repairCommand: Command = {
     try {
       return await repair(ctx, secretId, values.yes);
     } catch (error) {
+      if (error instanceof UsageError || ctx.signal?.aborted) throw error;
       const { name, message } = describeAwsError(error);
       writeLine(ctx.out.stderr, `error: ${name}: ${message}`);
       return ExitCode.awsError;

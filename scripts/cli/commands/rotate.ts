@@ -126,7 +126,10 @@ export const rotateCommand: Command = {
     if (ctx.json) {
       writeJson(ctx.out, { command: 'rotate', results, summary: summarize(results, wallMs) });
     } else {
-      if (!detailed) writeLine(ctx.out.stdout, renderSummary(results, ctx.paint));
+      if (!detailed) {
+        writeLine(ctx.out.stdout, renderSummary(results, ctx.paint));
+        for (const result of results.filter((each) => each.hint).slice(0, 20)) writeLine(ctx.out.stdout, `hint: ${result.name}: ${result.hint}`);
+      }
       const s = summarize(results, wallMs);
       writeLine(
         ctx.out.stdout,
@@ -186,7 +189,8 @@ function progressPrinter(ctx: CommandContext, label: string): (snapshot: Rotatio
     for (const step of snapshot.steps.slice(printedSteps)) {
       const mark = step.ok ? paint.green('ok') : paint.red('FAILED');
       const why = step.error ? ` ${step.error.code ?? step.error.name}: ${step.error.message}` : '';
-      writeLine(out.stderr, `  ${label}  ${step.step.padEnd(13)} ${mark}  ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''}${why}`);
+      const attempt = step.attempt !== undefined && step.attempt > 1 ? ` (attempt ${step.attempt})` : '';
+      writeLine(out.stderr, `  ${label}  ${step.step.padEnd(13)} ${mark}  ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''}${attempt}${why}`);
     }
     printedSteps = snapshot.steps.length;
     if (snapshot.phase === Phase.running || snapshot.phase === Phase.starting) {

@@ -43,6 +43,7 @@ export function recordToSnapshot(record: Record<string, unknown>): RotationSnaps
   const steps: StepReport[] = (Array.isArray(record['steps']) ? record['steps'] : []).filter(isObject).map((raw) => ({
     step: String(raw['step'] ?? '?'),
     ok: raw['ok'] === true,
+    ...(typeof raw['attempt'] === 'number' ? { attempt: raw['attempt'] } : {}),
     ...(typeof raw['durationMs'] === 'number' ? { durationMs: raw['durationMs'] } : {}),
     ...(isObject(raw['error']) ? { error: toStepError(raw['error']) } : {}),
   }));

@@ -13,6 +13,8 @@ export interface StepError {
 export interface StepReport {
   readonly step: string;
   readonly ok: boolean;
+  /** Whole-rotation attempt this step ran in (emulator records), 1 for the first. */
+  readonly attempt?: number;
   readonly durationMs?: number;
   readonly error?: StepError;
 }

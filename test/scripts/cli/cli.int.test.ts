@@ -1,0 +1,251 @@
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../../scripts/emulator/index.ts';
+import { ExitCode } from '../../../scripts/cli/exit-code.ts';
+import { scriptedConfirm } from '../../../scripts/cli/confirm.ts';
+import { createMemoryOutput, type MemoryOutput } from '../../../scripts/cli/output.ts';
+import { runCli } from '../../../scripts/cli/run-cli.ts';
+import type { CliDeps } from '../../../scripts/cli/command-context.ts';
+import { buildRotationFunction } from '../../../shared/handler.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
+import { TokenTarget, tokenFunction } from './support/token-function.ts';
+
+/**
+ * The CLI against the project's Secrets Manager emulator, through the real AWS SDK, with
+ * an in-process rotation function (support/token-function.ts). Every secret value the
+ * tests create or the function generates is collected in `known` and must never appear
+ * in anything the CLI prints.
+ */
+
+const DAY_MS = 86_400_000;
+const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+
+let emu: Awaited<ReturnType<typeof startEmulator>>;
+let sm: SecretsManagerClient;
+let lambdaArn: string;
+const target = new TokenTarget();
+const log = createMemoryLog();
+const outputs: MemoryOutput[] = [];
+const known = new Set<string>();
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+  sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials });
+  const fn = buildRotationFunction(tokenFunction(target), {
+    env: { SECRETS_MANAGER_ENDPOINT: emu.endpoint, AWS_REGION: 'us-east-1' },
+    logger: log,
+    metrics: createMemoryMetrics(),
+    secrets: createSdkSecretsPort(new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials })),
+  });
+  lambdaArn = emu.registerFunction('cli-test-rotator', (event: unknown) => fn.handler(event));
+});
+
+afterAll(async () => {
+  await emu?.close();
+});
+
+/** Run the CLI like `rotation <argv> --endpoint-url <emulator>`, keeping its output for the leak check. */
+async function cli(argv: string[], deps: Partial<CliDeps> = {}): Promise<{ code: number; out: MemoryOutput; text: string }> {
+  const out = createMemoryOutput();
+  outputs.push(out);
+  const code = await runCli([...argv, '--endpoint-url', emu.endpoint], { env: {}, out, ...deps });
+  return { code, out, text: out.text() };
+}
+
+async function createSecret(name: string, user: string): Promise<void> {
+  const token = `initial-${user}-${Math.random().toString(36).slice(2)}`;
+  known.add(token);
+  target.tokens.set(user, token);
+  await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ user, token }) }));
+}
+
+async function stages(name: string): Promise<Record<string, string[]>> {
+  return (await sm.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {};
+}
+
+function versionWith(map: Record<string, string[]>, stage: string): string | undefined {
+  return Object.entries(map).find(([, labels]) => labels.includes(stage))?.[0];
+}
+
+/** Remember every value the secret ever held (the CLI must print none of them). */
+async function collectValues(name: string): Promise<void> {
+  const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }));
+  for (const version of versions.Versions ?? []) {
+    try {
+      const value = await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: version.VersionId }));
+      if (value.SecretString) known.add((JSON.parse(value.SecretString) as { token: string }).token);
+    } catch {
+      // a placeholder with no value
+    }
+  }
+}
+
+describe('rotation rotate', () => {
+  it('rotates a secret, shows each step and exits 0', async () => {
+    await createSecret('cli/ok', 'ok-user');
+    const before = versionWith(await stages('cli/ok'), 'AWSCURRENT');
+    const { code, text } = await cli(['rotate', 'cli/ok', '--rotation-lambda-arn', lambdaArn, '--after-days', '1']);
+    expect(code).toBe(ExitCode.ok);
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) expect(text).toMatch(new RegExp(`${step}\\s+ok`));
+    expect(text).toContain('cli/ok: rotation succeeded');
+    const after = await stages('cli/ok');
+    expect(versionWith(after, 'AWSCURRENT')).not.toBe(before);
+    expect(versionWith(after, 'AWSPREVIOUS')).toBe(before);
+    await collectValues('cli/ok');
+  });
+
+  it('also follows a rotation from the labels alone (how it works against AWS)', async () => {
+    await createSecret('cli/poll', 'poll-user');
+    const { code, text } = await cli(['rotate', 'cli/poll', '--rotation-lambda-arn', lambdaArn, '--follow', 'poll', '--interval-ms', '20']);
+    expect(code).toBe(ExitCode.ok);
+    expect(text).toContain('cli/poll: rotation succeeded');
+    await collectValues('cli/poll');
+  });
+
+  it('exits 1 and names the failing step and error code when a rotation fails', async () => {
+    await createSecret('cli/broken', 'broken-user');
+    target.failTestFor.add('broken-user');
+    const before = versionWith(await stages('cli/broken'), 'AWSCURRENT');
+    const { code, out } = await cli(['rotate', 'cli/broken', '--rotation-lambda-arn', lambdaArn, '--after-days', '30']);
+    expect(code).toBe(ExitCode.failed);
+    expect(out.stdoutText()).toMatch(/FAILED\s+cli\/broken: rotation failed at testSecret/);
+    expect(out.stdoutText()).toContain('ERR_TEST_FAILED');
+    expect(out.stdoutText()).toContain('rotation repair cli/broken');
+    expect(versionWith(await stages('cli/broken'), 'AWSCURRENT')).toBe(before);
+    await collectValues('cli/broken');
+  });
+
+  it('refuses to start on a secret with a stale AWSPENDING, exits 3 and points at repair', async () => {
+    const { code, text } = await cli(['rotate', 'cli/broken']);
+    expect(code).toBe(ExitCode.awsError);
+    expect(text).toContain("A previous rotation isn't complete");
+    expect(text).toContain('rotation repair cli/broken');
+  });
+
+  it('asks before an emergency rotation and refuses without a terminal (exit 2), changing nothing', async () => {
+    const { code, text } = await cli(['rotate', 'cli/ok', '--emergency']);
+    expect(code).toBe(ExitCode.usage);
+    expect(text).toContain('--yes');
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: 'cli/ok' }));
+    expect(described.Tags ?? []).not.toContainEqual(expect.objectContaining({ Key: 'RotationMode' }));
+    const declined = await cli(['rotate', 'cli/ok', '--emergency'], { confirm: scriptedConfirm([false]) });
+    expect(declined.code).toBe(ExitCode.declined);
+  });
+
+  it('runs an emergency rotation with --yes: the function sees the tag and the core removes it after', async () => {
+    const confirm = scriptedConfirm([true]);
+    const { code } = await cli(['rotate', 'cli/ok', '--emergency'], { confirm });
+    expect(code).toBe(ExitCode.ok);
+    expect(confirm.questions[0]).toContain('EMERGENCY');
+    expect(target.emergencies.has('ok-user')).toBe(true);
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: 'cli/ok' }));
+    expect((described.Tags ?? []).some((tag) => tag.Key === 'RotationMode')).toBe(false);
+    await collectValues('cli/ok');
+  });
+});
+
+describe('rotation status', () => {
+  it('finds the overdue and the stuck secret and exits 1', async () => {
+    // cli/ok rotates every day, cli/broken every 30 days: two days from now only cli/ok is overdue.
+    const { code, text } = await cli(['status', '--filter', 'cli/', '--json'], { now: () => Date.now() + 2 * DAY_MS });
+    expect(code).toBe(ExitCode.failed);
+    const report = JSON.parse(text) as { secrets: { name: string; overdue: boolean; stuck: boolean; pendingAgeMs?: number; rotationLambdaArn?: string }[] };
+    const byName = new Map(report.secrets.map((row) => [row.name, row]));
+    expect(byName.get('cli/ok')).toMatchObject({ overdue: true, stuck: false, rotationLambdaArn: lambdaArn });
+    expect(byName.get('cli/broken')).toMatchObject({ overdue: false, stuck: true });
+    expect(byName.get('cli/broken')?.pendingAgeMs).toBeGreaterThan(2 * DAY_MS - 60_000);
+
+    const plain = await cli(['status', '--filter', 'cli/']);
+    expect(plain.code).toBe(ExitCode.failed);
+    expect(plain.out.stdoutText()).toMatch(/cli\/broken\s.*STUCK \(pending \d+s\)/);
+    expect(plain.out.stdoutText()).toContain('cli-test-rotator');
+  });
+
+  it('exits 0 when nothing is overdue or stuck', async () => {
+    const { code, text } = await cli(['status', 'cli/poll']);
+    expect(code).toBe(ExitCode.ok);
+    expect(text).toContain('0 overdue, 0 stuck');
+  });
+});
+
+describe('rotation repair', () => {
+  it('explains the stuck rotation and changes nothing without confirmation', async () => {
+    const before = await stages('cli/broken');
+    const refused = await cli(['repair', 'cli/broken']);
+    expect(refused.code).toBe(ExitCode.usage);
+    expect(refused.out.stdoutText()).toMatch(/AWSPENDING is on version \S+ \(created \d+s ago\), which is not AWSCURRENT/);
+    const declined = await cli(['repair', 'cli/broken'], { confirm: scriptedConfirm([false]) });
+    expect(declined.code).toBe(ExitCode.declined);
+    expect(await stages('cli/broken')).toEqual(before);
+  });
+
+  it('clears the stale AWSPENDING without moving AWSCURRENT, so the next rotation succeeds', async () => {
+    const before = await stages('cli/broken');
+    const current = versionWith(before, 'AWSCURRENT');
+    const { code, text } = await cli(['repair', 'cli/broken', '--yes']);
+    expect(code).toBe(ExitCode.ok);
+    expect(text).toContain('Cleared');
+    const after = await stages('cli/broken');
+    expect(versionWith(after, 'AWSCURRENT')).toBe(current);
+    expect(versionWith(after, 'AWSPENDING')).toBeUndefined();
+
+    const again = await cli(['repair', 'cli/broken']);
+    expect(again.code).toBe(ExitCode.ok);
+    expect(again.text).toContain('Nothing to repair');
+
+    target.failTestFor.delete('broken-user');
+    const rotated = await cli(['rotate', 'cli/broken']);
+    expect(rotated.code).toBe(ExitCode.ok);
+    expect(versionWith(await stages('cli/broken'), 'AWSPREVIOUS')).toBe(current);
+    await collectValues('cli/broken');
+  });
+});
+
+describe('rotation rotate --filter (200 secrets)', () => {
+  const COUNT = 200;
+  const names = Array.from({ length: COUNT }, (_, i) => `bulk/s${String(i).padStart(3, '0')}`);
+
+  it('configures and rotates 200 listed secrets, then 200 by prefix, with a summary', async () => {
+    for (let i = 0; i < COUNT; i += 25) await Promise.all(names.slice(i, i + 25).map((name, j) => createSecret(name, `bulk-${i + j}`)));
+    target.failTestFor.add('bulk-7');
+
+    const listed = await cli(['rotate', ...names, '--rotation-lambda-arn', lambdaArn, '--after-days', '30', '--json']);
+    expect(listed.code).toBe(ExitCode.failed);
+    const first = JSON.parse(listed.out.stdoutText()) as { summary: { total: number; succeeded: number; failed: number } };
+    expect(first.summary).toMatchObject({ total: COUNT, succeeded: COUNT - 1, failed: 1 });
+
+    await cli(['repair', 'bulk/s007', '--yes']);
+    target.failTestFor.delete('bulk-7');
+    const started = performance.now();
+    const byPrefix = await cli(['rotate', '--filter', 'bulk/', '--concurrency', '16']);
+    const wallMs = performance.now() - started;
+    expect(byPrefix.code).toBe(ExitCode.ok);
+    const stdout = byPrefix.out.stdoutText();
+    expect(stdout).toMatch(/^SECRET\s+OUTCOME\s+FAILED STEP/m);
+    expect(stdout.match(/succeeded/g)?.length).toBeGreaterThanOrEqual(COUNT);
+    expect(stdout).toContain(`${COUNT} secret(s): ${COUNT} succeeded, 0 failed, 0 AWS errors`);
+    console.info(`[figure] rotate --filter over ${COUNT} secrets, concurrency 16: ${Math.round(wallMs)} ms wall`);
+    for (const name of names.slice(0, 5)) await collectValues(name);
+  }, 120_000);
+});
+
+describe('secret values in CLI output', () => {
+  it('never prints a secret value, from any command, in text or JSON', async () => {
+    // The sweep: every command once more, in both output modes, on every secret used above.
+    await cli(['status']);
+    await cli(['status', '--json']);
+    await cli(['repair', 'cli/ok', '--json']);
+    await cli(['rotate', 'cli/poll', '--json']);
+    await cli(['rotate', 'cli/poll', '--no-wait']);
+    await collectValues('cli/poll');
+    for (const name of ['cli/ok', 'cli/broken']) await collectValues(name);
+    expect(known.size).toBeGreaterThan(200);
+    const printed = outputs.map((out) => out.text()).join('\n');
+    expect(printed.length).toBeGreaterThan(10_000);
+    const leaked = [...known].filter((value) => printed.includes(value));
+    expect(leaked).toEqual([]);
+    const logged = log.lines.join('\n');
+    expect([...known].filter((value) => logged.includes(value))).toEqual([]);
+  });
+});
