@@ -1,0 +1,179 @@
+import type { AddressInfo } from 'node:net';
+import { FunctionRegistry, type FunctionOptions, type FunctionTarget } from './function-registry.ts';
+import { loadState, saveState } from './persistence.ts';
+import { getRandomPassword } from './random-password.ts';
+import { RotationRunner, type RotationRecord } from './rotation-runner.ts';
+import { cancelRotation, startRotation } from './rotation-state.ts';
+import { createJsonServer, type Operation } from './server.ts';
+import { invalidRequest } from './service-error.ts';
+import { SecretStore, type Clock } from './store.ts';
+
+export interface EmulatorOptions {
+  /** 0 picks a free port. Default 4566. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Region for requests without a SigV4 Credential scope. Default us-east-1. */
+  readonly region?: string;
+  /** Default 123456789012. */
+  readonly accountId?: string;
+  /** JSON file the state is loaded from at start and written to after each change. Default: memory only. */
+  readonly stateFile?: string;
+  /** Whole-rotation retries after a failed attempt. Default 2. */
+  readonly rotationRetries?: number;
+  /** Pause before each retry. Default 0 ms. */
+  readonly retryDelayMs?: number;
+  /** Per-invocation timeout, like a Lambda timeout. Default 30 000 ms. */
+  readonly invocationTimeoutMs?: number;
+  /** Epoch milliseconds. Default Date.now. */
+  readonly clock?: Clock;
+  /** Versions a secret may hold (V5). Default 100. */
+  readonly versionQuota?: number;
+  /** Print child-process function output. Default false (kept in functionLogs only). */
+  readonly verbose?: boolean;
+  /** Unexpected internal failures. Default: console.error of the error (no request data). */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:<port> */
+  readonly endpoint: string;
+  readonly port: number;
+  /** `arn:aws:lambda:us-east-1:<account>:function:<name>` */
+  registerFunction(name: string, target: FunctionTarget, options?: FunctionOptions): string;
+  /** Resolves when the in-flight rotation (all retries) has ended, or at once with the last record. */
+  waitForRotation(secretIdOrArn: string): Promise<RotationRecord>;
+  /** Every rotation so far, oldest first. */
+  readonly rotations: readonly RotationRecord[];
+  /** Output lines of a child-process function. */
+  functionLogs(name: string): readonly string[];
+  /** Live pids and cold starts of a child-process function. */
+  functionProcesses(name: string): { readonly pids: number[]; readonly started: number };
+  /** The model for a region (tests, tools). */
+  store(region?: string): SecretStore;
+  close(): Promise<void>;
+}
+
+/** Start the emulator: the model, the HTTP server, the function registry and the rotation runner. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const defaultRegion = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const stores = new Map<string, SecretStore>();
+  let loading = true;
+  const persist = (): void => {
+    if (!options.stateFile || loading) return;
+    saveState(options.stateFile, { format: 1, regions: Object.fromEntries([...stores].map(([region, store]) => [region, store.snapshot()])) });
+  };
+  const storeFor = (region: string): SecretStore => {
+    let store = stores.get(region);
+    if (!store) {
+      store = new SecretStore({
+        region,
+        accountId,
+        onChange: persist,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.versionQuota !== undefined ? { versionQuota: options.versionQuota } : {}),
+      });
+      stores.set(region, store);
+    }
+    return store;
+  };
+  if (options.stateFile) {
+    const state = loadState(options.stateFile);
+    for (const [region, records] of Object.entries(state?.regions ?? {})) storeFor(region).load(records);
+  }
+  loading = false;
+
+  const on = (method: keyof SecretStore): Operation => (body, context) => (storeFor(context.region)[method] as (b: Record<string, unknown>) => Record<string, unknown>).call(storeFor(context.region), body);
+  const operations: Record<string, Operation> = {
+    CreateSecret: on('createSecret'),
+    DescribeSecret: on('describeSecret'),
+    GetSecretValue: on('getSecretValue'),
+    PutSecretValue: on('putSecretValue'),
+    UpdateSecret: on('updateSecret'),
+    UpdateSecretVersionStage: on('updateSecretVersionStage'),
+    ListSecretVersionIds: on('listSecretVersionIds'),
+    ListSecrets: on('listSecrets'),
+    TagResource: on('tagResource'),
+    UntagResource: on('untagResource'),
+    DeleteSecret: on('deleteSecret'),
+    RestoreSecret: on('restoreSecret'),
+    GetRandomPassword: (body) => getRandomPassword(body),
+    RotateSecret: (body, context) => {
+      const store = storeFor(context.region);
+      const { output, plan } = startRotation(store, body, (arn) => functions.has(arn), (arn) => {
+        if (runner.isRunning(arn)) throw invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.");
+      });
+      runner.start(plan);
+      return output;
+    },
+    CancelRotateSecret: (body, context) => {
+      const output = cancelRotation(storeFor(context.region), body);
+      runner.cancel(String(output['ARN']));
+      return output;
+    },
+  };
+
+  /** Secret name or ARN to ARN, across regions; history covers deleted secrets. */
+  const resolveArn = (secretId: string): string | undefined => {
+    for (const store of stores.values()) {
+      const found = store.find(secretId);
+      if (found) return found.arn;
+    }
+    const match = [...runner.history].reverse().find((record) => record.secretArn === secretId || record.secretArn.includes(`:secret:${secretId}-`));
+    return match?.secretArn;
+  };
+
+  const server = createJsonServer({
+    operations,
+    defaultRegion,
+    onInternalError: options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
+    extensions: (path, query) => {
+      if (path === 'health') return { status: 'ok', secrets: [...stores.values()].reduce((sum, store) => sum + store.all().length, 0), rotationsInFlight: runner.history.filter((record) => record.outcome === 'in-progress').length };
+      if (path === 'rotations') {
+        const secretId = query.get('secretId');
+        const arn = secretId ? resolveArn(secretId) : undefined;
+        return { rotations: runner.history.filter((record) => !secretId || record.secretArn === arn) };
+      }
+      return undefined;
+    },
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4566, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://${host}:${port}`;
+  // Requests are served only after this function returns, so the closures above see these.
+  const functions = new FunctionRegistry({ accountId, endpoint, region: defaultRegion, ...(options.verbose ? { verbose: true } : {}) });
+  const runner = new RotationRunner({
+    functions,
+    storeFor,
+    ...(options.rotationRetries !== undefined ? { rotationRetries: options.rotationRetries } : {}),
+    ...(options.invocationTimeoutMs !== undefined ? { invocationTimeoutMs: options.invocationTimeoutMs } : {}),
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+  });
+
+  return {
+    endpoint,
+    port,
+    registerFunction: (name, target, functionOptions) => functions.register(name, target, functionOptions),
+    waitForRotation: (secretIdOrArn) => {
+      const arn = resolveArn(secretIdOrArn) ?? secretIdOrArn;
+      return runner.wait(arn) ?? Promise.reject(new Error(`No rotation recorded for ${secretIdOrArn}`));
+    },
+    get rotations() {
+      return runner.history;
+    },
+    functionLogs: (name) => functions.logs(name),
+    functionProcesses: (name) => functions.processes(name),
+    store: (region = defaultRegion) => storeFor(region),
+    close: async () => {
+      await runner.settle();
+      await functions.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

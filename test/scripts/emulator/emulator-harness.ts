@@ -1,0 +1,72 @@
+import {
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../../scripts/emulator/index.ts';
+
+export interface Harness {
+  readonly emu: Emulator;
+  readonly sm: SecretsManagerClient;
+  close(): Promise<void>;
+}
+
+/** A fresh emulator on a random port and a real SDK v3 client pointed at it. */
+export async function startHarness(options: EmulatorOptions = {}, region = 'us-east-1'): Promise<Harness> {
+  const emu = await startEmulator({ port: 0, ...options });
+  const sm = clientFor(emu.endpoint, region);
+  return {
+    emu,
+    sm,
+    close: async () => {
+      sm.destroy();
+      await emu.close();
+    },
+  };
+}
+
+export function clientFor(endpoint: string, region = 'us-east-1'): SecretsManagerClient {
+  return new SecretsManagerClient({ endpoint, region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+}
+
+/** The error an SDK call rejects with: name, message and HTTP status. */
+export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the call to fail');
+}
+
+export interface RotationEvent {
+  readonly Step: string;
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+  readonly RotationToken?: string;
+}
+
+/**
+ * A minimal well-behaved rotation function written like AWS's template: createSecret
+ * puts `next(current)` as AWSPENDING, finishSecret moves AWSCURRENT. `hooks` can fail steps.
+ */
+export function templateFunction(
+  sm: SecretsManagerClient,
+  hooks: { readonly next?: (event: RotationEvent) => string; readonly onStep?: (event: RotationEvent) => void | Promise<void> } = {},
+): (event: unknown) => Promise<void> {
+  return async (raw) => {
+    const event = raw as RotationEvent;
+    await hooks.onStep?.(event);
+    const { Step, SecretId, ClientRequestToken } = event;
+    if (Step === 'createSecret') {
+      await sm.send(new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: hooks.next?.(event) ?? `value-${ClientRequestToken}`, VersionStages: ['AWSPENDING'] }));
+    } else if (Step === 'finishSecret') {
+      const described = await sm.send(new DescribeSecretCommand({ SecretId }));
+      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+      if (current === ClientRequestToken) return;
+      await sm.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: ClientRequestToken, RemoveFromVersionId: current }));
+    }
+  };
+}
