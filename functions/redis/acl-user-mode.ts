@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { Stage } from '../../shared/constants.ts';
+import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
+import type { Log } from '../../shared/observability.ts';
+import { Sensitive } from '../../shared/sensitive.ts';
+import type { RotationContext } from '../../shared/strategy.ts';
+import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
+import { closeAll, discoverNodes, openAll, openWithFirstWorking, persistNode, primaryEndpoint, type LabelledCredentials } from './redis-nodes.ts';
+import { describeEndpoint, type RedisSession } from './redis-port.ts';
+import { effectiveUsername, parseRedisSecret, type RedisSecret } from './redis-secret.ts';
+
+/**
+ * ACL-user mode (Redis 6+). setSecret leaves exactly two passwords on the user, current
+ * and pending, on every node, set by SHA-256 hash (`ACL SETUSER <user> resetpass #<cur>
+ * #<pending>`, one atomic command per node) so no plaintext reaches the command stream,
+ * and AWSCURRENT works at every moment. The password before current dies at the next
+ * rotation. An emergency rotation's finishSecret leaves only the new password and kills
+ * the user's other connections.
+ *
+ * Who runs ACL SETUSER: an admin credential when the secret has `adminSecretArn` (or
+ * REDIS_ADMIN_SECRET_ARN is set), read from that secret's AWSCURRENT; otherwise the user
+ * itself, authenticated with its current (then pending) password, which then needs
+ * `+acl|getuser +acl|setuser` (plus `+role`, `+config|get`, `+info`, `+acl|save` or
+ * `+config|rewrite` for discovery and persistence, `+client|kill` for emergencies).
+ */
+
+export function passwordHash(password: Sensitive<string>): Sensitive<string> {
+  return new Sensitive(`#${createHash('sha256').update(password.reveal(), 'utf8').digest('hex')}`);
+}
+
+export function createAclUserMode(deps: ModeDeps): ModeHandler {
+  return {
+    async set({ current, pending, context }) {
+      assertSameIdentity(current, pending, context.secretArn);
+      const user = effectiveUsername(pending);
+      const sessions = await openManagedNodes(deps, current, [own('current', current), own('pending', pending)], context);
+      try {
+        for (const session of sessions) await checkUser(session, user, context.logger);
+        for (const session of sessions) {
+          await setPasswords(session, user, [current.password, pending.password]);
+          context.logger.info('Set the ACL user passwords to current and pending on node', { node: describeEndpoint(session.endpoint), user });
+          await persistNode(session, context.logger, 'acl');
+        }
+      } finally {
+        await closeAll(sessions);
+      }
+    },
+
+    async test({ pending, context }) {
+      const user = effectiveUsername(pending);
+      const sessions = await openManagedNodes(deps, pending, [own('pending', pending)], context);
+      const endpoints = sessions.map((s) => s.endpoint);
+      await closeAll(sessions);
+      for (const endpoint of endpoints) {
+        await proveLogin(deps, endpoint, { username: user, password: pending.password }, pending.db, context.logger);
+      }
+    },
+
+    async finish({ current, context }) {
+      if (!context.emergency) return;
+      const user = effectiveUsername(current);
+      const sessions = await openManagedNodes(deps, current, [own('current', current)], context);
+      try {
+        for (const session of sessions) {
+          await setPasswords(session, user, [current.password]);
+          await persistNode(session, context.logger, 'acl');
+          const killed = await killUserClients(session, user);
+          context.logger.warn('Emergency: removed every other password of the ACL user and closed its connections on node', {
+            node: describeEndpoint(session.endpoint),
+            user,
+            connectionsClosed: killed,
+          });
+        }
+      } finally {
+        await closeAll(sessions);
+      }
+    },
+  };
+}
+
+function own(label: string, secret: RedisSecret): LabelledCredentials {
+  return { label, credentials: { username: effectiveUsername(secret), password: secret.password } };
+}
+
+/**
+ * Sessions on every node, primary first, opened before anything changes (an unreachable
+ * replica fails here, with nothing changed). Uses the admin credential when configured.
+ */
+async function openManagedNodes(deps: ModeDeps, secret: RedisSecret, self: readonly LabelledCredentials[], context: RotationContext): Promise<RedisSession[]> {
+  const adminArn = secret.adminSecretArn ?? deps.config.adminSecretArn;
+  const candidates = adminArn !== undefined ? [await loadAdmin(adminArn, context)] : self;
+  const { session: primary } = await openWithFirstWorking(deps.connector, primaryEndpoint(secret), candidates);
+  let endpoints;
+  try {
+    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas);
+  } catch (error) {
+    await primary.close();
+    throw error;
+  }
+  return openAll(deps.connector, endpoints, candidates, [primary]);
+}
+
+/** The admin credential: the AWSCURRENT value of another secret, URL or JSON. */
+export async function loadAdmin(adminArn: string, context: RotationContext): Promise<LabelledCredentials> {
+  let version;
+  try {
+    version = await context.secrets.getSecretValue({ SecretId: adminArn, VersionStage: Stage.AWSCURRENT });
+  } catch (error) {
+    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} cannot be read`, { cause: error, details: { adminSecretArn: adminArn } });
+  }
+  if (version?.SecretString === undefined) {
+    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} has no AWSCURRENT string value`, { details: { adminSecretArn: adminArn } });
+  }
+  try {
+    const admin = parseRedisSecret(version.SecretString, { versionId: version.VersionId, stage: Stage.AWSCURRENT });
+    return { label: 'admin', credentials: { username: effectiveUsername(admin), password: admin.password } };
+  } catch (error) {
+    const code = isRotationError(error) ? error.code : ErrorCode.ERR_INTERNAL;
+    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} is not a Redis URL or JSON secret with a password (${code})`, {
+      cause: error,
+      details: { adminSecretArn: adminArn },
+    });
+  }
+}
+
+async function checkUser(session: RedisSession, user: string, logger: Log): Promise<void> {
+  const node = describeEndpoint(session.endpoint);
+  let reply: unknown;
+  try {
+    reply = await session.call('ACL', ['GETUSER', user], { argsAreSecret: false });
+  } catch (error) {
+    if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
+      throw new RotationError(
+        ErrorCode.ERR_TARGET_PERMISSION_DENIED,
+        `Redis node ${node}: the managing user may not run ACL GETUSER/SETUSER for user ${user}; grant +acl|getuser +acl|setuser or give the secret an adminSecretArn`,
+        { cause: error, details: { node, user } },
+      );
+    }
+    throw error;
+  }
+  if (reply === null) {
+    throw new RotationError(ErrorCode.ERR_TARGET_ROLE_MISSING, `Redis node ${node}: ACL user ${user} does not exist`, { details: { node, user } });
+  }
+  logger.debug('ACL user found on node', { node, user });
+}
+
+async function setPasswords(session: RedisSession, user: string, passwords: readonly Sensitive<string>[]): Promise<void> {
+  const hashes = passwords.map((p) => passwordHash(p).reveal());
+  try {
+    await session.call('ACL', ['SETUSER', user, 'resetpass', ...new Set(hashes)]);
+  } catch (error) {
+    if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
+      const node = describeEndpoint(session.endpoint);
+      throw new RotationError(ErrorCode.ERR_TARGET_PERMISSION_DENIED, `Redis node ${node}: the managing user may not run ACL SETUSER for user ${user}`, {
+        cause: error,
+        details: { node, user },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Close the user's normal and pub/sub connections (not replication links, not this one). */
+export async function killUserClients(session: RedisSession, user: string): Promise<number> {
+  let killed = 0;
+  for (const type of ['normal', 'pubsub']) {
+    const reply = await session.call('CLIENT', ['KILL', 'USER', user, 'TYPE', type, 'SKIPME', 'yes'], { argsAreSecret: false });
+    killed += typeof reply === 'number' ? reply : 0;
+  }
+  return killed;
+}

@@ -1,0 +1,44 @@
+import { SecretKind } from '../../shared/constants.ts';
+import type { FunctionDefinition } from '../../shared/handler.ts';
+import type { ElastiCachePort } from './elasticache-port.ts';
+import { createIoredisConnector } from './ioredis-connector.ts';
+import { readRedisConfig, type RedisConfig } from './redis-config.ts';
+import type { RedisConnector } from './redis-port.ts';
+import type { RedisSecret } from './redis-secret.ts';
+import { createRedisStrategy } from './redis-strategy.ts';
+import { createElastiCacheClient, createSdkElastiCachePort } from './sdk-elasticache-port.ts';
+
+/** Ports a test or the chaos harness may replace; each defaults to the real adapter. */
+export interface RedisPorts {
+  readonly connector?: (config: RedisConfig) => RedisConnector;
+  readonly elastiCache?: (config: RedisConfig, region: string | undefined) => ElastiCachePort;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export function createRedisFunction(ports: RedisPorts = {}): FunctionDefinition<RedisSecret, RedisConfig> {
+  return {
+    kind: SecretKind.redis,
+    readConfig: readRedisConfig,
+    createStrategy: ({ config, core, passwords }) => {
+      const connector = (ports.connector ?? ((c: RedisConfig) => createIoredisConnector(c)))(config);
+      let elastiCache: ElastiCachePort | undefined;
+      return createRedisStrategy({
+        config,
+        core,
+        passwords,
+        connector,
+        elastiCache: () => {
+          elastiCache ??= ports.elastiCache
+            ? ports.elastiCache(config, core.region)
+            : createSdkElastiCachePort(createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region: core.region }));
+          return elastiCache;
+        },
+        sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        now: ports.now ?? (() => Date.now()),
+      });
+    },
+  };
+}
+
+export const redisFunction: FunctionDefinition<RedisSecret, RedisConfig> = createRedisFunction();

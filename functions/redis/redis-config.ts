@@ -1,0 +1,50 @@
+import type { EnvReader } from '../../shared/config.ts';
+import { REDIS_MODES, RedisMode } from './redis-mode.ts';
+
+/** The Redis function's settings, read once through the shared EnvReader. */
+export interface RedisConfig {
+  /** REDIS_MODE: the mode when the secret does not name one. Default `acl`. */
+  readonly defaultMode: RedisMode;
+  /** REDIS_CONNECT_TIMEOUT_MS: TCP/TLS connect plus AUTH. Default 5000. */
+  readonly connectTimeoutMs: number;
+  /** REDIS_COMMAND_TIMEOUT_MS: per command. Default 5000. */
+  readonly commandTimeoutMs: number;
+  /** REDIS_DISCOVER_REPLICAS: find replicas with ROLE when the secret lists no `nodes`. Default true. */
+  readonly discoverReplicas: boolean;
+  /** REDIS_TLS_CA_FILE: PEM bundle to trust for rediss:// and `tls: true`. Default: Node's CA store. */
+  readonly tlsCaFile: string | undefined;
+  /** REDIS_TLS_SERVERNAME: TLS server name (SNI and certificate check) when it differs from the host. Default: the host. */
+  readonly tlsServerName: string | undefined;
+  /** REDIS_TEST_COMMAND: the harmless command testSecret runs after PING (`PING` for none). Default `DBSIZE`. */
+  readonly testCommand: string;
+  /** REDIS_ADMIN_SECRET_ARN: admin credential for ACL/CONFIG changes when the secret has no `adminSecretArn`. Default: unset (the user manages itself). */
+  readonly adminSecretArn: string | undefined;
+  /** ELASTICACHE_ENDPOINT: ElastiCache API endpoint override. Default: the SDK's. */
+  readonly elastiCacheEndpoint: string | undefined;
+  /** MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS (AWS's name), or ELASTICACHE_WAIT_TIMEOUT_MS. Default 600 s. */
+  readonly elastiCacheWaitTimeoutMs: number;
+  /** WAITING_RETRY_INTERVAL_IN_SECONDS (AWS's name), or ELASTICACHE_POLL_INTERVAL_MS. Default 10 s. */
+  readonly elastiCachePollIntervalMs: number;
+}
+
+export function readRedisConfig(reader: EnvReader): RedisConfig {
+  const waitSeconds = reader.int('MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS', 600, { min: 1, max: 900 });
+  const pollSeconds = reader.int('WAITING_RETRY_INTERVAL_IN_SECONDS', 10, { min: 1, max: 300 });
+  const testCommand = reader.string('REDIS_TEST_COMMAND', 'DBSIZE');
+  if (!/^[A-Za-z][A-Za-z|-]*$/.test(testCommand)) reader.problem('REDIS_TEST_COMMAND must be a single command name without arguments');
+  const endpoint = reader.string('ELASTICACHE_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) reader.problem('ELASTICACHE_ENDPOINT must be an http(s) URL');
+  return {
+    defaultMode: reader.oneOf('REDIS_MODE', REDIS_MODES, RedisMode.acl),
+    connectTimeoutMs: reader.int('REDIS_CONNECT_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
+    commandTimeoutMs: reader.int('REDIS_COMMAND_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
+    discoverReplicas: reader.bool('REDIS_DISCOVER_REPLICAS', true),
+    tlsCaFile: reader.string('REDIS_TLS_CA_FILE'),
+    tlsServerName: reader.string('REDIS_TLS_SERVERNAME'),
+    testCommand: testCommand.toUpperCase(),
+    adminSecretArn: reader.string('REDIS_ADMIN_SECRET_ARN'),
+    elastiCacheEndpoint: endpoint,
+    elastiCacheWaitTimeoutMs: reader.int('ELASTICACHE_WAIT_TIMEOUT_MS', waitSeconds * 1000, { min: 10, max: 900_000 }),
+    elastiCachePollIntervalMs: reader.int('ELASTICACHE_POLL_INTERVAL_MS', pollSeconds * 1000, { min: 1, max: 300_000 }),
+  };
+}

@@ -1,0 +1,226 @@
+import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import { Sensitive } from '../../shared/sensitive.ts';
+import type { VersionRef } from '../../shared/strategy.ts';
+import { RedisMode, isRedisMode } from './redis-mode.ts';
+
+/**
+ * A Redis secret, read from either of the two shapes people store:
+ *  - a URL: `redis://[user]:password@host:port[/db]` or `rediss://...` (TLS);
+ *  - JSON: `host`, `port` (6379), `username` (`default`), `password`, `tls`, `db`, plus the
+ *    mode-specific fields (`mode`, `nodes`, `replicationGroupId`, `userId` or AWS's
+ *    `user_arn`, `adminSecretArn`). Unknown fields are carried forward untouched.
+ * The shape it was read in is kept: serialising only replaces the password.
+ */
+
+export const SecretFormat = {
+  url: 'url',
+  json: 'json',
+} as const;
+export type SecretFormat = (typeof SecretFormat)[keyof typeof SecretFormat];
+
+export const REDIS_DEFAULT_PORT = 6379;
+export const REDIS_DEFAULT_USERNAME = 'default';
+
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RedisSecret {
+  readonly format: SecretFormat;
+  readonly host: string;
+  readonly port: number;
+  /** The username as stored; undefined when the secret names none (then `default`). */
+  readonly username: string | undefined;
+  readonly password: Sensitive<string>;
+  readonly tls: boolean;
+  readonly db: number;
+  /** The mode the secret asks for; undefined means "the env default, or inferred from the fields". */
+  readonly mode: RedisMode | undefined;
+  /** Extra nodes (replicas) listed in the secret; empty means "discover from the server". */
+  readonly nodes: readonly RedisNodeAddress[];
+  readonly replicationGroupId: string | undefined;
+  readonly userId: string | undefined;
+  readonly adminSecretArn: string | undefined;
+  /** How to rebuild the stored text; it holds the password, so it is wrapped too. */
+  readonly raw: Sensitive<RawShape>;
+}
+
+type RawShape =
+  | { readonly format: 'url'; readonly url: URL }
+  | { readonly format: 'json'; readonly fields: Readonly<Record<string, unknown>> };
+
+/** The effective username: the stored one, or `default`. */
+export function effectiveUsername(secret: RedisSecret): string {
+  return secret.username ?? REDIS_DEFAULT_USERNAME;
+}
+
+function malformed(where: VersionRef, problem: string, field?: string): RotationError {
+  return new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Redis secret version ${where.versionId} (${where.stage}): ${problem}`, {
+    details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
+  });
+}
+
+export function parseRedisSecret(secretString: Sensitive<string>, where: VersionRef): RedisSecret {
+  const text = secretString.reveal().trim();
+  if (text.startsWith('{')) return parseJson(text, where);
+  if (/^rediss?:\/\//i.test(text)) return parseUrl(text, where);
+  throw malformed(where, 'expected a redis:// or rediss:// URL or a JSON object');
+}
+
+function parseUrl(text: string, where: VersionRef): RedisSecret {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // The URL parser's error carries the input (with its password): never attach it.
+    throw malformed(where, 'the URL cannot be parsed');
+  }
+  if (url.hostname === '') throw malformed(where, 'the URL has no host', 'host');
+  if (url.password === '') throw malformed(where, 'the URL has no password (expected redis://[user]:password@host:port)', 'password');
+  const password = decodeComponent(url.password, where, 'password');
+  const username = url.username === '' ? undefined : decodeComponent(url.username, where, 'username');
+  const port = url.port === '' ? REDIS_DEFAULT_PORT : Number(url.port);
+  const dbText = url.pathname.replace(/^\//, '');
+  let db = 0;
+  if (dbText !== '') {
+    if (!/^\d+$/.test(dbText)) throw malformed(where, 'the URL path must be a database number', 'db');
+    db = Number(dbText);
+  }
+  const modeParam = url.searchParams.get('mode') ?? undefined;
+  return {
+    format: SecretFormat.url,
+    host: stripBrackets(url.hostname),
+    port,
+    username,
+    password: new Sensitive(password),
+    tls: url.protocol.toLowerCase() === 'rediss:',
+    db,
+    mode: modeParam === undefined ? undefined : checkMode(modeParam, where),
+    nodes: [],
+    replicationGroupId: url.searchParams.get('replicationGroupId') ?? undefined,
+    userId: url.searchParams.get('userId') ?? undefined,
+    adminSecretArn: url.searchParams.get('adminSecretArn') ?? undefined,
+    raw: new Sensitive<RawShape>({ format: 'url', url }),
+  };
+}
+
+function decodeComponent(value: string, where: VersionRef, field: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw malformed(where, `the URL ${field} is not correctly percent-encoded`, field);
+  }
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function parseJson(text: string, where: VersionRef): RedisSecret {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed(where, 'the value is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed(where, 'the JSON value must be an object');
+  const fields = parsed as Record<string, unknown>;
+  const host = optionalString(fields, 'host', where);
+  const replicationGroupId = optionalString(fields, 'replicationGroupId', where);
+  const userArn = optionalString(fields, 'user_arn', where);
+  const userId = optionalString(fields, 'userId', where) ?? userIdFromArn(userArn);
+  if (host === undefined) throw malformed(where, 'field "host" is required', 'host');
+  const password = fields['password'];
+  if (typeof password !== 'string' || password === '') throw malformed(where, 'field "password" must be a non-empty string', 'password');
+  const username = optionalString(fields, 'username', where);
+  const modeText = optionalString(fields, 'mode', where);
+  return {
+    format: SecretFormat.json,
+    host,
+    port: integerField(fields, 'port', REDIS_DEFAULT_PORT, 1, 65535, where),
+    username,
+    password: new Sensitive(password),
+    tls: booleanField(fields, 'tls', where),
+    db: integerField(fields, 'db', 0, 0, 65535, where),
+    mode: modeText === undefined ? undefined : checkMode(modeText, where),
+    nodes: parseNodes(fields['nodes'], where),
+    replicationGroupId,
+    userId,
+    adminSecretArn: optionalString(fields, 'adminSecretArn', where),
+    raw: new Sensitive<RawShape>({ format: 'json', fields }),
+  };
+}
+
+function optionalString(fields: Record<string, unknown>, name: string, where: VersionRef): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw malformed(where, `field "${name}" must be a string`, name);
+  return value === '' ? undefined : value;
+}
+
+function integerField(fields: Record<string, unknown>, name: string, fallback: number, min: number, max: number, where: VersionRef): number {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') return fallback;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    throw malformed(where, `field "${name}" must be an integer between ${min} and ${max}`, name);
+  }
+  return number;
+}
+
+function booleanField(fields: Record<string, unknown>, name: string, where: VersionRef): boolean {
+  const value = fields[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw malformed(where, `field "${name}" must be true or false`, name);
+}
+
+function checkMode(value: string, where: VersionRef): RedisMode {
+  if (isRedisMode(value)) return value;
+  throw new RotationError(ErrorCode.ERR_UNSUPPORTED_MODE, `Redis secret version ${where.versionId} (${where.stage}): mode "${value.slice(0, 40)}" is not one of ${Object.values(RedisMode).join(', ')}`, {
+    details: { versionId: where.versionId, stage: where.stage, field: 'mode' },
+  });
+}
+
+/** AWS's ElastiCache user template stores `user_arn`; the user id is its 7th `:` part. */
+function userIdFromArn(arn: string | undefined): string | undefined {
+  if (arn === undefined) return undefined;
+  const parts = arn.split(':');
+  return parts.length >= 7 && parts[6] !== '' ? parts[6] : undefined;
+}
+
+function parseNodes(value: unknown, where: VersionRef): readonly RedisNodeAddress[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw malformed(where, 'field "nodes" must be an array of "host:port" strings or {host, port} objects', 'nodes');
+  return value.map((entry: unknown) => {
+    if (typeof entry === 'string') {
+      const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
+      if (!match?.[1]) throw malformed(where, 'field "nodes" holds an entry that is not "host:port"', 'nodes');
+      return { host: match[1], port: match[2] ? Number(match[2]) : REDIS_DEFAULT_PORT };
+    }
+    if (entry !== null && typeof entry === 'object' && typeof (entry as { host?: unknown }).host === 'string') {
+      const record = entry as Record<string, unknown>;
+      return { host: record['host'] as string, port: integerField(record, 'port', REDIS_DEFAULT_PORT, 1, 65535, where) };
+    }
+    throw malformed(where, 'field "nodes" holds an entry that is neither "host:port" nor {host, port}', 'nodes');
+  });
+}
+
+/** A copy of `secret` holding a new password, same shape and same other fields. */
+export function withPassword(secret: RedisSecret, password: Sensitive<string>): RedisSecret {
+  return { ...secret, password };
+}
+
+/** Serialise in the shape the secret was read in; only the password changes. */
+export function serializeRedisSecret(secret: RedisSecret): Sensitive<string> {
+  const raw = secret.raw.reveal();
+  if (raw.format === 'json') {
+    return new Sensitive(JSON.stringify({ ...raw.fields, password: secret.password.reveal() }));
+  }
+  const url = new URL(raw.url.href);
+  // encodeURIComponent leaves only unreserved characters and !*'() raw, all legal in userinfo.
+  url.password = encodeURIComponent(secret.password.reveal());
+  return new Sensitive(url.href);
+}

@@ -1,0 +1,46 @@
+import { SecretKind } from '../../shared/constants.ts';
+import type { CoreConfig } from '../../shared/handler.ts';
+import type { PasswordGenerator } from '../../shared/password.ts';
+import type { RotationStrategy } from '../../shared/strategy.ts';
+import { createAclUserMode } from './acl-user-mode.ts';
+import { createAuthTokenMode, createElastiCacheUserMode } from './elasticache-modes.ts';
+import type { ModeDeps, ModeHandler } from './mode-handler.ts';
+import { RedisMode, resolveMode } from './redis-mode.ts';
+import { generateRedisPassword } from './redis-passwords.ts';
+import { parseRedisSecret, serializeRedisSecret, withPassword, type RedisSecret } from './redis-secret.ts';
+import { createRequirepassMode } from './requirepass-mode.ts';
+
+export interface RedisStrategyDeps extends ModeDeps {
+  readonly core: CoreConfig;
+  readonly passwords: PasswordGenerator;
+}
+
+/**
+ * The Redis strategy: parse/serialise the secret in its own shape, make a new password,
+ * and hand setSecret/testSecret/finishSecret to the mode the secret asks for.
+ */
+export function createRedisStrategy(deps: RedisStrategyDeps): RotationStrategy<RedisSecret> {
+  const modes: Record<RedisMode, ModeHandler> = {
+    [RedisMode.acl]: createAclUserMode(deps),
+    [RedisMode.requirepass]: createRequirepassMode(deps),
+    [RedisMode.elasticacheAuthToken]: createAuthTokenMode(deps),
+    [RedisMode.elasticacheUser]: createElastiCacheUserMode(deps),
+  };
+  const modeOf = (secret: RedisSecret): ModeHandler => modes[resolveMode(secret, deps.config.defaultMode)];
+
+  return {
+    kind: SecretKind.redis,
+    parse: parseRedisSecret,
+    serialize: serializeRedisSecret,
+    async createPending({ current, previous, context }) {
+      const mode = resolveMode(current, deps.config.defaultMode);
+      const avoid = previous === undefined ? [current.password] : [current.password, previous.password];
+      const password = await generateRedisPassword(deps.passwords, mode, deps.core.passwordPolicy, avoid);
+      context.logger.info('Generated a new Redis password', { mode });
+      return withPassword(current, password);
+    },
+    setSecret: (input) => modeOf(input.current).set(input),
+    testSecret: (input) => modeOf(input.current).test(input),
+    finishSecret: (input) => modeOf(input.current).finish(input),
+  };
+}

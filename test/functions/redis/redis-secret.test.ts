@@ -1,0 +1,161 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import { Sensitive } from '../../../shared/sensitive.ts';
+import { RedisMode, resolveMode } from '../../../functions/redis/redis-mode.ts';
+import { effectiveUsername, parseRedisSecret, serializeRedisSecret, withPassword } from '../../../functions/redis/redis-secret.ts';
+
+const where = { versionId: 'v1', stage: 'AWSCURRENT' };
+const parse = (text: string) => parseRedisSecret(new Sensitive(text), where);
+const HARD_PASSWORDS = ['p@ss:w/rd?#[]%20', 'sp ace+plus&amp=eq', 'ünïcødé✓', "quote'\"\\back", '%%%', 'a%2Fb'];
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof RotationError ? error.code : 'not-a-rotation-error';
+  }
+  return undefined;
+}
+
+describe('parseRedisSecret (URL)', () => {
+  it('reads user, password, host, port and db from a redis:// URL', () => {
+    const secret = parse('redis://app:s3cret@cache.internal:6380/2');
+    expect(secret).toMatchObject({ format: 'url', host: 'cache.internal', port: 6380, username: 'app', db: 2, tls: false });
+    expect(secret.password.reveal()).toBe('s3cret');
+  });
+
+  it('treats rediss:// as TLS and defaults the port, db and user', () => {
+    const secret = parse('rediss://:tok@cache.internal');
+    expect(secret).toMatchObject({ tls: true, port: 6379, db: 0, username: undefined });
+    expect(effectiveUsername(secret)).toBe('default');
+  });
+
+  it('decodes percent-encoded passwords', () => {
+    expect(parse('redis://:p%40ss%2Fw%3Ard@h:1').password.reveal()).toBe('p@ss/w:rd');
+  });
+
+  it('refuses a URL without a password, naming the field and not echoing the URL', () => {
+    const error = (() => {
+      try {
+        parse('redis://app@host.example:6379');
+      } catch (thrown) {
+        return thrown as RotationError;
+      }
+      return undefined;
+    })();
+    expect(error?.code).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(error?.details['field']).toBe('password');
+    expect(error?.message).not.toContain('host.example');
+  });
+
+  it('refuses broken percent-encoding without echoing the password', () => {
+    let message = '';
+    try {
+      parse('redis://:abc%zzsecretvalue@h:1');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('percent-encoded');
+    expect(message).not.toContain('secretvalue');
+  });
+
+  it('refuses a non-numeric db path', () => {
+    expect(codeOf(() => parse('redis://:p@h:1/abc'))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+  });
+
+  it.each(HARD_PASSWORDS)('round-trips the password %j through the URL form', (password) => {
+    const original = parse('redis://app:old@cache:6380/3?mode=acl');
+    const text = serializeRedisSecret(withPassword(original, new Sensitive(password))).reveal();
+    const again = parse(text);
+    expect(again.password.reveal()).toBe(password);
+    expect(again).toMatchObject({ username: 'app', host: 'cache', port: 6380, db: 3, mode: 'acl' });
+    expect(text.startsWith('redis://app:')).toBe(true);
+    expect(text.endsWith('@cache:6380/3?mode=acl')).toBe(true);
+  });
+
+  it('keeps an empty username empty when serialising', () => {
+    const text = serializeRedisSecret(withPassword(parse('rediss://:old@h:6379/0'), new Sensitive('new'))).reveal();
+    expect(text).toBe('rediss://:new@h:6379/0');
+  });
+});
+
+describe('parseRedisSecret (JSON)', () => {
+  it('applies defaults for port, username, tls and db', () => {
+    const secret = parse(JSON.stringify({ host: 'h', password: 'p' }));
+    expect(secret).toMatchObject({ format: 'json', port: 6379, username: undefined, tls: false, db: 0, nodes: [] });
+    expect(effectiveUsername(secret)).toBe('default');
+  });
+
+  it('reads mode-specific fields and node lists', () => {
+    const secret = parse(
+      JSON.stringify({ host: 'h', port: '6390', password: 'p', username: 'app', tls: true, db: 1, mode: 'requirepass', nodes: ['r1:7000', { host: 'r2', port: 7001 }, 'r3'], adminSecretArn: 'arn:admin' }),
+    );
+    expect(secret).toMatchObject({ port: 6390, username: 'app', tls: true, db: 1, mode: 'requirepass', adminSecretArn: 'arn:admin' });
+    expect(secret.nodes).toEqual([
+      { host: 'r1', port: 7000 },
+      { host: 'r2', port: 7001 },
+      { host: 'r3', port: 6379 },
+    ]);
+  });
+
+  it('takes the user id from AWS template user_arn', () => {
+    const secret = parse(JSON.stringify({ host: 'h', password: 'p', user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:app-user' }));
+    expect(secret.userId).toBe('app-user');
+    expect(resolveMode(secret, RedisMode.acl)).toBe(RedisMode.elasticacheUser);
+  });
+
+  it('infers the auth-token mode from replicationGroupId and falls back to the env default', () => {
+    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p', replicationGroupId: 'rg' })), RedisMode.acl)).toBe(RedisMode.elasticacheAuthToken);
+    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p' })), RedisMode.requirepass)).toBe(RedisMode.requirepass);
+    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p', mode: 'acl', replicationGroupId: 'rg' })), RedisMode.requirepass)).toBe(RedisMode.acl);
+  });
+
+  it('refuses an unknown mode with ERR_UNSUPPORTED_MODE', () => {
+    expect(codeOf(() => parse(JSON.stringify({ host: 'h', password: 'p', mode: 'cluster-magic' })))).toBe(ErrorCode.ERR_UNSUPPORTED_MODE);
+    expect(codeOf(() => parse('redis://:p@h:1?mode=nope'))).toBe(ErrorCode.ERR_UNSUPPORTED_MODE);
+  });
+
+  it.each([
+    ['missing host', { password: 'p' }],
+    ['missing password', { host: 'h' }],
+    ['empty password', { host: 'h', password: '' }],
+    ['port out of range', { host: 'h', password: 'p', port: 70000 }],
+    ['tls not boolean', { host: 'h', password: 'p', tls: 'maybe' }],
+    ['nodes not array', { host: 'h', password: 'p', nodes: 'r1:1' }],
+  ])('refuses %s with ERR_SECRET_MALFORMED', (_name, value) => {
+    expect(codeOf(() => parse(JSON.stringify(value)))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+  });
+
+  it('refuses text that is neither URL nor JSON without echoing it', () => {
+    let message = '';
+    try {
+      parse('hunter2-plaintext');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toContain('hunter2');
+    expect(codeOf(() => parse('{not json hunter2'))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+  });
+
+  it('keeps unknown fields and the field order, replacing only the password', () => {
+    const text = JSON.stringify({ engine: 'redis', host: 'h', password: 'old', extra: { nested: [1, 2] }, port: 6380 });
+    const out = JSON.parse(serializeRedisSecret(withPassword(parse(text), new Sensitive('new"pw\\'))).reveal());
+    expect(out).toEqual({ engine: 'redis', host: 'h', password: 'new"pw\\', extra: { nested: [1, 2] }, port: 6380 });
+    expect(Object.keys(out)).toEqual(['engine', 'host', 'password', 'extra', 'port']);
+  });
+
+  it('never shows the password when the parsed secret is printed', () => {
+    const secret = parse(JSON.stringify({ host: 'h', password: 'visible-if-leaked' }));
+    expect(JSON.stringify({ password: secret.password })).not.toContain('visible-if-leaked');
+    expect(String(secret.password)).not.toContain('visible-if-leaked');
+  });
+});
+
+describe('parsed secrets in logs', () => {
+  it.each(['redis://app:leakme@h:1/0', JSON.stringify({ host: 'h', password: 'leakme' })])('print no password for %s', (text) => {
+    const secret = parse(text);
+    expect(JSON.stringify(secret)).not.toContain('leakme');
+    expect(inspect(secret, { depth: 10 })).not.toContain('leakme');
+  });
+});
