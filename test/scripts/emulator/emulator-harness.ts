@@ -70,3 +70,34 @@ export function templateFunction(
     }
   };
 }
+
+export interface RawResponse {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly text: string;
+  readonly json: Record<string, unknown>;
+}
+
+/** One raw AWS JSON 1.1 request, without the SDK (for wire-level statements). */
+export async function raw(endpoint: string, operation: string | undefined, body: string | Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      ...(operation === undefined ? {} : { 'X-Amz-Target': `secretsmanager.${operation}` }),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // leave empty
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), text, json };
+}
+
+/** A valid 32-character ClientRequestToken/VersionId from a short label. */
+export const tok = (label: string): string => `${label}-`.padEnd(32, '0');
