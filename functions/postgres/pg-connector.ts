@@ -1,0 +1,99 @@
+import pg from 'pg';
+import type { Sensitive } from '../../shared/sensitive.ts';
+import { pgFailure } from './login-failure.ts';
+import { sslOptions, type TlsSettings } from './tls-settings.ts';
+
+/**
+ * The target-database port. Strategies talk to PostgreSQL only through it, so tests and
+ * the fault-injection harness can wrap it (crash before or after a statement, refuse a
+ * login). The default adapter is node-postgres' Client with short timeouts.
+ */
+
+export interface PgEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: Sensitive<string>;
+  readonly tls: TlsSettings;
+}
+
+export type PgRow = Record<string, unknown>;
+
+export interface PgSession {
+  /** Run one statement. `action` names it in errors ("ALTER ROLE", "probe query"). */
+  query(sql: string, values?: readonly unknown[], action?: string): Promise<PgRow[]>;
+  /** Always safe to call, also twice or after a failure. */
+  close(): Promise<void>;
+}
+
+export interface PgConnector {
+  /** Log in; rejects with a classified RotationError (reason, host, user; never the password). */
+  connect(endpoint: PgEndpoint, credential?: string): Promise<PgSession>;
+}
+
+export interface PgTimeouts {
+  readonly connectTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+export const APPLICATION_NAME = 'secrets-rotation';
+const CLOSE_TIMEOUT_MS = 2_000;
+
+export function createPgConnector(timeouts: PgTimeouts): PgConnector {
+  return {
+    async connect(endpoint, credential) {
+      const subject = { host: endpoint.host, port: endpoint.port, user: endpoint.user, ...(credential ? { credential } : {}) };
+      // sslOptions throws a RotationError itself when the CA file cannot be read.
+      const ssl = sslOptions(endpoint.tls, endpoint.host);
+      const client = new pg.Client({
+        host: endpoint.host,
+        port: endpoint.port,
+        database: endpoint.database,
+        user: endpoint.user,
+        password: endpoint.password.reveal(),
+        ssl,
+        application_name: APPLICATION_NAME,
+        connectionTimeoutMillis: timeouts.connectTimeoutMs,
+        statement_timeout: timeouts.statementTimeoutMs,
+        lock_timeout: timeouts.statementTimeoutMs,
+        query_timeout: timeouts.statementTimeoutMs + 1_000,
+      });
+      // A server-side termination arrives as an 'error' event; without a listener it would crash the process.
+      client.on('error', () => undefined);
+      let closed = false;
+      const close = async (): Promise<void> => {
+        if (closed) return;
+        closed = true;
+        await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+      };
+      try {
+        await client.connect();
+      } catch (error) {
+        await close();
+        throw pgFailure(error, { action: 'login', ...subject });
+      }
+      return {
+        async query(sql, values, action = 'statement') {
+          try {
+            const result = await client.query(sql, values === undefined ? undefined : [...values]);
+            return result.rows as PgRow[];
+          } catch (error) {
+            throw pgFailure(error, { action, ...subject });
+          }
+        },
+        close,
+      };
+    },
+  };
+}
+
+/** Log in, run `work`, and close the connection whatever happens. */
+export async function withSession<R>(connector: PgConnector, endpoint: PgEndpoint, credential: string, work: (session: PgSession) => Promise<R>): Promise<R> {
+  const session = await connector.connect(endpoint, credential);
+  try {
+    return await work(session);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,69 @@
+import type { EnvReader } from '../../shared/config.ts';
+import { SCRAM_MIN_ITERATIONS } from './scram-verifier.ts';
+import { SSL_MODES, SslMode } from './tls-settings.ts';
+
+/** Which strategy rotates a secret. `auto`: alternating users when the secret has `masterarn`. */
+export const PostgresStrategyName = {
+  auto: 'auto',
+  singleUser: 'single-user',
+  alternatingUsers: 'alternating-users',
+} as const;
+export type PostgresStrategyName = (typeof PostgresStrategyName)[keyof typeof PostgresStrategyName];
+
+/** Alternating users: AWS's `<user>` / `<user>_clone` pair, or the same pair acting as one NOLOGIN owner role. */
+export const AlternatingNaming = {
+  clone: 'clone',
+  ownerRole: 'owner-role',
+} as const;
+export type AlternatingNaming = (typeof AlternatingNaming)[keyof typeof AlternatingNaming];
+
+export interface PostgresConfig {
+  /** PG_CONNECT_TIMEOUT_MS. Default 5000. */
+  readonly connectTimeoutMs: number;
+  /** PG_STATEMENT_TIMEOUT_MS (statement_timeout and lock_timeout). Default 10000. */
+  readonly statementTimeoutMs: number;
+  /** PG_SSL_MODE, used when the secret does not say. Default verify-full. */
+  readonly sslMode: SslMode;
+  /** PG_SSL_CA_PATH, a PEM bundle used when the secret has no ssl_cert_path. Default: Node's CAs plus /var/runtime/ca-cert.pem. */
+  readonly sslCaPath: string | undefined;
+  /** PG_ROTATION_STRATEGY. Default auto. */
+  readonly strategy: PostgresStrategyName;
+  /** PG_ALTERNATING_NAMING. Default clone (AWS's behaviour). */
+  readonly alternatingNaming: AlternatingNaming;
+  /** PG_OWNER_ROLE, the NOLOGIN role in owner-role naming. Default `<base user>_owner`. */
+  readonly ownerRole: string | undefined;
+  /** PG_TEST_QUERY, an extra read-only check testSecret runs as the pending user. Default: none. */
+  readonly testQuery: string | undefined;
+  /** PG_EMERGENCY_TERMINATE_SESSIONS: single user, emergency rotations end the user's older sessions. Default false. */
+  readonly emergencyTerminateSessions: boolean;
+  /** PG_BREAK_GLASS: reset an RDS master password through the RDS API when no credential logs in. Default false. */
+  readonly breakGlass: boolean;
+  /** PG_BREAK_GLASS_WAIT_MS: how long to wait for the reset to take effect. Default 300000. */
+  readonly breakGlassWaitMs: number;
+  /** PG_BREAK_GLASS_POLL_MS. Default 5000. */
+  readonly breakGlassPollMs: number;
+  /** PG_SCRAM_ITERATIONS (at least 4096). Default 4096. */
+  readonly scramIterations: number;
+}
+
+export function readPostgresConfig(reader: EnvReader): PostgresConfig {
+  const testQuery = reader.string('PG_TEST_QUERY');
+  if (testQuery !== undefined && testQuery.includes(';')) reader.problem('PG_TEST_QUERY must be a single statement without ";"');
+  const ownerRole = reader.string('PG_OWNER_ROLE');
+  if (ownerRole !== undefined && Buffer.byteLength(ownerRole) > 63) reader.problem('PG_OWNER_ROLE must be at most 63 bytes');
+  return {
+    connectTimeoutMs: reader.int('PG_CONNECT_TIMEOUT_MS', 5_000, { min: 100, max: 120_000 }),
+    statementTimeoutMs: reader.int('PG_STATEMENT_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    sslMode: reader.oneOf('PG_SSL_MODE', SSL_MODES, SslMode.verifyFull),
+    sslCaPath: reader.string('PG_SSL_CA_PATH'),
+    strategy: reader.oneOf('PG_ROTATION_STRATEGY', Object.values(PostgresStrategyName), PostgresStrategyName.auto),
+    alternatingNaming: reader.oneOf('PG_ALTERNATING_NAMING', Object.values(AlternatingNaming), AlternatingNaming.clone),
+    ownerRole,
+    testQuery,
+    emergencyTerminateSessions: reader.bool('PG_EMERGENCY_TERMINATE_SESSIONS', false),
+    breakGlass: reader.bool('PG_BREAK_GLASS', false),
+    breakGlassWaitMs: reader.int('PG_BREAK_GLASS_WAIT_MS', 300_000, { min: 1_000, max: 840_000 }),
+    breakGlassPollMs: reader.int('PG_BREAK_GLASS_POLL_MS', 5_000, { min: 50, max: 60_000 }),
+    scramIterations: reader.int('PG_SCRAM_ITERATIONS', SCRAM_MIN_ITERATIONS, { min: SCRAM_MIN_ITERATIONS, max: 10_000_000 }),
+  };
+}

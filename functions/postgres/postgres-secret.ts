@@ -1,0 +1,206 @@
+import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import { Sensitive } from '../../shared/sensitive.ts';
+import type { VersionRef } from '../../shared/strategy.ts';
+import { parseConnectionUrl, serializeConnectionUrl, type ConnectionUrl } from './connection-url.ts';
+import { checkIdentifier } from './sql-identifier.ts';
+import { parseSslMode, type SslMode } from './tls-settings.ts';
+
+/**
+ * A PostgreSQL secret, read from any of the shapes people store:
+ *  - AWS's JSON (`engine`, `host`, `port`, `username`, `password`, `dbname`, `masterarn`,
+ *    `ssl`, `dbInstanceIdentifier`, `dbClusterIdentifier`);
+ *  - the same with `database` instead of `dbname`, and `sslmode` / `ssl_cert_path`;
+ *  - a connection URL (`postgresql://`, `postgres://`, `postgresql+asyncpg://`, ...).
+ * The shape is kept: serialising replaces only `username` and `password`, every other
+ * field (known or not) is carried forward as stored.
+ */
+
+export const PostgresSecretFormat = {
+  json: 'json',
+  url: 'url',
+} as const;
+export type PostgresSecretFormat = (typeof PostgresSecretFormat)[keyof typeof PostgresSecretFormat];
+
+export const POSTGRES_ENGINES = ['postgres', 'aurora-postgresql'] as const;
+export const POSTGRES_DEFAULT_PORT = 5432;
+export const POSTGRES_DEFAULT_DATABASE = 'postgres';
+
+/** What the secret itself says about TLS; undefined fields fall back to the env settings. */
+export interface SecretTls {
+  readonly mode: SslMode | undefined;
+  /** A CA bundle file path (`ssl_cert_path`, or `sslrootcert` in a URL). */
+  readonly caPath: string | undefined;
+}
+
+export interface PostgresSecret {
+  readonly format: PostgresSecretFormat;
+  readonly engine: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: Sensitive<string>;
+  readonly database: string;
+  readonly masterArn: string | undefined;
+  readonly dbInstanceIdentifier: string | undefined;
+  readonly dbClusterIdentifier: string | undefined;
+  readonly tls: SecretTls;
+  /** How to rebuild the stored text; holds the password, so it stays wrapped. */
+  readonly raw: Sensitive<RawShape>;
+}
+
+type RawShape =
+  | { readonly format: 'json'; readonly fields: Readonly<Record<string, unknown>> }
+  | { readonly format: 'url'; readonly url: ConnectionUrl };
+
+export function malformed(where: VersionRef, problem: string, field?: string): RotationError {
+  return new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `PostgreSQL secret version ${where.versionId} (${where.stage}): ${problem}`, {
+    details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
+  });
+}
+
+export function parsePostgresSecret(secretString: Sensitive<string>, where: VersionRef): PostgresSecret {
+  const text = secretString.reveal().trim();
+  if (text.startsWith('{')) return parseJson(text, where);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return parseUrl(text, where);
+  throw malformed(where, 'expected a JSON object or a postgresql:// connection URL');
+}
+
+function parseUrl(text: string, where: VersionRef): PostgresSecret {
+  const url = parseConnectionUrl(text, (problem, field) => malformed(where, problem, field));
+  const base = url.scheme.toLowerCase().split('+')[0];
+  if (base !== 'postgresql' && base !== 'postgres') {
+    throw new RotationError(ErrorCode.ERR_UNSUPPORTED_ENGINE, `PostgreSQL secret version ${where.versionId} (${where.stage}): URL scheme "${url.scheme.slice(0, 40)}" is not postgresql:// or postgres://`, {
+      details: { versionId: where.versionId, stage: where.stage, field: 'scheme' },
+    });
+  }
+  if (url.username === undefined || url.username === '') throw malformed(where, 'the URL has no user name (expected postgresql://user:password@host:port/db)', 'username');
+  if (url.password === undefined) throw malformed(where, 'the URL has no password (expected postgresql://user:password@host:port/db)', 'password');
+  const params = url.params;
+  const sslText = params.get('sslmode') ?? params.get('ssl') ?? undefined;
+  return {
+    format: PostgresSecretFormat.url,
+    engine: undefined,
+    host: url.host,
+    port: url.port ?? POSTGRES_DEFAULT_PORT,
+    username: checkUsername(url.username, where),
+    password: new Sensitive(url.password),
+    database: url.database === undefined || url.database === '' ? POSTGRES_DEFAULT_DATABASE : url.database,
+    masterArn: params.get('masterarn') ?? undefined,
+    dbInstanceIdentifier: params.get('dbInstanceIdentifier') ?? undefined,
+    dbClusterIdentifier: params.get('dbClusterIdentifier') ?? undefined,
+    tls: {
+      mode: sslText === undefined ? undefined : sslModeOrThrow(sslText, where, params.has('sslmode') ? 'sslmode' : 'ssl'),
+      caPath: params.get('sslrootcert') ?? undefined,
+    },
+    raw: new Sensitive<RawShape>({ format: 'url', url }),
+  };
+}
+
+function parseJson(text: string, where: VersionRef): PostgresSecret {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the input: never attach it.
+    throw malformed(where, 'the value is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed(where, 'the value must be a JSON object');
+  const fields = parsed as Record<string, unknown>;
+  const engine = optionalString(fields, 'engine', where);
+  if (engine !== undefined && !(POSTGRES_ENGINES as readonly string[]).includes(engine)) {
+    throw new RotationError(ErrorCode.ERR_UNSUPPORTED_ENGINE, `PostgreSQL secret version ${where.versionId} (${where.stage}): engine "${engine.slice(0, 40)}" is not one of ${POSTGRES_ENGINES.join(', ')}`, {
+      details: { versionId: where.versionId, stage: where.stage, field: 'engine' },
+    });
+  }
+  const missing = ['host', 'username', 'password'].filter((name) => fields[name] === undefined || fields[name] === null || fields[name] === '');
+  if (missing.length > 0) throw malformed(where, `missing required field(s) ${missing.map((name) => `"${name}"`).join(', ')}`, missing.join(','));
+  const host = requiredString(fields, 'host', where);
+  const username = checkUsername(requiredString(fields, 'username', where), where);
+  const password = requiredString(fields, 'password', where);
+  const database = optionalString(fields, 'dbname', where) ?? optionalString(fields, 'database', where) ?? POSTGRES_DEFAULT_DATABASE;
+  return {
+    format: PostgresSecretFormat.json,
+    engine,
+    host,
+    port: portField(fields, where),
+    username,
+    password: new Sensitive(password),
+    database,
+    masterArn: optionalString(fields, 'masterarn', where),
+    dbInstanceIdentifier: optionalString(fields, 'dbInstanceIdentifier', where),
+    dbClusterIdentifier: optionalString(fields, 'dbClusterIdentifier', where),
+    tls: { mode: jsonSslMode(fields, where), caPath: optionalString(fields, 'ssl_cert_path', where) },
+    raw: new Sensitive<RawShape>({ format: 'json', fields }),
+  };
+}
+
+/** `sslmode` wins over AWS's `ssl`; `ssl` is a boolean, "true"/"false", or an sslmode name. */
+function jsonSslMode(fields: Record<string, unknown>, where: VersionRef): SslMode | undefined {
+  const sslmode = optionalString(fields, 'sslmode', where);
+  if (sslmode !== undefined) return sslModeOrThrow(sslmode, where, 'sslmode');
+  const ssl = fields['ssl'];
+  if (ssl === undefined || ssl === null || ssl === '') return undefined;
+  if (typeof ssl === 'boolean') return ssl ? 'verify-full' : 'disable';
+  if (typeof ssl !== 'string') throw malformed(where, 'field "ssl" must be true, false or an sslmode name', 'ssl');
+  return sslModeOrThrow(ssl, where, 'ssl');
+}
+
+function sslModeOrThrow(value: string, where: VersionRef, field: string): SslMode {
+  const lower = value.toLowerCase();
+  if (lower === 'true') return 'verify-full';
+  if (lower === 'false') return 'disable';
+  const mode = parseSslMode(lower);
+  if (mode !== undefined) return mode;
+  if (lower === 'prefer' || lower === 'allow') {
+    throw malformed(where, `${field} "${lower}" would allow a silent fall back to plaintext; use require, verify-ca, verify-full or disable`, field);
+  }
+  throw malformed(where, `${field} must be one of disable, require, verify-ca, verify-full (or true/false)`, field);
+}
+
+function checkUsername(username: string, where: VersionRef): string {
+  const problem = checkIdentifier(username);
+  if (problem !== undefined) throw malformed(where, `username ${problem}`, 'username');
+  return username;
+}
+
+function requiredString(fields: Record<string, unknown>, name: string, where: VersionRef): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value === '') throw malformed(where, `field "${name}" must be a non-empty string`, name);
+  return value;
+}
+
+function optionalString(fields: Record<string, unknown>, name: string, where: VersionRef): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw malformed(where, `field "${name}" must be a string`, name);
+  return value === '' ? undefined : value;
+}
+
+function portField(fields: Record<string, unknown>, where: VersionRef): number {
+  const value = fields['port'];
+  if (value === undefined || value === null || value === '') return POSTGRES_DEFAULT_PORT;
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 65535) {
+    throw malformed(where, 'field "port" must be an integer between 1 and 65535', 'port');
+  }
+  return number;
+}
+
+/** A copy of `secret` with new credentials; everything else unchanged. */
+export function withCredentials(secret: PostgresSecret, username: string, password: Sensitive<string>): PostgresSecret {
+  return { ...secret, username, password };
+}
+
+/** Serialise in the shape the secret was read in; only `username` and `password` change. */
+export function serializePostgresSecret(secret: PostgresSecret): Sensitive<string> {
+  const raw = secret.raw.reveal();
+  if (raw.format === 'json') {
+    return new Sensitive(JSON.stringify({ ...raw.fields, username: secret.username, password: secret.password.reveal() }));
+  }
+  return new Sensitive(serializeConnectionUrl(raw.url, secret.username, secret.password.reveal()));
+}
+
+/** The same login (user, host, port) as another secret: the confused-deputy check. */
+export function sameEndpoint(a: PostgresSecret, b: PostgresSecret): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port;
+}
