@@ -9,11 +9,11 @@
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from '@smithy/types';
 
+/** What the SDK clients pass to `defaultProvider` (only the logger is used here). */
 export interface LambdaCredentialsInit {
-  readonly logger?: { debug?: (message: string) => void };
-  readonly [key: string]: unknown;
+  readonly logger?: Logger;
 }
 
 /** Environment credentials first (what Lambda sets), then the container endpoint. Both
@@ -22,10 +22,10 @@ export const defaultProvider =
   (init: LambdaCredentialsInit = {}): AwsCredentialIdentityProvider =>
   async (): Promise<AwsCredentialIdentity> => {
     try {
-      return await fromEnv(init)();
+      return await fromEnv({ logger: init.logger })();
     } catch {
       try {
-        return await fromHttp(init)();
+        return await fromHttp({ logger: init.logger })();
       } catch {
         throw Object.assign(new Error('No AWS credentials: expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (set by Lambda) or AWS_CONTAINER_CREDENTIALS_FULL_URI'), {
           name: 'CredentialsProviderError',
