@@ -1,0 +1,78 @@
+/**
+ * Locates the server binaries the local backend runs. A missing binary is reported with the
+ * exact command that installs it, so a newcomer's first failure tells them what to do.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+export const INSTALL_HINTS = {
+  postgres: 'apt-get install -y postgresql-15',
+  redis: 'apt-get install -y redis-server',
+  openssl: 'apt-get install -y openssl',
+} as const;
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Find `name` on PATH (plus the usual system folders, which a minimal PATH may lack). */
+export function findOnPath(name: string): string | undefined {
+  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  for (const folder of folders) {
+    if (folder === '') continue;
+    const candidate = path.join(folder, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function missing(what: string, install: string, looked: string): Error {
+  return new Error(`${what} not found (looked in ${looked}). Install it with: ${install}`);
+}
+
+let postgresBinDir: string | undefined;
+
+/**
+ * The folder holding PostgreSQL's `initdb` and `postgres`: `pg_config --bindir` when it has
+ * them, else Debian's /usr/lib/postgresql/15/bin.
+ */
+export function postgresBinaries(): { initdb: string; postgres: string } {
+  if (postgresBinDir === undefined) {
+    const candidates: string[] = [];
+    const pgConfig = findOnPath('pg_config');
+    if (pgConfig !== undefined) {
+      try {
+        candidates.push(execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8' }).trim());
+      } catch {
+        // Fall through to the fixed location.
+      }
+    }
+    candidates.push('/usr/lib/postgresql/15/bin');
+    const found = candidates.find((dir) => isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'postgres')));
+    if (found === undefined) {
+      throw missing('PostgreSQL server binaries (initdb, postgres)', INSTALL_HINTS.postgres, candidates.join(', '));
+    }
+    postgresBinDir = found;
+  }
+  return { initdb: path.join(postgresBinDir, 'initdb'), postgres: path.join(postgresBinDir, 'postgres') };
+}
+
+/** The `redis-server` binary. */
+export function redisServerBinary(): string {
+  const found = findOnPath('redis-server');
+  if (found === undefined) throw missing('redis-server', INSTALL_HINTS.redis, 'PATH, /usr/bin, /usr/local/bin');
+  return found;
+}
+
+/** The `openssl` binary (certificates for the TLS variants). */
+export function opensslBinary(): string {
+  const found = findOnPath('openssl');
+  if (found === undefined) throw missing('openssl', INSTALL_HINTS.openssl, 'PATH, /usr/bin, /usr/local/bin');
+  return found;
+}

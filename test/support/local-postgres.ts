@@ -1,0 +1,190 @@
+/**
+ * PostgreSQL from the machine's binaries: `initdb` as the `postgres` OS user (it refuses
+ * root), scram-sha-256 for local and host connections, `postgres` run in the foreground as
+ * a child of the test process (see ManagedProcess), fsync off.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFile, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { postgresBinaries, INSTALL_HINTS } from './binaries.ts';
+import { ManagedProcess } from './managed-process.ts';
+import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
+import { freePort, waitUntil } from './ports.ts';
+import { createTlsMaterial, type TlsMaterial } from './tls.ts';
+import { makeWorkDir } from './work-dir.ts';
+
+const run = promisify(execFile);
+const READY_TIMEOUT_MS = 15_000;
+
+interface OsUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** The `postgres` OS user when we are root (initdb refuses root); undefined when not root. */
+function postgresOsUser(): OsUser | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('postgres:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) {
+    throw new Error(`No 'postgres' OS user to run initdb as (initdb refuses root). Install the server package, which creates it: ${INSTALL_HINTS.postgres}`);
+  }
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function give(file: string, user: OsUser | undefined, mode: number): void {
+  if (user !== undefined) chownSync(file, user.uid, user.gid);
+  chmodSync(file, mode);
+}
+
+function hbaLines(tls: boolean): string {
+  return [
+    '# Written by test/support/local-postgres.ts: password (SCRAM) auth everywhere, like production.',
+    'local all all scram-sha-256',
+    ...(tls ? ['hostssl all all 127.0.0.1/32 scram-sha-256', 'hostssl all all ::1/128 scram-sha-256'] : []),
+    '# `host` also matches TLS connections; plaintext stays allowed so tests prove the client policy.',
+    'host all all 127.0.0.1/32 scram-sha-256',
+    'host all all ::1/128 scram-sha-256',
+    '',
+  ].join('\n');
+}
+
+function serverSettings(port: number, socketDir: string, options: StartPostgresOptions, tls: TlsMaterial | undefined): string {
+  const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+  return [
+    '',
+    '# Test bed settings (test/support/local-postgres.ts)',
+    `port = ${port}`,
+    "listen_addresses = '127.0.0.1'",
+    `unix_socket_directories = ${quote(socketDir)}`,
+    'fsync = off',
+    'synchronous_commit = off',
+    'full_page_writes = off',
+    "password_encryption = 'scram-sha-256'",
+    'max_connections = 100',
+    ...(options.logStatements === true ? ["log_statement = 'all'"] : []),
+    ...(tls === undefined ? [] : ['ssl = on', `ssl_cert_file = ${quote(tls.certPath)}`, `ssl_key_file = ${quote(tls.keyPath)}`]),
+    '',
+  ].join('\n');
+}
+
+async function canConnect(port: number, password: string): Promise<boolean> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 1_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (error) {
+    // A refused password still proves the server is up (a test may have changed it).
+    const code = (error as { code?: string }).code;
+    if (code === '28P01' || code === '28000') return true;
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startLocalPostgres(options: StartPostgresOptions): Promise<PostgresServer> {
+  const binaries = postgresBinaries();
+  const user = postgresOsUser();
+  const work = makeWorkDir('pg');
+  const base = work.path;
+  try {
+    give(base, user, 0o755);
+    const adminPassword = randomBytes(18).toString('base64url');
+    const passwordFile = path.join(base, 'pw');
+    writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+    give(passwordFile, user, 0o600);
+    const dataDir = path.join(base, 'data');
+    const initdbArgs = ['-D', dataDir, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'];
+    // TLS material is made while initdb runs (they do not depend on each other).
+    const tlsDir = path.join(base, 'tls');
+    const [, tls] = await Promise.all([
+      run(binaries.initdb, initdbArgs, { cwd: base, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(user ?? {}) }).catch((error: unknown) => {
+        const stderr = (error as { stderr?: string }).stderr ?? '';
+        throw new Error(`initdb failed for ${dataDir}: ${stderr.trim()}`, { cause: error });
+      }),
+      options.tls === true ? (mkdirSync(tlsDir, { mode: 0o755 }), createTlsMaterial(tlsDir)) : Promise.resolve(undefined),
+    ]);
+    await rm(passwordFile, { force: true });
+    if (tls !== undefined) {
+      // PostgreSQL insists the key be owned by its user and not readable by others.
+      for (const file of [tls.certPath, tls.keyPath, tls.caPath]) give(file, user, file === tls.keyPath ? 0o600 : 0o644);
+    }
+
+    const port = await freePort();
+    writeFileSync(path.join(dataDir, 'pg_hba.conf'), hbaLines(tls !== undefined));
+    await appendFile(path.join(dataDir, 'postgresql.conf'), serverSettings(port, base, options, tls));
+    const logPath = path.join(base, 'postgres.log');
+    writeFileSync(logPath, '');
+
+    const server = new ManagedProcess({
+      command: binaries.postgres,
+      args: ['-D', dataDir],
+      logPath,
+      cwd: base,
+      ...(user === undefined ? {} : { user }),
+      // SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one (for a dying parent).
+      stopSignal: 'SIGINT',
+      deathSignal: 'SIGQUIT',
+    });
+
+    const start = async (): Promise<void> => {
+      if (server.running) return;
+      await server.spawn();
+      let exitCode: number | null | undefined;
+      void server.whenExited().then((code) => (exitCode = code));
+      await waitUntil(
+        async () => {
+          if (exitCode !== undefined) {
+            const tail = (await readFile(logPath, 'utf8')).split('\n').slice(-8).join('\n');
+            throw new Error(`postgres exited (code ${String(exitCode)}) before accepting connections on 127.0.0.1:${port}; log tail:\n${tail}`);
+          }
+          return await canConnect(port, adminPassword);
+        },
+        { what: `PostgreSQL on 127.0.0.1:${port} to accept connections (log: ${logPath})`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 25 },
+      ).catch(async (error: unknown) => {
+        await server.stop();
+        throw error;
+      });
+    };
+
+    await start();
+    const stopServer = async (): Promise<void> => await server.stop();
+    return {
+      host: '127.0.0.1',
+      port,
+      adminUser: 'postgres',
+      adminPassword,
+      database: 'postgres',
+      ...(tls === undefined ? {} : { tls: { caPath: copyOut(tls, base), caPem: tls.caPem, serverName: tls.serverName } }),
+      logPath,
+      backend: 'local',
+      readLog: async () => await readFile(logPath, 'utf8'),
+      stop: stopServer,
+      start,
+      destroy: async () => {
+        await stopServer();
+        work.remove();
+      },
+    };
+  } catch (error) {
+    work.remove();
+    throw error;
+  }
+}
+
+/** The CA a client should trust, at a stable path next to the log. */
+function copyOut(tls: TlsMaterial, base: string): string {
+  const target = path.join(base, 'ca.crt');
+  copyFileSync(tls.caPath, target);
+  chmodSync(target, 0o644);
+  return target;
+}

@@ -1,0 +1,168 @@
+/**
+ * Redis from the machine's `redis-server`, run in the foreground as a child of the test
+ * process: `--bind 127.0.0.1 --save '' --appendonly no --dir <tmp>`, plus the variant's
+ * settings, either as arguments or (configFile) written to a config file it starts from.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { redisServerBinary } from './binaries.ts';
+import type { Backend } from './container-runtime.ts';
+import { ManagedProcess, type ProcessSpec, type ServerProcess } from './managed-process.ts';
+import { freePort, waitUntil } from './ports.ts';
+import type { RedisServer, StartRedisOptions } from './redis-server.ts';
+import { RespError, sendCommands, type RespTarget } from './resp.ts';
+import { createTlsMaterial } from './tls.ts';
+import { makeWorkDir } from './work-dir.ts';
+
+const READY_TIMEOUT_MS = 10_000;
+const REPLICATION_TIMEOUT_MS = 10_000;
+
+type Setting = readonly [name: string, ...values: string[]];
+
+function configLine([name, ...values]: Setting): string {
+  return [name, ...values.map((value) => (value === '' || /[\s"'\\]/.test(value) ? JSON.stringify(value) : value))].join(' ');
+}
+
+/** Is the replication link of the server at `target` up? */
+async function replicationLinkUp(target: RespTarget): Promise<boolean> {
+  const [info] = await sendCommands(target, [['INFO', 'replication']]);
+  if (info instanceof RespError) throw info;
+  return info?.includes('master_link_status:up') === true;
+}
+
+/** How the server process is run: here, as a child process; see container-redis.ts for the other. */
+export interface RedisRunner {
+  readonly backend: Backend;
+  /** Prepare the work folder (e.g. permissions for a container user) before the server starts. */
+  prepare?(dir: string): void;
+  create(spec: ProcessSpec): ServerProcess;
+}
+
+const localRunner: RedisRunner = {
+  backend: 'local',
+  create: (spec) => new ManagedProcess(spec),
+};
+
+export async function startLocalRedis(options: StartRedisOptions, runner: RedisRunner = localRunner): Promise<RedisServer> {
+  const binary = runner.backend === 'local' ? redisServerBinary() : 'redis-server';
+  const work = makeWorkDir('redis');
+  const dir = work.path;
+  try {
+    const port = await freePort();
+    const tls = options.tls === true ? (mkdirSync(path.join(dir, 'tls')), await createTlsMaterial(path.join(dir, 'tls'))) : undefined;
+    const aclFilePath = options.aclFile === true ? path.join(dir, 'users.acl') : undefined;
+    const configFilePath = options.configFile === true ? path.join(dir, 'redis.conf') : undefined;
+    const logPath = path.join(dir, 'redis.log');
+    writeFileSync(logPath, '');
+
+    const settings: Setting[] = [
+      ['bind', '127.0.0.1'],
+      ...(tls === undefined
+        ? [['port', String(port)] as const]
+        : [
+            ['port', '0'] as const,
+            ['tls-port', String(port)] as const,
+            ['tls-cert-file', tls.certPath] as const,
+            ['tls-key-file', tls.keyPath] as const,
+            ['tls-ca-cert-file', tls.caPath] as const,
+            ['tls-auth-clients', 'no'] as const,
+          ]),
+      ['save', ''],
+      ['appendonly', 'no'],
+      // A primary otherwise waits 5 s for more replicas before a diskless full sync.
+      ['repl-diskless-sync-delay', '0'],
+      ['dir', dir],
+      ['daemonize', 'no'],
+      ['logfile', ''],
+    ];
+    if (aclFilePath !== undefined) {
+      const defaultUser =
+        options.requirepass === undefined
+          ? ''
+          : `user default on #${createHash('sha256').update(options.requirepass).digest('hex')} ~* &* +@all\n`;
+      writeFileSync(aclFilePath, defaultUser, { mode: 0o600 });
+      settings.push(['aclfile', aclFilePath]);
+    } else if (options.requirepass !== undefined) {
+      settings.push(['requirepass', options.requirepass]);
+    }
+    if (options.replicaOf !== undefined) {
+      settings.push(['replicaof', options.replicaOf.host, String(options.replicaOf.port)]);
+      if (tls !== undefined) settings.push(['tls-replication', 'yes']);
+    }
+    if (options.masterAuth !== undefined) settings.push(['masterauth', options.masterAuth]);
+
+    let args: string[];
+    if (configFilePath !== undefined) {
+      writeFileSync(configFilePath, `# Written by test/support/local-redis.ts\n${settings.map(configLine).join('\n')}\n`, { mode: 0o600 });
+      args = [configFilePath];
+    } else {
+      args = settings.flatMap(([name, ...values]) => [`--${name}`, ...values]);
+    }
+
+    runner.prepare?.(dir);
+    const server = runner.create({ command: binary, args, logPath, cwd: dir, stopSignal: 'SIGTERM', deathSignal: 'SIGKILL' });
+    const probeTarget: RespTarget = {
+      host: '127.0.0.1',
+      port,
+      ...(tls === undefined ? {} : { tls: { caPem: tls.caPem } }),
+    };
+
+    const start = async (): Promise<void> => {
+      if (server.running) return;
+      await server.spawn();
+      let exitCode: number | null | undefined;
+      void server.whenExited().then((code) => (exitCode = code));
+      try {
+        await waitUntil(
+          async () => {
+            if (exitCode !== undefined) {
+              const tail = (await readFile(logPath, 'utf8')).split('\n').slice(-6).join('\n');
+              throw new Error(`redis-server exited (code ${String(exitCode)}) before answering on 127.0.0.1:${port}; log tail:\n${tail}`);
+            }
+            // Any reply, even NOAUTH, proves the server is up.
+            await sendCommands(probeTarget, [['PING']], 500);
+            return true;
+          },
+          { what: `redis on 127.0.0.1:${port} to answer PING (log: ${logPath})`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 10 },
+        );
+        if (options.replicaOf !== undefined) {
+          const withAuth: RespTarget = options.requirepass === undefined ? probeTarget : { ...probeTarget, password: options.requirepass };
+          await waitUntil(async () => await replicationLinkUp(withAuth), {
+            what: `replica on 127.0.0.1:${port} to link to its primary ${options.replicaOf.host}:${options.replicaOf.port} (log: ${logPath})`,
+            timeoutMs: REPLICATION_TIMEOUT_MS,
+            intervalMs: 20,
+          });
+        }
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+    };
+
+    await start();
+    return {
+      host: '127.0.0.1',
+      port,
+      ...(tls === undefined ? {} : { tls: { caPath: tls.caPath, caPem: tls.caPem, serverName: tls.serverName } }),
+      ...(aclFilePath === undefined ? {} : { aclFilePath }),
+      ...(configFilePath === undefined ? {} : { configFilePath }),
+      logPath,
+      backend: runner.backend,
+      stop: async () => await server.stop(),
+      start,
+      restart: async () => {
+        await server.stop();
+        await start();
+      },
+      destroy: async () => {
+        await server.dispose();
+        work.remove();
+      },
+    };
+  } catch (error) {
+    work.remove();
+    throw error;
+  }
+}

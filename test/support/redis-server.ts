@@ -1,0 +1,62 @@
+/**
+ * The Redis half of the test bed: `startRedis()` gives a real Redis 7 on a random loopback
+ * port (a primary, a replica, with an ACL file, from a config file, or serving TLS). It runs
+ * in a container when a container runtime answers (testcontainers), otherwise from the
+ * machine's `redis-server`.
+ */
+import { containerRuntimeAvailable } from './container-runtime.ts';
+import type { Backend } from './container-runtime.ts';
+
+export interface StartRedisOptions {
+  /** Start as a replica of this primary; start() resolves once the replication link is up. */
+  readonly replicaOf?: { readonly host: string; readonly port: number };
+  /** `masterauth`: the password the replica uses to authenticate to its primary. */
+  readonly masterAuth?: string;
+  /**
+   * Use an ACL file (`aclfile`, pre-created) so `ACL SAVE` persists users across restart().
+   * With `requirepass`, the default user's password is written into that file instead.
+   */
+  readonly aclFile?: boolean;
+  /** Start from a config file so `CONFIG REWRITE` persists settings across restart(). */
+  readonly configFile?: boolean;
+  /**
+   * TLS only (`port 0`, `tls-port`), throwaway CA, `tls-auth-clients no`. A TLS replica also
+   * replicates over TLS (`tls-replication yes`), so its primary must be a TLS server too.
+   */
+  readonly tls?: boolean;
+  /** The default user's password (`requirepass`). */
+  readonly requirepass?: string;
+  /** Force a backend; default: a container when a runtime answers, else local binaries. */
+  readonly backend?: Backend;
+}
+
+export interface RedisServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  /** CA (path and PEM) that signed the server certificate for `localhost` and 127.0.0.1. */
+  readonly tls?: { readonly caPath: string; readonly caPem: string; readonly serverName: string };
+  readonly aclFilePath?: string;
+  readonly configFilePath?: string;
+  /** The server's log file. */
+  readonly logPath: string;
+  readonly backend: Backend;
+  /** Stop the server (connections then fail); its files and port are kept for start(). */
+  stop(): Promise<void>;
+  /** Start it again on the same port from the same files. No-op when running. */
+  start(): Promise<void>;
+  /** stop() then start(): what was saved (ACL SAVE, CONFIG REWRITE) survives, the rest does not. */
+  restart(): Promise<void>;
+  /** Stop for good and remove its temp folder (also done at process exit). */
+  destroy(): Promise<void>;
+}
+
+/** Start a fresh Redis server. Stop it (destroy()) in afterAll. */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  const backend = options.backend ?? ((await containerRuntimeAvailable()) ? 'container' : 'local');
+  if (backend === 'container') {
+    const { startContainerRedis } = await import('./container-redis.ts');
+    return await startContainerRedis(options);
+  }
+  const { startLocalRedis } = await import('./local-redis.ts');
+  return await startLocalRedis(options);
+}

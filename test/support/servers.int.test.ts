@@ -1,0 +1,231 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTlsMaterial, startPostgres, startRedis, type PostgresServer, type RedisServer } from './servers.ts';
+
+type PgConfig = pg.ClientConfig;
+
+async function query(config: PgConfig, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionTimeoutMillis: 3_000, ...config });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.query(sql);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function adminConfig(server: PostgresServer): PgConfig {
+  return { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: server.database };
+}
+
+/**
+ * A client that fails fast instead of retrying; a failed connect rejects with the error that
+ * caused it (ioredis itself only says "Connection is closed").
+ */
+async function redisClient(options: RedisOptions): Promise<Redis> {
+  const client = new Redis({ lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000, ...options });
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => (lastError = error));
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw lastError ?? error;
+  }
+  return client;
+}
+
+/** A CA that did not sign any server here: a client trusting only it must refuse the server. */
+async function unrelatedCaPem(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sm-testbed-ca-'));
+  try {
+    return (await createTlsMaterial(dir)).caPem;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('startPostgres', () => {
+  let plain: PostgresServer;
+  let secure: PostgresServer;
+  let otherCa: string;
+
+  beforeAll(async () => {
+    [plain, secure, otherCa] = await Promise.all([startPostgres({ logStatements: true }), startPostgres({ tls: true }), unrelatedCaPem()]);
+  });
+  afterAll(async () => {
+    await Promise.all([plain?.destroy(), secure?.destroy()]);
+  });
+
+  it('accepts the admin password over scram-sha-256 and runs PostgreSQL 15', async () => {
+    const { rows } = await query(adminConfig(plain), "SELECT current_setting('server_version_num')::int AS version, current_setting('password_encryption') AS encryption");
+    expect(rows[0]).toMatchObject({ encryption: 'scram-sha-256' });
+    expect(Math.floor((rows[0] as { version: number }).version / 10_000)).toBe(15);
+  });
+
+  it('rejects a wrong password with SQLSTATE 28P01', async () => {
+    await expect(query({ ...adminConfig(plain), password: 'not-the-password' }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+  });
+
+  it('writes every statement to the server log when logStatements is set', async () => {
+    await query(adminConfig(plain), 'SELECT 4242 AS marker_for_the_log');
+    expect(await plain.readLog()).toContain('statement: SELECT 4242 AS marker_for_the_log');
+  });
+
+  it('serves TLS that verifies against its CA and server name', async () => {
+    const tls = secure.tls;
+    if (tls === undefined) throw new Error('TLS server without TLS material');
+    const { rows } = await query(
+      { ...adminConfig(secure), host: '127.0.0.1', ssl: { ca: tls.caPem, servername: tls.serverName, rejectUnauthorized: true } },
+      'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
+    expect(rows).toEqual([{ ssl: true }]);
+  });
+
+  it('fails TLS verification against a CA that did not sign the server', async () => {
+    await expect(query({ ...adminConfig(secure), ssl: { ca: otherCa, servername: 'localhost', rejectUnauthorized: true } }, 'SELECT 1')).rejects.toThrow(
+      /self[- ]signed|unable to (get|verify)/i,
+    );
+  });
+
+  it('still accepts plaintext on the TLS server, so client policy is what tests prove', async () => {
+    const { rows } = await query({ ...adminConfig(secure), ssl: false }, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    expect(rows).toEqual([{ ssl: false }]);
+  });
+
+  it('refuses connections after stop() and comes back with its data on the same port after start()', async () => {
+    await query(adminConfig(plain), 'CREATE TABLE survives_restart (id int); INSERT INTO survives_restart VALUES (7)');
+    const port = plain.port;
+    await plain.stop();
+    await expect(query(adminConfig(plain), 'SELECT 1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await plain.start();
+    expect(plain.port).toBe(port);
+    const { rows } = await query(adminConfig(plain), 'SELECT id FROM survives_restart');
+    expect(rows).toEqual([{ id: 7 }]);
+  });
+});
+
+describe('startRedis', () => {
+  const started: RedisServer[] = [];
+  const clients: Redis[] = [];
+  const track = (server: RedisServer): RedisServer => (started.push(server), server);
+  const connect = async (options: RedisOptions): Promise<Redis> => {
+    const client = await redisClient(options);
+    clients.push(client);
+    return client;
+  };
+
+  afterAll(async () => {
+    clients.forEach((client) => client.disconnect());
+    await Promise.all(started.map((server) => server.destroy()));
+  });
+
+  it('starts a replica whose link is up and which receives writes to its primary', async () => {
+    const primary = track(await startRedis({ requirepass: 'primary-pass' }));
+    const replica = track(await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: 'primary-pass' }));
+    const writer = await connect({ port: primary.port, password: 'primary-pass' });
+    const reader = await connect({ port: replica.port });
+    await writer.set('replicated-key', 'v1');
+    await writer.wait(1, 2_000);
+    expect(await reader.get('replicated-key')).toBe('v1');
+    expect(await reader.info('replication')).toContain('master_link_status:up');
+  });
+
+  it('requires the password when requirepass is set', async () => {
+    const server = track(await startRedis({ requirepass: 'sesame' }));
+    await expect(redisClient({ port: server.port })).rejects.toThrow(/NOAUTH/);
+    const authed = await connect({ port: server.port, password: 'sesame' });
+    expect(await authed.ping()).toBe('PONG');
+  });
+
+  it('keeps ACL users saved with ACL SAVE across restart(), and loses unsaved ones', async () => {
+    const server = track(await startRedis({ aclFile: true }));
+    expect(server.aclFilePath).toBeDefined();
+    const admin = await connect({ port: server.port });
+    await admin.call('ACL', 'SETUSER', 'saved-app', 'on', '>first-pass', '>second-pass', '~*', '+@all');
+    await admin.call('ACL', 'SAVE');
+    await admin.call('ACL', 'SETUSER', 'unsaved-app', 'on', '>x', '~*', '+@all');
+    admin.disconnect();
+    await server.restart();
+    const users = await (await connect({ port: server.port })).call('ACL', 'USERS');
+    expect(users).toContain('saved-app');
+    expect(users).not.toContain('unsaved-app');
+    const app = await connect({ port: server.port, username: 'saved-app', password: 'second-pass' });
+    expect(await app.ping()).toBe('PONG');
+  });
+
+  it('keeps settings written with CONFIG REWRITE across restart() when started from a config file', async () => {
+    const server = track(await startRedis({ configFile: true }));
+    expect(server.configFilePath).toBeDefined();
+    const admin = await connect({ port: server.port });
+    await admin.config('SET', 'requirepass', 'rewritten-pass');
+    await admin.config('REWRITE');
+    admin.disconnect();
+    await server.restart();
+    await expect(redisClient({ port: server.port })).rejects.toThrow(/NOAUTH/);
+    expect(await (await connect({ port: server.port, password: 'rewritten-pass' })).ping()).toBe('PONG');
+  });
+
+  it('serves TLS that verifies against its CA, and refuses a client trusting another CA', async () => {
+    const server = track(await startRedis({ tls: true }));
+    const tls = server.tls;
+    if (tls === undefined) throw new Error('TLS server without TLS material');
+    const client = await connect({ port: server.port, tls: { ca: tls.caPem, servername: 'localhost' } });
+    expect(await client.ping()).toBe('PONG');
+    await expect(redisClient({ port: server.port, tls: { ca: await unrelatedCaPem(), servername: 'localhost' } })).rejects.toThrow(
+      /self[- ]signed|unable to (get|verify)/i,
+    );
+  });
+
+  it('refuses connections after stop() and answers again after start()', async () => {
+    const server = track(await startRedis());
+    await server.stop();
+    await expect(redisClient({ port: server.port })).rejects.toThrow(/ECONNREFUSED|Connection is closed/);
+    await server.start();
+    expect(await (await connect({ port: server.port })).ping()).toBe('PONG');
+  });
+
+  it('removes its temp folder on destroy()', async () => {
+    const server = await startRedis({ aclFile: true });
+    const folder = path.dirname(server.aclFilePath ?? '');
+    expect(existsSync(folder)).toBe(true);
+    await server.destroy();
+    expect(existsSync(folder)).toBe(false);
+  });
+});
+
+describe('servers shared by global-setup', () => {
+  const servers = inject('servers');
+
+  it('provides a PostgreSQL and a TLS PostgreSQL that accept their admin passwords', async () => {
+    const plainRows = await query({ host: servers.postgres.host, port: servers.postgres.port, user: servers.postgres.adminUser, password: servers.postgres.adminPassword, database: 'postgres' }, 'SELECT 1 AS one');
+    expect(plainRows.rows).toEqual([{ one: 1 }]);
+    const { postgresTls } = servers;
+    const tlsRows = await query(
+      { host: postgresTls.host, port: postgresTls.port, user: postgresTls.adminUser, password: postgresTls.adminPassword, database: 'postgres', ssl: { ca: postgresTls.tls.caPem, servername: postgresTls.tls.serverName } },
+      'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
+    expect(tlsRows.rows).toEqual([{ ssl: true }]);
+  });
+
+  it('provides a Redis primary whose replica receives its writes', async () => {
+    const primary = await redisClient({ port: servers.redis.port });
+    const replica = await redisClient({ port: servers.redisReplica.port });
+    try {
+      const key = `shared-${process.pid}-${Date.now()}`;
+      await primary.set(key, 'seen');
+      await primary.wait(1, 2_000);
+      expect(await replica.get(key)).toBe('seen');
+      await primary.del(key);
+    } finally {
+      primary.disconnect();
+      replica.disconnect();
+    }
+  });
+});

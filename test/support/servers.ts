@@ -1,0 +1,20 @@
+/**
+ * The test bed: real PostgreSQL and Redis servers for integration tests.
+ *
+ *   const pg = await startPostgres({ tls: true });   // PostgreSQL 15, scram-sha-256
+ *   const redis = await startRedis({ aclFile: true }); // Redis 7
+ *   afterAll(() => Promise.all([pg.destroy(), redis.destroy()]));
+ *
+ * A container runtime is used when one answers (testcontainers), else the machine's
+ * binaries. Servers shared by the whole run come from global-setup.ts via `inject('servers')`.
+ */
+export { startPostgres } from './postgres-server.ts';
+export type { PostgresServer, PostgresTls, StartPostgresOptions } from './postgres-server.ts';
+export { startRedis } from './redis-server.ts';
+export type { RedisServer, StartRedisOptions } from './redis-server.ts';
+export { Backend, containerRuntimeAvailable } from './container-runtime.ts';
+export { createTlsMaterial, TLS_SERVER_NAME } from './tls.ts';
+export type { TlsMaterial } from './tls.ts';
+export { freePort, waitUntil } from './ports.ts';
+export { INSTALL_HINTS } from './binaries.ts';
+export type { SharedServers, SharedPostgres, SharedRedis } from './shared-servers.ts';
