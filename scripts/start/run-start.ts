@@ -33,7 +33,7 @@ export async function runStart(options: { readonly env: Env; readonly out: Outpu
   writeLine(out.stdout, paint.bold('Secrets Manager rotation functions: local demo (npm start)'));
 
   const containers = await containerRuntime();
-  const missing = containers ? [] : missingServerBinaries(env['PATH']);
+  const missing = containers ? [] : missingServerBinaries({ path: env['PATH'] });
   if (missing.length > 0) {
     writeLine(out.stderr, describeMissing(missing));
     return 1;
