@@ -33,9 +33,10 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
       const user = effectiveUsername(pending);
-      const sessions = await openManagedNodes(deps, current, [own('current', current), own('pending', pending)], context);
+      const check = (session: RedisSession) => checkUser(session, user, context.logger);
+      const sessions = await openManagedNodes(deps, current, [own('current', current), own('pending', pending)], context, check);
       try {
-        for (const session of sessions) await checkUser(session, user, context.logger);
+        for (const session of sessions.slice(1)) await check(session);
         for (const session of sessions) {
           await setPasswords(session, user, [current.password, pending.password]);
           context.logger.info('Set the ACL user passwords to current and pending on node', { node: describeEndpoint(session.endpoint), user });
@@ -86,12 +87,19 @@ function own(label: string, secret: RedisSecret): LabelledCredentials {
  * Sessions on every node, primary first, opened before anything changes (an unreachable
  * replica fails here, with nothing changed). Uses the admin credential when configured.
  */
-async function openManagedNodes(deps: ModeDeps, secret: RedisSecret, self: readonly LabelledCredentials[], context: RotationContext): Promise<RedisSession[]> {
+async function openManagedNodes(
+  deps: ModeDeps,
+  secret: RedisSecret,
+  self: readonly LabelledCredentials[],
+  context: RotationContext,
+  checkPrimary?: (session: RedisSession) => Promise<void>,
+): Promise<RedisSession[]> {
   const adminArn = secret.adminSecretArn ?? deps.config.adminSecretArn;
   const candidates = adminArn !== undefined ? [await loadAdmin(adminArn, context)] : self;
   const { session: primary } = await openWithFirstWorking(deps.connector, primaryEndpoint(secret), candidates);
   let endpoints;
   try {
+    await checkPrimary?.(primary);
     endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas);
   } catch (error) {
     await primary.close();

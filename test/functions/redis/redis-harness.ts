@@ -1,0 +1,151 @@
+/**
+ * Test helpers for the Redis function: the Secrets Manager emulator driven through the
+ * real SDK, an in-process handler built with injected logs, and raw admin connections
+ * to the real Redis servers of the test bed.
+ */
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { Redis } from 'ioredis';
+import { buildRotationFunction, type BuiltFunction } from '../../../shared/handler.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
+import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
+import { createRedisFunction, type RedisPorts } from '../../../functions/redis/definition.ts';
+import type { RedisServer } from '../../support/servers.ts';
+
+export interface RedisHarness {
+  readonly emu: Emulator;
+  readonly sm: SecretsManagerClient;
+  readonly log: ReturnType<typeof createMemoryLog>;
+  /** Register an in-process Redis function; `after` runs after every step (probes). */
+  register(name: string, env?: Record<string, string>, ports?: RedisPorts, after?: (event: { Step: string }) => Promise<void>): { arn: string; fn: BuiltFunction };
+  createSecret(name: string, value: string, tags?: Record<string, string>): Promise<string>;
+  rotate(secretId: string, functionArn: string): Promise<RotationRecord>;
+  current(secretId: string): Promise<string>;
+  tag(secretId: string, tags: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRedisHarness(options: { rotationRetries?: number } = {}): Promise<RedisHarness> {
+  const emu = await startEmulator({ port: 0, rotationRetries: options.rotationRetries ?? 0 });
+  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  const log = createMemoryLog();
+  return {
+    emu,
+    sm,
+    log,
+    register(name, env = {}, ports = {}, after) {
+      const fn = buildRotationFunction(createRedisFunction(ports), {
+        env: {
+          SECRETS_MANAGER_ENDPOINT: emu.endpoint,
+          AWS_REGION: 'us-east-1',
+          REDIS_CONNECT_TIMEOUT_MS: '2000',
+          REDIS_COMMAND_TIMEOUT_MS: '2000',
+          ...env,
+        },
+        logger: log,
+        metrics: createMemoryMetrics(),
+        secrets: createSdkSecretsPort(sm),
+      });
+      const target = async (event: unknown): Promise<unknown> => {
+        await fn.handler(event);
+        if (after) await after(event as { Step: string });
+        return null;
+      };
+      return { arn: emu.registerFunction(name, target), fn };
+    },
+    async createSecret(name, value, tags) {
+      const out = await sm.send(
+        new CreateSecretCommand({ Name: name, SecretString: value, ...(tags ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}) }),
+      );
+      return out.ARN as string;
+    },
+    async rotate(secretId, functionArn) {
+      await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+      return emu.waitForRotation(secretId);
+    },
+    async current(secretId) {
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+      return out.SecretString as string;
+    },
+    async tag(secretId, tags) {
+      await sm.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    },
+    async close() {
+      sm.destroy();
+      await emu.close();
+    },
+  };
+}
+
+/** A raw ioredis connection for arranging and checking (not the code under test). */
+export async function connect(server: Pick<RedisServer, 'port' | 'tls'>, username: string | undefined, password: string | undefined): Promise<Redis> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port: server.port,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(server.tls ? { tls: { ca: server.tls.caPem, servername: server.tls.serverName } } : {}),
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+    connectTimeout: 2000,
+  });
+  let emitted: unknown;
+  client.on('error', (error: unknown) => {
+    emitted = error;
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    // ioredis rejects with "Connection is closed" after emitting the real cause (WRONGPASS).
+    throw emitted ?? error;
+  }
+  return client;
+}
+
+/** Does this password log in (and PING) as this user on this server? */
+export async function canLogin(server: Pick<RedisServer, 'port' | 'tls'>, username: string | undefined, password: string): Promise<boolean> {
+  try {
+    const client = await connect(server, username, password);
+    try {
+      return (await client.ping()) === 'PONG';
+    } finally {
+      client.disconnect();
+    }
+  } catch (error) {
+    if (/WRONGPASS|NOAUTH|invalid password/i.test(String((error as Error).message))) return false;
+    throw error;
+  }
+}
+
+/** Run commands as the given user and disconnect. */
+export async function run(server: Pick<RedisServer, 'port' | 'tls'>, username: string | undefined, password: string | undefined, commands: string[][]): Promise<unknown[]> {
+  const client = await connect(server, username, password);
+  try {
+    const out: unknown[] = [];
+    for (const [command, ...args] of commands) out.push(await client.call(command as string, ...args));
+    return out;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Every log line and every error message of a rotation record, for leak checks. */
+export function everything(log: { lines: string[] }, records: readonly RotationRecord[]): string {
+  return [...log.lines, ...records.flatMap((r) => r.steps.map((s) => JSON.stringify(s.error ?? {})))].join('\n');
+}
+
+export function passwordOf(secretText: string): string {
+  if (secretText.startsWith('{')) return (JSON.parse(secretText) as { password: string }).password;
+  return decodeURIComponent(new URL(secretText).password);
+}
