@@ -91,7 +91,7 @@ describe('ACL-user mode against a real primary and replica', () => {
     await waitUntil(async () => {
       const [role] = await run(primary, undefined, ADMIN, [['ROLE']]);
       return ((role as unknown[])[2] as unknown[]).length === 1;
-    }, { timeoutMs: 10_000 });
+    }, { what: 'the replica to reconnect after the primary restart', timeoutMs: 10_000 });
 
     // Nothing secret in the command stream of either node, nor in logs and errors.
     // (Redis 7 leaves admin commands out of MONITOR; the unit tests prove ACL SETUSER carries only hashes.)
