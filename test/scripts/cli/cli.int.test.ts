@@ -46,8 +46,8 @@ afterAll(async () => {
 });
 
 /** Run the CLI like `rotation <argv> --endpoint-url <emulator>`, keeping its output for the leak check. */
-async function cli(argv: string[], deps: Partial<CliDeps> = {}): Promise<{ code: number; out: MemoryOutput; text: string }> {
-  const out = createMemoryOutput();
+async function cli(argv: string[], deps: Partial<CliDeps> = {}, terminal = false): Promise<{ code: number; out: MemoryOutput; text: string }> {
+  const out = createMemoryOutput({ live: terminal, color: terminal });
   outputs.push(out);
   const code = await runCli([...argv, '--endpoint-url', emu.endpoint], { env: {}, out, ...deps });
   return { code, out, text: out.text() };
@@ -142,6 +142,21 @@ describe('rotation rotate', () => {
     const described = await sm.send(new DescribeSecretCommand({ SecretId: 'cli/ok' }));
     expect((described.Tags ?? []).some((tag) => tag.Key === 'RotationMode')).toBe(false);
     await collectValues('cli/ok');
+  });
+});
+
+describe('rotation rotate on a terminal', () => {
+  it('draws a progress bar for many secrets, clears it, and colours the summary', async () => {
+    const names = Array.from({ length: 5 }, (_, i) => `live/s${i}`);
+    for (const [i, name] of names.entries()) await createSecret(name, `live-${i}`);
+    const { code, out } = await cli(['rotate', ...names, '--rotation-lambda-arn', lambdaArn], {}, true);
+    expect(code).toBe(ExitCode.ok);
+    expect(out.stderrText()).toContain(`[${'#'.repeat(30)}] 5/5`);
+    expect(out.stderrText().endsWith('\r\u001b[2K')).toBe(true);
+    expect(out.stdoutText()).toContain('\u001b[32msucceeded\u001b[0m');
+    const plain = await cli(['rotate', ...names]);
+    expect(plain.out.text()).not.toContain('\u001b[');
+    for (const name of names) await collectValues(name);
   });
 });
 
