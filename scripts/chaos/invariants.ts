@@ -1,0 +1,102 @@
+import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CredentialModel, type ChaosTarget } from './targets/chaos-target.ts';
+
+/** The five promises a schedule checks. */
+export const Invariant = {
+  labels: 'labels',
+  workingCredential: 'working-credential',
+  completion: 'completion',
+  revocation: 'revocation',
+  noLeak: 'no-leak',
+} as const;
+export type Invariant = (typeof Invariant)[keyof typeof Invariant];
+
+export interface Violation {
+  readonly invariant: Invariant;
+  /** The observation point, e.g. "rotation 2 after setSecret (attempt 1)". */
+  readonly at: string;
+  readonly detail: string;
+}
+
+/** Where the rotation stands at an observation point. */
+export const Phase = {
+  /** A rotation may be half done. */
+  during: 'during',
+  /** The last rotation completed (normal mode): the replaced credential must still work. */
+  completed: 'completed',
+  /** The last rotation completed in emergency mode: the replaced credential must no longer work. */
+  completedEmergency: 'completed-emergency',
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export interface Observation {
+  readonly labels: Readonly<Record<string, readonly string[]>>;
+  readonly current?: string;
+  readonly pending?: string;
+  readonly previous?: string;
+  /** Whether the value labelled so authenticates; undefined when the label is absent or empty. */
+  readonly works: { readonly current?: boolean; readonly pending?: boolean; readonly previous?: boolean };
+}
+
+function holders(labels: Readonly<Record<string, readonly string[]>>, stage: string): string[] {
+  return Object.entries(labels)
+    .filter(([, stages]) => stages.includes(stage))
+    .map(([id]) => id);
+}
+
+async function valueOf(client: SecretsManagerClient, arn: string, versionId: string | undefined): Promise<string | undefined> {
+  if (versionId === undefined) return undefined;
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: versionId }));
+    return out.SecretString;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+/** Read labels and values through an unfaulted client and try each labelled credential on the real target. */
+export async function observe(client: SecretsManagerClient, arn: string, target: ChaosTarget): Promise<Observation> {
+  const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
+  const labels = described.VersionIdsToStages ?? {};
+  const [currentId] = holders(labels, 'AWSCURRENT');
+  const [pendingId] = holders(labels, 'AWSPENDING');
+  const [previousId] = holders(labels, 'AWSPREVIOUS');
+  const current = await valueOf(client, arn, currentId);
+  const pending = pendingId === currentId ? undefined : await valueOf(client, arn, pendingId);
+  const previous = await valueOf(client, arn, previousId);
+  const tryIt = async (value: string | undefined): Promise<boolean | undefined> => (value === undefined ? undefined : target.authenticates(value, current));
+  return {
+    labels,
+    ...(current !== undefined ? { current } : {}),
+    ...(pending !== undefined ? { pending } : {}),
+    ...(previous !== undefined ? { previous } : {}),
+    works: { current: await tryIt(current), pending: await tryIt(pending), previous: await tryIt(previous) },
+  };
+}
+
+/** Check invariants 1, 2 and 4 on one observation. */
+export function checkObservation(observation: Observation, model: CredentialModel, phase: Phase, at: string): Violation[] {
+  const violations: Violation[] = [];
+  const currents = holders(observation.labels, 'AWSCURRENT');
+  const pendings = holders(observation.labels, 'AWSPENDING');
+  if (currents.length !== 1) violations.push({ invariant: Invariant.labels, at, detail: `${currents.length} versions hold AWSCURRENT (${currents.join(', ') || 'none'})` });
+  if (pendings.length > 1) violations.push({ invariant: Invariant.labels, at, detail: `${pendings.length} versions hold AWSPENDING (${pendings.join(', ')})` });
+  const { works } = observation;
+  const done = phase !== Phase.during;
+  if (model === CredentialModel.zeroDowntime || done) {
+    if (works.current !== true) violations.push({ invariant: Invariant.workingCredential, at, detail: `AWSCURRENT does not authenticate (${model}, ${phase})` });
+  } else if (works.current !== true && works.pending !== true) {
+    violations.push({ invariant: Invariant.workingCredential, at, detail: 'neither AWSCURRENT nor AWSPENDING authenticates (single-user, during rotation)' });
+  }
+  if (observation.previous !== undefined && observation.previous !== observation.current) {
+    const expected = model === CredentialModel.single || phase === Phase.completedEmergency ? false : phase === Phase.completed ? true : undefined;
+    if (expected === true && works.previous !== true) {
+      violations.push({ invariant: Invariant.revocation, at, detail: 'AWSPREVIOUS stopped working before the mode revokes it (zero-downtime keeps it until the next rotation)' });
+    }
+    if (expected === false && done && works.previous === true) {
+      violations.push({ invariant: Invariant.revocation, at, detail: `AWSPREVIOUS still authenticates after a completed ${phase === Phase.completedEmergency ? 'emergency' : 'single-user'} rotation` });
+    }
+  }
+  return violations;
+}

@@ -1,0 +1,123 @@
+/**
+ * Records every secret value a run generates or stores and scans text (log lines, error
+ * messages, metrics, CLI output, server logs) for any of them, in the forms a leak would
+ * take: verbatim, JSON-escaped (log lines are JSON) and URL-encoded (connection URLs).
+ */
+
+/** JSON keys whose string values are secret material. */
+const SECRET_KEY = /pass|secret|token|key|auth|credential|^(k|d|p|q|dp|dq|qi)$/i;
+/** Shorter strings are too likely to appear by chance (and are never generated secrets here). */
+const MIN_LENGTH = 8;
+
+export interface LeakFinding {
+  readonly source: string;
+  /** Where the value came from (never the value): e.g. "secret chaos-1 version abc AWSPENDING field password". */
+  readonly valueOrigin: string;
+  /** The text around the hit, with the value itself replaced. */
+  readonly excerpt: string;
+}
+
+export class LeakDetector {
+  readonly #values = new Map<string, string>();
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** Record one secret value (a password, a token, a key). */
+  add(value: string, origin: string): void {
+    if (value.length < MIN_LENGTH || this.#values.has(value)) return;
+    this.#values.set(value, origin);
+  }
+
+  /** Record a stored SecretString: the whole string, its secret JSON fields and any URL password. */
+  addSecretString(secretString: string, origin: string): void {
+    this.add(secretString, origin);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(secretString);
+    } catch {
+      this.#addUrlPassword(secretString, origin);
+      return;
+    }
+    this.#walk(parsed, origin, '');
+  }
+
+  #walk(value: unknown, origin: string, key: string): void {
+    if (typeof value === 'string') {
+      if (SECRET_KEY.test(key)) this.add(value, `${origin} field ${key}`);
+      this.#addUrlPassword(value, `${origin} field ${key}`);
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) this.#walk(item, origin, key);
+      return;
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const [childKey, child] of Object.entries(value)) {
+        // Everything under a secret-named key is secret (e.g. a keyring of JWKs under "keys").
+        this.#walk(child, origin, SECRET_KEY.test(key) && !SECRET_KEY.test(childKey) ? key : childKey);
+      }
+    }
+  }
+
+  #addUrlPassword(text: string, origin: string): void {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return;
+    try {
+      const url = new URL(text);
+      if (url.password) this.add(decodeURIComponent(url.password), `${origin} url password`);
+    } catch {
+      // not a URL after all
+    }
+  }
+
+  /** Every recorded value found in `text`. */
+  scan(source: string, text: string): LeakFinding[] {
+    const findings: LeakFinding[] = [];
+    for (const [value, origin] of this.#values) {
+      for (const form of forms(value)) {
+        const at = text.indexOf(form);
+        if (at < 0) continue;
+        const excerpt = `${text.slice(Math.max(0, at - 60), at)}<secret>${text.slice(at + form.length, at + form.length + 60)}`;
+        findings.push({ source, valueOrigin: origin, excerpt: this.redact(excerpt) });
+        break;
+      }
+    }
+    return findings;
+  }
+
+  scanAll(source: string, texts: Iterable<string>): LeakFinding[] {
+    const findings: LeakFinding[] = [];
+    for (const text of texts) findings.push(...this.scan(source, text));
+    return findings;
+  }
+
+  /** Replace every recorded value in `text` (so a report about a leak does not leak it again). */
+  redact(text: string): string {
+    let out = text;
+    for (const value of this.#values.keys()) for (const form of forms(value)) out = out.split(form).join('<secret>');
+    return out;
+  }
+}
+
+function forms(value: string): string[] {
+  const all = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
+  return [...all].filter((form) => form.length >= MIN_LENGTH);
+}
+
+/** The text of an error for scanning: name, message, code, details, and the same for its causes. */
+export function errorText(error: unknown, depth = 0): string {
+  if (depth > 5 || error === null || error === undefined) return '';
+  if (!(error instanceof Error)) return typeof error === 'string' ? error : safeJson(error);
+  const details = (error as { details?: unknown }).details;
+  const code = (error as { code?: unknown }).code;
+  return [error.name, String(code ?? ''), error.message, details === undefined ? '' : safeJson(details), error.stack ?? '', errorText(error.cause, depth + 1)].join('\n');
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run chaos -- --schedules N --seed S [--targets a,b] [--concurrency C]`
+ * `npm run chaos -- --replay <schedule seed> --target <name>` (one schedule, full trace)
+ *
+ * Starts the emulator and real servers, runs randomised fault schedules against every
+ * kind, format and mode, prints the totals and every violation with its seed and steps,
+ * and exits 1 on any violation.
+ */
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+const { parseArgs } = await import('node:util');
+const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+const { startEmulator } = await import('../emulator/index.ts');
+const { runChaos } = await import('./run-chaos.ts');
+const { runSchedule } = await import('./run-schedule.ts');
+const { ChaosReport } = await import('./chaos-report.ts');
+const { openTargets, TARGET_NAMES } = await import('./targets/target-catalog.ts');
+
+const { values } = parseArgs({
+  options: {
+    schedules: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '1' },
+    targets: { type: 'string' },
+    target: { type: 'string' },
+    replay: { type: 'string' },
+    concurrency: { type: 'string', default: '2' },
+    'step-timeout-ms': { type: 'string', default: '400' },
+    'max-minutes': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(`Usage: npm run chaos -- [--schedules N] [--seed S] [--targets ${TARGET_NAMES.join(',')}] [--concurrency C]
+       npm run chaos -- --replay <schedule seed> --target <name>
+Exit codes: 0 no violation, 1 violations (or a harness crash), 2 usage error.\n`);
+  process.exit(0);
+}
+
+const toInt = (name: string, text: string | undefined): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    process.stderr.write(`error: --${name} must be a non-negative integer\n`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const names = values.replay !== undefined ? [values.target ?? ''] : (values.targets?.split(',').map((name) => name.trim()) ?? [...TARGET_NAMES]);
+const unknown = names.filter((name) => !(TARGET_NAMES as readonly string[]).includes(name));
+if (unknown.length > 0) {
+  process.stderr.write(`error: unknown target ${unknown.join(', ')}; targets: ${TARGET_NAMES.join(', ')}\n`);
+  process.exit(2);
+}
+
+const started = Date.now();
+const stepTimeoutMs = toInt('step-timeout-ms', values['step-timeout-ms']);
+const emulator = await startEmulator({ port: 0, rotationRetries: 2, invocationTimeoutMs: Math.max(30_000, stepTimeoutMs * 20) });
+const client = new SecretsManagerClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+const targets = await openTargets(names);
+let report: InstanceType<typeof ChaosReport>;
+try {
+  if (values.replay !== undefined) {
+    report = new ChaosReport();
+    const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs });
+    report.add(result);
+    process.stdout.write(`${result.trace.join('\n')}\n\n`);
+  } else {
+    const maxMinutes = values['max-minutes'] !== undefined ? toInt('max-minutes', values['max-minutes']) : undefined;
+    let lastPrint = Date.now();
+    report = await runChaos({
+      schedules: toInt('schedules', values.schedules),
+      seed: toInt('seed', values.seed),
+      targets,
+      emulator,
+      client,
+      concurrency: toInt('concurrency', values.concurrency),
+      stepTimeoutMs,
+      ...(maxMinutes !== undefined ? { deadlineMs: maxMinutes * 60_000 } : {}),
+      onProgress: (progress) => {
+        if (Date.now() - lastPrint < 10_000) return;
+        lastPrint = Date.now();
+        process.stderr.write(`  ... ${progress.schedules} schedules, ${progress.violationCount} violations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      },
+    });
+  }
+} finally {
+  for (const target of targets) await target.close().catch(() => undefined);
+  await emulator.close();
+}
+process.stdout.write(`${report.summary(Date.now() - started, toInt('seed', values.seed))}\n`);
+process.exit(report.ok ? 0 : 1);

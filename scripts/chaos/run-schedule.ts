@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  RotateSecretCommand,
+  TagResourceCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { STEPS, type Step } from '../../shared/constants.ts';
+import { isRotationError } from '../../shared/errors.ts';
+import { buildRotationFunction } from '../../shared/handler.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
+import type { SecretsPort } from '../../shared/secrets-port.ts';
+import { runCli } from '../cli/run-cli.ts';
+import { createMemoryOutput } from '../cli/output.ts';
+import { createChaosLambda, describe, runStep } from './chaos-lambda.ts';
+import { FaultController, type FaultKind, type PinnedFault } from './fault-controller.ts';
+import { injectFaults, secretsPortError } from './fault-injector.ts';
+import { Invariant, Phase, checkObservation, observe, type Violation } from './invariants.ts';
+import { errorText, LeakDetector } from './leak-detector.ts';
+import { mulberry32 } from './prng.ts';
+import type { ChaosTarget } from './targets/chaos-target.ts';
+
+/** The parts of the emulator a schedule uses (scripts/emulator/index.ts provides them). */
+export interface EmulatorLike {
+  readonly endpoint: string;
+  registerFunction(name: string, target: (event: unknown) => Promise<unknown>): string;
+  waitForRotation(secretIdOrArn: string): Promise<{ readonly outcome: string; readonly attempts: number; readonly steps: readonly { readonly error?: { readonly message: string } }[] }>;
+}
+
+export interface ScheduleInput {
+  readonly seed: number;
+  readonly target: ChaosTarget;
+  readonly emulator: EmulatorLike;
+  /** An unfaulted client: the observer's and the service's view. */
+  readonly client: SecretsManagerClient;
+  /** Lambda timeout per invocation while faults are on. Default 400 ms (a hang-forever fault costs this much). */
+  readonly stepTimeoutMs?: number;
+  /** Fixed faults instead of random ones (exhaustive and replay runs). */
+  readonly pinned?: readonly PinnedFault[];
+  /** Restrict random faults to these kinds. */
+  readonly kinds?: readonly FaultKind[];
+  /** Override the drawn fault probability (0 disables random faults). */
+  readonly probability?: number;
+  /** Delete the secret at the end (long runs). Default true. */
+  readonly cleanUp?: boolean;
+}
+
+export interface ScheduleResult {
+  readonly seed: number;
+  readonly target: string;
+  readonly violations: readonly Violation[];
+  readonly trace: readonly string[];
+  readonly calls: ReadonlyMap<string, number>;
+  readonly faults: ReadonlyMap<string, number>;
+  readonly rotations: number;
+  readonly observations: number;
+  /** Log lines, error texts, metrics and CLI outputs scanned for secret values. */
+  readonly textsScanned: number;
+  readonly valuesTracked: number;
+}
+
+const RECOVERY = ['resume', 'repair'] as const;
+
+/**
+ * One schedule: create a secret on a real target, rotate it one to three times through the
+ * emulator's RotateSecret (the service: whole-rotation retries included) with faults
+ * drawn from the seed at every injection point and the Lambda misbehaving around every
+ * step, check the invariants after every step and rotation, then recover with faults off
+ * (resume the stuck token as the service would, or `rotation repair` and rotate again) and
+ * prove completion. Ends with a leak scan of everything written.
+ */
+export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult> {
+  const { seed, target, emulator, client } = input;
+  const rng = mulberry32(seed);
+  const trace: string[] = [];
+  const violations: Violation[] = [];
+  const leaks = new LeakDetector();
+  const texts: { source: string; text: string }[] = [];
+  const stepTimeoutMs = input.stepTimeoutMs ?? 400;
+  const calmTimeoutMs = Math.max(10_000, stepTimeoutMs * 10);
+  const probability = input.probability ?? rng.pick([0.03, 0.08, 0.15, 0.3]);
+  const controller = new FaultController(
+    { probability, ...(input.kinds ? { kinds: input.kinds } : {}), ...(input.pinned ? { pinned: input.pinned } : {}) },
+    rng.fork('faults'),
+    trace,
+  );
+  const name = `chaos-${target.name.replace(/[^a-zA-Z0-9]/g, '-')}-${seed}`;
+  trace.push(`schedule seed=${seed} target=${target.name} faultProbability=${probability}`);
+
+  const provisioned = await target.provision(name, rng.fork('provision'));
+  leaks.addSecretString(provisioned.secretString, `${name} initial value`);
+  for (const extra of provisioned.extraSecrets ?? []) {
+    leaks.addSecretString(extra.secretString, `${extra.name} value`);
+    await client.send(new CreateSecretCommand({ Name: extra.name, SecretString: extra.secretString }));
+  }
+  const created = await client.send(new CreateSecretCommand({ Name: name, SecretString: provisioned.secretString }));
+  const arn = created.ARN as string;
+
+  // The function under test: its Secrets Manager port and target ports wrapped for faults.
+  const logger = createMemoryLog();
+  const metrics = createMemoryMetrics();
+  const sdkPort = createSdkSecretsPort(client);
+  const recording: SecretsPort = {
+    describeSecret: (id) => sdkPort.describeSecret(id),
+    getSecretValue: (i) => sdkPort.getSecretValue(i),
+    putSecretValue: async (i) => {
+      leaks.addSecretString(i.SecretString.reveal(), `${name} value put for version ${i.ClientRequestToken}`);
+      return sdkPort.putSecretValue(i);
+    },
+    updateSecretVersionStage: (i) => sdkPort.updateSecretVersionStage(i),
+    getRandomPassword: async (i) => {
+      const value = await sdkPort.getRandomPassword(i);
+      leaks.add(value.reveal(), `${name} generated password`);
+      return value;
+    },
+    tagResource: (id, tags) => sdkPort.tagResource(id, tags),
+    untagResource: (id, keys) => sdkPort.untagResource(id, keys),
+  };
+  const secrets = injectFaults('secrets', recording, controller, { errorFor: secretsPortError });
+  const env = { ...target.env, ...provisioned.env, SECRETS_MANAGER_ENDPOINT: emulator.endpoint, AWS_REGION: 'us-east-1' };
+  const definition = target.definition((portName, port, options) => injectFaults(portName, port, controller, options ?? {}), env);
+  const fn = buildRotationFunction(definition, { env, secrets, logger, metrics });
+
+  let observations = 0;
+  let phase: Phase = Phase.completed;
+  const observeAt = async (at: string): Promise<void> => {
+    observations += 1;
+    const observation = await observe(client, arn, target);
+    const found = checkObservation(observation, target.model, phase, at);
+    for (const violation of found) trace.push(`  VIOLATION ${violation.invariant} at ${at}: ${violation.detail}`);
+    violations.push(...found);
+  };
+  const tokens: string[] = [];
+  const onError = (error: unknown, label: string): void => {
+    texts.push({ source: `error (${label})`, text: errorText(error) });
+    const expected = isRotationError(error) || (error instanceof Error && (error.name === 'Sandbox.Timedout' || /abandoned/.test(error.message)));
+    if (!expected) violations.push({ invariant: Invariant.noLeak, at: label, detail: `step failed with ${describe(error)}, not a RotationError with a stable code` });
+  };
+  const lambda = createChaosLambda({
+    fn,
+    rng: rng.fork('lambda'),
+    trace,
+    stepTimeoutMs,
+    calmTimeoutMs,
+    oldTokens: () => tokens.slice(0, -1),
+    observe: (label) => observeAt(`rotation ${tokens.length} ${label}`),
+    onError,
+    duplicateChance: 0.15,
+    stepRetryChance: 0.4,
+    lateChance: 0.1,
+  });
+  const functionArn = emulator.registerFunction(`${name}-fn`.slice(0, 64), lambda);
+  const rotateOnce = async (): Promise<boolean> => {
+    const token = randomUUID();
+    tokens.push(token);
+    trace.push(`rotation ${tokens.length}: RotateSecret token=${token.slice(0, 8)}`);
+    try {
+      await client.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+    } catch (error) {
+      trace.push(`  RotateSecret refused: ${describe(error)}`);
+      tokens.pop();
+      return false;
+    }
+    const record = await emulator.waitForRotation(arn);
+    for (const step of record.steps) if (step.error) texts.push({ source: 'emulator rotation record', text: step.error.message });
+    trace.push(`  rotation ${tokens.length} ${record.outcome} after ${record.attempts} attempt(s)`);
+    return record.outcome === 'succeeded';
+  };
+
+  const rounds = rng.int(1, 3);
+  for (let round = 1; round <= rounds; round += 1) {
+    controller.enabled = true;
+    lambda.calm = false;
+    const emergency = target.emergency && rng.chance(0.25);
+    if (emergency) {
+      trace.push(`rotation ${tokens.length + 1}: tagged RotationMode=emergency`);
+      await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }));
+    }
+    const abandonStep: Step | undefined = rng.chance(0.15) ? rng.pick(STEPS.slice(0, 3)) : undefined;
+    phase = Phase.during;
+    const rotation = rotateOnce();
+    if (abandonStep !== undefined) {
+      const token = tokens[tokens.length - 1];
+      if (token !== undefined) {
+        lambda.abandonAfter(token, abandonStep);
+        trace.push(`  rotation ${tokens.length} will be abandoned after ${abandonStep}`);
+      }
+    }
+    let ok = await rotation;
+    if (!ok) {
+      // Faults stop; the rotation must complete (invariant 3).
+      controller.enabled = false;
+      lambda.calm = true;
+      // `repair` drops the pending value's label; a single-user kind without an admin credential
+      // cannot come back from that once setSecret landed (see ChaosTarget.repairSafe), so it resumes.
+      const recovery = !target.repairSafe ? 'resume' : abandonStep !== undefined ? 'repair' : rng.pick(RECOVERY);
+      trace.push(`recovery (${recovery}), faults off`);
+      ok = recovery === 'resume' ? await resume(tokens[tokens.length - 1]) : await repairAndRotate();
+      if (!ok) violations.push({ invariant: Invariant.completion, at: `rotation ${tokens.length} recovery (${recovery})`, detail: 'the rotation did not complete once faults stopped' });
+    }
+    phase = ok ? (emergency ? Phase.completedEmergency : Phase.completed) : Phase.during;
+    await observeAt(`rotation ${tokens.length} end`);
+    if (!ok) break;
+  }
+
+  async function resume(token: string | undefined): Promise<boolean> {
+    if (token === undefined) return false;
+    trace.push(`recovery: resume token ${token.slice(0, 8)} (the service reattempts the rotation)`);
+    for (const step of STEPS) {
+      const result = await runStep(fn, { Step: step, SecretId: arn, ClientRequestToken: token }, calmTimeoutMs);
+      trace.push(`  resume ${step} -> ${result.ok ? 'ok' : describe(result.error)}`);
+      if (!result.ok) {
+        onError(result.error, `resume ${step}`);
+        return false;
+      }
+      await observeAt(`recovery resume after ${step}`);
+    }
+    return true;
+  }
+
+  async function repairAndRotate(): Promise<boolean> {
+    const out = createMemoryOutput();
+    const code = await runCli(['repair', arn, '--yes', '--endpoint-url', emulator.endpoint], { env: {}, out, client });
+    texts.push({ source: 'CLI repair output', text: out.text() });
+    trace.push(`recovery: rotation repair --yes -> exit ${code}`);
+    await observeAt('recovery after repair');
+    return rotateOnce();
+  }
+
+  // Invariant 5: every value the emulator holds, scanned for in everything written.
+  const versions = await client.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
+  for (const version of versions.Versions ?? []) {
+    const value = await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: version.VersionId })).catch(() => undefined);
+    if (value?.SecretString) leaks.addSecretString(value.SecretString, `${name} version ${version.VersionId}`);
+  }
+  texts.push(...logger.lines.map((text) => ({ source: 'log line', text })));
+  texts.push({ source: 'metrics', text: JSON.stringify(metrics.records) });
+  for (const { source, text } of texts) {
+    for (const finding of leaks.scan(source, text)) {
+      violations.push({ invariant: Invariant.noLeak, at: finding.source, detail: `${finding.valueOrigin} appears: ${finding.excerpt}` });
+    }
+  }
+  if (input.cleanUp !== false) await client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
+
+  return {
+    seed,
+    target: target.name,
+    violations,
+    trace,
+    calls: controller.calls,
+    faults: controller.faults,
+    rotations: tokens.length,
+    observations,
+    textsScanned: texts.length,
+    valuesTracked: leaks.size,
+  };
+}

@@ -1,0 +1,60 @@
+import type { Env } from '../../../shared/config.ts';
+import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { InjectOptions } from '../fault-injector.ts';
+import type { Rng } from '../prng.ts';
+
+/**
+ * How a kind keeps applications working during rotation, which decides the invariants:
+ * - zeroDowntime (PostgreSQL alternating users, Redis ACL, ElastiCache, JWT keyring):
+ *   AWSCURRENT works at every observation point; after a completed normal rotation the
+ *   replaced credential (AWSPREVIOUS) still works (grace), after an emergency one it does not.
+ * - single (single-user PostgreSQL, Redis requirepass): AWSCURRENT or AWSPENDING works at
+ *   every point, AWSCURRENT once complete, and the replaced credential no longer works.
+ */
+export const CredentialModel = {
+  zeroDowntime: 'zero-downtime',
+  single: 'single',
+} as const;
+export type CredentialModel = (typeof CredentialModel)[keyof typeof CredentialModel];
+
+/** Wraps a target port so its async methods become injection points. */
+export type PortWrapper = <P extends object>(portName: string, port: P, options?: InjectOptions) => P;
+
+export interface ProvisionedSecret {
+  readonly secretString: string;
+  /** Other secrets the function reads (an admin or master secret), created before the rotation. */
+  readonly extraSecrets?: readonly { readonly name: string; readonly secretString: string }[];
+  /** Extra env for this secret (e.g. the admin secret's ARN), merged over the target's env. */
+  readonly env?: Env;
+}
+
+/** One kind, format and mode under test, with its real target behind it. */
+export interface ChaosTarget {
+  /** e.g. `jwt/json`, `postgres/alternating/url`. Used to replay: `--target <name>`. */
+  readonly name: string;
+  readonly model: CredentialModel;
+  /** The kind honours RotationMode=emergency (revoke the old credential at finishSecret). */
+  readonly emergency: boolean;
+  /**
+   * Whether `rotation repair` (clear a stale AWSPENDING, start over) keeps a working
+   * credential after a rotation abandoned past setSecret. False for a single-user kind that
+   * logs in only with the secret's own credential: the new password is on the target, and
+   * repair removes the only label that points at it. Such targets recover by resuming.
+   */
+  readonly repairSafe: boolean;
+  /** Env the function needs for this target (the runner adds the emulator endpoint). */
+  readonly env: Env;
+  /** Create what the secret's first value needs on the target and return that value. */
+  provision(secretName: string, rng: Rng): Promise<ProvisionedSecret>;
+  /** The function definition with every target port wrapped by `wrap`. */
+  definition(wrap: PortWrapper, env: Env): FunctionDefinition<unknown, object>;
+  /**
+   * Does the credential in `secretString` authenticate against the real target?
+   * `currentSecretString` is AWSCURRENT's value, for kinds where the verifier's view
+   * comes from the current version (a JWT keyring).
+   */
+  authenticates(secretString: string, currentSecretString: string | undefined): Promise<boolean>;
+  /** Texts the target produced that must not contain secrets (server log, MONITOR capture). */
+  capturedTexts?(): Promise<readonly { readonly source: string; readonly text: string }[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,104 @@
+import { SecretKind } from '../../../shared/constants.ts';
+import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import type { FunctionDefinition } from '../../../shared/handler.ts';
+import { Sensitive } from '../../../shared/sensitive.ts';
+import type { RotationStrategy, VersionRef } from '../../../shared/strategy.ts';
+import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+
+/**
+ * A single-user credential store in memory, rotated by a template-style strategy (AWS's
+ * single-user logic: try current, then pending, then previous to log in; set the new
+ * password). It proves the harness and the core without a server: `generic/memory`.
+ */
+export interface CredentialPort {
+  login(username: string, password: Sensitive<string>): Promise<boolean>;
+  setPassword(username: string, password: Sensitive<string>): Promise<void>;
+}
+
+interface MemoryValue {
+  readonly username: string;
+  readonly password: Sensitive<string>;
+}
+
+export class MemoryCredentialStore implements CredentialPort {
+  readonly #passwords = new Map<string, string>();
+
+  async login(username: string, password: Sensitive<string>): Promise<boolean> {
+    return this.#passwords.get(username) === password.reveal();
+  }
+
+  async setPassword(username: string, password: Sensitive<string>): Promise<void> {
+    this.#passwords.set(username, password.reveal());
+  }
+}
+
+function parse(secretString: Sensitive<string>, where: VersionRef): MemoryValue {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString.reveal());
+  } catch {
+    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) is not valid JSON`);
+  }
+  const record = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof record['username'] !== 'string' || typeof record['password'] !== 'string') {
+    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) needs string fields username and password`);
+  }
+  return { username: record['username'], password: new Sensitive(record['password']) };
+}
+
+function memoryStrategy(store: CredentialPort, generate: () => Promise<Sensitive<string>>): RotationStrategy<MemoryValue> {
+  return {
+    kind: SecretKind.generic,
+    parse,
+    serialize: (value) => new Sensitive(JSON.stringify({ username: value.username, password: value.password.reveal() })),
+    createPending: async ({ current }) => ({ username: current.username, password: await generate() }),
+    async setSecret({ current, pending, previous }) {
+      if (await store.login(pending.username, pending.password)) return;
+      const candidates = [current, previous].filter((value): value is MemoryValue => value !== undefined);
+      for (const candidate of candidates) {
+        if (await store.login(candidate.username, candidate.password)) {
+          await store.setPassword(pending.username, pending.password);
+          return;
+        }
+      }
+      throw new RotationError(ErrorCode.ERR_NO_WORKING_CREDENTIAL, `No stored credential logs in as ${current.username}`);
+    },
+    async testSecret({ pending }) {
+      if (!(await store.login(pending.username, pending.password))) {
+        throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Pending credential for ${pending.username} does not log in`);
+      }
+    },
+  };
+}
+
+export function memoryTarget(): ChaosTarget {
+  const store = new MemoryCredentialStore();
+  let counter = 0;
+  return {
+    name: 'generic/memory',
+    model: CredentialModel.single,
+    emergency: false,
+    repairSafe: false,
+    env: {},
+    async provision(secretName, rng) {
+      counter += 1;
+      const username = `user${counter}`;
+      const password = `Init-${secretName}-${rng.int(1e8, 9e8)}`;
+      await store.setPassword(username, new Sensitive(password));
+      return { secretString: JSON.stringify({ username, password }) };
+    },
+    definition(wrap): FunctionDefinition<unknown, object> {
+      const port = wrap('memory', store as CredentialPort);
+      return {
+        kind: SecretKind.generic,
+        readConfig: () => ({}),
+        createStrategy: ({ passwords, core }) => memoryStrategy(port, () => passwords.generate(core.passwordPolicy)) as RotationStrategy<unknown>,
+      };
+    },
+    async authenticates(secretString) {
+      const value = parse(new Sensitive(secretString), { versionId: '-', stage: '-' });
+      return store.login(value.username, value.password);
+    },
+    async close() {},
+  };
+}
