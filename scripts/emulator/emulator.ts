@@ -170,8 +170,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     functionProcesses: (name) => functions.processes(name),
     store: (region = defaultRegion) => storeFor(region),
     close: async () => {
-      await runner.settle();
-      await functions.close();
+      runner.cancelAll();
+      await functions.close(); // kills pooled processes, so their invocations end now
+      await runner.settle(2000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

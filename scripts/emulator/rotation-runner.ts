@@ -100,10 +100,21 @@ export class RotationRunner {
     return last ? Promise.resolve(last) : undefined;
   }
 
-  /** Wait for every in-flight rotation (used on close). */
-  async settle(): Promise<void> {
+  /** Cancel every in-flight rotation (used on close). */
+  cancelAll(): void {
     for (const entry of this.inFlight.values()) entry.cancelled = true;
-    await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.done));
+  }
+
+  /** Wait up to `maxMs` for in-flight rotations to stop (a hung in-process function cannot be killed). */
+  async settle(maxMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight.values()].map((entry) => entry.done)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, maxMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async run(plan: RotationPlan, entry: InFlight): Promise<void> {

@@ -334,6 +334,9 @@ export class SecretStore {
       throw invalidParameter(`The staging label ${stage} is not attached to version ${source.versionId}, so you can't remove it from that version.`);
     }
     if (target) {
+      if (!target.stages.includes(stage) && target.stages.length >= 20) {
+        throw new ServiceError(ServiceErrorType.LimitExceededException, `Version ${target.versionId} already has 20 staging labels, the most a version can have.`); // V1
+      }
       if (holder && holder !== target && source !== holder) {
         throw invalidParameter(
           `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`,

@@ -1,5 +1,7 @@
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJsonServer } from '../../../scripts/emulator/server.ts';
 import { clientFor, failure, raw, startHarness, type Harness } from './emulator-harness.ts';
 
 let h: Harness;
@@ -120,6 +122,28 @@ describe('wire protocol (awsJson1_1)', () => {
     expect(short.json['__type']).toBe('ValidationException');
     const long = await raw(h.emu.endpoint, 'GetSecretValue', { SecretId: 'w/token', VersionId: 'v'.repeat(65) });
     expect(long.json['__type']).toBe('ValidationException');
+  });
+});
+
+describe('unexpected failures', () => {
+  it('W5: an internal failure is InternalServiceError with HTTP 500 and a message that reveals nothing', async () => {
+    const reported: unknown[] = [];
+    const server = createJsonServer({
+      operations: { DescribeSecret: () => { throw new Error('boom with s3cr3t'); } },
+      defaultRegion: 'us-east-1',
+      extensions: () => undefined,
+      onInternalError: (error) => reported.push(error),
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const response = await raw(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'DescribeSecret', { SecretId: 'x' });
+      expect(response.status).toBe(500);
+      expect(response.json).toEqual({ __type: 'InternalServiceError', Message: 'An error occurred on the server side.' });
+      expect(response.text).not.toContain('s3cr3t');
+      expect(reported).toHaveLength(1);
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -150,6 +150,25 @@ describe('RotateSecret with an in-process function', () => {
     expect(versions.Versions?.map((version) => version.VersionId)).toEqual([secret.firstVersion]);
   });
 
+  it('R4: a manual PutSecretValue counts as a rotation for the AutomaticallyAfterDays schedule', async () => {
+    let now = Date.UTC(2026, 2, 1, 12);
+    const timed = await startHarness({ clock: () => now });
+    try {
+      const fn = timed.emu.registerFunction('template-r4', templateFunction(timed.sm));
+      await timed.sm.send(new CreateSecretCommand({ Name: 'r4', SecretString: 'v' }));
+      await timed.sm.send(new RotateSecretCommand({ SecretId: 'r4', RotationLambdaARN: fn, RotationRules: { AutomaticallyAfterDays: 10 } }));
+      await timed.emu.waitForRotation('r4');
+      expect((await timed.sm.send(new DescribeSecretCommand({ SecretId: 'r4' }))).NextRotationDate?.toISOString()).toBe('2026-03-11T23:59:59.000Z');
+      now = Date.UTC(2026, 2, 5, 12);
+      await timed.sm.send(new PutSecretValueCommand({ SecretId: 'r4', SecretString: 'manual' }));
+      const described = await timed.sm.send(new DescribeSecretCommand({ SecretId: 'r4' }));
+      expect(described.NextRotationDate?.toISOString()).toBe('2026-03-15T23:59:59.000Z');
+      expect(described.LastRotatedDate?.toISOString()).toBe('2026-03-01T12:00:00.000Z');
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('R1: an unknown secret is ResourceNotFoundException', async () => {
     const error = await failure(h.sm.send(new RotateSecretCommand({ SecretId: 'rotation/none', RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:x' })));
     expect(error.name).toBe('ResourceNotFoundException');

@@ -271,6 +271,17 @@ describe('UpdateSecretVersionStage', () => {
     expect(await stagesOf(name)).toEqual({ [tok('v1')]: ['AWSCURRENT'] });
   });
 
+  it('V1: a version holds at most 20 labels (LimitExceededException past that, nothing changes)', async () => {
+    const name = await created('v1-limit');
+    const labels = Array.from({ length: 19 }, (_, index) => `l${index}`);
+    await put(name, 'v2', 'two', ['AWSCURRENT', ...labels]);
+    const error = await failure(h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'one-more', MoveToVersionId: tok('v2') })));
+    expect(error.name).toBe('LimitExceededException');
+    expect((await stagesOf(name))[tok('v2')]).toHaveLength(20);
+    const tooMany = await failure(put(name, 'v3', 'three', [...labels, 'a', 'b']));
+    expect(tooMany.name).toBe('ValidationException');
+  });
+
   it('V2: a custom label moved with UpdateSecretVersionStage leaves the version that held it', async () => {
     const name = await created('v2');
     await put(name, 'v2', 'two', ['blue']);
