@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { describeEndpoint, type CallOptions, type OpenOptions, type RedisConnector, type RedisCredentials, type RedisEndpoint, type RedisSession } from './redis-port.ts';
@@ -48,7 +49,7 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
         autoResubscribe: false,
         disableClientInfo: true,
         ...(endpoint.tls
-          ? { tls: { ...(ca !== undefined ? { ca } : {}), servername: options.tlsServerName ?? endpoint.host, rejectUnauthorized: true } }
+          ? { tls: { ...(ca !== undefined ? { ca } : {}), ...serverName(options.tlsServerName, endpoint.host), rejectUnauthorized: true } }
           : {}),
       };
       const client = new Redis(redisOptions);
@@ -88,6 +89,12 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
       };
     },
   };
+}
+
+/** SNI must be a DNS name: for an IP host without REDIS_TLS_SERVERNAME, the certificate is checked against the IP. */
+function serverName(configured: string | undefined, host: string): { servername?: string } {
+  if (configured !== undefined) return { servername: configured };
+  return isIP(host) === 0 ? { servername: host } : {};
 }
 
 function pickError(thrown: unknown, emitted: unknown): unknown {
