@@ -58,7 +58,11 @@ export async function rotateOne(ctx: CommandContext, secretId: string, options: 
       outcome: RotateOutcome.error,
       error: { name, message: `${action}: ${message}` },
       durationMs: ctx.now() - started,
-      ...(isPreviousRotationIncomplete(error) ? { hint: `an earlier rotation left AWSPENDING behind; inspect and clear it with: rotation repair ${secretId}` } : {}),
+      ...(isPreviousRotationIncomplete(error)
+        ? { hint: `an earlier rotation left AWSPENDING behind; inspect and clear it with: rotation repair ${secretId}` }
+        : /No Lambda rotation function ARN/i.test(describeAwsError(error).message)
+          ? { hint: 'rotation was never configured for this secret: pass --rotation-lambda-arn <arn> (and --after-days <n>)' }
+          : {}),
     };
   };
 

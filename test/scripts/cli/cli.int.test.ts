@@ -123,6 +123,16 @@ describe('rotation rotate', () => {
     expect(text).toContain('rotation repair cli/broken');
   });
 
+  it('exits 3 for an unknown secret and for one never configured for rotation, saying what to do', async () => {
+    const unknown = await cli(['rotate', 'cli/does-not-exist']);
+    expect(unknown.code).toBe(ExitCode.awsError);
+    expect(unknown.text).toContain('ResourceNotFoundException');
+    await createSecret('cli/unconfigured', 'unconfigured-user');
+    const unconfigured = await cli(['rotate', 'cli/unconfigured']);
+    expect(unconfigured.code).toBe(ExitCode.awsError);
+    expect(unconfigured.text).toContain('pass --rotation-lambda-arn');
+  });
+
   it('asks before an emergency rotation and refuses without a terminal (exit 2), changing nothing', async () => {
     const { code, text } = await cli(['rotate', 'cli/ok', '--emergency']);
     expect(code).toBe(ExitCode.usage);
