@@ -3,45 +3,20 @@
  * root), scram-sha-256 for local and host connections, `postgres` run in the foreground as
  * a child of the test process (see ManagedProcess), fsync off.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { appendFile, readFile, rm } from 'node:fs/promises';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
-import { postgresBinaries, INSTALL_HINTS } from './binaries.ts';
+import { postgresBinaries } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
 import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
+import { clusterTemplate, copyTemplate, give, postgresOsUser, scramVerifier } from './postgres-template.ts';
 import { freePort, waitUntil } from './ports.ts';
 import { createTlsMaterial, type TlsMaterial } from './tls.ts';
 import { makeWorkDir } from './work-dir.ts';
 
-const run = promisify(execFile);
 const READY_TIMEOUT_MS = 15_000;
-
-interface OsUser {
-  readonly uid: number;
-  readonly gid: number;
-}
-
-/** The `postgres` OS user when we are root (initdb refuses root); undefined when not root. */
-function postgresOsUser(): OsUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('postgres:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) {
-    throw new Error(`No 'postgres' OS user to run initdb as (initdb refuses root). Install the server package, which creates it: ${INSTALL_HINTS.postgres}`);
-  }
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-function give(file: string, user: OsUser | undefined, mode: number): void {
-  if (user !== undefined) chownSync(file, user.uid, user.gid);
-  chmodSync(file, mode);
-}
 
 function hbaLines(tls: boolean): string {
   return [
@@ -91,6 +66,19 @@ async function canConnect(port: number, password: string): Promise<boolean> {
   }
 }
 
+/** Replace the template's admin password with this server's own (sent as a SCRAM verifier). */
+async function setAdminPassword(port: number, templatePassword: string, adminPassword: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: templatePassword, database: 'postgres', connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query("SET log_statement = 'none'");
+    await client.query(`ALTER ROLE postgres PASSWORD ${client.escapeLiteral(scramVerifier(adminPassword))}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function startLocalPostgres(options: StartPostgresOptions): Promise<PostgresServer> {
   const binaries = postgresBinaries();
   const user = postgresOsUser();
@@ -99,21 +87,13 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
   try {
     give(base, user, 0o755);
     const adminPassword = randomBytes(18).toString('base64url');
-    const passwordFile = path.join(base, 'pw');
-    writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
-    give(passwordFile, user, 0o600);
     const dataDir = path.join(base, 'data');
-    const initdbArgs = ['-D', dataDir, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'];
-    // TLS material is made while initdb runs (they do not depend on each other).
+    // TLS material is made while the template is copied (they do not depend on each other).
     const tlsDir = path.join(base, 'tls');
-    const [, tls] = await Promise.all([
-      run(binaries.initdb, initdbArgs, { cwd: base, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(user ?? {}) }).catch((error: unknown) => {
-        const stderr = (error as { stderr?: string }).stderr ?? '';
-        throw new Error(`initdb failed for ${dataDir}: ${stderr.trim()}`, { cause: error });
-      }),
+    const [template, tls] = await Promise.all([
+      clusterTemplate().then(async (made) => (await copyTemplate(made, dataDir), made)),
       options.tls === true ? (mkdirSync(tlsDir, { mode: 0o755 }), createTlsMaterial(tlsDir)) : Promise.resolve(undefined),
     ]);
-    await rm(passwordFile, { force: true });
     if (tls !== undefined) {
       // PostgreSQL insists the key be owned by its user and not readable by others.
       for (const file of [tls.certPath, tls.keyPath, tls.caPath]) give(file, user, file === tls.keyPath ? 0o600 : 0o644);
@@ -157,6 +137,7 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
     };
 
     await start();
+    await setAdminPassword(port, template.password, adminPassword);
     const stopServer = async (): Promise<void> => await server.stop();
     return {
       host: '127.0.0.1',

@@ -73,9 +73,16 @@ describe('startPostgres', () => {
     await expect(query({ ...adminConfig(plain), password: 'not-the-password' }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
   });
 
-  it('writes every statement to the server log when logStatements is set', async () => {
+  it('writes every statement to the server log when logStatements is set, but not its own admin password', async () => {
     await query(adminConfig(plain), 'SELECT 4242 AS marker_for_the_log');
-    expect(await plain.readLog()).toContain('statement: SELECT 4242 AS marker_for_the_log');
+    const log = await plain.readLog();
+    expect(log).toContain('statement: SELECT 4242 AS marker_for_the_log');
+    expect(log).not.toContain(plain.adminPassword);
+  });
+
+  it('gives each server its own admin password', async () => {
+    expect(plain.adminPassword).not.toBe(secure.adminPassword);
+    await expect(query({ ...adminConfig(plain), password: secure.adminPassword }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
   });
 
   it('serves TLS that verifies against its CA and server name', async () => {
