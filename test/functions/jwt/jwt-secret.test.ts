@@ -70,6 +70,18 @@ describe('parseJwtSecret', () => {
   });
 });
 
+describe('keyring serialisation', () => {
+  it('carries unknown per-key fields forward and rebuilds jwks from the private keys', async () => {
+    const { value } = await keyringSecret([{ kid: 'a', status: 'current', alg: 'ES256' }]);
+    const doc = JSON.parse(value);
+    doc.keys[0].label = 'primary';
+    doc.jwks = { keys: [{ kid: 'stale' }] };
+    const round = JSON.parse(serializeJwtSecret(parse(JSON.stringify(doc))).reveal());
+    expect(round.keys[0].label).toBe('primary');
+    expect(round.jwks.keys).toEqual([{ ...doc.keys[0].publicJwk, kid: 'a', alg: 'ES256', use: 'sig' }]);
+  });
+});
+
 describe('parseJwtSecret rejects bad input with ERR_SECRET_MALFORMED and no value in the message', () => {
   const cases: [string, string, RegExp, (readonly string[])?][] = [
     ['an empty secret', '', /empty/],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { jwtFunction } from '../../../functions/jwt/definition.ts';
 import { detectKeyEncoding, KeyEncoding } from '../../../functions/jwt/key-encoding.ts';
@@ -62,7 +63,7 @@ describe('plain JWT keys', () => {
   });
 
   it('keeps hex keys hex and never shrinks a key that is longer than the policy', async () => {
-    const oldKey = Buffer.alloc(128, 7).toString('hex').replace(/0/g, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]!);
+    const oldKey = randomBytes(128).toString('hex');
     const { rotate, valueOf } = setup(oldKey);
     await rotate();
     expect(detectKeyEncoding(valueOf('AWSCURRENT')!)).toBe(KeyEncoding.hex);
