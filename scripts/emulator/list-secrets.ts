@@ -1,5 +1,5 @@
 import type { Input } from './input.ts';
-import { compact, describeFields, type SecretRecord } from './secret-record.ts';
+import { compact, describeFields, seconds, type SecretRecord } from './secret-record.ts';
 import { decodeOffset, encodeOffset } from './pagination.ts';
 import { ServiceError, ServiceErrorType, validation } from './service-error.ts';
 
@@ -110,5 +110,30 @@ export function listSecrets(secrets: readonly SecretRecord[], input: Input): Rec
       });
     }),
     NextToken: start + maxResults < selected.length ? encodeOffset(start + maxResults) : undefined,
+  });
+}
+
+/** ListSecretVersionIds (L1, L2): deprecated versions only with IncludeDeprecated, and then without VersionStages. */
+export function listSecretVersionIds(input: Input, requireSecret: () => SecretRecord): Record<string, unknown> {
+  const maxResults = input.integer('MaxResults', { min: 1, max: 100 }) ?? 100;
+  const nextToken = input.string('NextToken', { min: 1, max: 4096 });
+  const includeDeprecated = input.boolean('IncludeDeprecated') ?? false;
+  const secret = requireSecret();
+  const versions = secret.versions.filter((version) => includeDeprecated || version.stages.length > 0);
+  const start = decodeOffset(nextToken, versions.length);
+  const page = versions.slice(start, start + maxResults);
+  return compact({
+    ARN: secret.arn,
+    Name: secret.name,
+    Versions: page.map((version) =>
+      compact({
+        VersionId: version.versionId,
+        VersionStages: version.stages.length > 0 ? [...version.stages] : undefined,
+        LastAccessedDate: seconds(version.lastAccessedMs),
+        CreatedDate: seconds(version.createdMs),
+        KmsKeyIds: [secret.kmsKeyId ?? 'DefaultEncryptionKey'],
+      }),
+    ),
+    NextToken: start + maxResults < versions.length ? encodeOffset(start + maxResults) : undefined,
   });
 }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Input } from './input.ts';
-import { listSecrets } from './list-secrets.ts';
-import { decodeOffset, encodeOffset } from './pagination.ts';
+import { listSecrets, listSecretVersionIds } from './list-secrets.ts';
+import { readToken, readValue, sameValue, TOKEN_RULE, type SecretValue } from './secret-value.ts';
 import {
   AWSCURRENT, attachStage, cloneSecret, compact, dayOf, describeFields, findVersion, hasValue, moveCurrent, removeStage,
   seconds, versionIdsToStages, versionWithStage, type SecretRecord, type VersionRecord,
@@ -26,17 +26,10 @@ export interface StoreOptions {
 const DAY_MS = 86_400_000;
 const SUFFIX_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const NAME = /^[A-Za-z0-9/_+=.@-]+$/;
-const TOKEN_RULE = { min: 32, max: 64 } as const;
-const NO_TOKEN = 'You must provide a ClientRequestToken value. We recommend a UUID-type value.';
 const MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion.";
 
 export const sameTokenMessage = (token: string, arn: string): string =>
   `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${arn}.`;
-
-export interface SecretValue {
-  readonly secretString?: string;
-  readonly secretBinary?: string;
-}
 
 /**
  * The Secrets Manager model for one region: secrets, versions, labels, idempotency
@@ -118,32 +111,6 @@ export class SecretStore {
 
   // ---- shared rules ---------------------------------------------------------------------
 
-  private readValue(input: Input, required: boolean): SecretValue | undefined {
-    const secretString = input.string('SecretString', { min: 1, max: 65536, secret: true });
-    const secretBinary = input.string('SecretBinary', { secret: true });
-    if (secretString !== undefined && secretBinary !== undefined) {
-      throw invalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.");
-    }
-    if (secretBinary !== undefined) {
-      const bytes = Buffer.from(secretBinary, 'base64');
-      if (bytes.length < 1 || bytes.length > 65536) throw validation('secretBinary', 'Member must have length between 1 and 65536 bytes', '[redacted]');
-      return { secretBinary: bytes.toString('base64') };
-    }
-    if (secretString !== undefined) return { secretString };
-    if (required) throw invalidParameter('You must provide either SecretString or SecretBinary.');
-    return undefined;
-  }
-
-  private readToken(input: Input, missing: ServiceErrorType): string {
-    const token = input.string('ClientRequestToken', TOKEN_RULE);
-    if (token === undefined) throw new ServiceError(missing, NO_TOKEN);
-    return token;
-  }
-
-  private static sameValue(version: VersionRecord, value: SecretValue): boolean {
-    return version.secretString === value.secretString && version.secretBinary === value.secretBinary;
-  }
-
   /** V5: make room for one more version, or fail with LimitExceededException. */
   private ensureCapacity(secret: SecretRecord): void {
     const cutoff = this.clock() - DAY_MS;
@@ -185,11 +152,11 @@ export class SecretStore {
     if (!NAME.test(name)) {
       throw new ServiceError(ServiceErrorType.ValidationException, 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
     }
-    const token = this.readToken(input, ServiceErrorType.InvalidRequestException);
+    const token = readToken(input, ServiceErrorType.InvalidRequestException);
     const description = input.string('Description', { max: 2048 });
     const kmsKeyId = input.string('KmsKeyId', { max: 2048 });
     const tags = input.tags();
-    const value = this.readValue(input, false);
+    const value = readValue(input, false);
     const replicas = input.objectList('AddReplicaRegions');
     if (replicas && replicas.length > 0) throw invalidParameter('AddReplicaRegions: replication is not supported by this emulator.');
     const existing = this.find(name);
@@ -199,7 +166,7 @@ export class SecretStore {
       }
       const version = findVersion(existing, token);
       if (version && value && hasValue(version)) {
-        if (SecretStore.sameValue(version, value)) return { ARN: existing.arn, Name: existing.name, VersionId: version.versionId };
+        if (sameValue(version, value)) return { ARN: existing.arn, Name: existing.name, VersionId: version.versionId };
         throw resourceExists(sameTokenMessage(token, existing.arn));
       }
       throw resourceExists(`The operation failed because the secret ${name} already exists.`);
@@ -263,15 +230,15 @@ export class SecretStore {
 
   putSecretValue(body: Record<string, unknown>): Output {
     const input = new Input(body);
-    const token = this.readToken(input, ServiceErrorType.InvalidRequestException);
-    const value = this.readValue(input, true) as SecretValue;
+    const token = readToken(input, ServiceErrorType.InvalidRequestException);
+    const value = readValue(input, true) as SecretValue;
     const stages = input.stringList('VersionStages', { min: 1, max: 20, item: { min: 1, max: 256 } });
     input.string('RotationToken', { min: 36, max: 256, pattern: /^[a-zA-Z0-9-]+$/ });
     const secret = this.requireActive(input);
     const respond = (version: VersionRecord): Output => ({ ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: [...version.stages] });
     const existing = findVersion(secret, token);
     if (existing && hasValue(existing)) {
-      if (SecretStore.sameValue(existing, value)) return respond(existing); // P2
+      if (sameValue(existing, value)) return respond(existing); // P2
       throw resourceExists(sameTokenMessage(token, secret.arn)); // P3
     }
     const wanted = stages ?? [AWSCURRENT];
@@ -291,16 +258,16 @@ export class SecretStore {
 
   updateSecret(body: Record<string, unknown>): Output {
     const input = new Input(body);
-    const token = this.readToken(input, ServiceErrorType.InvalidRequestException);
+    const token = readToken(input, ServiceErrorType.InvalidRequestException);
     const description = input.string('Description', { max: 2048 });
     const kmsKeyId = input.string('KmsKeyId', { max: 2048 });
-    const value = this.readValue(input, false);
+    const value = readValue(input, false);
     const secret = this.requireActive(input); // US3
     let versionId: string | undefined;
     if (value) {
       const existing = findVersion(secret, token);
       if (existing && hasValue(existing)) {
-        if (!SecretStore.sameValue(existing, value)) throw resourceExists(sameTokenMessage(token, secret.arn)); // US2
+        if (!sameValue(existing, value)) throw resourceExists(sameTokenMessage(token, secret.arn)); // US2
       } else if (existing) {
         Object.assign(existing, value);
         this.applyStage(secret, existing, AWSCURRENT);
@@ -355,27 +322,7 @@ export class SecretStore {
 
   listSecretVersionIds(body: Record<string, unknown>): Output {
     const input = new Input(body);
-    const maxResults = input.integer('MaxResults', { min: 1, max: 100 }) ?? 100;
-    const nextToken = input.string('NextToken', { min: 1, max: 4096 });
-    const includeDeprecated = input.boolean('IncludeDeprecated') ?? false;
-    const secret = this.require(input);
-    const versions = secret.versions.filter((version) => includeDeprecated || version.stages.length > 0);
-    const start = decodeOffset(nextToken, versions.length);
-    const page = versions.slice(start, start + maxResults);
-    return compact({
-      ARN: secret.arn,
-      Name: secret.name,
-      Versions: page.map((version) =>
-        compact({
-          VersionId: version.versionId,
-          VersionStages: version.stages.length > 0 ? [...version.stages] : undefined, // L2
-          LastAccessedDate: seconds(version.lastAccessedMs),
-          CreatedDate: seconds(version.createdMs),
-          KmsKeyIds: [secret.kmsKeyId ?? 'DefaultEncryptionKey'],
-        }),
-      ),
-      NextToken: start + maxResults < versions.length ? encodeOffset(start + maxResults) : undefined,
-    });
+    return listSecretVersionIds(input, () => this.require(input));
   }
 
   listSecrets(body: Record<string, unknown>): Output {
