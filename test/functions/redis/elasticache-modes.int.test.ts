@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type RedisServer } from '../../support/servers.ts';
+import { FakeElastiCache } from './fake-elasticache.ts';
+import { canLogin, everything, passwordOf, run, startRedisHarness, type RedisHarness } from './redis-harness.ts';
+
+// A TLS Redis stands in for the cluster: the fake ElastiCache API applies each accepted
+// change to it (default user = AUTH tokens, ACL users = RBAC users) once "modifying" ends.
+const T0 = 'InitialAuthToken0001';
+const U0 = 'InitialUserPassword01';
+const ADMIN = { user: 'ecadmin', password: 'ec-admin-password-1' };
+
+describe('ElastiCache modes against a fake API applying changes to a real TLS Redis', () => {
+  let server: RedisServer;
+  let h: RedisHarness;
+  let fake: FakeElastiCache;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await startRedis({ tls: true, requirepass: T0 });
+    await run(server, undefined, T0, [['ACL', 'SETUSER', ADMIN.user, 'on', `>${ADMIN.password}`, '~*', '&*', '+@all']]);
+    h = await startRedisHarness();
+    fake = new FakeElastiCache(server, ADMIN, { applyAfterPolls: 2 });
+    env = { REDIS_TLS_CA_FILE: server.tls?.caPath ?? '', ELASTICACHE_POLL_INTERVAL_MS: '10', ELASTICACHE_WAIT_TIMEOUT_MS: '5000' };
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await server?.destroy();
+  });
+
+  const tokenSecret = (groupId: string, password: string) => JSON.stringify({ host: 'localhost', port: server.port, tls: true, password, replicationGroupId: groupId });
+  const strategies = (groupId: string) => fake.calls.filter((c) => c.operation === 'ModifyReplicationGroup' && c.id === groupId).map((c) => c.strategy);
+
+  it('ROTATEs to the new token, then finalises with SET at the next rotation; never more than two tokens', async () => {
+    fake.addGroup({ replicationGroupId: 'rg-main', authTokenEnabled: true, tokens: [T0] });
+    const secret = await h.createSecret('redis/ec-token', tokenSecret('rg-main', T0));
+    const first = h.register('ec-token', env, { elastiCache: () => fake });
+    expect((await h.rotate(secret, first.arn)).outcome).toBe('succeeded');
+    const t1 = passwordOf(await h.current(secret));
+    expect(strategies('rg-main')).toEqual(['ROTATE']);
+    expect(await canLogin(server, undefined, T0)).toBe(true);
+    expect(await canLogin(server, undefined, t1)).toBe(true);
+
+    // Second rotation, every step run twice: SET to current first, then ROTATE, once each.
+    const second = h.register('ec-token-2', env, { elastiCache: () => fake }, async (event) => {
+      await second.fn.invoke(event);
+    });
+    expect((await h.rotate(secret, second.arn)).outcome).toBe('succeeded');
+    const t2 = passwordOf(await h.current(secret));
+    expect(strategies('rg-main')).toEqual(['ROTATE', 'SET', 'ROTATE']);
+    expect(await canLogin(server, undefined, T0)).toBe(false);
+    expect(await canLogin(server, undefined, t1)).toBe(true);
+    expect(await canLogin(server, undefined, t2)).toBe(true);
+    expect(fake.maxTokensSeen).toBe(2);
+    for (const token of [t1, t2]) expect(token).toMatch(/^[A-Za-z0-9!&#$^<>-]{16,128}$/);
+    for (const token of [T0, t1, t2]) expect(everything(h.log, h.emu.rotations)).not.toContain(token);
+  });
+
+  it('finishes an emergency rotation with SET so only the new token works', async () => {
+    const current = passwordOf(await h.current('redis/ec-token'));
+    await h.tag('redis/ec-token', { RotationMode: 'emergency' });
+    const { arn } = h.register('ec-token-emergency', env, { elastiCache: () => fake });
+    expect((await h.rotate('redis/ec-token', arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current('redis/ec-token'));
+    expect(strategies('rg-main').slice(-3)).toEqual(['SET', 'ROTATE', 'SET']);
+    expect(fake.group('rg-main').tokens).toHaveLength(1);
+    expect(await canLogin(server, undefined, current)).toBe(false);
+    expect(await canLogin(server, undefined, next)).toBe(true);
+  });
+
+  it('refuses to ROTATE a group that allows access without a token', async () => {
+    fake.addGroup({ replicationGroupId: 'rg-open', authTokenEnabled: false, tokens: [] });
+    const value = tokenSecret('rg-open', 'SomeTokenValue000001');
+    const secret = await h.createSecret('redis/ec-open', value);
+    const { arn } = h.register('ec-open', env, { elastiCache: () => fake });
+    const record = await h.rotate(secret, arn);
+    expect(record.outcome).toBe('failed');
+    expect(record.steps.find((s) => !s.ok)?.error?.code).toBe('ERR_TARGET_UNSAFE');
+    expect(strategies('rg-open')).toEqual([]);
+    expect(await h.current(secret)).toBe(value);
+  });
+
+  it('gives up on a group stuck in modifying after the bounded wait, with a clear error', async () => {
+    const token = passwordOf(await h.current('redis/ec-token'));
+    fake.addGroup({ replicationGroupId: 'rg-stuck', authTokenEnabled: true, tokens: [token] });
+    const secret = await h.createSecret('redis/ec-stuck', tokenSecret('rg-stuck', token));
+    const { arn } = h.register('ec-stuck', { ...env, ELASTICACHE_WAIT_TIMEOUT_MS: '300' }, { elastiCache: () => fake });
+    fake.stuck = true;
+    try {
+      const record = await h.rotate(secret, arn);
+      expect(record.outcome).toBe('failed');
+      const failed = record.steps.find((s) => !s.ok);
+      expect(failed?.step).toBe('setSecret');
+      expect(failed?.error?.code).toBe('ERR_WAIT_TIMEOUT');
+      expect(failed?.error?.message).toContain('rg-stuck');
+      expect(failed?.error?.message).toContain('modifying');
+      expect(failed?.durationMs).toBeLessThan(3000);
+      expect(await canLogin(server, undefined, token)).toBe(true);
+    } finally {
+      fake.stuck = false;
+    }
+  });
+
+  it('rotates an RBAC user with ModifyUser [pending, current] and drops the oldest at the next rotation', async () => {
+    await run(server, ADMIN.user, ADMIN.password, [['ACL', 'SETUSER', 'ec-app', 'on', `>${U0}`, '~*', '+@all']]);
+    fake.addUser({ userId: 'ec-app-id', userName: 'ec-app', passwords: [U0] });
+    const value = JSON.stringify({ host: 'localhost', port: server.port, tls: true, username: 'ec-app', password: U0, user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id' });
+    const secret = await h.createSecret('redis/ec-user', value);
+    const { arn } = h.register('ec-user', env, { elastiCache: () => fake });
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const u1 = passwordOf(await h.current(secret));
+    expect(await canLogin(server, 'ec-app', U0)).toBe(true);
+    expect(await canLogin(server, 'ec-app', u1)).toBe(true);
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const u2 = passwordOf(await h.current(secret));
+    expect(await canLogin(server, 'ec-app', U0)).toBe(false);
+    expect(await canLogin(server, 'ec-app', u1)).toBe(true);
+    expect(await canLogin(server, 'ec-app', u2)).toBe(true);
+    const userCalls = fake.calls.filter((c) => c.id === 'ec-app-id').map((c) => c.operation);
+    // Wait for active before and after each ModifyUser.
+    expect(userCalls.filter((op) => op === 'ModifyUser')).toHaveLength(2);
+    expect(userCalls[0]).toBe('DescribeUsers');
+    expect(userCalls.at(-1)).toBe('DescribeUsers');
+    expect(JSON.parse(await h.current(secret))).toMatchObject({ user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id', username: 'ec-app' });
+  });
+
+  it('refuses a user id whose name differs from the secret username, changing nothing', async () => {
+    fake.addUser({ userId: 'other-id', userName: 'someone-else', passwords: [U0] });
+    const value = JSON.stringify({ host: 'localhost', port: server.port, tls: true, username: 'ec-app', password: 'WhateverPassword0001', userId: 'other-id' });
+    const secret = await h.createSecret('redis/ec-mismatch', value);
+    const { arn } = h.register('ec-mismatch', env, { elastiCache: () => fake });
+    const record = await h.rotate(secret, arn);
+    expect(record.steps.find((s) => !s.ok)?.error?.code).toBe('ERR_SECRET_IDENTITY_CHANGED');
+    expect(fake.calls.filter((c) => c.id === 'other-id' && c.operation === 'ModifyUser')).toHaveLength(0);
+    expect(await h.current(secret)).toBe(value);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * A port-level fake of the ElastiCache API (same interface as the SDK adapter) that
+ * enforces the documented rules and applies each change to a real local Redis, so a
+ * test proves a real login:
+ *  - AUTH tokens: at most two; ROTATE adds one (refused when two are active); SET keeps
+ *    only the given one and is allowed only after ROTATE; refused when AUTH is off.
+ *  - RBAC users: ModifyUser takes one or two passwords.
+ *  - Passwords: 16-128 printable characters, no `@`, `"` or `/` (tokens: specials limited
+ *    to `!&#$^<>-`).
+ *  - Modify calls need `available` / `active`; the resource is then `modifying` for
+ *    `applyAfterPolls` describe calls, then the change reaches Redis and the status returns.
+ *    `stuck` keeps it `modifying` for ever.
+ * Errors are RotationError ERR_AWS_API with the AWS fault name, as the SDK adapter raises.
+ */
+import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import type { Sensitive } from '../../../shared/sensitive.ts';
+import { elastiCachePasswordViolations, type AuthTokenUpdateStrategy, type ElastiCachePort, type ElastiCacheUserState, type ReplicationGroupState } from '../../../functions/redis/elasticache-port.ts';
+import type { RedisServer } from '../../support/servers.ts';
+import { run } from './redis-harness.ts';
+
+export interface FakeGroup {
+  readonly replicationGroupId: string;
+  authTokenEnabled: boolean;
+  tokens: string[];
+}
+
+export interface FakeUser {
+  readonly userId: string;
+  readonly userName: string;
+  passwords: string[];
+}
+
+export interface FakeCall {
+  readonly operation: string;
+  readonly id: string;
+  readonly strategy?: AuthTokenUpdateStrategy;
+  readonly passwordCount?: number;
+}
+
+export class FakeElastiCache implements ElastiCachePort {
+  readonly calls: FakeCall[] = [];
+  /** The most tokens ever active at once (must never exceed two). */
+  maxTokensSeen = 0;
+  stuck = false;
+  readonly #server: RedisServer;
+  readonly #admin: { user: string; password: string };
+  readonly #groups = new Map<string, FakeGroup & { status: string; pending?: { polls: number; apply: () => Promise<void> } }>();
+  readonly #users = new Map<string, FakeUser & { status: string; pending?: { polls: number; apply: () => Promise<void> } }>();
+  readonly #applyAfterPolls: number;
+
+  constructor(server: RedisServer, admin: { user: string; password: string }, options: { applyAfterPolls?: number } = {}) {
+    this.#server = server;
+    this.#admin = admin;
+    this.#applyAfterPolls = options.applyAfterPolls ?? 2;
+  }
+
+  addGroup(group: FakeGroup): void {
+    this.#groups.set(group.replicationGroupId, { ...group, status: 'available' });
+    this.maxTokensSeen = Math.max(this.maxTokensSeen, group.tokens.length);
+  }
+
+  addUser(user: FakeUser): void {
+    this.#users.set(user.userId, { ...user, status: 'active' });
+  }
+
+  group(id: string): FakeGroup & { status: string } {
+    return this.#require(this.#groups, id, 'ReplicationGroupNotFoundFault');
+  }
+
+  async describeReplicationGroup(replicationGroupId: string): Promise<ReplicationGroupState> {
+    this.calls.push({ operation: 'DescribeReplicationGroups', id: replicationGroupId });
+    const group = this.#require(this.#groups, replicationGroupId, 'ReplicationGroupNotFoundFault');
+    await this.#progress(group, 'available');
+    return { replicationGroupId, status: group.status, authTokenEnabled: group.authTokenEnabled, transitEncryptionEnabled: true };
+  }
+
+  async modifyAuthToken(replicationGroupId: string, authToken: Sensitive<string>, strategy: AuthTokenUpdateStrategy): Promise<void> {
+    this.calls.push({ operation: 'ModifyReplicationGroup', id: replicationGroupId, strategy });
+    const group = this.#require(this.#groups, replicationGroupId, 'ReplicationGroupNotFoundFault');
+    if (group.status !== 'available') throw fault('InvalidReplicationGroupStateFault', `group is ${group.status}`);
+    if (!group.authTokenEnabled) throw fault('InvalidParameterCombinationException', 'AUTH is not enabled on this group');
+    if (elastiCachePasswordViolations(authToken.reveal(), 'auth-token').length > 0) throw fault('InvalidParameterValueException', 'AuthToken breaks the token rules');
+    const token = authToken.reveal();
+    let next: string[];
+    if (strategy === 'ROTATE') {
+      if (group.tokens.length >= 2) throw fault('InvalidParameterCombinationException', 'two tokens are already active; use SET first');
+      next = [...group.tokens.filter((t) => t !== token), token];
+    } else {
+      if (group.tokens.length < 2) throw fault('InvalidParameterCombinationException', 'SET is allowed only after ROTATE');
+      next = [token];
+    }
+    group.status = 'modifying';
+    group.pending = {
+      polls: this.#applyAfterPolls,
+      apply: async () => {
+        await this.#setPasswords('default', next);
+        group.tokens = next;
+        this.maxTokensSeen = Math.max(this.maxTokensSeen, next.length);
+      },
+    };
+  }
+
+  async describeUser(userId: string): Promise<ElastiCacheUserState> {
+    this.calls.push({ operation: 'DescribeUsers', id: userId });
+    const user = this.#require(this.#users, userId, 'UserNotFoundFault');
+    await this.#progress(user, 'active');
+    return { userId, userName: user.userName, status: user.status, authenticationType: 'password', passwordCount: user.passwords.length };
+  }
+
+  async modifyUserPasswords(userId: string, passwords: readonly Sensitive<string>[]): Promise<void> {
+    this.calls.push({ operation: 'ModifyUser', id: userId, passwordCount: passwords.length });
+    const user = this.#require(this.#users, userId, 'UserNotFoundFault');
+    if (user.status !== 'active') throw fault('InvalidUserStateFault', `user is ${user.status}`);
+    if (passwords.length < 1 || passwords.length > 2) throw fault('InvalidParameterValueException', 'one or two passwords');
+    if (passwords.some((p) => elastiCachePasswordViolations(p.reveal(), 'user').length > 0)) throw fault('InvalidParameterValueException', 'password breaks the rules');
+    const next = passwords.map((p) => p.reveal());
+    user.status = 'modifying';
+    user.pending = {
+      polls: this.#applyAfterPolls,
+      apply: async () => {
+        await this.#setPasswords(user.userName, next);
+        user.passwords = next;
+      },
+    };
+  }
+
+  async #progress(resource: { status: string; pending?: { polls: number; apply: () => Promise<void> } }, settled: string): Promise<void> {
+    if (!resource.pending || this.stuck) return;
+    resource.pending.polls -= 1;
+    if (resource.pending.polls > 0) return;
+    const { apply } = resource.pending;
+    delete resource.pending;
+    await apply();
+    resource.status = settled;
+  }
+
+  async #setPasswords(user: string, passwords: readonly string[]): Promise<void> {
+    await run(this.#server, this.#admin.user, this.#admin.password, [['ACL', 'SETUSER', user, 'resetpass', ...passwords.map((p) => `>${p}`)]]);
+  }
+
+  #require<T>(map: Map<string, T>, id: string, faultName: string): T {
+    const found = map.get(id);
+    if (!found) throw fault(faultName, `${id} not found`);
+    return found;
+  }
+}
+
+function fault(name: string, why: string): RotationError {
+  return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache fake refused the call (${name}: ${why})`, { details: { awsErrorName: name } });
+}
