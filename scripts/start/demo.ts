@@ -31,6 +31,8 @@ export interface Demo {
   readonly title: string;
   readonly kind: Kind;
   readonly secretName: string;
+  /** Rotate with `--emergency --yes`: the function revokes the old credential at once. */
+  readonly emergency?: boolean;
   /** How many rotations to run before the checks. Default 1. */
   readonly rotations?: number;
   /** Prepare the target (roles, ACL users) and return the secret's first value. */
@@ -61,8 +63,9 @@ export async function runDemo(stack: DemoStack, demo: Demo): Promise<DemoResult>
     writeLine(out.stdout, `labels before:\n${await labelLines(sm, demo.secretName)}`);
     let exitCode = 0;
     for (let round = 1; round <= (demo.rotations ?? 1) && exitCode === 0; round++) {
-      writeLine(out.stdout, paint.dim(`$ rotation rotate ${demo.secretName} --rotation-lambda-arn ${stack.functionArn(demo.kind)} --after-days 30`));
-      exitCode = await runCli(['rotate', demo.secretName, '--rotation-lambda-arn', stack.functionArn(demo.kind), '--after-days', '30', '--endpoint-url', stack.endpoint], {
+      const argv = ['rotate', demo.secretName, '--rotation-lambda-arn', stack.functionArn(demo.kind), '--after-days', '30', ...(demo.emergency ? ['--emergency', '--yes'] : [])];
+      writeLine(out.stdout, paint.dim(`$ rotation ${argv.join(' ')}`));
+      exitCode = await runCli([...argv, '--endpoint-url', stack.endpoint], {
         env: stack.env,
         out: indented(out),
       });
