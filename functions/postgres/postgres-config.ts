@@ -44,12 +44,16 @@ export interface PostgresConfig {
   readonly breakGlassPollMs: number;
   /** PG_SCRAM_ITERATIONS (at least 4096). Default 4096. */
   readonly scramIterations: number;
+  /** RDS_ENDPOINT, for VPC endpoints and tests. Default: the SDK's own resolution. */
+  readonly rdsEndpoint: string | undefined;
 }
 
 export function readPostgresConfig(reader: EnvReader): PostgresConfig {
   const testQuery = reader.string('PG_TEST_QUERY');
   if (testQuery !== undefined && testQuery.includes(';')) reader.problem('PG_TEST_QUERY must be a single statement without ";"');
   const ownerRole = reader.string('PG_OWNER_ROLE');
+  const rdsEndpoint = reader.string('RDS_ENDPOINT');
+  if (rdsEndpoint !== undefined && !/^https?:\/\//.test(rdsEndpoint)) reader.problem('RDS_ENDPOINT must be an http(s) URL');
   if (ownerRole !== undefined && Buffer.byteLength(ownerRole) > 63) reader.problem('PG_OWNER_ROLE must be at most 63 bytes');
   return {
     connectTimeoutMs: reader.int('PG_CONNECT_TIMEOUT_MS', 5_000, { min: 100, max: 120_000 }),
@@ -65,5 +69,6 @@ export function readPostgresConfig(reader: EnvReader): PostgresConfig {
     breakGlassWaitMs: reader.int('PG_BREAK_GLASS_WAIT_MS', 300_000, { min: 1_000, max: 840_000 }),
     breakGlassPollMs: reader.int('PG_BREAK_GLASS_POLL_MS', 5_000, { min: 50, max: 60_000 }),
     scramIterations: reader.int('PG_SCRAM_ITERATIONS', SCRAM_MIN_ITERATIONS, { min: SCRAM_MIN_ITERATIONS, max: 10_000_000 }),
+    rdsEndpoint,
   };
 }

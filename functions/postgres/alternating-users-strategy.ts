@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
+import type { SecretsPort } from '../../shared/secrets-port.ts';
+import { Sensitive } from '../../shared/sensitive.ts';
+import type { CreateInput, FinishInput, StepInput } from '../../shared/strategy.ts';
+import { resolveAdminLogin, type AdminLogin } from './admin-secret.ts';
+import { assertSameTarget } from './identity-check.ts';
+import { newPassword } from './new-password.ts';
+import type { PgEndpoint, PgSession } from './pg-connector.ts';
+import { AlternatingNaming } from './postgres-config.ts';
+import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
+import { endpointFor, noWorkingCredential, tryLogin, type TargetDeps } from './postgres-target.ts';
+import type { RdsPort } from './rds-port.ts';
+import { IS_DIRECT_MEMBER_SQL, ROLE_EXISTS_SQL, TERMINATE_SESSIONS_SQL, alterPasswordSql, createLoginSql, createNoLoginSql, grantRoleSql, setDefaultRoleSql } from './role-statements.ts';
+import { scramSha256Verifier } from './scram-verifier.ts';
+import { alternateUsername, baseUsername, checkIdentifier } from './sql-identifier.ts';
+import { resolveTls } from './tls-settings.ts';
+
+export interface AlternatingUsersDeps extends TargetDeps {
+  readonly passwords: PasswordGenerator;
+  readonly passwordPolicy: PasswordPolicy;
+  readonly rds: () => RdsPort;
+}
+
+/** The NOLOGIN role both logins act as, in owner-role naming; undefined in clone naming. */
+export function ownerRoleFor(deps: AlternatingUsersDeps, secret: PostgresSecret): string | undefined {
+  if (deps.config.alternatingNaming !== AlternatingNaming.ownerRole) return undefined;
+  const owner = deps.config.ownerRole ?? `${baseUsername(secret.username)}_owner`;
+  const problem = checkIdentifier(owner);
+  if (problem !== undefined) {
+    throw new RotationError(ErrorCode.ERR_CONFIG_INVALID, `Owner role name for user "${secret.username}" ${problem}; set PG_OWNER_ROLE`, { details: { variable: 'PG_OWNER_ROLE' } });
+  }
+  return owner;
+}
+
+/** The alternate login: `<user>` <-> `<user>_clone` (AWS's naming), within 63 bytes. */
+export function alternateOf(username: string): string {
+  const alternate = alternateUsername(username);
+  const problem = checkIdentifier(alternate);
+  if (problem !== undefined) {
+    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `The alternate user name for "${username}" ${problem}; shorten the user name`, { details: { field: 'username', user: username } });
+  }
+  return alternate;
+}
+
+export async function createAlternatingPending(deps: AlternatingUsersDeps, { current, previous }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+  const username = alternateOf(current.username);
+  const recent = [previous?.username === username ? previous.password : undefined, current.password];
+  return withCredentials(current, username, await newPassword(deps.passwords, deps.passwordPolicy, recent));
+}
+
+function adminEndpoint(deps: AlternatingUsersDeps, admin: AdminLogin): PgEndpoint {
+  return {
+    host: admin.host,
+    port: admin.port,
+    database: admin.database,
+    user: admin.username,
+    password: admin.password,
+    tls: resolveTls(admin.tls, { mode: deps.config.sslMode, caPath: deps.config.sslCaPath }),
+  };
+}
+
+async function adminSession<R>(deps: AlternatingUsersDeps, admin: AdminLogin, work: (session: PgSession) => Promise<R>): Promise<R> {
+  const login = await tryLogin(deps, adminEndpoint(deps, admin), 'admin');
+  if (!login.ok) {
+    const error = login.attempt.error;
+    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${admin.arn}: ${error.message}`, {
+      cause: error,
+      details: { ...error.details, adminSecretArn: admin.arn, causeCode: error.code },
+    });
+  }
+  try {
+    return await work(login.session);
+  } finally {
+    await login.session.close();
+  }
+}
+
+async function exists(session: PgSession, sql: string, values: readonly string[]): Promise<boolean> {
+  return (await session.query(sql, values, 'catalog lookup')).length > 0;
+}
+
+/**
+ * Pending logs in: done. Otherwise prove the current credentials still work (AWS's
+ * confused-deputy check), then as admin, in one transaction: create or update the
+ * alternate login with a SCRAM verifier; clone naming grants the current user to a newly
+ * created login (AWS); owner-role naming makes both logins members of the NOLOGIN owner
+ * role and sets it as their role at login, so what either creates is owned by the owner.
+ */
+export async function setAlternatingSecret(deps: AlternatingUsersDeps, secrets: SecretsPort, { current, pending }: StepInput<PostgresSecret>): Promise<void> {
+  assertSameTarget(current, pending, alternateOf(current.username));
+  const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
+  if (pendingLogin.ok) {
+    await pendingLogin.session.close();
+    deps.logger.info('Pending user already logs in with the pending password; nothing to do', { user: pending.username, host: pending.host });
+    return;
+  }
+  const currentLogin = await tryLogin(deps, endpointFor(current, deps.config), 'current');
+  if (!currentLogin.ok) throw noWorkingCredential(current, [pendingLogin.attempt, currentLogin.attempt], '; alternating users needs the current credentials to log in before the admin acts');
+  await currentLogin.session.close();
+
+  const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
+  const owner = ownerRoleFor(deps, current);
+  const verifier = scramSha256Verifier(pending.password, { iterations: deps.config.scramIterations });
+  await adminSession(deps, admin, async (session) => {
+    await session.query('BEGIN', undefined, 'BEGIN');
+    try {
+      const created = !(await exists(session, ROLE_EXISTS_SQL, [pending.username]));
+      await session.query(created ? createLoginSql(pending.username, verifier) : alterPasswordSql(pending.username, verifier, { login: true }), undefined, created ? 'CREATE ROLE' : 'ALTER ROLE');
+      if (owner === undefined) {
+        if (created) await session.query(grantRoleSql(current.username, pending.username), undefined, 'GRANT');
+      } else {
+        if (!(await exists(session, ROLE_EXISTS_SQL, [owner]))) await session.query(createNoLoginSql(owner), undefined, 'CREATE ROLE');
+        for (const login of [current.username, pending.username]) {
+          if (!(await exists(session, IS_DIRECT_MEMBER_SQL, [owner, login]))) await session.query(grantRoleSql(owner, login), undefined, 'GRANT');
+          await session.query(setDefaultRoleSql(login, owner), undefined, 'ALTER ROLE SET role');
+        }
+      }
+      await session.query('COMMIT', undefined, 'COMMIT');
+      deps.logger.info('Set the alternate login (SCRAM-SHA-256 verifier)', { user: pending.username, created, ownerRole: owner, admin: admin.username, host: admin.host });
+    } catch (error) {
+      await session.query('ROLLBACK', undefined, 'ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Emergency: the previous login (now AWSPREVIOUS) gets a random password nobody stores,
+ * and its sessions are terminated. The next rotation gives it a stored password again.
+ */
+export async function finishAlternatingSecret(deps: AlternatingUsersDeps, secrets: SecretsPort, { current, previous, context }: FinishInput<PostgresSecret>): Promise<void> {
+  if (!context.emergency) return;
+  if (previous === undefined || previous.username === current.username) {
+    deps.logger.warn('Emergency rotation: no previous login to revoke', { user: current.username });
+    return;
+  }
+  const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
+  const scrambled = scramSha256Verifier(new Sensitive(randomBytes(32).toString('base64')), { iterations: deps.config.scramIterations });
+  const rows = await adminSession(deps, admin, async (session) => {
+    await session.query(alterPasswordSql(previous.username, scrambled), undefined, 'ALTER ROLE');
+    return session.query(TERMINATE_SESSIONS_SQL, [previous.username], 'terminate sessions');
+  });
+  deps.logger.warn('Emergency rotation: the previous login got an unstored random password and its sessions were terminated', {
+    user: previous.username,
+    host: admin.host,
+    terminated: rows[0]?.['terminated'] ?? 0,
+  });
+}

@@ -1,0 +1,40 @@
+import { SecretKind } from '../../shared/constants.ts';
+import type { FunctionDefinition } from '../../shared/handler.ts';
+import { createPgConnector, type PgConnector } from './pg-connector.ts';
+import { readPostgresConfig, type PostgresConfig } from './postgres-config.ts';
+import type { PostgresSecret } from './postgres-secret.ts';
+import { createPostgresStrategy } from './postgres-strategy.ts';
+import type { RdsPort } from './rds-port.ts';
+import { createRdsClient, createSdkRdsPort } from './rds-sdk-port.ts';
+
+/** Ports a test or the fault-injection harness may replace. Defaults: node-postgres and the RDS SDK client. */
+export interface PostgresPorts {
+  /** Wrap or replace the database port; receives the default one. */
+  readonly connector?: (defaultConnector: PgConnector) => PgConnector;
+  readonly rds?: RdsPort;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export function definePostgresFunction(ports: PostgresPorts = {}): FunctionDefinition<PostgresSecret, PostgresConfig> {
+  return {
+    kind: SecretKind.postgres,
+    readConfig: readPostgresConfig,
+    createStrategy: ({ config, core, passwords, logger }) => {
+      const base = createPgConnector({ connectTimeoutMs: config.connectTimeoutMs, statementTimeoutMs: config.statementTimeoutMs });
+      let rds = ports.rds;
+      return createPostgresStrategy({
+        config,
+        connector: ports.connector ? ports.connector(base) : base,
+        logger,
+        passwords,
+        passwordPolicy: core.passwordPolicy,
+        rds: () => (rds ??= createSdkRdsPort(createRdsClient({ endpoint: config.rdsEndpoint, region: core.region }))),
+        sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        now: ports.now ?? (() => Date.now()),
+      });
+    },
+  };
+}
+
+export const postgresFunction = definePostgresFunction();

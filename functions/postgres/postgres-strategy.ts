@@ -1,0 +1,35 @@
+import { SecretKind } from '../../shared/constants.ts';
+import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
+import type { RotationStrategy } from '../../shared/strategy.ts';
+import { createAlternatingPending, finishAlternatingSecret, ownerRoleFor, setAlternatingSecret } from './alternating-users-strategy.ts';
+import type { BreakGlassDeps } from './break-glass.ts';
+import { PostgresStrategyName } from './postgres-config.ts';
+import { parsePostgresSecret, serializePostgresSecret, type PostgresSecret } from './postgres-secret.ts';
+import { createSingleUserPending, finishSingleUserSecret, setSingleUserSecret } from './single-user-strategy.ts';
+import { testPendingLogin } from './test-login.ts';
+
+export interface PostgresStrategyDeps extends BreakGlassDeps {
+  readonly passwords: PasswordGenerator;
+  readonly passwordPolicy: PasswordPolicy;
+}
+
+/** Single user unless the secret has `masterarn` (or PG_ROTATION_STRATEGY forces one). */
+export function isAlternating(deps: PostgresStrategyDeps, secret: PostgresSecret): boolean {
+  const chosen = deps.config.strategy;
+  if (chosen === PostgresStrategyName.alternatingUsers) return true;
+  if (chosen === PostgresStrategyName.singleUser) return false;
+  return secret.masterArn !== undefined;
+}
+
+/** The PostgreSQL strategy: parses every secret shape and dispatches to single or alternating users. */
+export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStrategy<PostgresSecret> {
+  return {
+    kind: SecretKind.postgres,
+    parse: parsePostgresSecret,
+    serialize: serializePostgresSecret,
+    createPending: (input) => (isAlternating(deps, input.current) ? createAlternatingPending(deps, input) : createSingleUserPending(deps, input)),
+    setSecret: (input) => (isAlternating(deps, input.current) ? setAlternatingSecret(deps, input.context.secrets, input) : setSingleUserSecret(deps, input)),
+    testSecret: ({ current, pending }) => testPendingLogin(deps, pending, isAlternating(deps, current) ? ownerRoleFor(deps, current) : undefined),
+    finishSecret: (input) => (isAlternating(deps, input.current) ? finishAlternatingSecret(deps, input.context.secrets, input) : finishSingleUserSecret(deps, input)),
+  };
+}

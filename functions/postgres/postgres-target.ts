@@ -1,0 +1,77 @@
+import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import type { Log } from '../../shared/observability.ts';
+import { failureReason, type FailureReason } from './login-failure.ts';
+import type { PgConnector, PgEndpoint, PgSession } from './pg-connector.ts';
+import type { PostgresConfig } from './postgres-config.ts';
+import type { PostgresSecret, SecretTls } from './postgres-secret.ts';
+import { resolveTls } from './tls-settings.ts';
+
+/** What every PostgreSQL strategy needs to reach a database. */
+export interface TargetDeps {
+  readonly config: PostgresConfig;
+  readonly connector: PgConnector;
+  readonly logger: Log;
+}
+
+/** The endpoint of a secret. `tls` overrides the secret's own TLS fields (AWS tries AWSPREVIOUS with current's `ssl`). */
+export function endpointFor(secret: PostgresSecret, config: PostgresConfig, tls: SecretTls = secret.tls): PgEndpoint {
+  return {
+    host: secret.host,
+    port: secret.port,
+    database: secret.database,
+    user: secret.username,
+    password: secret.password,
+    tls: resolveTls(tls, { mode: config.sslMode, caPath: config.sslCaPath }),
+  };
+}
+
+export interface LoginAttempt {
+  readonly credential: string;
+  readonly user: string;
+  readonly error: RotationError;
+}
+
+export type LoginResult = { readonly ok: true; readonly session: PgSession } | { readonly ok: false; readonly attempt: LoginAttempt };
+
+/** Try one login; a failure is logged with its reason, host and user, and returned (not thrown). */
+export async function tryLogin(deps: TargetDeps, endpoint: PgEndpoint, credential: string): Promise<LoginResult> {
+  try {
+    const session = await deps.connector.connect(endpoint, credential);
+    deps.logger.info('Logged in to PostgreSQL', { credential, user: endpoint.user, host: endpoint.host, port: endpoint.port, sslMode: endpoint.tls.mode });
+    return { ok: true, session };
+  } catch (thrown) {
+    const error = thrown instanceof RotationError ? thrown : new RotationError(ErrorCode.ERR_INTERNAL, `Login as ${credential} failed unexpectedly`, { cause: thrown });
+    deps.logger.info('PostgreSQL login failed', {
+      credential,
+      user: endpoint.user,
+      host: endpoint.host,
+      port: endpoint.port,
+      sslMode: endpoint.tls.mode,
+      errorCode: error.code,
+      reason: failureReason(error) ?? error.code,
+    });
+    return { ok: false, attempt: { credential, user: endpoint.user, error } };
+  }
+}
+
+/** "pending: wrong password (ERR_TARGET_AUTH_FAILED); current: host unreachable (...)". */
+export function describeAttempts(attempts: readonly LoginAttempt[]): string {
+  return attempts.map((attempt) => `${attempt.credential} (user "${attempt.user}"): ${failureReason(attempt.error) ?? 'failed'} [${attempt.error.code}]`).join('; ');
+}
+
+/** The reasons of all attempts, for deciding whether a password reset could help. */
+export function attemptReasons(attempts: readonly LoginAttempt[]): (FailureReason | undefined)[] {
+  return attempts.map((attempt) => failureReason(attempt.error));
+}
+
+/** The error when no credential logs in: names each credential tried and why it failed. */
+export function noWorkingCredential(secret: PostgresSecret, attempts: readonly LoginAttempt[], hint = ''): RotationError {
+  const codes = [...new Set(attempts.map((attempt) => attempt.error.code))];
+  // One shared cause (all unreachable, all TLS...) is reported with that code; a mix as "no working credential".
+  const code = codes.length === 1 && codes[0] !== ErrorCode.ERR_TARGET_AUTH_FAILED && codes[0] !== undefined ? codes[0] : ErrorCode.ERR_NO_WORKING_CREDENTIAL;
+  return new RotationError(
+    code,
+    `Unable to log in to ${secret.host}:${secret.port} with the ${attempts.map((attempt) => attempt.credential).join(', ')} credentials: ${describeAttempts(attempts)}${hint}`,
+    { details: { host: secret.host, port: secret.port, user: secret.username, attempts: describeAttempts(attempts) }, cause: attempts[0]?.error },
+  );
+}

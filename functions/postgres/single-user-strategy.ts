@@ -1,0 +1,78 @@
+import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
+import type { CreateInput, FinishInput, StepInput } from '../../shared/strategy.ts';
+import { attemptBreakGlass, type BreakGlassDeps } from './break-glass.ts';
+import { assertSameTarget } from './identity-check.ts';
+import { newPassword } from './new-password.ts';
+import { withSession } from './pg-connector.ts';
+import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
+import { endpointFor, noWorkingCredential, tryLogin, type LoginAttempt, type TargetDeps } from './postgres-target.ts';
+import { TERMINATE_SESSIONS_SQL, alterPasswordSql } from './role-statements.ts';
+import { scramSha256Verifier } from './scram-verifier.ts';
+
+export interface SingleUserDeps extends TargetDeps, BreakGlassDeps {
+  readonly passwords: PasswordGenerator;
+  readonly passwordPolicy: PasswordPolicy;
+}
+
+/** Single user: the user logs in as itself and changes its own password (AWS's SingleUser function, fixed). */
+export async function createSingleUserPending(deps: SingleUserDeps, { current, previous }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+  const recent = [current.password, previous?.username === current.username ? previous.password : undefined];
+  return withCredentials(current, current.username, await newPassword(deps.passwords, deps.passwordPolicy, recent));
+}
+
+/**
+ * Try pending (already applied: done), then current, then previous (with current's TLS
+ * settings, as AWS does); on the first login that works, set the pending password as a
+ * SCRAM verifier. When none works, the error names the reason for each credential tried.
+ */
+export async function setSingleUserSecret(deps: SingleUserDeps, { current, pending, previous }: StepInput<PostgresSecret>): Promise<void> {
+  assertSameTarget(current, pending, current.username);
+  const attempts: LoginAttempt[] = [];
+  const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
+  if (pendingLogin.ok) {
+    await pendingLogin.session.close();
+    deps.logger.info('Pending password is already set; nothing to do', { user: pending.username, host: pending.host });
+    return;
+  }
+  attempts.push(pendingLogin.attempt);
+  const candidates: [string, PostgresSecret | undefined][] = [['current', current], ['previous', previous]];
+  for (const [credential, secret] of candidates) {
+    if (secret === undefined) continue;
+    if (secret.username !== current.username || secret.host.toLowerCase() !== current.host.toLowerCase() || secret.port !== current.port) {
+      deps.logger.warn('Skipping a version that names another login', { credential, user: secret.username, host: secret.host });
+      continue;
+    }
+    const login = await tryLogin(deps, endpointFor(secret, deps.config, current.tls), credential);
+    if (!login.ok) {
+      attempts.push(login.attempt);
+      continue;
+    }
+    try {
+      const verifier = scramSha256Verifier(pending.password, { iterations: deps.config.scramIterations });
+      await login.session.query(alterPasswordSql(pending.username, verifier), undefined, 'ALTER ROLE');
+    } finally {
+      await login.session.close();
+    }
+    deps.logger.info('Set the pending password (SCRAM-SHA-256 verifier)', { user: pending.username, host: pending.host, loggedInWith: credential });
+    return;
+  }
+  if (await attemptBreakGlass(deps, pending, attempts)) return;
+  throw noWorkingCredential(current, attempts);
+}
+
+/** Emergency, opt-in: end the user's sessions that started before now (they may hold the leaked password). */
+export async function finishSingleUserSecret(deps: SingleUserDeps, { current, context }: FinishInput<PostgresSecret>): Promise<void> {
+  if (!context.emergency) return;
+  if (!deps.config.emergencyTerminateSessions) {
+    deps.logger.info('Emergency rotation: sessions of the user are left running (PG_EMERGENCY_TERMINATE_SESSIONS is off)', { user: current.username });
+    return;
+  }
+  const rows = await withSession(deps.connector, endpointFor(current, deps.config), 'current', (session) =>
+    session.query(TERMINATE_SESSIONS_SQL, [current.username], 'terminate sessions'),
+  );
+  deps.logger.warn('Emergency rotation: terminated the sessions of the user that started before the rotation finished', {
+    user: current.username,
+    host: current.host,
+    terminated: rows[0]?.['terminated'] ?? 0,
+  });
+}
