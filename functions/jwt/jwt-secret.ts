@@ -63,7 +63,7 @@ export function parseJwtSecret(secretString: Sensitive<string>, where: VersionRe
   const record = document as Record<string, unknown>;
   if (isKeyringDocument(record)) return { format: JwtSecretFormat.keyring, keyring: parseKeyring(record, where) };
 
-  const keyFields = options.keyFields === undefined ? Object.keys(record).filter(isDefaultKeyField) : options.keyFields.filter((name) => name in record);
+  const keyFields = options.keyFields === undefined ? Object.keys(record).filter(isDefaultKeyField) : options.keyFields.filter((name) => Object.hasOwn(record, name));
   if (keyFields.length === 0) {
     return fail(
       options.keyFields === undefined
@@ -74,7 +74,7 @@ export function parseJwtSecret(secretString: Sensitive<string>, where: VersionRe
   const encodings: Record<string, KeyEncoding> = {};
   for (const field of keyFields) {
     const value = record[field];
-    if (typeof value !== 'string') return fail(`key field "${field}" must be a string (found ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`, field);
+    if (typeof value !== 'string') return fail(`key field "${field}" must be a string (found ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}); JWT_KEY_FIELDS chooses the key fields`, field);
     if (value.trim() === '') return fail(`key field "${field}" is empty`, field);
     encodings[field] = detectKeyEncoding(value.trim());
   }

@@ -10,6 +10,11 @@ export const KeyEncoding = {
   hexUpper: 'hex-upper',
   /** RFC 4648 base64 with `=` padding (e.g. `openssl rand -base64 64`). */
   base64: 'base64',
+  /**
+   * Base64 broken into lines, as `openssl rand -base64 64` prints it (64 + 24 characters):
+   * what `--secret-string "$(openssl rand -base64 64)"` stores. New keys use 64-character lines.
+   */
+  base64Lines: 'base64-lines',
   /** RFC 4648 base64 without padding but with `+` or `/`. */
   base64Unpadded: 'base64-unpadded',
   /** RFC 4648 base64url (`-`, `_`), no padding. */
@@ -30,6 +35,7 @@ export function detectKeyEncoding(text: string): KeyEncoding {
   if (/^[0-9A-F]+$/.test(text) && text.length % 2 === 0) return KeyEncoding.hexUpper;
   if (/^[A-Za-z0-9+/]+={1,2}$/.test(text) && text.length % 4 === 0) return KeyEncoding.base64;
   if (/^[A-Za-z0-9+/]+$/.test(text) && /[+/]/.test(text)) return KeyEncoding.base64Unpadded;
+  if (/\n/.test(text) && isWrappedBase64(text)) return KeyEncoding.base64Lines;
   if (/^[A-Za-z0-9_-]+$/.test(text) && /[_-]/.test(text)) return KeyEncoding.base64url;
   if (/^[A-Za-z0-9]+$/.test(text)) return KeyEncoding.alphanumeric;
   return KeyEncoding.printable;
@@ -42,6 +48,7 @@ export function bitsPerChar(encoding: KeyEncoding): number {
     case KeyEncoding.hexUpper:
       return 4;
     case KeyEncoding.base64:
+    case KeyEncoding.base64Lines:
     case KeyEncoding.base64Unpadded:
     case KeyEncoding.base64url:
       return 6;
@@ -58,7 +65,8 @@ export function bitsPerChar(encoding: KeyEncoding): number {
  * bound: a human-chosen text scores high here and low on entropy.
  */
 export function estimateKeyBytes(text: string, encoding: KeyEncoding = detectKeyEncoding(text)): number {
-  const payload = encoding === KeyEncoding.base64 ? text.replace(/=+$/, '') : text;
+  const payload =
+    encoding === KeyEncoding.base64 ? text.replace(/=+$/, '') : encoding === KeyEncoding.base64Lines ? text.replace(/\s+/g, '').replace(/=+$/, '') : text;
   return Math.floor((payload.length * bitsPerChar(encoding)) / 8 + 1e-9);
 }
 
@@ -85,6 +93,8 @@ function drawKey(encoding: KeyEncoding, bytes: number): string {
       return randomBytes(bytes).toString('hex').toUpperCase();
     case KeyEncoding.base64:
       return randomBytes(bytes).toString('base64');
+    case KeyEncoding.base64Lines:
+      return (randomBytes(bytes).toString('base64').match(/.{1,64}/g) ?? []).join('\n');
     case KeyEncoding.base64Unpadded:
       return randomBytes(bytes).toString('base64').replace(/=+$/, '');
     case KeyEncoding.base64url:
@@ -94,6 +104,15 @@ function drawKey(encoding: KeyEncoding, bytes: number): string {
     case KeyEncoding.printable:
       return randomText(PRINTABLE, bytes);
   }
+}
+
+/** Lines of base64 (LF or CRLF), all but the last of one width, that join into valid base64. */
+function isWrappedBase64(text: string): boolean {
+  const lines = text.split(/\r?\n/);
+  const width = lines[0]?.length ?? 0;
+  if (lines.length < 2 || width === 0 || lines.slice(0, -1).some((line) => line.length !== width)) return false;
+  const joined = lines.join('');
+  return (lines.at(-1)?.length ?? 0) <= width && /^[A-Za-z0-9+/]+={0,2}$/.test(joined) && joined.length % 4 === 0;
 }
 
 /** Uniform characters from an alphabet, enough of them to carry `bytes` of randomness. */

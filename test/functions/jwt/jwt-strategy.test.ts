@@ -70,6 +70,15 @@ describe('plain JWT keys', () => {
     expect(valueOf('AWSCURRENT')!.length).toBeGreaterThanOrEqual(oldKey.length);
   });
 
+  it('keeps the two-line shape of a key stored straight from openssl rand -base64 64', async () => {
+    const raw = randomBytes(64).toString('base64');
+    const { rotate, valueOf } = setup(`${raw.slice(0, 64)}\n${raw.slice(64)}\n`);
+    await rotate();
+    const next = valueOf('AWSCURRENT')!;
+    expect(next.split('\n').map((line) => line.length)).toEqual([64, 24]);
+    expect(Buffer.from(next, 'base64')).toHaveLength(64);
+  });
+
   it('replaces a key weaker than the policy, with a warning that names the problem and not the key', async () => {
     const weak = 'my jwt secret!';
     const { rotate, valueOf, logger } = setup(weak);

@@ -7,6 +7,7 @@ describe('detectKeyEncoding', () => {
     ['openssl rand -base64 64', randomBytes(64).toString('base64'), KeyEncoding.base64],
     ['openssl rand -hex 64', randomBytes(64).toString('hex'), KeyEncoding.hex],
     ['upper-case hex', randomBytes(64).toString('hex').toUpperCase(), KeyEncoding.hexUpper],
+    ['two-line openssl rand -base64 64 output', (() => { const b = randomBytes(64).toString('base64'); return `${b.slice(0, 64)}\n${b.slice(64)}`; })(), KeyEncoding.base64Lines],
     ['base64 without padding', 'ab+/'.repeat(20) + 'xyz', KeyEncoding.base64Unpadded],
     ['base64url', 'ab-_'.repeat(20) + 'xy', KeyEncoding.base64url],
     ['letters and digits', 'abcXYZ0123456789', KeyEncoding.alphanumeric],
@@ -34,6 +35,12 @@ describe('generateKey', () => {
   it('keeps the 88-character padded shape of openssl rand -base64 64', () => {
     const key = generateKey(KeyEncoding.base64, 64);
     expect(key).toHaveLength(88);
+    expect(Buffer.from(key, 'base64')).toHaveLength(64);
+  });
+
+  it('wraps new multi-line base64 keys at 64 characters and they decode to the bytes asked for', () => {
+    const key = generateKey(KeyEncoding.base64Lines, 64);
+    expect(key.split('\n').map((line) => line.length)).toEqual([64, 24]);
     expect(Buffer.from(key, 'base64')).toHaveLength(64);
   });
 
