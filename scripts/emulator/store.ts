@@ -233,7 +233,7 @@ export class SecretStore {
     const token = readToken(input, ServiceErrorType.InvalidRequestException);
     const value = readValue(input, true) as SecretValue;
     const stages = input.stringList('VersionStages', { min: 1, max: 20, item: { min: 1, max: 256 } });
-    input.string('RotationToken', { min: 36, max: 256, pattern: /^[a-zA-Z0-9-]+$/ });
+    input.string('RotationToken', { min: 36, max: 256, pattern: /^[a-zA-Z0-9-]+$/, secret: true });
     const secret = this.requireActive(input);
     const respond = (version: VersionRecord): Output => ({ ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: [...version.stages] });
     const existing = findVersion(secret, token);

@@ -220,6 +220,15 @@ describe('RotateSecret with an in-process function', () => {
     expect(missing.name).toBe('ResourceNotFoundException');
   });
 
+  it('X1 (decided): CancelRotateSecret on a secret never configured for rotation succeeds and reports rotation off', async () => {
+    const secret = await secretWith('x1-never');
+    const out = await h.sm.send(new CancelRotateSecretCommand({ SecretId: secret.name }));
+    expect(out.VersionId).toBeUndefined();
+    const described = await h.sm.send(new DescribeSecretCommand({ SecretId: secret.name }));
+    expect(described.RotationEnabled).toBe(false);
+    expect(described.VersionIdsToStages).toEqual({ [secret.firstVersion]: ['AWSCURRENT'] });
+  });
+
   it('keeps serving when a function hangs past the invocation timeout', async () => {
     const fn = h.emu.registerFunction('hangs', async (raw: unknown) => {
       if ((raw as RotationEvent).Step === 'createSecret') await new Promise(() => undefined);
