@@ -1,0 +1,94 @@
+/**
+ * An in-memory Redis port for unit tests: a few nodes with ACL users (passwords kept as
+ * SHA-256 hashes, as Redis does), a primary/replica ROLE, permission flags, and a record
+ * of every command with its arguments so tests can check what would reach the server.
+ */
+import { createHash } from 'node:crypto';
+import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import type { RedisConnector, RedisCredentials, RedisEndpoint, RedisSession } from '../../../functions/redis/redis-port.ts';
+
+export const sha = (password: string): string => createHash('sha256').update(password).digest('hex');
+
+export interface FakeNode {
+  readonly port: number;
+  readonly users: Map<string, { passwords: Set<string>; admin: boolean }>;
+  replicas: number[];
+  reachable: boolean;
+  aclFile: boolean;
+}
+
+export interface RecordedCommand {
+  readonly port: number;
+  readonly user: string;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export function createFakeRedis(ports: number[]): { connector: RedisConnector; nodes: Map<number, FakeNode>; commands: RecordedCommand[]; opened: number[] } {
+  const nodes = new Map<number, FakeNode>(ports.map((port) => [port, { port, users: new Map(), replicas: [], reachable: true, aclFile: true }]));
+  const commands: RecordedCommand[] = [];
+  const opened: number[] = [];
+  const where = (endpoint: RedisEndpoint) => `${endpoint.host}:${endpoint.port}`;
+
+  const connector: RedisConnector = {
+    async open(endpoint: RedisEndpoint, credentials: RedisCredentials): Promise<RedisSession> {
+      const node = nodes.get(endpoint.port);
+      if (!node || !node.reachable) throw new RotationError(ErrorCode.ERR_TARGET_UNREACHABLE, `Redis node ${where(endpoint)} cannot be reached`);
+      const user = credentials.username ?? 'default';
+      const entry = node.users.get(user);
+      if (!entry || !entry.passwords.has(sha(credentials.password.reveal()))) {
+        throw new RotationError(ErrorCode.ERR_TARGET_AUTH_FAILED, `Redis node ${where(endpoint)}: authentication failed`);
+      }
+      opened.push(endpoint.port);
+      return {
+        endpoint,
+        async close() {},
+        async call(command: string, args: readonly string[] = []) {
+          commands.push({ port: endpoint.port, user, command, args });
+          const sub = `${command} ${args[0] ?? ''}`.toUpperCase().trim();
+          const adminOnly = ['ROLE', 'ACL GETUSER', 'ACL SETUSER', 'ACL SAVE', 'CONFIG GET', 'CONFIG SET', 'CONFIG REWRITE', 'CLIENT KILL', 'INFO SERVER'];
+          if (adminOnly.includes(sub) && !node.users.get(user)?.admin) {
+            throw new RotationError(ErrorCode.ERR_TARGET_PERMISSION_DENIED, `Redis node ${where(endpoint)}: NOPERM`);
+          }
+          switch (sub) {
+            case 'PING':
+              return 'PONG';
+            case 'DBSIZE':
+              return 0;
+            case 'ROLE':
+              return ['master', 0, node.replicas.map((port) => ['127.0.0.1', String(port), '0'])];
+            case 'ACL GETUSER': {
+              const target = node.users.get(args[1] ?? '');
+              return target ? ['flags', ['on'], 'passwords', [...target.passwords]] : null;
+            }
+            case 'ACL SETUSER': {
+              const target = node.users.get(args[1] ?? '');
+              if (!target) throw new RotationError(ErrorCode.ERR_TARGET_REJECTED, 'no such user');
+              for (const rule of args.slice(2)) {
+                if (rule === 'resetpass') target.passwords.clear();
+                else if (rule.startsWith('#')) target.passwords.add(rule.slice(1));
+                else if (rule.startsWith('>')) target.passwords.add(sha(rule.slice(1)));
+              }
+              return 'OK';
+            }
+            case 'CONFIG GET':
+              return ['aclfile', node.aclFile ? '/data/users.acl' : ''];
+            case 'INFO SERVER':
+              return '# Server\r\nconfig_file:\r\n';
+            case 'ACL SAVE':
+              return 'OK';
+            case 'CLIENT KILL':
+              return 1;
+            default:
+              return 'OK';
+          }
+        },
+      };
+    },
+  };
+  return { connector, nodes, commands, opened };
+}
+
+export function addUser(node: FakeNode, user: string, passwords: string[], admin = true): void {
+  node.users.set(user, { passwords: new Set(passwords.map(sha)), admin });
+}
