@@ -1,7 +1,10 @@
 /**
  * Last-resort teardown. Tests stop what they start in afterAll; this registry makes sure a
  * crashed or forgetful test file still leaves no server running and no temp folder behind
- * when its process exits. Handlers run synchronously inside process 'exit'.
+ * when its process exits. Handlers run synchronously on process 'exit' and on SIGTERM,
+ * SIGINT and SIGHUP: vitest ends its fork workers with SIGTERM, which skips 'exit'. After
+ * cleaning up, a signal nobody else listens for is re-raised so the process still dies of
+ * it; when other listeners exist (vitest's own, in the main process) they decide.
  */
 import { rmSync } from 'node:fs';
 
@@ -21,11 +24,21 @@ function runAll(): void {
   handlers.clear();
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+function onSignal(signal: NodeJS.Signals): void {
+  runAll();
+  for (const name of SIGNALS) process.off(name, onSignal);
+  installed = false;
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
 /** Register a synchronous handler to run at process exit. Returns a function that unregisters it. */
 export function onProcessExit(handler: ExitHandler): () => void {
   if (!installed) {
     installed = true;
     process.once('exit', runAll);
+    for (const signal of SIGNALS) process.on(signal, onSignal);
   }
   handlers.add(handler);
   return () => {

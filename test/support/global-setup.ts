@@ -30,12 +30,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       stoppers.push(() => server.destroy());
       return server;
     };
-    const [postgres, postgresTls, redis] = await Promise.all([
+    const [postgres, postgresTls, [redis, replica]] = await Promise.all([
       startPostgres().then(track),
       startPostgres({ tls: true }).then(track),
-      startRedis().then(track),
+      startRedis()
+        .then(track)
+        .then(async (primary) => [primary, track(await startRedis({ replicaOf: { host: primary.host, port: primary.port } }))] as const),
     ]);
-    const replica = track(await startRedis({ replicaOf: { host: redis.host, port: redis.port } }));
     const tls = postgresTls.tls;
     if (tls === undefined) throw new Error('the TLS PostgreSQL server came up without TLS material');
     const servers: SharedServers = {

@@ -167,6 +167,17 @@ describe('startRedis', () => {
     expect(await app.ping()).toBe('PONG');
   });
 
+  it('puts the requirepass password into the ACL file when both are asked for, so it survives restart()', async () => {
+    const server = track(await startRedis({ aclFile: true, requirepass: 'acl-default-pass' }));
+    await expect(redisClient({ port: server.port })).rejects.toThrow(/NOAUTH/);
+    const admin = await connect({ port: server.port, password: 'acl-default-pass' });
+    await admin.call('ACL', 'SAVE');
+    admin.disconnect();
+    await server.restart();
+    await expect(redisClient({ port: server.port })).rejects.toThrow(/NOAUTH/);
+    expect(await (await connect({ port: server.port, password: 'acl-default-pass' })).ping()).toBe('PONG');
+  });
+
   it('keeps settings written with CONFIG REWRITE across restart() when started from a config file', async () => {
     const server = track(await startRedis({ configFile: true }));
     expect(server.configFilePath).toBeDefined();
