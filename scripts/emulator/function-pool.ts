@@ -24,6 +24,8 @@ export interface PoolOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Most processes at once. Default 4. */
   readonly poolSize?: number;
+  /** Lambda's init phase limit: importing the module. Default 10 000 ms. */
+  readonly initTimeoutMs?: number;
   /** Print function output to the emulator's stderr as well. Default false. */
   readonly verbose?: boolean;
 }
@@ -81,8 +83,21 @@ class Sandbox {
     this.ready.catch(() => undefined);
   }
 
-  async invoke(event: unknown, context: ContextData, timeoutMs: number): Promise<unknown> {
-    await this.ready;
+  async invoke(event: unknown, context: ContextData, timeoutMs: number, initTimeoutMs: number): Promise<unknown> {
+    let initTimer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.ready,
+        new Promise<never>((_, reject) => {
+          initTimer = setTimeout(() => {
+            this.kill();
+            reject(new InvocationError({ name: 'Sandbox.Timedout', message: `Init did not finish within ${(initTimeoutMs / 1000).toFixed(2)} seconds` }));
+          }, initTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(initTimer);
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -186,7 +201,7 @@ export class FunctionPool {
     this.modulePath = await this.options.modulePath;
     const sandbox = await this.acquire(this.modulePath);
     try {
-      return await sandbox.invoke(event, context, timeoutMs);
+      return await sandbox.invoke(event, context, timeoutMs, this.options.initTimeoutMs ?? 10_000);
     } finally {
       this.release(sandbox);
     }

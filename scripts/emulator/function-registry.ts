@@ -14,6 +14,8 @@ export interface FunctionOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Most warm processes for a child-process function. Default 4. */
   readonly poolSize?: number;
+  /** Limit for a child process to import the module (Lambda's init phase). Default 10 000 ms. */
+  readonly initTimeoutMs?: number;
 }
 
 export interface RegistryOptions {
@@ -82,7 +84,14 @@ export class FunctionRegistry {
     };
     delete env['AWS_SESSION_TOKEN'];
     delete env['AWS_PROFILE'];
-    registered.pool = new FunctionPool({ name, modulePath, env, ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}), ...(this.options.verbose ? { verbose: true } : {}) });
+    registered.pool = new FunctionPool({
+      name,
+      modulePath,
+      env,
+      ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+      ...(options.initTimeoutMs !== undefined ? { initTimeoutMs: options.initTimeoutMs } : {}),
+      ...(this.options.verbose ? { verbose: true } : {}),
+    });
     this.functions.set(arn, registered);
     return arn;
   }

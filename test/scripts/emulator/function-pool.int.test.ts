@@ -10,6 +10,7 @@ import { startHarness, type Harness } from './emulator-harness.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/pid-function.ts', import.meta.url));
 const NO_HANDLER = fileURLToPath(new URL('./fixtures/no-handler.ts', import.meta.url));
+const SLOW_INIT = fileURLToPath(new URL('./fixtures/slow-init.ts', import.meta.url));
 
 let h: Harness;
 let fn: string;
@@ -90,6 +91,16 @@ describe('child-process functions', () => {
     const record = await h.emu.waitForRotation('pool/broken');
     expect(record.outcome).toBe('failed');
     expect(record.steps.map((step) => step.error?.name)).toEqual(['Runtime.ImportModuleError', 'Runtime.ImportModuleError']);
+  });
+
+  it('times out a module whose init never finishes and kills its process', async () => {
+    const slow = h.emu.registerFunction('slow-init', { path: SLOW_INIT }, { initTimeoutMs: 700 });
+    await h.sm.send(new CreateSecretCommand({ Name: 'pool/slow-init', SecretString: 'x' }));
+    await h.sm.send(new RotateSecretCommand({ SecretId: 'pool/slow-init', RotationLambdaARN: slow }));
+    const record = await h.emu.waitForRotation('pool/slow-init');
+    expect(record.steps.map((step) => step.error?.name)).toEqual(['Sandbox.Timedout', 'Sandbox.Timedout']);
+    await expect.poll(() => h.emu.functionProcesses('slow-init').pids).toEqual([]);
+    expect(h.emu.functionProcesses('slow-init').started).toBe(2);
   });
 
   it('loads a built zip holding index.mjs, with the env option and the emulator endpoint', async () => {

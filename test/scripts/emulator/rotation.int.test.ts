@@ -30,7 +30,7 @@ async function secretWith(label: string, value = 'initial'): Promise<{ arn: stri
 }
 
 describe('RotateSecret with an in-process function', () => {
-  it('R6/R9/R10/R11/D3: runs the four steps in order with the ARN and token, then removes AWSPENDING and dates the rotation', async () => {
+  it('R6/R9/R10/R11/D3/G5/P9: runs the four steps in order with the ARN and token, then removes AWSPENDING and dates the rotation', async () => {
     const events: RotationEvent[] = [];
     const seen: Record<string, string[] | undefined> = {};
     const fn = h.emu.registerFunction('template-ok', templateFunction(h.sm, {
@@ -194,7 +194,7 @@ describe('RotateSecret with an in-process function', () => {
     expect(described.NextRotationDate).toBeDefined();
   });
 
-  it('X1: CancelRotateSecret turns rotation off, keeps the labels and returns the cancelled version', async () => {
+  it('X1/D4: CancelRotateSecret turns rotation off, keeps the labels and returns the cancelled version', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
       release = resolve;

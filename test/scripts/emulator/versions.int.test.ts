@@ -94,7 +94,7 @@ describe('CreateSecret', () => {
 });
 
 describe('PutSecretValue', () => {
-  it('P1: without VersionStages AWSCURRENT moves to the new version and AWSPREVIOUS follows', async () => {
+  it('P1/V3: without VersionStages AWSCURRENT moves to the new version and AWSPREVIOUS follows', async () => {
     const name = await created('p1');
     const out = await put(name, 'v2', 'two');
     expect(out.VersionStages).toEqual(['AWSCURRENT']);
@@ -246,7 +246,7 @@ describe('UpdateSecretVersionStage', () => {
     expect((await h.sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('two');
   });
 
-  it('U4/V4: removing the last label deprecates the version; it can still be read by VersionId', async () => {
+  it('U4/V4/L2: removing the last label deprecates the version; it can still be read by VersionId', async () => {
     const name = await created('u4');
     await put(name, 'v2', 'two', ['AWSPENDING']);
     await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: tok('v2') }));
