@@ -24,10 +24,20 @@ export interface RecordedCommand {
   readonly args: readonly string[];
 }
 
-export function createFakeRedis(ports: number[]): { connector: RedisConnector; nodes: Map<number, FakeNode>; commands: RecordedCommand[]; opened: number[] } {
+export interface FakeRedis {
+  readonly connector: RedisConnector;
+  readonly nodes: Map<number, FakeNode>;
+  readonly commands: RecordedCommand[];
+  readonly opened: number[];
+  /** Throw once when this predicate matches a command (a crash mid-step). */
+  failOnce?: (command: RecordedCommand) => boolean;
+}
+
+export function createFakeRedis(ports: number[]): FakeRedis {
   const nodes = new Map<number, FakeNode>(ports.map((port) => [port, { port, users: new Map(), replicas: [], reachable: true, aclFile: true }]));
   const commands: RecordedCommand[] = [];
   const opened: number[] = [];
+  const fake = { nodes, commands, opened } as { -readonly [K in keyof FakeRedis]: FakeRedis[K] };
   const where = (endpoint: RedisEndpoint) => `${endpoint.host}:${endpoint.port}`;
 
   const connector: RedisConnector = {
@@ -44,7 +54,12 @@ export function createFakeRedis(ports: number[]): { connector: RedisConnector; n
         endpoint,
         async close() {},
         async call(command: string, args: readonly string[] = []) {
-          commands.push({ port: endpoint.port, user, command, args });
+          const recorded = { port: endpoint.port, user, command, args };
+          if (fake.failOnce?.(recorded)) {
+            delete fake.failOnce;
+            throw new Error('simulated crash');
+          }
+          commands.push(recorded);
           const sub = `${command} ${args[0] ?? ''}`.toUpperCase().trim();
           const adminOnly = ['ROLE', 'ACL GETUSER', 'ACL SETUSER', 'ACL SAVE', 'CONFIG GET', 'CONFIG SET', 'CONFIG REWRITE', 'CLIENT KILL', 'INFO SERVER'];
           if (adminOnly.includes(sub) && !node.users.get(user)?.admin) {
@@ -71,6 +86,9 @@ export function createFakeRedis(ports: number[]): { connector: RedisConnector; n
               }
               return 'OK';
             }
+            case 'CONFIG SET':
+              if (args[1] === 'requirepass') node.users.set('default', { passwords: new Set([sha(args[2] ?? '')]), admin: true });
+              return 'OK';
             case 'CONFIG GET':
               return ['aclfile', node.aclFile ? '/data/users.acl' : ''];
             case 'INFO SERVER':
@@ -86,7 +104,8 @@ export function createFakeRedis(ports: number[]): { connector: RedisConnector; n
       };
     },
   };
-  return { connector, nodes, commands, opened };
+  fake.connector = connector;
+  return fake;
 }
 
 export function addUser(node: FakeNode, user: string, passwords: string[], admin = true): void {
