@@ -79,7 +79,7 @@ export async function runStart(options: { readonly env: Env; readonly out: Outpu
 
 async function containerRuntime(): Promise<boolean> {
   try {
-    const { containerRuntimeAvailable } = await import('../../test/support/container-runtime.ts');
+    const { containerRuntimeAvailable } = await import('../../test/support/servers.ts');
     return await containerRuntimeAvailable();
   } catch {
     return false;
