@@ -1,0 +1,81 @@
+/**
+ * The IAM statements a rotation function may hold, by Sid. The SAM template
+ * (infra/template.yaml) uses the same Sids and actions; test/infra proves the two match.
+ *
+ * Why each is needed:
+ * - RotateSecretsThatNameThisFunction: the four steps read the secret's labels
+ *   (DescribeSecret), read AWSCURRENT/AWSPENDING (GetSecretValue), store the new version
+ *   (PutSecretValue) and move AWSCURRENT (UpdateSecretVersionStage). Only on secrets whose
+ *   rotation function is this function (`secretsmanager:resource/AllowRotationLambdaArn`).
+ * - ClearEmergencyTag: after an emergency rotation the core removes the
+ *   `RotationMode=emergency` tag; only that tag key may be removed. (The operator CLI sets
+ *   the tag, so the function never needs TagResource.)
+ * - GeneratePasswords: GetRandomPassword has no resource type, hence `*`. PostgreSQL and
+ *   Redis only: JWT keys come from Node's crypto.
+ * - ReadAdminSecrets: PostgreSQL alternating users log in with the admin (master) secret
+ *   and read its tags to find an RDS-managed master's instance (DescribeSecret); Redis ACL
+ *   changes may run as an admin user (GetSecretValue only).
+ * - DescribeDatabases: resolve an RDS-managed master secret's host, port and engine.
+ * - BreakGlassResetMasterPassword: opt-in reset of an RDS master password.
+ * - RotateElastiCacheCredentials: the auth-token (ModifyReplicationGroup ROTATE/SET) and
+ *   RBAC-user (ModifyUser) modes, and their bounded waits (Describe*).
+ * - UseSecretsKeyThroughSecretsManager: secrets encrypted with a customer managed key need
+ *   kms:Decrypt (read) and kms:GenerateDataKey (write), only via Secrets Manager.
+ * - WriteOwnLogs, ManageVpcNetworkInterfaces: Lambda's own plumbing (logs; ENIs in a VPC).
+ */
+
+export const RotationKind = {
+  jwt: 'jwt',
+  postgres: 'postgres',
+  redis: 'redis',
+} as const;
+export type RotationKind = (typeof RotationKind)[keyof typeof RotationKind];
+export const ROTATION_KINDS: readonly RotationKind[] = Object.freeze(Object.values(RotationKind));
+
+export const StatementId = {
+  writeOwnLogs: 'WriteOwnLogs',
+  manageVpcNetworkInterfaces: 'ManageVpcNetworkInterfaces',
+  rotateSecrets: 'RotateSecretsThatNameThisFunction',
+  clearEmergencyTag: 'ClearEmergencyTag',
+  generatePasswords: 'GeneratePasswords',
+  readAdminSecrets: 'ReadAdminSecrets',
+  describeDatabases: 'DescribeDatabases',
+  breakGlass: 'BreakGlassResetMasterPassword',
+  rotateElastiCache: 'RotateElastiCacheCredentials',
+  useKmsKey: 'UseSecretsKeyThroughSecretsManager',
+} as const;
+export type StatementId = (typeof StatementId)[keyof typeof StatementId];
+
+export const Actions = {
+  writeOwnLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  manageVpcNetworkInterfaces: [
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
+  rotateSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+  clearEmergencyTag: ['secretsmanager:UntagResource'],
+  generatePasswords: ['secretsmanager:GetRandomPassword'],
+  readAdminSecrets: {
+    jwt: [],
+    postgres: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    redis: ['secretsmanager:GetSecretValue'],
+  },
+  describeDatabases: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+  breakGlass: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
+  rotateElastiCache: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup', 'elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+  useKmsKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
+} as const;
+
+/** The tag the core removes after an emergency rotation (shared/constants.ts ROTATION_MODE_TAG). */
+export const EMERGENCY_TAG_KEY = 'RotationMode';
+
+/** What each kind needs beyond the statements every kind has. */
+export const KIND_FEATURES: Readonly<Record<RotationKind, { readonly passwords: boolean; readonly adminSecrets: boolean; readonly rds: boolean; readonly elastiCache: boolean }>> = Object.freeze({
+  jwt: { passwords: false, adminSecrets: false, rds: false, elastiCache: false },
+  postgres: { passwords: true, adminSecrets: true, rds: true, elastiCache: false },
+  redis: { passwords: true, adminSecrets: true, rds: false, elastiCache: true },
+});

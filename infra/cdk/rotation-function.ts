@@ -1,0 +1,329 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { Actions, EMERGENCY_TAG_KEY, KIND_FEATURES, ROTATION_KINDS, StatementId, type RotationKind } from './permissions.ts';
+
+/** Settings the construct owns (IAM follows them), so `environment` may not set them. */
+const MANAGED_VARIABLES = ['NODE_OPTIONS', 'SECRETS_MANAGER_ENDPOINT', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'PG_BREAK_GLASS'] as const;
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type RotationLogLevel = (typeof LOG_LEVELS)[number];
+
+export const ROTATION_FUNCTION_DEFAULTS = Object.freeze({
+  memorySize: 256,
+  timeout: Duration.seconds(300),
+  logRetention: logs.RetentionDays.ONE_YEAR,
+  logLevel: 'INFO' as RotationLogLevel,
+  metricsNamespace: 'SecretsRotation',
+});
+
+/** The zip `npm run build` writes for a kind: <repository>/dist/<kind>.zip. */
+export function defaultZipPath(kind: RotationKind): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist', `${kind}.zip`);
+}
+
+export interface RotationFunctionProps {
+  /** Which function: `jwt`, `postgres` or `redis`. */
+  readonly kind: RotationKind;
+  /** The built zip. Default: dist/<kind>.zip of this repository (run `npm run build` first). */
+  readonly zipPath?: string;
+  /**
+   * ARN patterns of secrets this function may rotate, in addition to the secrets passed to
+   * `attachRotation`. Either way only secrets whose rotation function is this one.
+   * Default: none (attach secrets with `attachRotation`).
+   */
+  readonly secretArnPatterns?: readonly string[];
+  /** PostgreSQL and Redis: admin (master) secrets the function may read. Default: none. */
+  readonly adminSecretArnPatterns?: readonly string[];
+  /** Customer managed KMS keys of the secrets (attached secrets' keys are added). Default: none. */
+  readonly kmsKeyArns?: readonly string[];
+  /** PostgreSQL only: RDS instances and clusters whose master password break-glass may reset. Giving any enables PG_BREAK_GLASS. Default: break-glass off. */
+  readonly breakGlassResourceArns?: readonly string[];
+  /** Memory in MB, 128 to 10240. Default 256. */
+  readonly memorySize?: number;
+  /** 10 s to 15 min; keep it above the longest bounded wait (ElastiCache, break-glass). Default 5 minutes. */
+  readonly timeout?: Duration;
+  /** A VPC to run in (private subnets reaching the database or cache and Secrets Manager). Default: no VPC. */
+  readonly vpc?: ec2.IVpc;
+  /** Subnets in `vpc`. Default: the VPC's private subnets. */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Security groups in `vpc`. Default: one new group allowing all outbound traffic. */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+  /** Secrets Manager endpoint (SECRETS_MANAGER_ENDPOINT), e.g. an interface endpoint's https URL. Default: the regional endpoint. */
+  readonly secretsManagerEndpoint?: string;
+  /** More environment variables: the password knobs (PASSWORD_LENGTH, EXCLUDE_CHARACTERS, ...) and the kind's settings. Default: none. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** POWERTOOLS_LOG_LEVEL. Default INFO. */
+  readonly logLevel?: RotationLogLevel;
+  /** How long to keep logs. Default one year. */
+  readonly logRetention?: logs.RetentionDays;
+  /** POWERTOOLS_METRICS_NAMESPACE, also watched by the RotationFailed alarm. Default SecretsRotation. */
+  readonly metricsNamespace?: string;
+  /** Where the alarms (function errors, failed rotation steps) notify. Default: no alarms. */
+  readonly alarmTopic?: sns.ITopic;
+  /** Default: a name CloudFormation generates. */
+  readonly functionName?: string;
+}
+
+/**
+ * One rotation function of a kind, from its zip, with exactly the permissions it needs
+ * (see permissions.ts): its own role, a separate `rotation` policy that names the
+ * function's ARN, an invoke permission for Secrets Manager in this account, a log
+ * group, and optional alarms. Attach secrets with `attachRotation(secret, fn, options)`.
+ */
+export class RotationFunction extends Construct {
+  readonly kind: RotationKind;
+  readonly function: lambda.Function;
+  readonly functionArn: string;
+  readonly role: iam.Role;
+  /** The statements that name this function; a schedule must depend on it. */
+  readonly rotationPolicy: iam.Policy;
+  readonly invokePermission: lambda.CfnPermission;
+  readonly logGroup: logs.LogGroup;
+  readonly alarms: readonly cloudwatch.CfnAlarm[] | readonly cloudwatch.Alarm[];
+  readonly #secretArns: string[] = [];
+  readonly #kmsKeyArns: string[] = [];
+  #secretStatements: iam.PolicyStatement[] | undefined;
+  #kmsStatement: iam.PolicyStatement | undefined;
+
+  constructor(scope: Construct, id: string, props: RotationFunctionProps) {
+    super(scope, id);
+    validateProps(id, props);
+    const kind = props.kind;
+    const features = KIND_FEATURES[kind];
+    const stack = Stack.of(this);
+    this.kind = kind;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? ROTATION_FUNCTION_DEFAULTS.logRetention });
+    const execution = [
+      new iam.PolicyStatement({ sid: StatementId.writeOwnLogs, actions: [...Actions.writeOwnLogs], resources: [this.logGroup.logGroupArn] }),
+    ];
+    if (props.vpc) execution.push(new iam.PolicyStatement({ sid: StatementId.manageVpcNetworkInterfaces, actions: [...Actions.manageVpcNetworkInterfaces], resources: ['*'] }));
+    this.role = new iam.Role(this, 'Role', {
+      description: `Execution role of the ${kind} rotation function`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      inlinePolicies: { execution: new iam.PolicyDocument({ statements: execution }) },
+    });
+
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? ROTATION_FUNCTION_DEFAULTS.logLevel,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace,
+      ...(props.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: props.secretsManagerEndpoint } : {}),
+      ...(props.breakGlassResourceArns?.length ? { PG_BREAK_GLASS: 'true' } : {}),
+      ...props.environment,
+    };
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(props.zipPath ?? defaultZipPath(kind)),
+      description: `Secrets Manager rotation function for ${kind} secrets`,
+      role: this.role,
+      logGroup: this.logGroup,
+      memorySize: props.memorySize ?? ROTATION_FUNCTION_DEFAULTS.memorySize,
+      timeout: props.timeout ?? ROTATION_FUNCTION_DEFAULTS.timeout,
+      environment,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups ? [...props.securityGroups] : undefined } : {}),
+    });
+    this.functionArn = this.function.functionArn;
+
+    // A separate policy (not the role's default policy): it names the function's ARN, and
+    // the function must not wait for it, or the two would depend on each other.
+    this.rotationPolicy = new iam.Policy(this, 'RotationPolicy', { policyName: 'rotation', roles: [this.role] });
+    if (features.passwords) this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.generatePasswords, actions: [...Actions.generatePasswords], resources: ['*'] }));
+    if (features.adminSecrets && props.adminSecretArnPatterns?.length) {
+      this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.readAdminSecrets, actions: [...Actions.readAdminSecrets[kind]], resources: [...props.adminSecretArnPatterns] }));
+    }
+    if (features.rds) {
+      const rdsArn = (resource: string): string => stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.describeDatabases, actions: [...Actions.describeDatabases], resources: [rdsArn('db'), rdsArn('cluster')] }));
+      if (props.breakGlassResourceArns?.length) {
+        this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.breakGlass, actions: [...Actions.breakGlass], resources: [...props.breakGlassResourceArns] }));
+      }
+    }
+    if (features.elastiCache) {
+      const cacheArn = (resource: string): string => stack.formatArn({ service: 'elasticache', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.rotateElastiCache, actions: [...Actions.rotateElastiCache], resources: [cacheArn('replicationgroup'), cacheArn('user')] }));
+    }
+    for (const pattern of props.secretArnPatterns ?? []) this.addSecretArn(pattern);
+    for (const key of props.kmsKeyArns ?? []) this.addKmsKeyArn(key);
+
+    this.invokePermission = new lambda.CfnPermission(this, 'InvokePermission', {
+      functionName: this.function.functionArn,
+      action: 'lambda:InvokeFunction',
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: stack.account,
+    });
+
+    this.alarms = props.alarmTopic ? this.#createAlarms(props.alarmTopic, props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace) : [];
+
+    this.node.addValidation({
+      validate: () =>
+        this.#secretArns.length === 0 ? [`RotationFunction ${this.node.path}: no secret to rotate; pass props.secretArnPatterns or call attachRotation(secret, fn)`] : [],
+    });
+    this.#acknowledgeJustifiedFindings(features, props.vpc !== undefined);
+  }
+
+  /** Let this function rotate secrets matching `arn` (only those whose rotation function is this one). */
+  addSecretArn(arn: string): void {
+    if (this.#secretArns.includes(arn)) return;
+    this.#secretArns.push(arn);
+    if (!this.#secretStatements) {
+      const onlyThisFunction = { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': this.function.functionArn } };
+      this.#secretStatements = [
+        new iam.PolicyStatement({ sid: StatementId.rotateSecrets, actions: [...Actions.rotateSecrets], resources: [], conditions: onlyThisFunction }),
+        new iam.PolicyStatement({
+          sid: StatementId.clearEmergencyTag,
+          actions: [...Actions.clearEmergencyTag],
+          resources: [],
+          conditions: { ...onlyThisFunction, 'ForAllValues:StringEquals': { 'aws:TagKeys': [EMERGENCY_TAG_KEY] } },
+        }),
+      ];
+      this.rotationPolicy.addStatements(...this.#secretStatements);
+    }
+    for (const statement of this.#secretStatements) statement.addResources(arn);
+  }
+
+  /** Let this function use a customer managed key, only through Secrets Manager. */
+  addKmsKeyArn(arn: string): void {
+    if (this.#kmsKeyArns.includes(arn)) return;
+    this.#kmsKeyArns.push(arn);
+    if (!this.#kmsStatement) {
+      this.#kmsStatement = new iam.PolicyStatement({
+        sid: StatementId.useKmsKey,
+        actions: [...Actions.useKmsKey],
+        resources: [],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      });
+      this.rotationPolicy.addStatements(this.#kmsStatement);
+    }
+    this.#kmsStatement.addResources(arn);
+  }
+
+  /** Grant what rotating `secret` needs: its ARN and, if it has one, its KMS key. */
+  grantRotation(secret: secretsmanager.ISecret): void {
+    this.addSecretArn(secret.secretFullArn ?? `${secret.secretArn}-??????`);
+    if (secret.encryptionKey) this.addKmsKeyArn(secret.encryptionKey.keyArn);
+  }
+
+  #createAlarms(topic: sns.ITopic, namespace: string): cloudwatch.CfnAlarm[] {
+    const errors = this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'ErrorsAlarm', {
+      alarmDescription: `The ${this.kind} rotation function failed an invocation (any step, including a timeout or a crash).`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    errors.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    // A Metrics Insights query sums RotationFailed over every step (and any other
+    // dimension Powertools adds), so one alarm covers the kind whatever step failed.
+    const failed = new cloudwatch.CfnAlarm(this, 'RotationFailedAlarm', {
+      alarmDescription: `A ${this.kind} rotation step failed (metric RotationFailed, summed over every step).`,
+      metrics: [{ id: 'failed', expression: `SELECT SUM(RotationFailed) FROM "${namespace}" WHERE kind = '${this.kind}'`, period: 300, returnData: true }],
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [topic.topicArn],
+    });
+    return [errors.node.defaultChild as cloudwatch.CfnAlarm, failed];
+  }
+
+  /**
+   * cdk-nag AwsSolutions findings this design accepts, each with its reason. Wildcards the
+   * caller passes in (secret or admin ARN patterns) are not acknowledged here: that is
+   * the caller's decision to make and justify.
+   */
+  #acknowledgeJustifiedFindings(features: (typeof KIND_FEATURES)[RotationKind], hasVpc: boolean): void {
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const scoped = (service: string, resource: string): string => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}:*]`;
+    if (hasVpc) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lambda creates and deletes the ENIs of a VPC function itself; ec2:Describe* actions have no resource-level permissions (same actions as AWSLambdaVPCAccessExecutionRole, inline instead of a managed policy).',
+      });
+    }
+    if (features.passwords) {
+      Validations.of(this.rotationPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'secretsmanager:GetRandomPassword has no resource type; IAM only accepts Resource "*" for it.' });
+    }
+    if (features.rds) {
+      for (const resource of ['db', 'cluster']) {
+        Validations.of(this.rotationPolicy).acknowledge({
+          id: scoped('rds', resource),
+          reason: 'Read-only Describe of the instance or cluster named by an RDS-managed master secret at run time; limited to this account and region.',
+        });
+      }
+    }
+    if (features.elastiCache) {
+      for (const resource of ['replicationgroup', 'user']) {
+        Validations.of(this.rotationPolicy).acknowledge({
+          id: scoped('elasticache', resource),
+          reason: 'The replication group or user is named inside each secret at run time; limited to this account and region. Only the four credential actions are granted.',
+        });
+      }
+    }
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime the bundles are built (esbuild target node20) and tested for; move to a newer runtime after running the zip-level tests on it.',
+    });
+  }
+}
+
+function validateProps(id: string, props: RotationFunctionProps): void {
+  const fail = (prop: string, expected: string, received: unknown): never => {
+    throw new Error(`RotationFunction ${id}: props.${prop} must be ${expected}; received ${describe(received)}`);
+  };
+  if (!ROTATION_KINDS.includes(props.kind)) fail('kind', `one of ${ROTATION_KINDS.join(', ')}`, props.kind);
+  const features = KIND_FEATURES[props.kind];
+  if (props.zipPath !== undefined && (!props.zipPath.endsWith('.zip') || !existsSync(props.zipPath) || !statSync(props.zipPath).isFile())) {
+    fail('zipPath', 'an existing .zip file (run `npm run build`)', props.zipPath);
+  }
+  if (props.zipPath === undefined && !existsSync(defaultZipPath(props.kind))) {
+    fail('zipPath', `given, or ${defaultZipPath(props.kind)} built first with \`npm run build\``, props.zipPath);
+  }
+  const memory = props.memorySize;
+  if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10_240)) fail('memorySize', 'an integer from 128 to 10240 (MB)', memory);
+  if (props.timeout !== undefined && !Token.isUnresolved(props.timeout.toSeconds({ integral: false }))) {
+    const seconds = props.timeout.toSeconds({ integral: false });
+    if (seconds < 10 || seconds > 900) fail('timeout', 'from 10 seconds to 15 minutes', props.timeout.toHumanString());
+  }
+  for (const [prop, arns, service] of [
+    ['secretArnPatterns', props.secretArnPatterns, 'secretsmanager'],
+    ['adminSecretArnPatterns', props.adminSecretArnPatterns, 'secretsmanager'],
+    ['kmsKeyArns', props.kmsKeyArns, 'kms'],
+    ['breakGlassResourceArns', props.breakGlassResourceArns, 'rds'],
+  ] as const) {
+    for (const arn of arns ?? []) {
+      if (!Token.isUnresolved(arn) && !new RegExp(`^arn:[^:]+:${service}:`).test(arn)) fail(prop, `a list of ${service} ARNs`, arn);
+    }
+  }
+  if (props.adminSecretArnPatterns?.length && !features.adminSecrets) fail('adminSecretArnPatterns', 'empty for the jwt kind (it reads no admin secret)', props.adminSecretArnPatterns);
+  if (props.breakGlassResourceArns?.length && !features.rds) fail('breakGlassResourceArns', `empty for the ${props.kind} kind (break-glass is PostgreSQL only)`, props.breakGlassResourceArns);
+  if ((props.vpcSubnets || props.securityGroups) && !props.vpc) fail('vpc', 'given when vpcSubnets or securityGroups are', props.vpc);
+  if (props.secretsManagerEndpoint !== undefined && !Token.isUnresolved(props.secretsManagerEndpoint) && !/^https?:\/\/\S+$/.test(props.secretsManagerEndpoint)) {
+    fail('secretsManagerEndpoint', 'an http(s) URL', props.secretsManagerEndpoint);
+  }
+  if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel)) fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`, props.logLevel);
+  for (const name of Object.keys(props.environment ?? {})) {
+    if ((MANAGED_VARIABLES as readonly string[]).includes(name)) fail('environment', `free of ${MANAGED_VARIABLES.join(', ')} (set through their own props)`, name);
+    if (name.startsWith('AWS_')) fail('environment', 'free of AWS_* names (reserved by Lambda)', name);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  return JSON.stringify(value);
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RotationFunction } from '../../infra/cdk/rotation-function.ts';
+import type { RotationKind } from '../../infra/cdk/permissions.ts';
+import { actionsOf, loadCfnYaml, roleActions, roleStatements, type CfnTemplate, type PolicyStatement } from './cfn-template.ts';
+import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk/cdk-fixtures.ts';
+
+const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const KINDS: readonly { kind: RotationKind; id: string }[] = [
+  { kind: 'jwt', id: 'Jwt' },
+  { kind: 'postgres', id: 'Postgres' },
+  { kind: 'redis', id: 'Redis' },
+];
+
+/** Sid -> sorted actions. */
+const bySid = (statements: readonly PolicyStatement[]): Record<string, string[]> => Object.fromEntries(statements.map((s) => [s.Sid ?? '?', [...actionsOf(s)].sort()]));
+
+/** The CDK construct with every option the SAM template has a parameter for turned on. */
+function cdkWithEverything(kind: RotationKind): CfnTemplate {
+  const { stack } = newStack();
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: [`${REGION}a`], privateSubnetIds: ['subnet-1'] });
+  const secretArn = (name: string): string => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+  new RotationFunction(stack, 'Rotation', {
+    kind,
+    zipPath: fakeZip(kind),
+    vpc,
+    secretArnPatterns: [secretArn('app')],
+    kmsKeyArns: [`arn:aws:kms:${REGION}:${ACCOUNT}:key/1111`],
+    ...(kind === 'jwt' ? {} : { adminSecretArnPatterns: [secretArn('admin')] }),
+    ...(kind === 'postgres' ? { breakGlassResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:main`] } : {}),
+  });
+  return templateOf(stack).json;
+}
+
+describe('SAM and CDK grant the same permissions', () => {
+  let sam: CfnTemplate;
+
+  beforeAll(async () => {
+    sam = await loadCfnYaml(path.join(rootDir, 'infra/template.yaml'));
+  });
+
+  it.each(KINDS)('grants the $kind function the same action set, statement by statement', ({ kind, id }) => {
+    const cdk = cdkWithEverything(kind);
+    const cdkRole = logicalId(cdk, 'AWS::IAM::Role', 'RotationRole');
+    expect(roleActions(cdk, cdkRole)).toEqual(roleActions(sam, `${id}Role`));
+    expect(bySid(roleStatements(cdk, cdkRole))).toEqual(bySid(roleStatements(sam, `${id}Role`)));
+  });
+
+  it.each(KINDS)('puts the same condition keys on each $kind statement', ({ kind, id }) => {
+    const conditionKeys = (statements: readonly PolicyStatement[]): Record<string, string[]> =>
+      Object.fromEntries(statements.map((s) => [s.Sid ?? '?', Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) => Object.keys(keys).map((key) => `${operator}:${key}`)).sort()]));
+    const cdk = cdkWithEverything(kind);
+    expect(conditionKeys(roleStatements(cdk, logicalId(cdk, 'AWS::IAM::Role', 'RotationRole')))).toEqual(conditionKeys(roleStatements(sam, `${id}Role`)));
+  });
+});
