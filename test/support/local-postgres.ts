@@ -12,7 +12,7 @@ import { postgresBinaries } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
 import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
 import { clusterTemplate, copyTemplate, give, postgresOsUser, scramVerifier } from './postgres-template.ts';
-import { freePort, waitUntil } from './ports.ts';
+import { waitUntil, withFreshPortOnConflict } from './ports.ts';
 import { createTlsMaterial, type TlsMaterial } from './tls.ts';
 import { makeWorkDir } from './work-dir.ts';
 
@@ -30,12 +30,11 @@ function hbaLines(tls: boolean): string {
   ].join('\n');
 }
 
-function serverSettings(port: number, socketDir: string, options: StartPostgresOptions, tls: TlsMaterial | undefined): string {
+function serverSettings(socketDir: string, options: StartPostgresOptions, tls: TlsMaterial | undefined): string {
   const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
   return [
     '',
-    '# Test bed settings (test/support/local-postgres.ts)',
-    `port = ${port}`,
+    '# Test bed settings (test/support/local-postgres.ts); `port` is appended below.',
     "listen_addresses = '127.0.0.1'",
     `unix_socket_directories = ${quote(socketDir)}`,
     'fsync = off',
@@ -99,24 +98,12 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
       for (const file of [tls.certPath, tls.keyPath, tls.caPath]) give(file, user, file === tls.keyPath ? 0o600 : 0o644);
     }
 
-    const port = await freePort();
     writeFileSync(path.join(dataDir, 'pg_hba.conf'), hbaLines(tls !== undefined));
-    await appendFile(path.join(dataDir, 'postgresql.conf'), serverSettings(port, base, options, tls));
+    const configPath = path.join(dataDir, 'postgresql.conf');
+    await appendFile(configPath, serverSettings(base, options, tls));
     const logPath = path.join(base, 'postgres.log');
-    writeFileSync(logPath, '');
 
-    const server = new ManagedProcess({
-      command: binaries.postgres,
-      args: ['-D', dataDir],
-      logPath,
-      cwd: base,
-      ...(user === undefined ? {} : { user }),
-      // SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one (for a dying parent).
-      stopSignal: 'SIGINT',
-      deathSignal: 'SIGQUIT',
-    });
-
-    const start = async (): Promise<void> => {
+    const startOn = async (server: ManagedProcess, port: number): Promise<void> => {
       if (server.running) return;
       await server.spawn();
       let exitCode: number | null | undefined;
@@ -136,7 +123,24 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
       });
     };
 
-    await start();
+    // The free port can be taken between asking for it and the server binding it: try another
+    // (a later `port` line in postgresql.conf overrides an earlier one).
+    const { server, port } = await withFreshPortOnConflict(logPath, async (candidate) => {
+      await appendFile(configPath, `port = ${candidate}\n`);
+      const created = new ManagedProcess({
+        command: binaries.postgres,
+        args: ['-D', dataDir],
+        logPath,
+        cwd: base,
+        ...(user === undefined ? {} : { user }),
+        // SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one (for a dying parent).
+        stopSignal: 'SIGINT',
+        deathSignal: 'SIGQUIT',
+      });
+      await startOn(created, candidate);
+      return created;
+    });
+    const start = async (): Promise<void> => await startOn(server, port);
     await setAdminPassword(port, template.password, adminPassword);
     const stopServer = async (): Promise<void> => await server.stop();
     return {

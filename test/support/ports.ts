@@ -1,6 +1,7 @@
 /**
  * Loopback port helpers for the test bed: a free port from the kernel, and bounded polling.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 
 /** Ask the kernel for a free TCP port on 127.0.0.1 (listen on 0, read it, close). */
@@ -42,5 +43,25 @@ export async function waitUntil(probe: () => Promise<boolean>, options: WaitOpti
       throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.what}`, { cause: lastError });
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const PORT_TAKEN = /Address already in use|could not bind|EADDRINUSE/i;
+
+/**
+ * Start a server on a free port, and on a fresh one when the first was taken in the meantime
+ * (seen in the server's log): the kernel may hand the same port to a client connection
+ * between freePort() and the server binding it. The log is emptied before each attempt.
+ */
+export async function withFreshPortOnConflict<T>(logPath: string, startOn: (port: number) => Promise<T>, attempts = 3): Promise<{ server: T; port: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    await writeFile(logPath, '');
+    try {
+      return { server: await startOn(port), port };
+    } catch (error) {
+      const log = await readFile(logPath, 'utf8').catch(() => '');
+      if (attempt >= attempts || !PORT_TAKEN.test(log)) throw error;
+    }
   }
 }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTlsMaterial, startPostgres, startRedis, type PostgresServer, type RedisServer } from './servers.ts';
+import { writeFile } from 'node:fs/promises';
+import { createTlsMaterial, startPostgres, startRedis, withFreshPortOnConflict, type PostgresServer, type RedisServer } from './servers.ts';
 
 type PgConfig = pg.ClientConfig;
 
@@ -215,6 +216,45 @@ describe('startRedis', () => {
     expect(existsSync(folder)).toBe(true);
     await server.destroy();
     expect(existsSync(folder)).toBe(false);
+  });
+});
+
+describe('withFreshPortOnConflict', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sm-testbed-ports-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('retries on a fresh port when the server logged that its port was taken', async () => {
+    const logPath = path.join(dir, 'conflict.log');
+    const tried: number[] = [];
+    const { port, server } = await withFreshPortOnConflict(logPath, async (candidate) => {
+      tried.push(candidate);
+      if (tried.length === 1) {
+        await writeFile(logPath, 'could not bind IPv4 address "127.0.0.1": Address already in use\n');
+        throw new Error('server exited');
+      }
+      return 'started';
+    });
+    expect(server).toBe('started');
+    expect(tried).toHaveLength(2);
+    expect(port).toBe(tried[1]);
+  });
+
+  it('does not retry a failure that is not a port conflict', async () => {
+    const logPath = path.join(dir, 'other.log');
+    let attempts = 0;
+    await expect(
+      withFreshPortOnConflict(logPath, async () => {
+        attempts += 1;
+        await writeFile(logPath, 'FATAL: data directory has wrong ownership\n');
+        throw new Error('server exited');
+      }),
+    ).rejects.toThrow('server exited');
+    expect(attempts).toBe(1);
   });
 });
 

@@ -15,6 +15,6 @@ export type { RedisServer, StartRedisOptions } from './redis-server.ts';
 export { Backend, containerRuntimeAvailable } from './container-runtime.ts';
 export { createTlsMaterial, TLS_SERVER_NAME } from './tls.ts';
 export type { TlsMaterial } from './tls.ts';
-export { freePort, waitUntil } from './ports.ts';
+export { freePort, waitUntil, withFreshPortOnConflict } from './ports.ts';
 export { INSTALL_HINTS } from './binaries.ts';
 export type { SharedServers, SharedPostgres, SharedRedis } from './shared-servers.ts';
