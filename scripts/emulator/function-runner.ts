@@ -28,7 +28,17 @@ async function main(): Promise<void> {
   process.on('message', (message: ParentMessage) => {
     if (message.type !== 'invoke') return;
     callHandler(handler, message.event, buildContext(message.context)).then(
-      (value) => send({ type: 'result', id: message.id, ok: true, value: value === undefined ? null : value }),
+      (value) => {
+        let marshalled: unknown;
+        try {
+          // Lambda returns the result as JSON; anything JSON cannot carry is a marshal error.
+          marshalled = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+        } catch {
+          send({ type: 'result', id: message.id, ok: false, error: { name: 'Runtime.MarshalError', message: 'Unable to marshal the function result to JSON' } });
+          return;
+        }
+        send({ type: 'result', id: message.id, ok: true, value: marshalled });
+      },
       (error: unknown) => send({ type: 'result', id: message.id, ok: false, error: errorInfo(error) }),
     );
   });
