@@ -124,6 +124,17 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     expect(JSON.parse(await h.current(secret))).toMatchObject({ user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id', username: 'ec-app' });
   });
 
+  it('leaves the RBAC user only the new password in an emergency', async () => {
+    const current = passwordOf(await h.current('redis/ec-user'));
+    await h.tag('redis/ec-user', { RotationMode: 'emergency' });
+    const { arn } = h.register('ec-user-emergency', env, { elastiCache: () => fake });
+    expect((await h.rotate('redis/ec-user', arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current('redis/ec-user'));
+    expect(await canLogin(server, 'ec-app', current)).toBe(false);
+    expect(await canLogin(server, 'ec-app', next)).toBe(true);
+    expect(fake.calls.filter((c) => c.id === 'ec-app-id' && c.operation === 'ModifyUser').at(-1)?.passwordCount).toBe(1);
+  });
+
   it('refuses a user id whose name differs from the secret username, changing nothing', async () => {
     fake.addUser({ userId: 'other-id', userName: 'someone-else', passwords: [U0] });
     const value = JSON.stringify({ host: 'localhost', port: server.port, tls: true, username: 'ec-app', password: 'WhateverPassword0001', userId: 'other-id' });
