@@ -56,7 +56,8 @@ export async function tryLogin(deps: TargetDeps, endpoint: PgEndpoint, credentia
 
 /** "pending: wrong password (ERR_TARGET_AUTH_FAILED); current: host unreachable (...)". */
 export function describeAttempts(attempts: readonly LoginAttempt[]): string {
-  return attempts.map((attempt) => `${attempt.credential} (user "${attempt.user}"): ${failureReason(attempt.error) ?? 'failed'} [${attempt.error.code}]`).join('; ');
+  // A classified login failure reads as its reason; anything else (an unreadable CA file) by its own message, which names no secret.
+  return attempts.map((attempt) => `${attempt.credential} (user "${attempt.user}"): ${failureReason(attempt.error) ?? attempt.error.message} [${attempt.error.code}]`).join('; ');
 }
 
 /** The reasons of all attempts, for deciding whether a password reset could help. */

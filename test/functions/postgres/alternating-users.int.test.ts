@@ -59,7 +59,7 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
     expect(await canLogin(server, 'alt_app_clone', first.password)).toBe(true);
     expect(await canLogin(server, 'alt_app', 'alt-initial-Pw')).toBe(true);
     // AWS's clone is a member of the original user, created once.
-    expect(await admin(server, [["SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'alt_app' AND u.rolname = 'alt_app_clone'"]])).toHaveLength(1);
+    expect(await admin(server, ["SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'alt_app' AND u.rolname = 'alt_app_clone'"])).toHaveLength(1);
     const second = await rotate(secretId, cloneFn);
     expect(second.username).toBe('alt_app');
     expect(await canLogin(server, 'alt_app', second.password)).toBe(true);
