@@ -74,3 +74,9 @@ export function writeLine(sink: TextSink, line = ''): void {
 export function writeJson(out: Output, value: unknown): void {
   out.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** An AWS failure: a line on stderr for people, and with --json also `{command, error}` on stdout. */
+export function reportAwsError(ctx: { readonly out: Output; readonly json: boolean }, command: string, error: { readonly name: string; readonly message: string }, line: string): void {
+  writeLine(ctx.out.stderr, line);
+  if (ctx.json) writeJson(ctx.out, { command, error });
+}

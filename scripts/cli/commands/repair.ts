@@ -5,7 +5,7 @@ import { confirmOrStop } from '../confirm.ts';
 import { ExitCode, UsageError } from '../exit-code.ts';
 import { formatAge, formatDate } from '../format.ts';
 import { COMMON_HELP, parseCommand } from '../options.ts';
-import { writeJson, writeLine } from '../output.ts';
+import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { formatTable } from '../table.ts';
 
 const HELP = `Usage: rotation repair <secret-id> [options]
@@ -50,7 +50,7 @@ export const repairCommand: Command = {
     } catch (error) {
       if (error instanceof UsageError || ctx.signal?.aborted) throw error;
       const { name, message } = describeAwsError(error);
-      writeLine(ctx.out.stderr, `error: ${name}: ${message}`);
+      reportAwsError(ctx, 'repair', { name, message }, `error: ${name}: ${message}`);
       return ExitCode.awsError;
     }
   },

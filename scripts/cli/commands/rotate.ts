@@ -6,7 +6,7 @@ import { describeSnapshot, Phase, type RotationSnapshot } from '../follow/rotati
 import { formatDuration } from '../format.ts';
 import { listRotationSecrets } from '../list-rotation-secrets.ts';
 import { COMMON_HELP, intOption, parseCommand } from '../options.ts';
-import { writeJson, writeLine } from '../output.ts';
+import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { runBounded } from '../run-bounded.ts';
 import { renderResultLine, renderSummary } from './rotate-report.ts';
@@ -84,7 +84,7 @@ export const rotateCommand: Command = {
       targets = [...new Set(targets.filter((target) => target !== ''))];
     } catch (error) {
       const { name, message } = describeAwsError(error);
-      writeLine(ctx.out.stderr, `error: ListSecrets failed: ${name}: ${message}`);
+      reportAwsError(ctx, 'rotate', { name, message }, `error: ListSecrets failed: ${name}: ${message}`);
       return ExitCode.awsError;
     }
     if (targets.length === 0) {

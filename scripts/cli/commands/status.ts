@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-code.ts';
 import { formatAge, formatDate, functionName } from '../format.ts';
 import { listRotationSecrets } from '../list-rotation-secrets.ts';
 import { COMMON_HELP, parseCommand } from '../options.ts';
-import { writeJson, writeLine } from '../output.ts';
+import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { runBounded } from '../run-bounded.ts';
 import { formatTable } from '../table.ts';
 import { assessRotation, DEFAULT_PERIOD_DAYS, type RotationAssessment, type SecretFacts } from './assess-rotation.ts';
@@ -49,7 +49,7 @@ export const statusCommand: Command = {
       rows = await collectStatus(ctx, positionals, values.filter);
     } catch (error) {
       const { name, message } = describeAwsError(error);
-      writeLine(ctx.out.stderr, `error: ${name}: ${message}`);
+      reportAwsError(ctx, 'status', { name, message }, `error: ${name}: ${message}`);
       return ExitCode.awsError;
     }
     const overdue = rows.filter((row) => row.overdue).length;

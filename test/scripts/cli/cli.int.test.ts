@@ -1,4 +1,6 @@
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../scripts/emulator/index.ts';
 import { ExitCode } from '../../../scripts/cli/exit-code.ts';
@@ -195,6 +197,13 @@ describe('rotation status', () => {
 });
 
 describe('rotation repair', () => {
+  it('reports an unknown secret as exit 3, with a JSON error under --json', async () => {
+    const { code, out } = await cli(['repair', 'cli/nope', '--json']);
+    expect(code).toBe(ExitCode.awsError);
+    expect(JSON.parse(out.stdoutText())).toMatchObject({ command: 'repair', error: { name: 'ResourceNotFoundException' } });
+    expect(out.stderrText()).toContain('error: ResourceNotFoundException');
+  });
+
   it('explains the stuck rotation and changes nothing without confirmation', async () => {
     const before = await stages('cli/broken');
     const refused = await cli(['repair', 'cli/broken']);
@@ -257,6 +266,25 @@ describe('rotation rotate --filter (200 secrets)', () => {
     console.info(`[figure] rotate --filter over ${COUNT} secrets, concurrency 16: ${Math.round(wallMs)} ms wall`);
     for (const name of names.slice(0, 8)) await collectValues(name);
   }, 120_000);
+});
+
+describe('the rotation bin', () => {
+  it('runs as its own process with dummy credentials against a loopback endpoint and exits with the documented codes', async () => {
+    const bin = fileURLToPath(new URL('../../../scripts/cli/bin.mjs', import.meta.url));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+    const run = (argv: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, ...argv], { env: { ...env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    const status = await run(['status', 'cli/poll', '--endpoint-url', emu.endpoint]);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(ExitCode.ok);
+    expect(status.stdout).toMatch(/^NAME\s+FUNCTION\s+SCHEDULE/m);
+    outputs.push({ ...createMemoryOutput(), text: () => status.stdout + status.stderr });
+    expect((await run(['rotate'])).code).toBe(ExitCode.usage);
+  }, 30_000);
 });
 
 describe('secret values in CLI output', () => {
