@@ -34,8 +34,10 @@ export interface Observation {
   readonly current?: string;
   readonly pending?: string;
   readonly previous?: string;
+  /** The value AWSCURRENT held before this rotation (the credential being replaced). */
+  readonly replaced?: string;
   /** Whether the value labelled so authenticates; undefined when the label is absent or empty. */
-  readonly works: { readonly current?: boolean; readonly pending?: boolean; readonly previous?: boolean };
+  readonly works: { readonly current?: boolean; readonly pending?: boolean; readonly previous?: boolean; readonly replaced?: boolean };
 }
 
 function holders(labels: Readonly<Record<string, readonly string[]>>, stage: string): string[] {
@@ -56,7 +58,7 @@ async function valueOf(client: SecretsManagerClient, arn: string, versionId: str
 }
 
 /** Read labels and values through an unfaulted client and try each labelled credential on the real target. */
-export async function observe(client: SecretsManagerClient, arn: string, target: ChaosTarget): Promise<Observation> {
+export async function observe(client: SecretsManagerClient, arn: string, target: ChaosTarget, replaced?: string): Promise<Observation> {
   const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
   const labels = described.VersionIdsToStages ?? {};
   const [currentId] = holders(labels, 'AWSCURRENT');
@@ -65,13 +67,15 @@ export async function observe(client: SecretsManagerClient, arn: string, target:
   const current = await valueOf(client, arn, currentId);
   const pending = pendingId === currentId ? undefined : await valueOf(client, arn, pendingId);
   const previous = await valueOf(client, arn, previousId);
-  const tryIt = async (value: string | undefined): Promise<boolean | undefined> => (value === undefined ? undefined : target.authenticates(value, current));
+  const view = { current, previous };
+  const tryIt = async (value: string | undefined): Promise<boolean | undefined> => (value === undefined ? undefined : target.authenticates(value, view));
   return {
     labels,
     ...(current !== undefined ? { current } : {}),
     ...(pending !== undefined ? { pending } : {}),
     ...(previous !== undefined ? { previous } : {}),
-    works: { current: await tryIt(current), pending: await tryIt(pending), previous: await tryIt(previous) },
+    ...(replaced !== undefined ? { replaced } : {}),
+    works: { current: await tryIt(current), pending: await tryIt(pending), previous: await tryIt(previous), replaced: replaced === current ? undefined : await tryIt(replaced) },
   };
 }
 
@@ -89,13 +93,14 @@ export function checkObservation(observation: Observation, model: CredentialMode
   } else if (works.current !== true && works.pending !== true) {
     violations.push({ invariant: Invariant.workingCredential, at, detail: 'neither AWSCURRENT nor AWSPENDING authenticates (single-user, during rotation)' });
   }
-  if (observation.previous !== undefined && observation.previous !== observation.current) {
-    const expected = model === CredentialModel.single || phase === Phase.completedEmergency ? false : phase === Phase.completed ? true : undefined;
-    if (expected === true && works.previous !== true) {
-      violations.push({ invariant: Invariant.revocation, at, detail: 'AWSPREVIOUS stopped working before the mode revokes it (zero-downtime keeps it until the next rotation)' });
+  // Revocation: the credential this rotation replaced, once the rotation completed.
+  if (observation.replaced !== undefined && observation.replaced !== observation.current && done) {
+    const mustWork = model === CredentialModel.zeroDowntime && phase === Phase.completed;
+    if (mustWork && works.replaced !== true) {
+      violations.push({ invariant: Invariant.revocation, at, detail: 'the replaced credential stopped working before the mode revokes it (zero-downtime keeps it until the next rotation)' });
     }
-    if (expected === false && done && works.previous === true) {
-      violations.push({ invariant: Invariant.revocation, at, detail: `AWSPREVIOUS still authenticates after a completed ${phase === Phase.completedEmergency ? 'emergency' : 'single-user'} rotation` });
+    if (!mustWork && works.replaced === true) {
+      violations.push({ invariant: Invariant.revocation, at, detail: `the replaced credential still authenticates after a completed ${phase === Phase.completedEmergency ? 'emergency' : 'single-user'} rotation` });
     }
   }
   return violations;

@@ -54,10 +54,9 @@ export class LeakDetector {
       return;
     }
     if (value !== null && typeof value === 'object') {
-      for (const [childKey, child] of Object.entries(value)) {
-        // Everything under a secret-named key is secret (e.g. a keyring of JWKs under "keys").
-        this.#walk(child, origin, SECRET_KEY.test(key) && !SECRET_KEY.test(childKey) ? key : childKey);
-      }
+      // Object members are judged by their own names (a kid under "keys" is not secret);
+      // array items inherit the array's name (a list of passwords is).
+      for (const [childKey, child] of Object.entries(value)) this.#walk(child, origin, childKey);
     }
   }
 

@@ -62,7 +62,7 @@ let report: InstanceType<typeof ChaosReport>;
 try {
   if (values.replay !== undefined) {
     report = new ChaosReport();
-    const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs });
+    const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs, verbose: true });
     report.add(result);
     process.stdout.write(`${result.trace.join('\n')}\n\n`);
   } else {

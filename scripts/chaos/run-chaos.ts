@@ -28,6 +28,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   const report = new ChaosReport();
   const started = Date.now();
   let next = 0;
+  const locks = new Map<string, Promise<unknown>>();
   const worker = async (): Promise<void> => {
     while (next < options.schedules) {
       if (options.deadlineMs !== undefined && Date.now() - started > options.deadlineMs) return;
@@ -35,6 +36,16 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
       next += 1;
       const target = options.targets[index % options.targets.length] as ChaosTarget;
       const seed = scheduleSeed(options.seed, index);
+      // A server-wide credential (requirepass) allows one schedule at a time on its server.
+      let release: () => void = () => undefined;
+      if (target.exclusive) {
+        const before = locks.get(target.name) ?? Promise.resolve();
+        const mine = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        locks.set(target.name, before.then(() => mine));
+        await before;
+      }
       try {
         report.add(
           await runSchedule({
@@ -47,6 +58,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
         );
       } catch (error) {
         report.crash(seed, target.name, error);
+      } finally {
+        release();
       }
       options.onProgress?.(report);
     }

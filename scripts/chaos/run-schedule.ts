@@ -45,6 +45,8 @@ export interface ScheduleInput {
   readonly kinds?: readonly FaultKind[];
   /** Override the drawn fault probability (0 disables random faults). */
   readonly probability?: number;
+  /** Write the labels and which credentials work at every observation into the trace (replays). */
+  readonly verbose?: boolean;
   /** Delete the secret at the end (long runs). Default true. */
   readonly cleanUp?: boolean;
 }
@@ -127,10 +129,16 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
 
   let observations = 0;
   let phase: Phase = Phase.completed;
+  let replaced: string | undefined;
   const observeAt = async (at: string): Promise<void> => {
     observations += 1;
-    const observation = await observe(client, arn, target);
+    const observation = await observe(client, arn, target, replaced);
     const found = checkObservation(observation, target.model, phase, at);
+    if (input.verbose) {
+      const labels = Object.entries(observation.labels).map(([id, stages]) => `${id.slice(0, 8)}=[${stages.join(',')}]`).join(' ');
+      const works = Object.entries(observation.works).filter(([, value]) => value !== undefined).map(([label, value]) => `${label}:${value ? 'works' : 'refused'}`).join(' ');
+      trace.push(`    observed (${phase}): ${labels}; ${works}`);
+    }
     for (const violation of found) trace.push(`  VIOLATION ${violation.invariant} at ${at}: ${violation.detail}`);
     violations.push(...found);
   };
@@ -154,10 +162,16 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     lateChance: 0.1,
   });
   const functionArn = emulator.registerFunction(`${name}-fn`.slice(0, 64), lambda);
-  const rotateOnce = async (): Promise<boolean> => {
+  const rotateOnce = async (abandonStep?: Step): Promise<boolean> => {
+    // The credential this rotation replaces: what revocation (invariant 4) is judged on.
+    replaced = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }))).SecretString;
     const token = randomUUID();
     tokens.push(token);
     trace.push(`rotation ${tokens.length}: RotateSecret token=${token.slice(0, 8)}`);
+    if (abandonStep !== undefined) {
+      lambda.abandonAfter(token, abandonStep);
+      trace.push(`  rotation ${tokens.length} will be abandoned after ${abandonStep}`);
+    }
     try {
       await client.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
     } catch (error) {
@@ -182,15 +196,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     }
     const abandonStep: Step | undefined = rng.chance(0.15) ? rng.pick(STEPS.slice(0, 3)) : undefined;
     phase = Phase.during;
-    const rotation = rotateOnce();
-    if (abandonStep !== undefined) {
-      const token = tokens[tokens.length - 1];
-      if (token !== undefined) {
-        lambda.abandonAfter(token, abandonStep);
-        trace.push(`  rotation ${tokens.length} will be abandoned after ${abandonStep}`);
-      }
-    }
-    let ok = await rotation;
+    let ok = await rotateOnce(abandonStep);
     if (!ok) {
       // Faults stop; the rotation must complete (invariant 3).
       controller.enabled = false;

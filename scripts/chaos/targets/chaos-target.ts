@@ -28,6 +28,12 @@ export interface ProvisionedSecret {
   readonly env?: Env;
 }
 
+/** What a verifier that reads the secret sees. */
+export interface VerifierView {
+  readonly current: string | undefined;
+  readonly previous: string | undefined;
+}
+
 /** One kind, format and mode under test, with its real target behind it. */
 export interface ChaosTarget {
   /** e.g. `jwt/json`, `postgres/alternating/url`. Used to replay: `--target <name>`. */
@@ -44,16 +50,18 @@ export interface ChaosTarget {
   readonly repairSafe: boolean;
   /** Env the function needs for this target (the runner adds the emulator endpoint). */
   readonly env: Env;
+  /** Schedules on this target must not overlap (it rotates a server-wide credential). */
+  readonly exclusive?: boolean;
   /** Create what the secret's first value needs on the target and return that value. */
   provision(secretName: string, rng: Rng): Promise<ProvisionedSecret>;
   /** The function definition with every target port wrapped by `wrap`. */
   definition(wrap: PortWrapper, env: Env): FunctionDefinition<unknown, object>;
   /**
    * Does the credential in `secretString` authenticate against the real target?
-   * `currentSecretString` is AWSCURRENT's value, for kinds where the verifier's view
-   * comes from the current version (a JWT keyring).
+   * `view` holds AWSCURRENT's and AWSPREVIOUS's values, for kinds whose verifier reads
+   * the secret itself (a JWT verifier accepts the keys it finds there).
    */
-  authenticates(secretString: string, currentSecretString: string | undefined): Promise<boolean>;
+  authenticates(secretString: string, view: VerifierView): Promise<boolean>;
   /** Texts the target produced that must not contain secrets (server log, MONITOR capture). */
   capturedTexts?(): Promise<readonly { readonly source: string; readonly text: string }[]>;
   close(): Promise<void>;

@@ -46,15 +46,27 @@ function parse(secretString: Sensitive<string>, where: VersionRef): MemoryValue 
   return { username: record['username'], password: new Sensitive(record['password']) };
 }
 
-function memoryStrategy(store: CredentialPort, generate: () => Promise<Sensitive<string>>): RotationStrategy<MemoryValue> {
+/**
+ * Deliberate bugs, to prove the harness catches them (a harness that cannot fail proves nothing):
+ * - `set-not-idempotent`: setSecret logs in only with AWSCURRENT (not AWSPENDING), so a
+ *   retry after a crash that landed the change can never finish;
+ * - `logs-password`: createSecret logs the new password.
+ */
+export type MemoryBug = 'set-not-idempotent' | 'logs-password';
+
+function memoryStrategy(store: CredentialPort, generate: () => Promise<Sensitive<string>>, bug?: MemoryBug): RotationStrategy<MemoryValue> {
   return {
     kind: SecretKind.generic,
     parse,
     serialize: (value) => new Sensitive(JSON.stringify({ username: value.username, password: value.password.reveal() })),
-    createPending: async ({ current }) => ({ username: current.username, password: await generate() }),
+    createPending: async ({ current, context }) => {
+      const password = await generate();
+      if (bug === 'logs-password') context.logger.info('Generated password', { password: password.reveal() });
+      return { username: current.username, password };
+    },
     async setSecret({ current, pending, previous }) {
-      if (await store.login(pending.username, pending.password)) return;
-      const candidates = [current, previous].filter((value): value is MemoryValue => value !== undefined);
+      if (bug !== 'set-not-idempotent' && (await store.login(pending.username, pending.password))) return;
+      const candidates = (bug === 'set-not-idempotent' ? [current] : [current, previous]).filter((value): value is MemoryValue => value !== undefined);
       for (const candidate of candidates) {
         if (await store.login(candidate.username, candidate.password)) {
           await store.setPassword(pending.username, pending.password);
@@ -71,11 +83,11 @@ function memoryStrategy(store: CredentialPort, generate: () => Promise<Sensitive
   };
 }
 
-export function memoryTarget(): ChaosTarget {
+export function memoryTarget(bug?: MemoryBug): ChaosTarget {
   const store = new MemoryCredentialStore();
   let counter = 0;
   return {
-    name: 'generic/memory',
+    name: bug === undefined ? 'generic/memory' : `generic/memory-bug-${bug}`,
     model: CredentialModel.single,
     emergency: false,
     repairSafe: false,
@@ -92,7 +104,7 @@ export function memoryTarget(): ChaosTarget {
       return {
         kind: SecretKind.generic,
         readConfig: () => ({}),
-        createStrategy: ({ passwords, core }) => memoryStrategy(port, () => passwords.generate(core.passwordPolicy)) as RotationStrategy<unknown>,
+        createStrategy: ({ passwords, core }) => memoryStrategy(port, () => passwords.generate(core.passwordPolicy), bug) as RotationStrategy<unknown>,
       };
     },
     async authenticates(secretString) {

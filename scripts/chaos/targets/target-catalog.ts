@@ -1,15 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { startRedis, type RedisServer } from '../../../test/support/servers.ts';
 import type { ChaosTarget } from './chaos-target.ts';
+import { jwtTarget } from './jwt-target.ts';
 import { memoryTarget } from './memory-target.ts';
+import { redisAdmin } from './redis-probe.ts';
+import { redisTarget, type RedisTargetServer } from './redis-target.ts';
 
 /** Every kind, format and mode the harness can drive, by name. */
-export const TARGET_NAMES = ['generic/memory'] as const;
+export const TARGET_NAMES = [
+  'generic/memory',
+  'jwt/plain',
+  'jwt/named',
+  'jwt/keyring',
+  'redis/acl/json',
+  'redis/acl/url',
+  'redis/requirepass/json',
+  'redis/requirepass/url',
+] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-/** Open the named targets, starting the real servers they need. */
+/** A Redis server with an admin ACL user the rotations never touch. */
+async function redisWithAdmin(options: { readonly aclFile?: boolean; readonly configFile?: boolean }): Promise<{ server: RedisServer; target: RedisTargetServer }> {
+  const server = await startRedis(options);
+  const admin = { username: 'chaos_admin', password: randomBytes(18).toString('base64url') };
+  await redisAdmin(server, {}, [['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all']]);
+  return { server, target: { address: { host: server.host, port: server.port }, admin } };
+}
+
+/** Open the named targets, starting the real servers they need (one per server-wide mode). */
 export async function openTargets(names: readonly string[]): Promise<ChaosTarget[]> {
   const targets: ChaosTarget[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  let aclServer: Promise<{ server: RedisServer; target: RedisTargetServer }> | undefined;
+  const requirepassServers = new Map<string, RedisTargetServer>();
   for (const name of names) {
+    const [kind, mode, shape] = name.split('/');
     if (name === 'generic/memory') targets.push(memoryTarget());
+    else if (kind === 'jwt') targets.push(jwtTarget(mode as 'plain' | 'named' | 'keyring'));
+    else if (kind === 'redis' && mode === 'acl') {
+      aclServer ??= redisWithAdmin({ aclFile: true }).then((started) => {
+        closers.push(() => started.server.destroy());
+        return started;
+      });
+      targets.push(redisTarget('acl', shape as 'json' | 'url', (await aclServer).target));
+    } else if (kind === 'redis' && mode === 'requirepass') {
+      // requirepass is server-wide: each shape gets its own server so they can run side by side.
+      const started = await redisWithAdmin({ configFile: true });
+      closers.push(() => started.server.destroy());
+      requirepassServers.set(name, started.target);
+      targets.push(redisTarget('requirepass', shape as 'json' | 'url', started.target));
+    }
   }
-  return targets;
+  // Servers go when the last target closes.
+  let open = targets.length;
+  return targets.map((target) => ({
+    ...target,
+    close: async () => {
+      await target.close();
+      open -= 1;
+      if (open === 0) for (const close of closers) await close();
+    },
+  }));
 }

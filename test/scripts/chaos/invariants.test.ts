@@ -37,14 +37,18 @@ describe('checkObservation', () => {
   });
 
   it('flags a replaced credential revoked early in zero-downtime modes, or kept after an emergency rotation', () => {
-    expect(invariants({ ...base, works: { current: true, previous: false } }, CredentialModel.zeroDowntime, Phase.completed)).toEqual([Invariant.revocation]);
-    expect(invariants(base, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([Invariant.revocation]);
-    expect(invariants({ ...base, works: { current: true, previous: false } }, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([]);
+    const after = { ...base, replaced: 'prev', works: { current: true, previous: true, replaced: true } };
+    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.zeroDowntime, Phase.completed)).toEqual([Invariant.revocation]);
+    expect(invariants(after, CredentialModel.zeroDowntime, Phase.completed)).toEqual([]);
+    expect(invariants(after, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([Invariant.revocation]);
+    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([]);
+    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.zeroDowntime, Phase.during)).toEqual([]);
   });
 
   it('flags an old single-user password that still works after the rotation completed', () => {
-    expect(invariants(base, CredentialModel.single, Phase.completed)).toEqual([Invariant.revocation]);
-    expect(invariants({ ...base, works: { current: true, previous: false } }, CredentialModel.single, Phase.completed)).toEqual([]);
+    const after = { ...base, replaced: 'prev', works: { current: true, replaced: true } };
+    expect(invariants(after, CredentialModel.single, Phase.completed)).toEqual([Invariant.revocation]);
+    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.single, Phase.completed)).toEqual([]);
   });
 });
 

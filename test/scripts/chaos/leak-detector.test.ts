@@ -22,10 +22,11 @@ describe('LeakDetector', () => {
     expect(leaks.scan('log', 'oops Url-Secret-Value-42')[0]?.valueOrigin).toBe('secret v2 url password');
   });
 
-  it('treats everything under a keyring-like field as secret', () => {
+  it('finds key material inside a keyring but not its identifiers', () => {
     const leaks = new LeakDetector();
     leaks.addSecretString(JSON.stringify({ keys: [{ kid: 'k1', alg: 'HS256', secret: 'c2lnbmluZy1rZXktbWF0ZXJpYWw' }] }), 'jwt v1');
     expect(leaks.scan('log', 'c2lnbmluZy1rZXktbWF0ZXJpYWw')).toHaveLength(1);
+    expect(leaks.scan('log', 'revoked kid k1 and 2026-11-23T10:00:00Z')).toEqual([]);
   });
 
   it('ignores values too short to be secrets and redacts what it reports', () => {
