@@ -1,15 +1,38 @@
 /**
  * Is there a container runtime (Docker, Podman, ...) testcontainers can use? Asked once per
- * process: `getContainerRuntimeClient()` rejects within milliseconds when none answers.
+ * process. When none of the places testcontainers looks at exists (DOCKER_HOST,
+ * ~/.testcontainers.properties, the usual docker.sock paths) the answer is "no" without
+ * loading testcontainers (about 0.3-1 s of imports); otherwise `getContainerRuntimeClient()`
+ * decides, and it rejects within milliseconds when nothing answers.
  */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export const Backend = { local: 'local', container: 'container' } as const;
 export type Backend = (typeof Backend)[keyof typeof Backend];
 
 let answer: Promise<boolean> | undefined;
 
+/** Could a container runtime be configured here at all? (Mirrors testcontainers' strategies.) */
+function runtimeMayExist(): boolean {
+  if (process.platform === 'win32') return true;
+  if (process.env.DOCKER_HOST !== undefined) return true;
+  const home = os.homedir();
+  const candidates = [
+    path.join(home, '.testcontainers.properties'),
+    '/var/run/docker.sock',
+    path.join(home, '.docker', 'run', 'docker.sock'),
+    path.join(home, '.docker', 'desktop', 'docker.sock'),
+    path.join('/run', 'user', String(os.userInfo().uid), 'docker.sock'),
+    ...(process.env.XDG_RUNTIME_DIR === undefined ? [] : [path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock')]),
+  ];
+  return candidates.some((candidate) => existsSync(candidate));
+}
+
 export function containerRuntimeAvailable(): Promise<boolean> {
   answer ??= (async () => {
+    if (!runtimeMayExist()) return false;
     try {
       const { getContainerRuntimeClient } = await import('testcontainers');
       await getContainerRuntimeClient();
