@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../shared/errors.ts';
 import { startPostgres, type PostgresServer } from '../../support/servers.ts';
 import { admin, canLogin, createLogin, credentialsOf, everything, startPgHarness, type PgHarness } from './postgres-harness.ts';
 
@@ -94,5 +95,49 @@ describe('single-user rotation against a real PostgreSQL', () => {
   it('never writes a password to a log line or an error', () => {
     const text = everything(h.log, h.emu.rotations);
     for (const password of [...generated, HOSTILE_PASSWORD, encodeURIComponent(HOSTILE_PASSWORD), 'initial-Pw-1', server.adminPassword]) expect(text).not.toContain(password);
+  });
+});
+
+describe('testSecret with PG_TEST_QUERY', () => {
+  let server: PostgresServer;
+  let h: PgHarness;
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    h = await startPgHarness();
+    await admin(server, ['CREATE TABLE public.inventory (id int)', 'CREATE TABLE public.secret_table (id int)']);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await server?.destroy();
+  });
+
+  async function rotateWith(user: string, testQuery: string) {
+    await createLogin(server, user, `${user}-Pw-initial`);
+    await admin(server, [`GRANT SELECT ON public.inventory TO ${user}`]);
+    const fn = h.register(`pg-testquery-${user}`, { env: { PG_TEST_QUERY: testQuery } }).arn;
+    const secretId = await h.createSecret(`pg/testquery-${user}`, { host: '127.0.0.1', port: server.port, username: user, password: `${user}-Pw-initial`, ssl: false });
+    return { record: await h.rotate(secretId, fn), secretId };
+  }
+
+  it('passes when the pending user can run the read-only check', async () => {
+    const { record } = await rotateWith('tq_ok', 'SELECT 1 FROM public.inventory LIMIT 1');
+    expect(record.outcome).toBe('succeeded');
+  });
+
+  it('fails with ERR_TEST_FAILED (privileges did not survive) and leaves AWSCURRENT alone', async () => {
+    const { record, secretId } = await rotateWith('tq_denied', 'SELECT 1 FROM public.secret_table LIMIT 1');
+    expect(record.outcome).toBe('failed');
+    const failed = record.steps.find((s) => !s.ok);
+    expect(failed).toMatchObject({ step: 'testSecret', error: { code: ErrorCode.ERR_TEST_FAILED } });
+    expect(failed?.error?.message).toMatch(/PG_TEST_QUERY failed for user "tq_denied".*ERR_TARGET_PERMISSION_DENIED/);
+    expect(credentialsOf(await h.current(secretId)).password).toBe('tq_denied-Pw-initial');
+  });
+
+  it('runs the check in a read-only transaction, so a writing check fails and writes nothing', async () => {
+    const { record } = await rotateWith('tq_write', 'CREATE TABLE public.should_not_exist (id int)');
+    expect(record.steps.find((s) => !s.ok)).toMatchObject({ step: 'testSecret', error: { code: ErrorCode.ERR_TEST_FAILED } });
+    expect(await admin(server, ["SELECT 1 FROM pg_tables WHERE tablename = 'should_not_exist'"])).toHaveLength(0);
   });
 });
