@@ -37,10 +37,12 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       const sessions = await openManagedNodes(deps, current, [own('current', current), own('pending', pending)], context, check);
       try {
         for (const session of sessions.slice(1)) await check(session);
-        for (const session of sessions) {
+        for (const [index, session] of sessions.entries()) {
           await setPasswords(session, user, [current.password, pending.password]);
           context.logger.info('Set the ACL user passwords to current and pending on node', { node: describeEndpoint(session.endpoint), user });
-          await persistNode(session, context.logger, 'acl');
+          // Replicas that replicate as this user get the pending password as masterauth (the primary, done first, accepts it).
+          const masterauth = index > 0 && (await updateMasterauth(session, user, pending.password, context.logger));
+          await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
         }
       } finally {
         await closeAll(sessions);
@@ -62,9 +64,10 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       const user = effectiveUsername(current);
       const sessions = await openManagedNodes(deps, current, [own('current', current)], context);
       try {
-        for (const session of sessions) {
+        for (const [index, session] of sessions.entries()) {
           await setPasswords(session, user, [current.password]);
-          await persistNode(session, context.logger, 'acl');
+          const masterauth = index > 0 && (await updateMasterauth(session, user, current.password, context.logger));
+          await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
           const killed = await killUserClients(session, user);
           context.logger.warn('Emergency: removed every other password of the ACL user and closed its connections on node', {
             node: describeEndpoint(session.endpoint),
@@ -166,6 +169,28 @@ async function setPasswords(session: RedisSession, user: string, passwords: read
     }
     throw error;
   }
+}
+
+/**
+ * When a replica authenticates to its primary as `user` (`masteruser`, or the default user
+ * when unset), its `masterauth` must follow the user's password or replication breaks at
+ * the next reconnect. Returns whether it was changed. NOPERM on CONFIG GET: a warning.
+ */
+async function updateMasterauth(session: RedisSession, user: string, password: Sensitive<string>, logger: Log): Promise<boolean> {
+  const node = describeEndpoint(session.endpoint);
+  let masterUser: string;
+  try {
+    const reply = await session.call('CONFIG', ['GET', 'masteruser'], { argsAreSecret: false });
+    masterUser = Array.isArray(reply) && reply.length >= 2 ? String(reply[1] ?? '') : '';
+  } catch (error) {
+    if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
+    logger.warn('Cannot read masteruser on replica; if it replicates as this user, update its masterauth', { node, user });
+    return false;
+  }
+  if ((masterUser === '' ? 'default' : masterUser) !== user) return false;
+  await session.call('CONFIG', ['SET', 'masterauth', password.reveal()]);
+  logger.info('Updated masterauth on replica that replicates as this user', { node, user });
+  return true;
 }
 
 /** Close the user's normal and pub/sub connections (not replication links, not this one). */

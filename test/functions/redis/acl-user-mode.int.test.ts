@@ -240,3 +240,40 @@ describe('ACL-user mode against a real primary and replica', () => {
     });
   });
 });
+
+describe('ACL-user mode rotating the user replicas authenticate as', () => {
+  const R0 = 'replication-Pw-00001';
+  let primary: RedisServer;
+  let replica: RedisServer;
+  let h: RedisHarness;
+
+  beforeAll(async () => {
+    primary = await startRedis({ requirepass: R0 });
+    replica = await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: R0, requirepass: R0 });
+    h = await startRedisHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await Promise.all([replica?.destroy(), primary?.destroy()]);
+  });
+
+  it("moves the replica's masterauth along so replication survives a reconnect", async () => {
+    const secret = await h.createSecret('redis/acl-default', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: R0 }));
+    const { arn } = h.register('acl-default');
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    // A second rotation: R0 is now refused, so a stale masterauth would break replication.
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current(secret));
+    expect(await canLogin(primary, undefined, R0)).toBe(false);
+    const [masterauth] = await run(replica, undefined, next, [['CONFIG', 'GET', 'masterauth']]);
+    expect((masterauth as string[])[1]).toBe(next);
+    // Drop the link: the replica must re-authenticate with the new password.
+    await run(replica, undefined, next, [['CLIENT', 'KILL', 'TYPE', 'master']]);
+    await waitUntil(
+      async () => String((await run(replica, undefined, next, [['INFO', 'replication']]))[0]).includes('master_link_status:up'),
+      { what: 'the replication link to come back with the new masterauth', timeoutMs: 10_000 },
+    );
+    expect(await canLogin(replica, undefined, next)).toBe(true);
+  });
+});

@@ -82,6 +82,19 @@ describe('ACL-user mode setSecret', () => {
     expect(fake.commands.filter((c) => c.command === 'ACL' && c.args[0] === 'SAVE').map((c) => c.port)).toEqual([PRIMARY, REPLICA]);
   });
 
+  it('updates masterauth only on replicas that replicate as the rotated user', async () => {
+    const { fake, replica, mode } = setup();
+    const { ctx } = context();
+    replica.masterUser = 'repl';
+    await mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx });
+    expect(fake.commands.some((c) => c.args[1] === 'masterauth')).toBe(false);
+    replica.masterUser = 'app';
+    await mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx });
+    const masterauth = fake.commands.filter((c) => c.command === 'CONFIG' && c.args[0] === 'SET' && c.args[1] === 'masterauth');
+    expect(masterauth.map((c) => c.port)).toEqual([REPLICA]);
+    expect(masterauth[0]?.args[2]).toBe(NEW);
+  });
+
   it('hashes with SHA-256 of the UTF-8 password, as Redis does for >password', () => {
     expect(passwordHash(new Sensitive('pässwörd')).reveal()).toBe(`#${sha('pässwörd')}`);
   });

@@ -15,6 +15,8 @@ export interface FakeNode {
   replicas: number[];
   reachable: boolean;
   aclFile: boolean;
+  /** `masteruser` of a replica; undefined means unset (replicates as default). */
+  masterUser?: string;
 }
 
 export interface RecordedCommand {
@@ -90,6 +92,7 @@ export function createFakeRedis(ports: number[]): FakeRedis {
               if (args[1] === 'requirepass') node.users.set('default', { passwords: new Set([sha(args[2] ?? '')]), admin: true });
               return 'OK';
             case 'CONFIG GET':
+              if (args[1] === 'masteruser') return ['masteruser', node.masterUser ?? ''];
               return ['aclfile', node.aclFile ? '/data/users.acl' : ''];
             case 'INFO SERVER':
               return '# Server\r\nconfig_file:\r\n';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
-import { canLogin, everything, passwordOf, run, startRedisHarness, type RedisHarness } from './redis-harness.ts';
+import { canLogin, connect, everything, passwordOf, run, startRedisHarness, type RedisHarness } from './redis-harness.ts';
 
 const P0 = 'legacy-Pw-000000001';
 
@@ -89,6 +89,19 @@ describe('requirepass mode over TLS', () => {
     expect(await canLogin(server, undefined, next)).toBe(true);
     expect(await canLogin(server, undefined, P0)).toBe(false);
     expect(h.log.lines.some((line) => line.includes('no ACL file and no config file'))).toBe(true);
+  });
+
+  it('closes the sessions opened with the old password in an emergency', async () => {
+    const current = passwordOf(await h.current('redis/tls'));
+    const held = await connect(server, undefined, current);
+    await h.tag('redis/tls', { RotationMode: 'emergency' });
+    const { arn } = h.register('tls-emergency', { REDIS_MODE: 'requirepass', REDIS_TLS_CA_FILE: server.tls?.caPath ?? '' });
+    expect((await h.rotate('redis/tls', arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current('redis/tls'));
+    await expect(held.ping()).rejects.toThrow();
+    held.disconnect();
+    expect(await canLogin(server, undefined, current)).toBe(false);
+    expect(await canLogin(server, undefined, next)).toBe(true);
   });
 
   it('fails with ERR_TARGET_TLS, changing nothing, when the CA is not trusted', async () => {
