@@ -14,7 +14,7 @@ describe('single-user break-glass and emergency', () => {
   let server: PostgresServer;
   let h: PgHarness;
   const resets: { target: RdsTarget; at: number }[] = [];
-  let applyDelayMs = 300;
+  const applyDelayMs = 300;
   let applyResets = true;
   const fakeRds: RdsPort = {
     describeDbInstance: async (identifier) =>
