@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import type { RotationError } from '../../../shared/errors.ts';
+import { ErrorCode } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import { startRedis, type RedisServer } from '../../support/servers.ts';
