@@ -24,6 +24,11 @@ export function readRotationRules(input: Input | undefined): RotationRules | und
     if (rate && rate[2]?.startsWith('hour') && Number(hours[1]) >= Number(rate[1])) {
       throw invalidParameter(`The rotation window (Duration ${duration}) must end before the next window of ${expression} begins.`);
     }
+    // A cron window that starts at a fixed hour must not run into the next UTC day.
+    const cronHour = expression ? CRON.exec(expression)?.[1]?.trim().split(/\s+/)[1] : undefined;
+    if (cronHour !== undefined && /^\d+$/.test(cronHour) && Number(cronHour) + Number(hours[1]) > 24) {
+      throw invalidParameter(`The rotation window (Duration ${duration}) starting at ${cronHour}:00 UTC must not reach into the next UTC day.`);
+    }
   }
   return {
     ...(days !== undefined ? { AutomaticallyAfterDays: days } : {}),

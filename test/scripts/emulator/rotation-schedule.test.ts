@@ -17,6 +17,7 @@ describe('rotation rules', () => {
     expect(() => readRotationRules(new Input({ ScheduleExpression: 'cron(0 12 * * ?)' }))).toThrow(expect.objectContaining({ type: 'InvalidParameterException' }));
     expect(() => readRotationRules(new Input({ ScheduleExpression: 'rate(4 hours)', Duration: '4h' }))).toThrow(expect.objectContaining({ type: 'InvalidParameterException' }));
     expect(() => readRotationRules(new Input({ ScheduleExpression: 'rate(1 days)', Duration: 'xh' }))).toThrow(expect.objectContaining({ type: 'ValidationException' }));
+    expect(() => readRotationRules(new Input({ ScheduleExpression: 'cron(0 20 * * ? *)', Duration: '5h' }))).toThrow(expect.objectContaining({ type: 'InvalidParameterException' }));
     expect(readRotationRules(new Input({ ScheduleExpression: 'cron(0 16 1,15 * ? *)', Duration: '2h' }))).toEqual({ ScheduleExpression: 'cron(0 16 1,15 * ? *)', Duration: '2h' });
   });
 
