@@ -133,10 +133,12 @@ export const rotateCommand: Command = {
         for (const result of results.filter((each) => each.hint).slice(0, 20)) writeLine(ctx.out.stdout, `hint: ${result.name}: ${result.hint}`);
       }
       const s = summarize(results, wallMs);
-      writeLine(
-        ctx.out.stdout,
-        `${s.total} secret(s): ${ctx.paint.green(`${s.succeeded} succeeded`)}, ${s.failed > 0 ? ctx.paint.red(`${s.failed} failed`) : '0 failed'}, ${s.errors > 0 ? ctx.paint.red(`${s.errors} AWS errors`) : '0 AWS errors'}${s.started > 0 ? `, ${s.started} started (not followed)` : ''} in ${formatDuration(wallMs)}`,
-      );
+      if (results.length > 1) {
+        const failed = s.failed > 0 ? ctx.paint.red(`${s.failed} failed`) : '0 failed';
+        const errors = s.errors > 0 ? ctx.paint.red(`${s.errors} AWS errors`) : '0 AWS errors';
+        const started = s.started > 0 ? `, ${s.started} started (not followed)` : '';
+        writeLine(ctx.out.stdout, `${s.total} secret(s): ${ctx.paint.green(`${s.succeeded} succeeded`)}, ${failed}, ${errors}${started} in ${formatDuration(wallMs)}`);
+      }
     }
     return worstExitCode(results.map(exitCodeOf));
   },
