@@ -4,7 +4,7 @@
  * a child of the test process (see ManagedProcess), fsync off.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -48,12 +48,18 @@ function serverSettings(socketDir: string, options: StartPostgresOptions, tls: T
   ].join('\n');
 }
 
-async function canConnect(port: number, password: string): Promise<boolean> {
+/**
+ * Ready once the log (from `logOffset` on) says so and an admin login succeeds. Waiting for
+ * the log line first keeps "the database system is starting up" out of the server log; the
+ * login runs no statement, so `log_statement = 'all'` logs nothing for it.
+ */
+async function isReady(port: number, password: string, logPath: string, logOffset: number): Promise<boolean> {
+  const log = await readFile(logPath);
+  if (!log.subarray(logOffset).includes('database system is ready to accept connections')) return false;
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 1_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query('SELECT 1');
     return true;
   } catch (error) {
     // A refused password still proves the server is up (a test may have changed it).
@@ -67,11 +73,11 @@ async function canConnect(port: number, password: string): Promise<boolean> {
 
 /** Replace the template's admin password with this server's own (sent as a SCRAM verifier). */
 async function setAdminPassword(port: number, templatePassword: string, adminPassword: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: templatePassword, database: 'postgres', connectionTimeoutMillis: 5_000 });
+  // Statement logging is off for this session from its start, so the log shows nothing of it.
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: templatePassword, database: 'postgres', connectionTimeoutMillis: 5_000, options: '-c log_statement=none' });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query("SET log_statement = 'none'");
     await client.query(`ALTER ROLE postgres PASSWORD ${client.escapeLiteral(scramVerifier(adminPassword))}`);
   } finally {
     await client.end().catch(() => undefined);
@@ -102,9 +108,13 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
     const configPath = path.join(dataDir, 'postgresql.conf');
     await appendFile(configPath, serverSettings(base, options, tls));
     const logPath = path.join(base, 'postgres.log');
+    // The password readiness checks log in with: the template's until this server has its own.
+    // Logging in successfully keeps "password authentication failed" lines out of the log.
+    let probePassword = template.password;
 
     const startOn = async (server: ManagedProcess, port: number): Promise<void> => {
       if (server.running) return;
+      const logOffset = existsSync(logPath) ? statSync(logPath).size : 0;
       await server.spawn();
       let exitCode: number | null | undefined;
       void server.whenExited().then((code) => (exitCode = code));
@@ -114,7 +124,7 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
             const tail = (await readFile(logPath, 'utf8')).split('\n').slice(-8).join('\n');
             throw new Error(`postgres exited (code ${String(exitCode)}) before accepting connections on 127.0.0.1:${port}; log tail:\n${tail}`);
           }
-          return await canConnect(port, adminPassword);
+          return await isReady(port, probePassword, logPath, logOffset);
         },
         { what: `PostgreSQL on 127.0.0.1:${port} to accept connections (log: ${logPath})`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 25 },
       ).catch(async (error: unknown) => {
@@ -141,7 +151,13 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
       return created;
     });
     const start = async (): Promise<void> => await startOn(server, port);
-    await setAdminPassword(port, template.password, adminPassword);
+    try {
+      await setAdminPassword(port, template.password, adminPassword);
+      probePassword = adminPassword;
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
     const stopServer = async (): Promise<void> => await server.stop();
     return {
       host: '127.0.0.1',

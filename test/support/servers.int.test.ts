@@ -64,6 +64,10 @@ describe('startPostgres', () => {
     await Promise.all([plain?.destroy(), secure?.destroy()]);
   });
 
+  it('leaves no failed login in the server log from its own readiness checks', async () => {
+    expect(await plain.readLog()).not.toMatch(/password authentication failed|FATAL/);
+  });
+
   it('accepts the admin password over scram-sha-256 and runs PostgreSQL 15', async () => {
     const { rows } = await query(adminConfig(plain), "SELECT current_setting('server_version_num')::int AS version, current_setting('password_encryption') AS encryption");
     expect(rows[0]).toMatchObject({ encryption: 'scram-sha-256' });
