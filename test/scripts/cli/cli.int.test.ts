@@ -125,6 +125,23 @@ describe('rotation rotate', () => {
     expect(text).toContain('rotation repair cli/broken');
   });
 
+  it('takes its emergency tag off again when RotateSecret refuses to start', async () => {
+    const { code } = await cli(['rotate', 'cli/broken', '--emergency', '--yes']);
+    expect(code).toBe(ExitCode.awsError);
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: 'cli/broken' }));
+    expect((described.Tags ?? []).some((tag) => tag.Key === 'RotationMode')).toBe(false);
+  });
+
+  it('reports a rotation that never ends as failed at the last step seen when following by labels', async () => {
+    await createSecret('cli/slow-fail', 'slow-fail-user');
+    target.failTestFor.add('slow-fail-user');
+    const { code, out } = await cli(['rotate', 'cli/slow-fail', '--rotation-lambda-arn', lambdaArn, '--follow', 'poll', '--interval-ms', '50', '--timeout', '1']);
+    expect(code).toBe(ExitCode.failed);
+    expect(out.stdoutText()).toMatch(/FAILED\s+cli\/slow-fail: rotation failed at setSecret\/testSecret .*FollowTimeout: no outcome after 1 s/);
+    expect(out.stdoutText()).toContain('check later with: rotation status cli/slow-fail');
+    await collectValues('cli/slow-fail');
+  });
+
   it('exits 3 for an unknown secret and for one never configured for rotation, saying what to do', async () => {
     const unknown = await cli(['rotate', 'cli/does-not-exist']);
     expect(unknown.code).toBe(ExitCode.awsError);
