@@ -1,6 +1,7 @@
 import {
   CancelRotateSecretCommand,
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
@@ -169,9 +170,15 @@ describe('RotateSecret with an in-process function', () => {
     }
   });
 
-  it('R1: an unknown secret is ResourceNotFoundException', async () => {
+  it('R1: an unknown secret is ResourceNotFoundException and one scheduled for deletion InvalidRequestException', async () => {
     const error = await failure(h.sm.send(new RotateSecretCommand({ SecretId: 'rotation/none', RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:x' })));
     expect(error.name).toBe('ResourceNotFoundException');
+    const fn = h.emu.registerFunction('template-r1', templateFunction(h.sm));
+    const secret = await secretWith('r1-deleted');
+    await h.sm.send(new DeleteSecretCommand({ SecretId: secret.name }));
+    const deleted = await failure(h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn })));
+    expect(deleted).toEqual({ name: 'InvalidRequestException', message: "You can't perform this operation on the secret because it was marked for deletion.", status: 400 });
+    expect(h.emu.rotations.some((record) => record.secretArn === secret.arn)).toBe(false);
   });
 
   it('R7: RotateImmediately=false runs testSecret only on a copy of the current value, then removes that version', async () => {
