@@ -70,6 +70,10 @@ export async function runStart(options: { readonly env: Env; readonly out: Outpu
     }
     const leaks = await leakScan(stack, out);
     return report(stack, results, leaks, Date.now() - started);
+  } catch (error) {
+    // Server start-up failures carry the test bed's message (which binary, which command installs it).
+    writeLine(out.stderr, `npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
   } finally {
     writeLine(out.stdout, '\nstopping everything npm start started...');
     const failed = await cleanup.run();
