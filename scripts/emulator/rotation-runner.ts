@@ -130,7 +130,7 @@ export class RotationRunner {
         let failed = false;
         for (const step of plan.steps) {
           if (entry.cancelled) {
-            record.steps.push({ step, attempt, ok: false, error: { name: 'RotationCancelled', message: 'CancelRotateSecret stopped the rotation' }, durationMs: 0 });
+            record.steps.push({ step, attempt, ok: false, error: { name: 'RotationCancelled', message: 'The rotation was cancelled (CancelRotateSecret or emulator shutdown)' }, durationMs: 0 });
             record.outcome = 'failed';
             return;
           }
