@@ -89,7 +89,8 @@ export class RotationFunction extends Construct {
   readonly rotationPolicy: iam.Policy;
   readonly invokePermission: lambda.CfnPermission;
   readonly logGroup: logs.LogGroup;
-  readonly alarms: readonly cloudwatch.CfnAlarm[] | readonly cloudwatch.Alarm[];
+  /** The Errors and RotationFailed alarms when `alarmTopic` is given. */
+  readonly alarms: readonly cloudwatch.CfnAlarm[];
   readonly #secretArns: string[] = [];
   readonly #kmsKeyArns: string[] = [];
   #secretStatements: iam.PolicyStatement[] | undefined;
