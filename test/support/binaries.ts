@@ -21,9 +21,10 @@ function isExecutable(file: string): boolean {
   }
 }
 
+const SYSTEM_FOLDERS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+
 /** Find `name` on PATH (plus the usual system folders, which a minimal PATH may lack). */
-export function findOnPath(name: string): string | undefined {
-  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+export function findOnPath(name: string, folders: readonly string[] = [...(process.env.PATH ?? '').split(path.delimiter), ...SYSTEM_FOLDERS]): string | undefined {
   for (const folder of folders) {
     if (folder === '') continue;
     const candidate = path.join(folder, name);
@@ -34,6 +35,13 @@ export function findOnPath(name: string): string | undefined {
 
 function missing(what: string, install: string, looked: string): Error {
   return new Error(`${what} not found (looked in ${looked}). Install it with: ${install}`);
+}
+
+/** The path of executable `name` in `folders`, or an error naming the command that installs it. */
+export function requireBinary(name: string, install: string, folders?: readonly string[]): string {
+  const found = findOnPath(name, folders);
+  if (found === undefined) throw missing(name, install, folders === undefined ? `PATH, ${SYSTEM_FOLDERS.join(', ')}` : folders.join(', '));
+  return found;
 }
 
 let postgresBinDir: string | undefined;
@@ -65,14 +73,10 @@ export function postgresBinaries(): { initdb: string; postgres: string } {
 
 /** The `redis-server` binary. */
 export function redisServerBinary(): string {
-  const found = findOnPath('redis-server');
-  if (found === undefined) throw missing('redis-server', INSTALL_HINTS.redis, 'PATH, /usr/bin, /usr/local/bin');
-  return found;
+  return requireBinary('redis-server', INSTALL_HINTS.redis);
 }
 
 /** The `openssl` binary (certificates for the TLS variants). */
 export function opensslBinary(): string {
-  const found = findOnPath('openssl');
-  if (found === undefined) throw missing('openssl', INSTALL_HINTS.openssl, 'PATH, /usr/bin, /usr/local/bin');
-  return found;
+  return requireBinary('openssl', INSTALL_HINTS.openssl);
 }
