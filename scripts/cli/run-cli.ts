@@ -10,7 +10,7 @@ export const COMMANDS: readonly Command[] = [rotateCommand, statusCommand, repai
 export const MAIN_HELP = `Usage: rotation <command> [options]
 
 Operate Secrets Manager rotations by hand: rotate now and watch, see what is overdue or
-stuck, and clear a stuck rotation. Secret values are never read or printed.
+stuck, and clear a stuck rotation. Secret values are never printed.
 
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(8)} ${command.summary}`).join('\n')}

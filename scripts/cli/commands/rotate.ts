@@ -17,8 +17,8 @@ const HELP = `Usage: rotation rotate <secret-id>... [options]
 
 Start an immediate rotation (RotateSecret) of each secret and follow it step by step
 until it succeeds or fails. Secrets are named by name or ARN; --filter adds every
-rotation-enabled secret whose name starts with the prefix. Secret values are never read
-or printed.
+rotation-enabled secret whose name starts with the prefix. Secret values are never
+printed.
 
 Options:
   --filter <prefix>            rotate every rotation-enabled secret whose name starts with <prefix>
@@ -32,7 +32,9 @@ Options:
                                than 3 secrets; against AWS 2000)
   --follow <auto|emulator|poll>
                                how to follow: the emulator's rotation records, or the secret's labels
-                               (default auto: the emulator's records when the endpoint serves them)
+                               (default auto: the emulator's records when the endpoint serves them).
+                               Following by labels asks GetSecretValue whether the pending version
+                               holds a value yet and drops the answer unread.
   --rotation-lambda-arn <arn>  set (or change) the rotation function before rotating
   --after-days <days>          set the rotation schedule (RotationRules.AutomaticallyAfterDays, 1-1000)
 
