@@ -174,6 +174,20 @@ describe('rotation rotate', () => {
   });
 });
 
+describe('rotation rotate interrupted', () => {
+  it('stops following on Ctrl-C with exit 130 and says the started rotations go on', async () => {
+    const slowArn = emu.registerFunction('cli-test-slow', () => new Promise((resolve) => setTimeout(resolve, 400)));
+    for (const name of ['slow/a', 'slow/b']) await createSecret(name, name.replace('/', '-'));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('interrupted')), 200);
+    const started = performance.now();
+    const { code, text } = await cli(['rotate', 'slow/a', 'slow/b', '--rotation-lambda-arn', slowArn], { signal: controller.signal });
+    expect(code).toBe(ExitCode.interrupted);
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(text).toContain('interrupted: rotations already started go on in Secrets Manager');
+  });
+});
+
 describe('rotation rotate on a terminal', () => {
   it('draws a progress bar for many secrets, clears it, and colours the summary', async () => {
     const names = Array.from({ length: 5 }, (_, i) => `live/s${i}`);
