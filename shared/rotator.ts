@@ -99,7 +99,11 @@ export class Rotator<T> {
     }
     const emergency = description.Tags[ROTATION_MODE_TAG] === ROTATION_MODE_EMERGENCY;
     if (stages.includes(Stage.AWSCURRENT)) {
-      if (event.Step === Step.finishSecret && emergency) {
+      // Only this token's own unfinished emergency work: when another version holds AWSPENDING,
+      // the tag belongs to that newer rotation, and a late finishSecret of this token must not
+      // consume it (it would untag and revoke the wrong credential; found by the chaos harness).
+      const pendingElsewhere = versionWithStage(description.VersionIdsToStages, Stage.AWSPENDING);
+      if (event.Step === Step.finishSecret && emergency && (pendingElsewhere === undefined || pendingElsewhere === token)) {
         this.#logger.info('Version already AWSCURRENT; completing unfinished emergency finishing work', { versionId: token });
         await this.#finalize(description, event, true);
         return StepOutcome.done;
