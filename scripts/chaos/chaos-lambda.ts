@@ -13,9 +13,20 @@ import type { Rng } from './prng.ts';
 
 interface InvocationState {
   dead: boolean;
+  /** Closers of connections the invocation opened: a timed-out sandbox is torn down, its sockets close. */
+  readonly closers: (() => unknown)[];
 }
 
 const invocation = new AsyncLocalStorage<InvocationState>();
+
+/**
+ * Remember how to close a connection opened by the current invocation. Lambda resets the
+ * execution environment after a timeout, so the process and its sockets go away (and
+ * the database rolls back whatever transaction the connection held).
+ */
+export function closeOnTimeout(closer: () => unknown): void {
+  invocation.getStore()?.closers.push(closer);
+}
 
 /** True when the current async context belongs to a timed-out (frozen) invocation. */
 export function invocationIsFrozen(): boolean {
@@ -37,11 +48,18 @@ export class StepTimeout extends Error {
 
 /** Run one invocation under the step timeout; never throws. */
 export async function runStep(fn: BuiltFunction, event: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<StepRun> {
-  const state: InvocationState = { dead: false };
+  const state: InvocationState = { dead: false, closers: [] };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StepRun>((resolve) => {
     timer = setTimeout(() => {
       state.dead = true;
+      for (const close of state.closers) {
+        try {
+          Promise.resolve(close()).catch(() => undefined);
+        } catch {
+          // already closed
+        }
+      }
       resolve({ ok: false, timedOut: true, error: new StepTimeout(String(event['Step']), timeoutMs) });
     }, timeoutMs);
   });

@@ -1,5 +1,5 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import { invocationIsFrozen } from './chaos-lambda.ts';
+import { closeOnTimeout, invocationIsFrozen } from './chaos-lambda.ts';
 import { FaultKind, type FaultController } from './fault-controller.ts';
 
 /** The error an injected fault raises. `name` follows the kind (ThrottlingException, TimeoutError, ...). */
@@ -71,6 +71,8 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
   const wrapResult = (method: string, value: unknown): unknown => {
     const child = options.children?.[method];
     if (child !== undefined && value !== null && typeof value === 'object') {
+      const close = (value as { close?: unknown }).close;
+      if (typeof close === 'function') closeOnTimeout(() => (close as () => unknown).call(value));
       return injectFaults(child, value, controller, { errorFor, ...(options.children ? { children: options.children } : {}) });
     }
     return value;

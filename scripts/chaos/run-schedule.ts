@@ -93,12 +93,14 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   const name = `chaos-${target.name.replace(/[^a-zA-Z0-9]/g, '-')}-${seed}`;
   trace.push(`schedule seed=${seed} target=${target.name} faultProbability=${probability}`);
 
-  const provisioned = await target.provision(name, rng.fork('provision'));
+  const extraSecrets: string[] = [];
+  const provisioned = await target.provision(name, rng.fork('provision'), async (extraName, secretString) => {
+    leaks.addSecretString(secretString, `${extraName} value`);
+    const out = await client.send(new CreateSecretCommand({ Name: extraName, SecretString: secretString }));
+    extraSecrets.push(out.ARN as string);
+    return out.ARN as string;
+  });
   leaks.addSecretString(provisioned.secretString, `${name} initial value`);
-  for (const extra of provisioned.extraSecrets ?? []) {
-    leaks.addSecretString(extra.secretString, `${extra.name} value`);
-    await client.send(new CreateSecretCommand({ Name: extra.name, SecretString: extra.secretString }));
-  }
   const created = await client.send(new CreateSecretCommand({ Name: name, SecretString: provisioned.secretString }));
   const arn = created.ARN as string;
 
@@ -250,7 +252,9 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       violations.push({ invariant: Invariant.noLeak, at: finding.source, detail: `${finding.valueOrigin} appears: ${finding.excerpt}` });
     }
   }
-  if (input.cleanUp !== false) await client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
+  if (input.cleanUp !== false) {
+    for (const id of [arn, ...extraSecrets]) await client.send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }));
+  }
 
   return {
     seed,

@@ -20,10 +20,11 @@ export type CredentialModel = (typeof CredentialModel)[keyof typeof CredentialMo
 /** Wraps a target port so its async methods become injection points. */
 export type PortWrapper = <P extends object>(portName: string, port: P, options?: InjectOptions) => P;
 
+/** Create another secret the function reads (an admin secret); resolves its ARN. */
+export type CreateSecret = (name: string, secretString: string) => Promise<string>;
+
 export interface ProvisionedSecret {
   readonly secretString: string;
-  /** Other secrets the function reads (an admin or master secret), created before the rotation. */
-  readonly extraSecrets?: readonly { readonly name: string; readonly secretString: string }[];
   /** Extra env for this secret (e.g. the admin secret's ARN), merged over the target's env. */
   readonly env?: Env;
 }
@@ -53,7 +54,7 @@ export interface ChaosTarget {
   /** Schedules on this target must not overlap (it rotates a server-wide credential). */
   readonly exclusive?: boolean;
   /** Create what the secret's first value needs on the target and return that value. */
-  provision(secretName: string, rng: Rng): Promise<ProvisionedSecret>;
+  provision(secretName: string, rng: Rng, createSecret: CreateSecret): Promise<ProvisionedSecret>;
   /** The function definition with every target port wrapped by `wrap`. */
   definition(wrap: PortWrapper, env: Env): FunctionDefinition<unknown, object>;
   /**

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { startRedis, type RedisServer } from '../../../test/support/servers.ts';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../../test/support/servers.ts';
 import type { ChaosTarget } from './chaos-target.ts';
 import { jwtTarget } from './jwt-target.ts';
 import { memoryTarget } from './memory-target.ts';
+import { postgresTarget, type PgShape, type PostgresChaosMode } from './postgres-target.ts';
 import { redisAdmin } from './redis-probe.ts';
 import { redisTarget, type RedisTargetServer } from './redis-target.ts';
 
@@ -16,6 +17,10 @@ export const TARGET_NAMES = [
   'redis/acl/url',
   'redis/requirepass/json',
   'redis/requirepass/url',
+  'postgres/single/json',
+  'postgres/single/url',
+  'postgres/alternating/json',
+  'postgres/alternating-owner/json',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
@@ -33,6 +38,7 @@ export async function openTargets(names: readonly string[]): Promise<ChaosTarget
   const closers: (() => Promise<void>)[] = [];
   let aclServer: Promise<{ server: RedisServer; target: RedisTargetServer }> | undefined;
   const requirepassServers = new Map<string, RedisTargetServer>();
+  let pgServer: Promise<PostgresServer> | undefined;
   for (const name of names) {
     const [kind, mode, shape] = name.split('/');
     if (name === 'generic/memory') targets.push(memoryTarget());
@@ -49,6 +55,12 @@ export async function openTargets(names: readonly string[]): Promise<ChaosTarget
       closers.push(() => started.server.destroy());
       requirepassServers.set(name, started.target);
       targets.push(redisTarget('requirepass', shape as 'json' | 'url', started.target));
+    } else if (kind === 'postgres') {
+      pgServer ??= startPostgres({ logStatements: true }).then((started) => {
+        closers.push(() => started.destroy());
+        return started;
+      });
+      targets.push(postgresTarget(mode as PostgresChaosMode, shape as PgShape, await pgServer));
     }
   }
   // Servers go when the last target closes.

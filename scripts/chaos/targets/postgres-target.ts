@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { definePostgresFunction } from '../../../functions/postgres/definition.ts';
+import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
+import type { FunctionDefinition } from '../../../shared/handler.ts';
+import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+
+/**
+ * PostgreSQL against a real server (scram-sha-256, log_statement = 'all'):
+ * - single user (the user changes its own password; a cut-over), JSON and URL secrets;
+ * - alternating users (`<user>` / `<user>_clone` through an admin secret named by
+ *   `masterarn`; zero downtime), in AWS's clone naming and the owner-role naming.
+ * The function's connector is wrapped: `pg.connect` (connect and authenticate) and every
+ * `pg.session.query` / `pg.session.close` are injection points. Provisioning runs as the
+ * server's superuser with statement logging off, so the server log holds only what the
+ * function sent.
+ */
+export type PostgresChaosMode = 'single' | 'alternating' | 'alternating-owner';
+export type PgShape = 'json' | 'url';
+
+export interface PostgresTargetServer {
+  readonly host: string;
+  readonly port: number;
+  readonly adminUser: string;
+  readonly adminPassword: string;
+  readLog?(): Promise<string>;
+}
+
+const newPassword = (): string => `Init-${randomBytes(15).toString('base64url')}`;
+
+async function withAdmin<T>(server: PostgresTargetServer, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres', connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query("SET log_statement = 'none'");
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Does this user/password log in? false on a refused login, throws on anything else. */
+export async function pgAuthenticates(server: Pick<PostgresTargetServer, 'host' | 'port'>, user: string, password: string): Promise<boolean> {
+  const client = new pg.Client({ host: server.host, port: server.port, user, password, database: 'postgres', connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // 28P01 wrong password; 28000 role cannot log in (NOLOGIN) or does not exist.
+    if (code === '28P01' || code === '28000') return false;
+    throw error;
+  }
+}
+
+function credentialsOf(secretString: string): { username: string; password: string } {
+  if (secretString.trim().startsWith('{')) return JSON.parse(secretString) as { username: string; password: string };
+  const url = new URL(secretString);
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+}
+
+export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: PostgresTargetServer): ChaosTarget {
+  const alternating = mode !== 'single';
+  return {
+    name: `postgres/${mode}/${shape}`,
+    model: alternating ? CredentialModel.zeroDowntime : CredentialModel.single,
+    emergency: true,
+    // Single user logs in with its own credential only: after `repair` drops the pending label of a
+    // rotation that got past setSecret, no stored credential logs in (AWS's SingleUser has the same limit).
+    repairSafe: alternating,
+    env: {
+      PG_CONNECT_TIMEOUT_MS: '3000',
+      PG_STATEMENT_TIMEOUT_MS: '5000',
+      PG_SSL_MODE: 'disable',
+      ...(mode === 'alternating-owner' ? { PG_ALTERNATING_NAMING: 'owner-role' } : {}),
+      ...(mode === 'single' ? { PG_ROTATION_STRATEGY: 'single-user' } : { PG_ROTATION_STRATEGY: 'alternating-users' }),
+    },
+    async provision(secretName, _rng, createSecret) {
+      const username = `c_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}`.toLowerCase();
+      const password = newPassword();
+      await withAdmin(server, async (client) => {
+        await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${username}_clone`)}`);
+        await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(username)}`);
+        await client.query(`CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
+      });
+      const base = { engine: 'postgres', host: server.host, port: server.port, username, password, dbname: 'postgres', ssl: false };
+      if (alternating) {
+        const adminSecret = JSON.stringify({ engine: 'postgres', host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, ssl: false });
+        const masterarn = await createSecret(`${secretName}-admin`, adminSecret);
+        return { secretString: JSON.stringify({ ...base, masterarn }) };
+      }
+      const secretString =
+        shape === 'json' ? JSON.stringify(base) : `postgresql://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${server.host}:${server.port}/postgres?sslmode=disable`;
+      return { secretString };
+    },
+    definition(wrap): FunctionDefinition<unknown, object> {
+      return definePostgresFunction({
+        connector: (base) => wrap<PgConnector>('pg', base, { children: { connect: 'pg.session' } }),
+      }) as FunctionDefinition<unknown, object>;
+    },
+    async authenticates(secretString) {
+      const { username, password } = credentialsOf(secretString);
+      return pgAuthenticates(server, username, password);
+    },
+    async capturedTexts() {
+      return server.readLog ? [{ source: 'PostgreSQL server log', text: await server.readLog() }] : [];
+    },
+    async close() {},
+  };
+}
