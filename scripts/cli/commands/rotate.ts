@@ -78,6 +78,7 @@ export const rotateCommand: Command = {
     const concurrency = intOption('concurrency', values.concurrency, 16, { min: 1, max: 100 });
     const timeoutMs = intOption('timeout', values.timeout, 600, { min: 1, max: 86_400 }) * 1000;
     const afterDays = values['after-days'] === undefined ? undefined : intOption('after-days', values['after-days'], 90, { min: 1, max: 1000 });
+    const intervalMs = values['interval-ms'] === undefined ? undefined : intOption('interval-ms', values['interval-ms'], 100, { min: 10, max: 60_000 });
     const ctx = createContext(common, deps);
 
     let targets: string[];
@@ -109,7 +110,6 @@ export const rotateCommand: Command = {
       }
     }
 
-    const intervalMs = values['interval-ms'] === undefined ? undefined : intOption('interval-ms', values['interval-ms'], 100, { min: 10, max: 60_000 });
     const source = async () => ctx.progressSource(follow as FollowMode);
     const wallStarted = ctx.now();
     const detailed = targets.length <= DETAILED_LIMIT && !ctx.json;

@@ -31,6 +31,9 @@ describe('runCli usage', () => {
       [['repair'], 'exactly one secret id'],
       [['rotate', 's', '--concurrency', '0'], '--concurrency must be between 1 and 100'],
       [['rotate', 's', '--follow', 'psychic'], '--follow must be auto, emulator or poll'],
+      [['rotate', 's', '--emergency', '--interval-ms', '5'], '--interval-ms must be between 10 and 60000'],
+      [['rotate', 's', '--after-days', '0'], '--after-days must be between 1 and 1000'],
+      [['rotate', '--filter', ' '], '--filter needs a non-empty name prefix'],
       [['status', '--endpoint-url', 'ftp://x'], '--endpoint-url must be an http(s) URL'],
       [[], 'Usage: rotation <command>'],
     ];
