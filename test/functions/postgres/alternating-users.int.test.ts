@@ -2,6 +2,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
+import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import type { RdsPort } from '../../../functions/postgres/rds-port.ts';
 import { startPostgres, type PostgresServer } from '../../support/servers.ts';
 import { admin, canLogin, connect, createLogin, credentialsOf, everything, run, startPgHarness, type PgHarness } from './postgres-harness.ts';
@@ -15,6 +16,28 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
   let h: PgHarness;
   let cloneFn: string;
   let ownerFn: string;
+  let crashFn: string;
+  const armed = { beforeCommit: 0, afterCommit: 0 };
+  const crashing = (base: PgConnector): PgConnector => ({
+    async connect(endpoint, credential) {
+      const session = await base.connect(endpoint, credential);
+      return {
+        close: () => session.close(),
+        async query(sql, values, action) {
+          if (sql === 'COMMIT' && armed.beforeCommit > 0) {
+            armed.beforeCommit -= 1;
+            throw new Error('injected crash before COMMIT');
+          }
+          const rows = await session.query(sql, values, action);
+          if (sql === 'COMMIT' && armed.afterCommit > 0) {
+            armed.afterCommit -= 1;
+            throw new Error('injected crash after COMMIT');
+          }
+          return rows;
+        },
+      };
+    },
+  });
   let adminArn: string;
   const seen: string[] = [];
 
@@ -31,7 +54,8 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
 
   beforeAll(async () => {
     server = await startPostgres({ logStatements: true });
-    h = await startPgHarness();
+    h = await startPgHarness({ rotationRetries: 1 });
+    crashFn = h.register('pg-alt-crash', { ports: { connector: crashing } }).arn;
     cloneFn = h.register('pg-alt-clone', { ports: { rds: rdsPort(server.port) } }).arn;
     ownerFn = h.register('pg-alt-owner', { env: { PG_ALTERNATING_NAMING: 'owner-role' } }).arn;
     adminArn = await h.createSecret('pg/admin', { engine: 'postgres', host: '127.0.0.1', port: server.port, username: server.adminUser, password: server.adminPassword, ssl: false });
@@ -69,6 +93,42 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
     expect(await canLogin(server, 'alt_app_clone', third.password)).toBe(true);
     expect(await canLogin(server, 'alt_app_clone', first.password)).toBe(false);
     expect(JSON.parse(await h.current(secretId))).toMatchObject({ masterarn: adminArn, team: 'x', ssl: false });
+  });
+
+  it('rotates a postgresql+asyncpg URL and the database/sslmode JSON variant', async () => {
+    await createLogin(server, 'alt_url', 'alt-url-initial-Pw#%');
+    const url = (user: string, password: string) =>
+      `postgresql+asyncpg://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/postgres?ssl=disable&masterarn=${encodeURIComponent(adminArn)}`;
+    const urlSecret = await h.createSecret('pg/alt-url', url('alt_url', 'alt-url-initial-Pw#%'));
+    const fromUrl = await rotate(urlSecret, cloneFn);
+    expect(fromUrl.username).toBe('alt_url_clone');
+    expect(await h.current(urlSecret)).toBe(url('alt_url_clone', fromUrl.password));
+    expect(await canLogin(server, 'alt_url_clone', fromUrl.password)).toBe(true);
+    expect(await canLogin(server, 'alt_url', 'alt-url-initial-Pw#%')).toBe(true);
+
+    await admin(server, ['CREATE DATABASE altdb']);
+    await createLogin(server, 'alt_variant', 'alt-variant-initial-Pw');
+    const variant = await h.createSecret('pg/alt-variant', { host: '127.0.0.1', port: String(server.port), username: 'alt_variant', password: 'alt-variant-initial-Pw', database: 'altdb', sslmode: 'disable', masterarn: adminArn });
+    const fromVariant = await rotate(variant, cloneFn);
+    expect(await canLogin(server, 'alt_variant_clone', fromVariant.password, 'altdb')).toBe(true);
+  });
+
+  it.each([
+    ['before', 'beforeCommit'],
+    ['after', 'afterCommit'],
+  ] as const)('recovers by retry from a crash %s the admin transaction commits', async (_when, fault) => {
+    const username = `alt_crash_${fault.toLowerCase()}`;
+    await createLogin(server, username, 'alt-crash-initial-Pw');
+    const secretId = await h.createSecret(`pg/alt-crash-${fault}`, { host: '127.0.0.1', port: server.port, username, password: 'alt-crash-initial-Pw', masterarn: adminArn, ssl: false });
+    armed[fault] = 1;
+    const record = await h.rotate(secretId, crashFn);
+    expect(record.outcome).toBe('succeeded');
+    expect(record.attempts).toBe(2);
+    expect(record.steps.filter((s) => !s.ok).map((s) => s.step)).toEqual(['setSecret']);
+    const now = credentialsOf(await h.current(secretId));
+    seen.push(now.password);
+    expect(await canLogin(server, `${username}_clone`, now.password)).toBe(true);
+    expect(await canLogin(server, username, 'alt-crash-initial-Pw')).toBe(true);
   });
 
   it('owner-role mode: a table created under one login is readable and writable under the other after two rotations', async () => {
