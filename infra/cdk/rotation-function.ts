@@ -20,11 +20,14 @@ export type RotationLogLevel = (typeof LOG_LEVELS)[number];
 
 export const ROTATION_FUNCTION_DEFAULTS = Object.freeze({
   memorySize: 256,
-  timeout: Duration.seconds(300),
+  timeout: Duration.seconds(360),
   logRetention: logs.RetentionDays.ONE_YEAR,
   logLevel: 'INFO' as RotationLogLevel,
   metricsNamespace: 'SecretsRotation',
 });
+
+/** The Redis function's bounded ElastiCache wait unless `environment` overrides it (the SAM template's default too). */
+export const ELASTICACHE_WAIT_SECONDS = 240;
 
 /** The zip `npm run build` writes for a kind: <repository>/dist/<kind>.zip. */
 export function defaultZipPath(kind: RotationKind): string {
@@ -50,7 +53,7 @@ export interface RotationFunctionProps {
   readonly breakGlassResourceArns?: readonly string[];
   /** Memory in MB, 128 to 10240. Default 256. */
   readonly memorySize?: number;
-  /** 10 s to 15 min; keep it above the longest bounded wait (ElastiCache, break-glass). Default 5 minutes. */
+  /** 10 s to 15 min; keep it above the longest bounded wait (ElastiCache 240 s as deployed by SAM, break-glass 300 s). Default 6 minutes. */
   readonly timeout?: Duration;
   /** A VPC to run in (private subnets reaching the database or cache and Secrets Manager). Default: no VPC. */
   readonly vpc?: ec2.IVpc;
@@ -60,7 +63,7 @@ export interface RotationFunctionProps {
   readonly securityGroups?: readonly ec2.ISecurityGroup[];
   /** Secrets Manager endpoint (SECRETS_MANAGER_ENDPOINT), e.g. an interface endpoint's https URL. Default: the regional endpoint. */
   readonly secretsManagerEndpoint?: string;
-  /** More environment variables: the password knobs (PASSWORD_LENGTH, EXCLUDE_CHARACTERS, ...) and the kind's settings. Default: none. */
+  /** More environment variables: the password knobs (PASSWORD_LENGTH, EXCLUDE_CHARACTERS, ...) and the kind's settings. Default: none (Redis: MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS=240). */
   readonly environment?: Readonly<Record<string, string>>;
   /** POWERTOOLS_LOG_LEVEL. Default INFO. */
   readonly logLevel?: RotationLogLevel;
@@ -121,6 +124,8 @@ export class RotationFunction extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace,
       ...(props.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: props.secretsManagerEndpoint } : {}),
       ...(props.breakGlassResourceArns?.length ? { PG_BREAK_GLASS: 'true' } : {}),
+      // ElastiCache changes are waited for within the function's timeout (as in the SAM template).
+      ...(kind === 'redis' ? { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: String(ELASTICACHE_WAIT_SECONDS) } : {}),
       ...props.environment,
     };
     this.function = new lambda.Function(this, 'Function', {

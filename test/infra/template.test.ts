@@ -207,6 +207,9 @@ describe('SAM template (infra/template.yaml)', () => {
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(variables.SECRETS_MANAGER_ENDPOINT).toEqual({ Ref: 'SecretsManagerEndpoint' });
     }
+    // Bounded waits end before the function times out.
+    expect(Number(template.Parameters?.ElastiCacheWaitSeconds?.Default)).toBeLessThan(Number(template.Parameters?.Timeout?.Default));
+    expect(300).toBeLessThan(Number(template.Parameters?.Timeout?.Default)); // PG_BREAK_GLASS_WAIT_MS default
     const allowed = (name: string): unknown[] => (template.Parameters?.[name]?.AllowedValues ?? []).filter((value) => value !== '');
     expect(allowed('PostgresSslMode').sort()).toEqual([...SSL_MODES].sort());
     expect(allowed('PostgresRotationStrategy').sort()).toEqual(Object.values(PostgresStrategyName).sort());

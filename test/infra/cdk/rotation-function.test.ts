@@ -32,7 +32,7 @@ describe('RotationFunction', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 256,
-      Timeout: 300,
+      Timeout: 360,
       Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^RotationLogGroup') } },
       Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_NAMESPACE: 'SecretsRotation' } },
@@ -89,6 +89,13 @@ describe('RotationFunction', () => {
       Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: 'true' }) } });
+  });
+
+  it('bounds the Redis ElastiCache wait below the function timeout unless the environment overrides it', () => {
+    build('redis').template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 360, Environment: { Variables: Match.objectLike({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '240' }) } });
+    build('redis', { environment: { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120' } }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120' }) },
+    });
   });
 
   it('leaves break-glass, admin secrets and KMS out of the postgres function unless asked for', () => {
