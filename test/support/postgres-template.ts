@@ -1,15 +1,20 @@
 /**
- * One `initdb` per test process: the first local PostgreSQL server of a process initialises
- * a template cluster (about 0.6 s on an idle machine, several seconds on a loaded one) and
+ * One `initdb` per run: the first local PostgreSQL server of a process initialises a
+ * template cluster (about 0.6 s on an idle machine, several seconds on a loaded one) and
  * every server copies it (`cp -a`, about 0.15 s) and then gets its own admin password.
+ * A process publishes its template at `<tmpdir>/sm-testbed-<pid>-pg-template.json` (0600,
+ * removed at exit); its child processes (vitest's fork workers, whose parent ran
+ * global-setup) reuse it instead of running initdb again.
  */
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { INSTALL_HINTS, postgresBinaries } from './binaries.ts';
+import { onProcessExit, removeQuietly } from './cleanup.ts';
 import { makeWorkDir } from './work-dir.ts';
 
 const run = promisify(execFile);
@@ -66,11 +71,38 @@ async function initTemplate(): Promise<ClusterTemplate> {
   } finally {
     await rm(passwordFile, { force: true });
   }
-  return { dataDir, password };
+  const made: ClusterTemplate = { dataDir, password };
+  publish(made);
+  return made;
 }
 
-/** The process's template cluster, made on first use (a failed attempt is not cached). */
+function pointerPath(pid: number): string {
+  return path.join(os.tmpdir(), `sm-testbed-${pid}-pg-template.json`);
+}
+
+/** Let child processes find this process's template (the pointer goes when we exit). */
+function publish(made: ClusterTemplate): void {
+  const pointer = pointerPath(process.pid);
+  writeFileSync(pointer, JSON.stringify(made), { mode: 0o600 });
+  onProcessExit(() => removeQuietly(pointer));
+}
+
+/** The parent process's published template, if it has a complete one. */
+function parentTemplate(): ClusterTemplate | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(pointerPath(process.ppid), 'utf8')) as Partial<ClusterTemplate>;
+    if (typeof parsed.dataDir !== 'string' || typeof parsed.password !== 'string') return undefined;
+    if (!existsSync(path.join(parsed.dataDir, 'PG_VERSION')) || !existsSync(path.join(parsed.dataDir, 'global', 'pg_control'))) return undefined;
+    return { dataDir: parsed.dataDir, password: parsed.password };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The template cluster: the parent's when it published one, else ours, made on first use. */
 export function clusterTemplate(): Promise<ClusterTemplate> {
+  const inherited = parentTemplate();
+  if (inherited !== undefined) return Promise.resolve(inherited);
   template ??= initTemplate().catch((error: unknown) => {
     template = undefined;
     throw error;

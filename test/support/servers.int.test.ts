@@ -85,6 +85,12 @@ describe('startPostgres', () => {
     expect(log).not.toContain(plain.adminPassword);
   });
 
+  it('copies the template cluster global-setup made instead of running initdb in each test process', (context) => {
+    if (plain.backend !== 'local') context.skip();
+    expect(existsSync(path.join(os.tmpdir(), `sm-testbed-${process.ppid}-pg-template.json`))).toBe(true);
+    expect(existsSync(path.join(os.tmpdir(), `sm-testbed-${process.pid}-pg-template.json`))).toBe(false);
+  });
+
   it('gives each server its own admin password', async () => {
     expect(plain.adminPassword).not.toBe(secure.adminPassword);
     await expect(query({ ...adminConfig(plain), password: secure.adminPassword }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
