@@ -6,6 +6,8 @@
 
 /** JSON keys whose string values are secret material. */
 const SECRET_KEY = /pass|secret|token|key|auth|credential|^(k|d|p|q|dp|dq|qi)$/i;
+/** Names that look secret but hold identifiers (adminSecretArn, secretArn). */
+const IDENTIFIER_KEY = /arn$|id$/i;
 /** Shorter strings are too likely to appear by chance (and are never generated secrets here). */
 const MIN_LENGTH = 8;
 
@@ -45,7 +47,7 @@ export class LeakDetector {
 
   #walk(value: unknown, origin: string, key: string): void {
     if (typeof value === 'string') {
-      if (SECRET_KEY.test(key)) this.add(value, `${origin} field ${key}`);
+      if (SECRET_KEY.test(key) && !IDENTIFIER_KEY.test(key)) this.add(value, `${origin} field ${key}`);
       this.#addUrlPassword(value, `${origin} field ${key}`);
       return;
     }
