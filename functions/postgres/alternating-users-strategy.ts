@@ -12,7 +12,7 @@ import { AlternatingNaming } from './postgres-config.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
 import { endpointFor, noWorkingCredential, tryLogin, type TargetDeps } from './postgres-target.ts';
 import type { RdsPort } from './rds-port.ts';
-import { IS_DIRECT_MEMBER_SQL, ROLE_EXISTS_SQL, TERMINATE_SESSIONS_SQL, alterPasswordSql, createLoginSql, createNoLoginSql, grantRoleSql, setDefaultRoleSql } from './role-statements.ts';
+import { IS_DIRECT_MEMBER_SQL, PROBE_SQL, ROLE_EXISTS_SQL, TERMINATE_SESSIONS_SQL, alterPasswordSql, createLoginSql, createNoLoginSql, grantRoleSql, setDefaultRoleSql } from './role-statements.ts';
 import { scramSha256Verifier } from './scram-verifier.ts';
 import { alternateUsername, baseUsername, checkIdentifier } from './sql-identifier.ts';
 import { resolveTls } from './tls-settings.ts';
@@ -90,18 +90,28 @@ async function exists(session: PgSession, sql: string, values: readonly string[]
  */
 export async function setAlternatingSecret(deps: AlternatingUsersDeps, secrets: SecretsPort, { current, pending }: StepInput<PostgresSecret>): Promise<void> {
   assertSameTarget(current, pending, alternateOf(current.username));
+  const owner = ownerRoleFor(deps, current);
   const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
   if (pendingLogin.ok) {
-    await pendingLogin.session.close();
-    deps.logger.info('Pending user already logs in with the pending password; nothing to do', { user: pending.username, host: pending.host });
-    return;
+    // In owner-role naming the login must also act as the owner role (it may predate the switch to that naming).
+    let done = owner === undefined;
+    try {
+      if (!done) done = (await pendingLogin.session.query(PROBE_SQL, undefined, 'probe query'))[0]?.['current_user'] === owner;
+    } finally {
+      await pendingLogin.session.close();
+    }
+    if (done) {
+      deps.logger.info('Pending user already logs in with the pending password; nothing to do', { user: pending.username, host: pending.host });
+      return;
+    }
+    deps.logger.info('Pending user logs in but does not act as the owner role yet; setting it up', { user: pending.username, ownerRole: owner });
   }
+  const attempts = pendingLogin.ok ? [] : [pendingLogin.attempt];
   const currentLogin = await tryLogin(deps, endpointFor(current, deps.config), 'current');
-  if (!currentLogin.ok) throw noWorkingCredential(current, [pendingLogin.attempt, currentLogin.attempt], '; alternating users needs the current credentials to log in before the admin acts');
+  if (!currentLogin.ok) throw noWorkingCredential(current, [...attempts, currentLogin.attempt], '; alternating users needs the current credentials to log in before the admin acts');
   await currentLogin.session.close();
 
   const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
-  const owner = ownerRoleFor(deps, current);
   const verifier = scramSha256Verifier(pending.password, { iterations: deps.config.scramIterations });
   await adminSession(deps, admin, async (session) => {
     await session.query('BEGIN', undefined, 'BEGIN');

@@ -1,6 +1,6 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
-import { failureReason, type FailureReason } from './login-failure.ts';
+import { FailureReason, failureReason } from './login-failure.ts';
 import type { PgConnector, PgEndpoint, PgSession } from './pg-connector.ts';
 import type { PostgresConfig } from './postgres-config.ts';
 import type { PostgresSecret, SecretTls } from './postgres-secret.ts';
@@ -41,7 +41,9 @@ export async function tryLogin(deps: TargetDeps, endpoint: PgEndpoint, credentia
     return { ok: true, session };
   } catch (thrown) {
     const error = thrown instanceof RotationError ? thrown : new RotationError(ErrorCode.ERR_INTERNAL, `Login as ${credential} failed unexpectedly`, { cause: thrown });
-    deps.logger.info('PostgreSQL login failed', {
+    // Pending failing is the normal first try of setSecret; any other credential failing is worth a warning.
+    const log = credential === 'pending' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+    log('PostgreSQL login failed', {
       credential,
       user: endpoint.user,
       host: endpoint.host,
@@ -70,9 +72,11 @@ export function noWorkingCredential(secret: PostgresSecret, attempts: readonly L
   const codes = [...new Set(attempts.map((attempt) => attempt.error.code))];
   // One shared cause (all unreachable, all TLS...) is reported with that code; a mix as "no working credential".
   const code = codes.length === 1 && codes[0] !== ErrorCode.ERR_TARGET_AUTH_FAILED && codes[0] !== undefined ? codes[0] : ErrorCode.ERR_NO_WORKING_CREDENTIAL;
+  // With password authentication PostgreSQL answers a missing role exactly like a wrong password (28P01).
+  const note = attempts.length > 0 && attempts.every((attempt) => failureReason(attempt.error) === FailureReason.wrongPassword) ? ' (PostgreSQL also reports a role that does not exist as a wrong password)' : '';
   return new RotationError(
     code,
-    `Unable to log in to ${secret.host}:${secret.port} with the ${attempts.map((attempt) => attempt.credential).join(', ')} credentials: ${describeAttempts(attempts)}${hint}`,
+    `Unable to log in to ${secret.host}:${secret.port} with the ${attempts.map((attempt) => attempt.credential).join(', ')} credentials: ${describeAttempts(attempts)}${hint}${note}`,
     { details: { host: secret.host, port: secret.port, user: secret.username, attempts: describeAttempts(attempts) }, cause: attempts[0]?.error },
   );
 }

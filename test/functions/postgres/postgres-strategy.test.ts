@@ -112,7 +112,7 @@ describe('single-user setSecret', () => {
     }
     expect((error as RotationError).code).toBe(ErrorCode.ERR_NO_WORKING_CREDENTIAL);
     expect((error as RotationError).message).toBe(
-      'Unable to log in to db.internal:5432 with the pending, current, previous credentials: pending (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; current (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; previous (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]',
+      'Unable to log in to db.internal:5432 with the pending, current, previous credentials: pending (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; current (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; previous (user "app"): wrong password [ERR_TARGET_AUTH_FAILED] (PostgreSQL also reports a role that does not exist as a wrong password)',
     );
   });
 
@@ -183,5 +183,39 @@ describe('testSecret', () => {
     await expect(
       strategy.testSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context }),
     ).rejects.toMatchObject({ code: ErrorCode.ERR_TEST_FAILED, message: expect.stringContaining('owner role "app_owner"') });
+  });
+});
+
+describe('alternating setSecret', () => {
+  const adminSecrets = {
+    getSecretValue: async () => ({ ARN: 'arn:m', VersionId: 'a', VersionStages: ['AWSCURRENT'], SecretString: new Sensitive(JSON.stringify({ host: 'db.internal', username: 'postgres', password: 'admin-Pw', ssl: false })) }),
+  };
+
+  it('owner-role naming: sets up a pending login that logs in but does not act as the owner role yet', async () => {
+    const { db, strategy, context } = setup({ PG_ALTERNATING_NAMING: 'owner-role' });
+    db.passwords.set('app', 'old-Pw');
+    db.passwords.set('app_clone', 'new-Pw');
+    db.passwords.set('postgres', 'admin-Pw');
+    const withSecrets = { ...context, secrets: adminSecrets } as unknown as RotationContext;
+    await strategy.setSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context: withSecrets });
+    expect(db.log).toEqual(['pending:app_clone:ok', 'current:app:ok', 'admin:postgres:ok']);
+    expect(db.sql.filter((sql) => /^(CREATE|ALTER|GRANT)/.test(sql)).map((sql) => sql.replace(/'SCRAM-SHA-256[^']*'/, "'<verifier>'"))).toEqual([
+      `CREATE ROLE "app_clone" WITH LOGIN PASSWORD '<verifier>'`,
+      'CREATE ROLE "app_owner" WITH NOLOGIN',
+      'GRANT "app_owner" TO "app"',
+      `ALTER ROLE "app" SET role = 'app_owner'`,
+      'GRANT "app_owner" TO "app_clone"',
+      `ALTER ROLE "app_clone" SET role = 'app_owner'`,
+    ]);
+    expect(db.sql).toContain('COMMIT');
+    expect(db.open).toBe(0);
+  });
+
+  it('clone naming: does nothing when the pending login already works', async () => {
+    const { db, strategy, context } = setup();
+    db.passwords.set('app_clone', 'new-Pw');
+    await strategy.setSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context });
+    expect(db.log).toEqual(['pending:app_clone:ok']);
+    expect(db.sql).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { PutSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import { freePort, startPostgres, type PostgresServer } from '../../support/servers.ts';
-import { canLogin, createLogin, credentialsOf, everything, failedCodes, startPgHarness, type PgHarness } from './postgres-harness.ts';
+import { admin, canLogin, createLogin, credentialsOf, everything, failedCodes, startPgHarness, type PgHarness } from './postgres-harness.ts';
 
 // AWS's crash table for the single-user function (section 3.2), one crash per point, and
 // recovery by the service's retry; then bad inputs that must fail with a stable code and
@@ -227,8 +228,37 @@ describe('single-user bad inputs', () => {
     await expectRejected('no-tls', value, 'setSecret', ErrorCode.ERR_TARGET_TLS, /TLS failure/);
   });
 
+  it('gives up on a server that accepts but never answers within PG_CONNECT_TIMEOUT_MS per login', async () => {
+    const sockets: Socket[] = [];
+    const blackHole = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    try {
+      const quick = h.register('pg-single-quick-timeout', { env: { PG_CONNECT_TIMEOUT_MS: '300' } }).arn;
+      const secretId = await h.createSecret('pg/bad-timeout', { ...base(), port: (blackHole.address() as AddressInfo).port });
+      const record = await h.rotate(secretId, quick);
+      const failed = record.steps.find((s) => !s.ok);
+      expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_TARGET_TIMEOUT } });
+      expect(failed?.error?.message).toMatch(/pending \(user "bad_inputs"\): timeout.*current \(user "bad_inputs"\): timeout/);
+      // Two logins (pending, current), each bounded by the 300 ms connect timeout.
+      expect(failed?.durationMs).toBeLessThan(2_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+    }
+  });
+
+  it('names "too many connections" for a role at its connection limit', async () => {
+    await createLogin(server, 'limited', 'limited-Pw-1');
+    await admin(server, ['ALTER ROLE limited CONNECTION LIMIT 0']);
+    const secretId = await h.createSecret('pg/bad-limit', { ...base(), username: 'limited', password: 'limited-Pw-1' });
+    const record = await h.rotate(secretId, fn);
+    const failed = record.steps.find((s) => !s.ok);
+    expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_NO_WORKING_CREDENTIAL } });
+    expect(failed?.error?.message).toMatch(/pending \(user "limited"\): wrong password .*current \(user "limited"\): too many connections \[ERR_TARGET_TOO_MANY_CONNECTIONS\]/);
+  });
+
   it('never writes a password to a log line or an error', () => {
     const text = everything(h.log, h.emu.rotations);
-    for (const password of ['bad-inputs-Pw-1', 'not-the-Pw']) expect(text).not.toContain(password);
+    for (const password of ['bad-inputs-Pw-1', 'not-the-Pw', 'limited-Pw-1']) expect(text).not.toContain(password);
   });
 });
