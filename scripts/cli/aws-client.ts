@@ -53,6 +53,8 @@ export function describeAwsError(error: unknown): { readonly name: string; reado
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { name: code, message: `cannot reach the Secrets Manager endpoint (${error.message})` };
+    if (error.name === 'CredentialsProviderError') return { name: error.name, message: `${error.message} (configure credentials: AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)` };
+    if (/region is missing/i.test(error.message)) return { name: error.name, message: `${error.message} (pass --region or set AWS_REGION)` };
     return { name: error.name, message: error.message };
   }
   return { name: typeof error, message: String(error) };

@@ -3,7 +3,7 @@ import { ExitCode, worstExitCode } from '../../../scripts/cli/exit-code.ts';
 import { createMemoryOutput, stripAnsi } from '../../../scripts/cli/output.ts';
 import { COMMANDS, runCli } from '../../../scripts/cli/run-cli.ts';
 import { formatTable } from '../../../scripts/cli/table.ts';
-import { resolveAwsSettings } from '../../../scripts/cli/aws-client.ts';
+import { describeAwsError, resolveAwsSettings } from '../../../scripts/cli/aws-client.ts';
 
 // Usage errors are decided before any AWS call: these runs need no endpoint.
 const run = async (argv: string[]) => {
@@ -67,5 +67,15 @@ describe('resolveAwsSettings', () => {
     expect(resolveAwsSettings({}, { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://localhost:1', AWS_ENDPOINT_URL: 'http://other:2' }).endpoint).toBe('http://localhost:1');
     expect(resolveAwsSettings({}, { AWS_REGION: 'eu-west-1' })).toEqual({ endpoint: undefined, region: 'eu-west-1', local: false });
     expect(resolveAwsSettings({}, {}).region).toBeUndefined();
+  });
+});
+
+describe('describeAwsError', () => {
+  it('adds what to do for missing credentials, a missing region and an unreachable endpoint', () => {
+    const credentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    expect(describeAwsError(credentials).message).toContain('AWS_PROFILE');
+    expect(describeAwsError(new Error('Region is missing')).message).toContain('--region');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(describeAwsError(refused)).toEqual({ name: 'ECONNREFUSED', message: 'cannot reach the Secrets Manager endpoint (connect ECONNREFUSED 127.0.0.1:9)' });
   });
 });
