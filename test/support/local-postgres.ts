@@ -11,7 +11,7 @@ import pg from 'pg';
 import { postgresBinaries } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
 import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
-import { clusterTemplate, copyTemplate, give, postgresOsUser, scramVerifier } from './postgres-template.ts';
+import { assertReachable, clusterTemplate, copyTemplate, give, postgresOsUser, scramVerifier } from './postgres-template.ts';
 import { waitUntil, withFreshPortOnConflict } from './ports.ts';
 import { createTlsMaterial, type TlsMaterial } from './tls.ts';
 import { makeWorkDir } from './work-dir.ts';
@@ -90,6 +90,7 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
   const work = makeWorkDir('pg');
   const base = work.path;
   try {
+    assertReachable(base, user);
     give(base, user, 0o755);
     const adminPassword = randomBytes(18).toString('base64url');
     const dataDir = path.join(base, 'data');

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,6 +37,22 @@ export function postgresOsUser(): OsUser | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/**
+ * PostgreSQL runs as `user`, so every folder above its data must let that user through.
+ * Say which one does not (a private TMPDIR is the usual cause) instead of initdb's bare EACCES.
+ */
+export function assertReachable(dir: string, user: OsUser | undefined): void {
+  if (user === undefined) return;
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const stat = statSync(current);
+    const passable = stat.uid === user.uid ? (stat.mode & 0o100) !== 0 : stat.gid === user.gid ? (stat.mode & 0o010) !== 0 : (stat.mode & 0o001) !== 0;
+    if (!passable) {
+      throw new Error(`The postgres OS user cannot reach ${dir}: ${current} is not traversable (mode ${(stat.mode & 0o777).toString(8)}). Point TMPDIR at a folder like /tmp.`);
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
 /** chown to `user` (when given) and chmod. */
 export function give(file: string, user: OsUser | undefined, mode: number): void {
   if (user !== undefined) chownSync(file, user.uid, user.gid);
@@ -55,6 +71,12 @@ async function initTemplate(): Promise<ClusterTemplate> {
   const { initdb } = postgresBinaries();
   const user = postgresOsUser();
   const work = makeWorkDir('pg-template');
+  try {
+    assertReachable(work.path, user);
+  } catch (error) {
+    work.remove();
+    throw error;
+  }
   give(work.path, user, 0o755);
   const password = randomBytes(18).toString('base64url');
   const passwordFile = path.join(work.path, 'pw');
