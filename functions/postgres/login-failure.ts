@@ -50,7 +50,8 @@ export function classifyPgError(error: unknown): { reason: FailureReason; sqlSta
     }
     if (sqlState === '3D000') return FailureReason.databaseMissing;
     if (sqlState === '53300' || sqlState === '53000') return FailureReason.tooManyConnections;
-    if (sqlState === '57014') return FailureReason.timeout;
+    // 57014: statement_timeout; 55P03: lock_timeout (e.g. another transaction holds the role's row).
+    if (sqlState === '57014' || sqlState === '55P03') return FailureReason.timeout;
     if (sqlState === '42501') return FailureReason.permissionDenied;
     if (sqlState === '42704' && /role/i.test(message)) return FailureReason.roleMissing;
     if (driverCode !== undefined && NETWORK_CODES.has(driverCode)) return FailureReason.unreachable;

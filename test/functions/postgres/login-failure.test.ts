@@ -13,6 +13,7 @@ describe('classifyPgError', () => {
     ['53300', 'sorry, too many clients already', FailureReason.tooManyConnections],
     ['53300', 'too many connections for role "app"', FailureReason.tooManyConnections],
     ['57014', 'canceling statement due to statement timeout', FailureReason.timeout],
+    ['55P03', 'canceling statement due to lock timeout', FailureReason.timeout],
     ['42501', 'permission denied to alter role', FailureReason.permissionDenied],
     ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432', FailureReason.unreachable],
     ['ENOTFOUND', 'getaddrinfo ENOTFOUND db.invalid', FailureReason.unreachable],

@@ -5,7 +5,7 @@ import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import { freePort, startPostgres, type PostgresServer } from '../../support/servers.ts';
-import { admin, canLogin, createLogin, credentialsOf, everything, failedCodes, startPgHarness, type PgHarness } from './postgres-harness.ts';
+import { admin, canLogin, connect, createLogin, credentialsOf, everything, failedCodes, startPgHarness, type PgHarness } from './postgres-harness.ts';
 
 // AWS's crash table for the single-user function (section 3.2), one crash per point, and
 // recovery by the service's retry; then bad inputs that must fail with a stable code and
@@ -245,6 +245,27 @@ describe('single-user bad inputs', () => {
       for (const socket of sockets) socket.destroy();
       blackHole.close();
     }
+  });
+
+  it('bounds a blocked ALTER ROLE by PG_STATEMENT_TIMEOUT_MS and rolls nothing forward', async () => {
+    await createLogin(server, 'locked', 'locked-Pw-1');
+    const blocker = await connect(server, server.adminUser, server.adminPassword);
+    try {
+      // An open transaction that changed the role holds its row: our ALTER ROLE waits for it.
+      await blocker.query('BEGIN');
+      await blocker.query('ALTER ROLE locked CONNECTION LIMIT 5');
+      const quick = h.register('pg-single-quick-statement', { env: { PG_STATEMENT_TIMEOUT_MS: '400' } }).arn;
+      const secretId = await h.createSecret('pg/bad-locked', { ...base(), username: 'locked', password: 'locked-Pw-1' });
+      const record = await h.rotate(secretId, quick);
+      const failed = record.steps.find((s) => !s.ok);
+      expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_TARGET_TIMEOUT } });
+      expect(failed?.error?.message).toMatch(/ALTER ROLE failed \(timeout\) for current credentials, user "locked"/);
+      expect(failed?.durationMs).toBeLessThan(3_000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect(await canLogin(server, 'locked', 'locked-Pw-1')).toBe(true);
   });
 
   it('names "too many connections" for a role at its connection limit', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
-import { startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, waitUntil, type PostgresServer } from '../../support/servers.ts';
 import { admin, canLogin, createLogin, credentialsOf, everything, startPgHarness, type PgHarness } from './postgres-harness.ts';
 
 // Single-user rotation through the emulator's RotateSecret against a real PostgreSQL 15
@@ -90,6 +90,13 @@ describe('single-user rotation against a real PostgreSQL', () => {
     expect(generated.length).toBeGreaterThanOrEqual(8);
     expect(serverLog).toMatch(/ALTER ROLE .* WITH PASSWORD 'SCRAM-SHA-256\$4096:/);
     for (const password of generated) expect(serverLog).not.toContain(password);
+  });
+
+  it('leaves no connection of its own open', async () => {
+    // A backend exits a moment after its client's Terminate message: allow it that moment.
+    const open = async () => (await admin(server, ["SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'secrets-rotation'"]))[0]?.['n'];
+    await waitUntil(async () => (await open()) === 0, { what: 'no secrets-rotation backend', timeoutMs: 2_000 });
+    expect(await open()).toBe(0);
   });
 
   it('never writes a password to a log line or an error', () => {
