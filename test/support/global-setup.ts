@@ -5,6 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import type { PostgresServer } from './postgres-server.ts';
+import type { RedisServer } from './redis-server.ts';
 import { startPostgres, startRedis } from './servers.ts';
 import type { SharedPostgres, SharedServers } from './shared-servers.ts';
 
@@ -30,13 +31,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
       stoppers.push(() => server.destroy());
       return server;
     };
-    const [postgres, postgresTls, [redis, replica]] = await Promise.all([
+    // allSettled, not all: on a failure, the servers still starting are tracked before teardown.
+    const results = await Promise.allSettled([
       startPostgres().then(track),
       startPostgres({ tls: true }).then(track),
       startRedis()
         .then(track)
         .then(async (primary) => [primary, track(await startRedis({ replicaOf: { host: primary.host, port: primary.port } }))] as const),
     ]);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const [postgres, postgresTls, [redis, replica]] = results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
+      PostgresServer,
+      PostgresServer,
+      readonly [RedisServer, RedisServer],
+    ];
     const tls = postgresTls.tls;
     if (tls === undefined) throw new Error('the TLS PostgreSQL server came up without TLS material');
     const servers: SharedServers = {

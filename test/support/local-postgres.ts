@@ -1,7 +1,9 @@
 /**
- * PostgreSQL from the machine's binaries: `initdb` as the `postgres` OS user (it refuses
- * root), scram-sha-256 for local and host connections, `postgres` run in the foreground as
- * a child of the test process (see ManagedProcess), fsync off.
+ * PostgreSQL from the machine's binaries: a copy of the run's template cluster (one `initdb`
+ * as the `postgres` OS user, which it insists on; see postgres-template.ts) with its own
+ * admin password, scram-sha-256 for local and host connections, `postgres` run in the
+ * foreground as the `postgres` user and a child of the test process (see ManagedProcess),
+ * fsync off, on a random loopback port.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
