@@ -14,6 +14,21 @@ export type Backend = (typeof Backend)[keyof typeof Backend];
 
 let answer: Promise<boolean> | undefined;
 
+/**
+ * The backend every server uses: an explicit option, else `TEST_BED_BACKEND` (`local` or
+ * `container`; an escape hatch for machines where one of them misbehaves), else a container
+ * when a runtime answers, else local binaries.
+ */
+export async function chooseBackend(requested: Backend | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Backend> {
+  if (requested !== undefined) return requested;
+  const fromEnv = env.TEST_BED_BACKEND;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (fromEnv === Backend.local || fromEnv === Backend.container) return fromEnv;
+    throw new Error(`TEST_BED_BACKEND must be 'local' or 'container' (or unset for automatic)`);
+  }
+  return (await containerRuntimeAvailable()) ? Backend.container : Backend.local;
+}
+
 /** Could a container runtime be configured here at all? (Mirrors testcontainers' strategies.) */
 function runtimeMayExist(): boolean {
   if (process.platform === 'win32') return true;

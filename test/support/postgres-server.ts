@@ -3,7 +3,7 @@
  * scram-sha-256 auth on a random loopback port. It runs in a container when a container
  * runtime answers (testcontainers), otherwise from the machine's binaries.
  */
-import { containerRuntimeAvailable } from './container-runtime.ts';
+import { chooseBackend } from './container-runtime.ts';
 import type { Backend } from './container-runtime.ts';
 
 export interface StartPostgresOptions {
@@ -15,7 +15,7 @@ export interface StartPostgresOptions {
   readonly tls?: boolean;
   /** `log_statement = 'all'`: every statement lands in the server log (see readLog()). */
   readonly logStatements?: boolean;
-  /** Force a backend; default: a container when a runtime answers, else local binaries. */
+  /** Force a backend; default: `TEST_BED_BACKEND`, else a container when a runtime answers, else local binaries. */
   readonly backend?: Backend;
 }
 
@@ -49,7 +49,7 @@ export interface PostgresServer {
 
 /** Start a fresh PostgreSQL 15 server. Stop it (destroy()) in afterAll. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
-  const backend = options.backend ?? ((await containerRuntimeAvailable()) ? 'container' : 'local');
+  const backend = await chooseBackend(options.backend);
   if (backend === 'container') {
     const { startContainerPostgres } = await import('./container-postgres.ts');
     return await startContainerPostgres(options);

@@ -4,7 +4,7 @@
  * in a container when a container runtime answers (testcontainers), otherwise from the
  * machine's `redis-server`.
  */
-import { containerRuntimeAvailable } from './container-runtime.ts';
+import { chooseBackend } from './container-runtime.ts';
 import type { Backend } from './container-runtime.ts';
 
 export interface StartRedisOptions {
@@ -26,7 +26,7 @@ export interface StartRedisOptions {
   readonly tls?: boolean;
   /** The default user's password (`requirepass`). */
   readonly requirepass?: string;
-  /** Force a backend; default: a container when a runtime answers, else local binaries. */
+  /** Force a backend; default: `TEST_BED_BACKEND`, else a container when a runtime answers, else local binaries. */
   readonly backend?: Backend;
 }
 
@@ -52,7 +52,7 @@ export interface RedisServer {
 
 /** Start a fresh Redis server. Stop it (destroy()) in afterAll. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
-  const backend = options.backend ?? ((await containerRuntimeAvailable()) ? 'container' : 'local');
+  const backend = await chooseBackend(options.backend);
   if (backend === 'container') {
     const { startContainerRedis } = await import('./container-redis.ts');
     return await startContainerRedis(options);

@@ -12,7 +12,7 @@ export { startPostgres } from './postgres-server.ts';
 export type { PostgresServer, PostgresTls, StartPostgresOptions } from './postgres-server.ts';
 export { startRedis } from './redis-server.ts';
 export type { RedisServer, StartRedisOptions } from './redis-server.ts';
-export { Backend, containerRuntimeAvailable } from './container-runtime.ts';
+export { Backend, chooseBackend, containerRuntimeAvailable } from './container-runtime.ts';
 export { createTlsMaterial, TLS_SERVER_NAME } from './tls.ts';
 export type { TlsMaterial } from './tls.ts';
 export { freePort, waitUntil, withFreshPortOnConflict } from './ports.ts';
