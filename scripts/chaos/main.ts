@@ -68,6 +68,7 @@ try {
   } else {
     const maxMinutes = values['max-minutes'] !== undefined ? toInt('max-minutes', values['max-minutes']) : undefined;
     let lastPrint = Date.now();
+    let printedFailures = 0;
     report = await runChaos({
       schedules: toInt('schedules', values.schedules),
       seed: toInt('seed', values.seed),
@@ -78,6 +79,12 @@ try {
       stepTimeoutMs,
       ...(maxMinutes !== undefined ? { deadlineMs: maxMinutes * 60_000 } : {}),
       onProgress: (progress) => {
+        // Print each violating schedule as soon as it is known (a long run can be cut short).
+        while (printedFailures < progress.failures.length) {
+          const failure = progress.failures[printedFailures]!;
+          printedFailures += 1;
+          process.stderr.write(`  VIOLATION seed=${failure.seed} target=${failure.target}: ${failure.violations.map((v) => `[${v.invariant}] ${v.at}: ${v.detail}`).join('; ')}\n`);
+        }
         if (Date.now() - lastPrint < 10_000) return;
         lastPrint = Date.now();
         process.stderr.write(`  ... ${progress.schedules} schedules, ${progress.violationCount} violations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
