@@ -199,8 +199,3 @@ export function serializePostgresSecret(secret: PostgresSecret): Sensitive<strin
   }
   return new Sensitive(serializeConnectionUrl(raw.url, secret.username, secret.password.reveal()));
 }
-
-/** The same login (user, host, port) as another secret: the confused-deputy check. */
-export function sameEndpoint(a: PostgresSecret, b: PostgresSecret): boolean {
-  return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port;
-}
