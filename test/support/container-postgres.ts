@@ -42,7 +42,7 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
     const logPath = path.join(work.path, 'postgres.log');
     writeFileSync(logPath, '');
     const appendLogs = (stream: Readable): void => void stream.pipe(createWriteStream(logPath, { flags: 'a' }));
-    const tls = options.tls === true ? (mkdirSync(path.join(work.path, 'tls')), await createTlsMaterial(path.join(work.path, 'tls'))) : undefined;
+    const tls = options.tls === true ? (mkdirSync(path.join(work.path, 'tls')), await createTlsMaterial(path.join(work.path, 'tls'), { ca: 'shared' })) : undefined;
 
     let builder = new PostgreSqlContainer(POSTGRES_IMAGE)
       .withUsername('postgres')

@@ -100,7 +100,7 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
     const tlsDir = path.join(base, 'tls');
     const [template, tls] = await Promise.all([
       clusterTemplate().then(async (made) => (await copyTemplate(made, dataDir), made)),
-      options.tls === true ? (mkdirSync(tlsDir, { mode: 0o755 }), createTlsMaterial(tlsDir)) : Promise.resolve(undefined),
+      options.tls === true ? (mkdirSync(tlsDir, { mode: 0o755 }), createTlsMaterial(tlsDir, { ca: 'shared' })) : Promise.resolve(undefined),
     ]);
     if (tls !== undefined) {
       // PostgreSQL insists the key be owned by its user and not readable by others.

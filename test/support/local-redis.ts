@@ -56,7 +56,7 @@ export async function startLocalRedis(options: StartRedisOptions, runner: RedisR
   const work = makeWorkDir('redis');
   const dir = work.path;
   try {
-    const tls = options.tls === true ? (mkdirSync(path.join(dir, 'tls')), await createTlsMaterial(path.join(dir, 'tls'))) : undefined;
+    const tls = options.tls === true ? (mkdirSync(path.join(dir, 'tls')), await createTlsMaterial(path.join(dir, 'tls'), { ca: 'shared' })) : undefined;
     const aclFilePath = options.aclFile === true ? path.join(dir, 'users.acl') : undefined;
     const configFilePath = options.configFile === true ? path.join(dir, 'redis.conf') : undefined;
     const logPath = path.join(dir, 'redis.log');

@@ -212,6 +212,17 @@ describe('startRedis', () => {
     );
   });
 
+  it('starts a TLS replica of a TLS primary: the replica trusts the primary and receives its writes', async () => {
+    const primary = track(await startRedis({ tls: true }));
+    const replica = track(await startRedis({ tls: true, replicaOf: { host: primary.host, port: primary.port } }));
+    const tlsOf = (server: RedisServer): { ca: string; servername: string } => ({ ca: server.tls?.caPem ?? '', servername: 'localhost' });
+    const writer = await connect({ port: primary.port, tls: tlsOf(primary) });
+    const reader = await connect({ port: replica.port, tls: tlsOf(replica) });
+    await writer.set('tls-replicated-key', 'v2');
+    await writer.wait(1, 2_000);
+    expect(await reader.get('tls-replicated-key')).toBe('v2');
+  });
+
   it('refuses connections after stop() and answers again after start()', async () => {
     const server = track(await startRedis());
     await server.stop();
