@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../../test/support/servers.ts';
 import type { ChaosTarget } from './chaos-target.ts';
+import { elastiCacheTarget, type ElastiCacheChaosMode } from './elasticache-target.ts';
 import { jwtTarget } from './jwt-target.ts';
 import { memoryTarget } from './memory-target.ts';
 import { postgresTarget, type PgShape, type PostgresChaosMode } from './postgres-target.ts';
@@ -17,6 +18,8 @@ export const TARGET_NAMES = [
   'redis/acl/url',
   'redis/requirepass/json',
   'redis/requirepass/url',
+  'redis/elasticache-user/json',
+  'redis/elasticache-auth-token/json',
   'postgres/single/json',
   'postgres/single/url',
   'postgres/alternating/json',
@@ -49,6 +52,17 @@ export async function openTargets(names: readonly string[]): Promise<ChaosTarget
         return started;
       });
       targets.push(redisTarget('acl', shape as 'json' | 'url', (await aclServer).target));
+    } else if (kind === 'redis' && mode === 'elasticache-user') {
+      aclServer ??= redisWithAdmin({ aclFile: true }).then((started) => {
+        closers.push(() => started.server.destroy());
+        return started;
+      });
+      targets.push(elastiCacheTarget(mode as ElastiCacheChaosMode, (await aclServer).target));
+    } else if (kind === 'redis' && mode === 'elasticache-auth-token') {
+      // The AUTH token lives on the default user: a server of its own.
+      const started = await redisWithAdmin({});
+      closers.push(() => started.server.destroy());
+      targets.push(elastiCacheTarget(mode as ElastiCacheChaosMode, started.target));
     } else if (kind === 'redis' && mode === 'requirepass') {
       // requirepass is server-wide: each shape gets its own server so they can run side by side.
       const started = await redisWithAdmin({ configFile: true });

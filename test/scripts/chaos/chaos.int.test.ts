@@ -14,7 +14,7 @@ import { openTargets, TARGET_NAMES } from '../../../scripts/chaos/targets/target
 // when a strategy is wrong.
 
 const SAMPLE_SEED = 20261123;
-const SCHEDULES_PER_TARGET = 8;
+const SCHEDULES_PER_TARGET = 6;
 
 let emulator: Emulator;
 let client: SecretsManagerClient;
