@@ -11,6 +11,7 @@ import type { PgConnector, PgEndpoint } from '../../../functions/postgres/pg-con
 import { readPostgresConfig } from '../../../functions/postgres/postgres-config.ts';
 import { parsePostgresSecret, serializePostgresSecret, type PostgresSecret } from '../../../functions/postgres/postgres-secret.ts';
 import { createPostgresStrategy } from '../../../functions/postgres/postgres-strategy.ts';
+import type { RdsPort, RdsTarget } from '../../../functions/postgres/rds-port.ts';
 
 // The strategy's decisions with a fake database port (no network): which credentials it
 // tries and in what order, what SQL it sends, and that every connection is closed.
@@ -46,7 +47,7 @@ class FakeDatabase implements PgConnector {
 const where = { versionId: 'v', stage: 'AWSCURRENT' };
 const secret = (fields: object): PostgresSecret => parsePostgresSecret(new Sensitive(JSON.stringify({ host: 'db.internal', username: 'app', ssl: false, ...fields })), where);
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, rds?: RdsPort) {
   const db = new FakeDatabase();
   const reader = new EnvReader(env);
   const config = reader.done(readPostgresConfig(reader));
@@ -59,7 +60,8 @@ function setup(env: Record<string, string> = {}) {
     passwords: { generate: async () => new Sensitive(`Generated${++counter}!aA1`.padEnd(32, 'z')) },
     passwordPolicy: DEFAULT_PASSWORD_POLICY,
     rds: () => {
-      throw new Error('RDS not expected');
+      if (rds === undefined) throw new Error('RDS not expected');
+      return rds;
     },
     sleep: async () => undefined,
     now: () => 0,
@@ -217,5 +219,38 @@ describe('alternating setSecret', () => {
     await strategy.setSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context });
     expect(db.log).toEqual(['pending:app_clone:ok']);
     expect(db.sql).toEqual([]);
+  });
+});
+
+describe('break-glass', () => {
+  it('resets the master password of a cluster and returns once the new password logs in', async () => {
+    const resets: RdsTarget[] = [];
+    const late: { db?: FakeDatabase } = {};
+    const rds: RdsPort = {
+      describeDbInstance: async () => undefined,
+      describeDbCluster: async (identifier) => ({ identifier, engine: 'aurora-postgresql', endpoint: undefined, readerEndpoint: undefined, masterUsername: 'app', members: [], status: 'available' }),
+      resetMasterPassword: async (target, password) => {
+        resets.push(target);
+        late.db?.passwords.set('app', password.reveal());
+      },
+    };
+    const made = setup({ PG_BREAK_GLASS: 'true' }, rds);
+    late.db = made.db;
+    await made.strategy.setSecret({ current: secret({ password: 'lost-Pw', dbClusterIdentifier: 'aur' }), pending: secret({ password: 'new-Pw', dbClusterIdentifier: 'aur' }), previous: undefined, context: made.context });
+    expect(resets).toEqual([{ kind: 'cluster', identifier: 'aur' }]);
+    expect(made.db.log).toEqual(['pending:app:denied', 'current:app:denied', 'pending:app:ok']);
+    expect(made.db.open).toBe(0);
+  });
+
+  it('is not tried when a login failed for a reason a reset cannot fix', async () => {
+    const rds = { describeDbInstance: async () => undefined, describeDbCluster: async () => undefined, resetMasterPassword: async () => undefined } as RdsPort;
+    const made = setup({ PG_BREAK_GLASS: 'true' }, rds);
+    made.db.connect = async (endpoint, credential) => {
+      made.db.log.push(`${credential}:${endpoint.user}:refused`);
+      throw pgFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { action: 'login', host: endpoint.host, port: endpoint.port, user: endpoint.user });
+    };
+    await expect(made.strategy.setSecret({ current: secret({ password: 'p', dbInstanceIdentifier: 'prod' }), pending: secret({ password: 'q', dbInstanceIdentifier: 'prod' }), previous: undefined, context: made.context })).rejects.toMatchObject({
+      code: ErrorCode.ERR_TARGET_UNREACHABLE,
+    });
   });
 });

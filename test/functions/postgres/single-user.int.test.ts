@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
+import { DEFAULT_PASSWORD_POLICY, passwordPolicyViolations } from '../../../shared/password.ts';
 import { startPostgres, waitUntil, type PostgresServer } from '../../support/servers.ts';
 import { admin, canLogin, createLogin, credentialsOf, everything, startPgHarness, type PgHarness } from './postgres-harness.ts';
 
@@ -83,6 +84,21 @@ describe('single-user rotation against a real PostgreSQL', () => {
     const secretId = await h.createSecret(`pg/hostile-${generated.length}`, stored);
     await rotateAndCheck(secretId, stored);
     expect(await admin(server, [['SELECT 1 FROM pg_roles WHERE rolname = $1', ['postgres']]])).toHaveLength(1);
+  });
+
+  it("generates passwords with AWS's defaults: 32 characters, none of :/@\"'\\, one of each type", () => {
+    expect(generated.length).toBeGreaterThanOrEqual(8);
+    for (const password of generated) expect(passwordPolicyViolations(password, DEFAULT_PASSWORD_POLICY)).toEqual([]);
+  });
+
+  it("honours AWS's password knobs (PASSWORD_LENGTH, EXCLUDE_PUNCTUATION)", async () => {
+    const knobs = h.register('pg-single-knobs', { env: { PASSWORD_LENGTH: '48', EXCLUDE_PUNCTUATION: 'true' } }).arn;
+    await createLogin(server, 'app_knobs', 'initial-Pw-4');
+    const secretId = await h.createSecret('pg/knobs', { host: '127.0.0.1', port: server.port, username: 'app_knobs', password: 'initial-Pw-4', ssl: false });
+    expect((await h.rotate(secretId, knobs)).outcome).toBe('succeeded');
+    const now = credentialsOf(await h.current(secretId));
+    expect(now.password).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(await canLogin(server, 'app_knobs', now.password)).toBe(true);
   });
 
   it('never sends a generated password to the server, while the role logs in with it', async () => {
