@@ -157,7 +157,8 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
   });
 
   it('rotates hostile usernames in both namings', async () => {
-    for (const [fn, username] of [[cloneFn, `Ünï "Q" o'user`], [ownerFn, 'Mixed Case; DROP']] as const) {
+    // 57 bytes + "_clone" is exactly PostgreSQL's 63-byte limit.
+    for (const [fn, username] of [[cloneFn, `Ünï "Q" o'user`], [ownerFn, 'Mixed Case; DROP'], [cloneFn, 'v'.repeat(57)]] as const) {
       await createLogin(server, username, 'hostile-initial-Pw');
       const secretId = await h.createSecret(`pg/alt-hostile-${seen.length}`, { host: '127.0.0.1', port: server.port, username, password: 'hostile-initial-Pw', masterarn: adminArn, ssl: false });
       const first = await rotate(secretId, fn);
