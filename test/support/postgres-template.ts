@@ -2,20 +2,19 @@
  * One `initdb` per run: the first local PostgreSQL server of a process initialises a
  * template cluster (about 0.6 s on an idle machine, several seconds on a loaded one) and
  * every server copies it (`cp -a`, about 0.15 s) and then gets its own admin password.
- * A process publishes its template at `<tmpdir>/sm-testbed-<pid>-pg-template.json` (0600,
+ * A process publishes its template at `<workRoot>/sm-testbed-<pid>-pg-template.json` (0600,
  * removed at exit); its child processes (vitest's fork workers, whose parent ran
  * global-setup) reuse it instead of running initdb again.
  */
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { INSTALL_HINTS, postgresBinaries } from './binaries.ts';
 import { onProcessExit, removeQuietly } from './cleanup.ts';
-import { makeWorkDir } from './work-dir.ts';
+import { makeWorkDir, workRoot } from './work-dir.ts';
 
 const run = promisify(execFile);
 
@@ -83,7 +82,8 @@ async function initTemplate(): Promise<ClusterTemplate> {
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   give(passwordFile, user, 0o600);
   const dataDir = path.join(work.path, 'data');
-  const args = ['-D', dataDir, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'];
+  // 1 MB WAL segments: each copy is 28 MB instead of 39 MB (auth and roles are unaffected).
+  const args = ['-D', dataDir, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions', '--wal-segsize=1'];
   try {
     await run(initdb, args, { cwd: work.path, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(user ?? {}) });
   } catch (error) {
@@ -99,7 +99,7 @@ async function initTemplate(): Promise<ClusterTemplate> {
 }
 
 function pointerPath(pid: number): string {
-  return path.join(os.tmpdir(), `sm-testbed-${pid}-pg-template.json`);
+  return path.join(workRoot(), `sm-testbed-${pid}-pg-template.json`);
 }
 
 /** Let child processes find this process's template (the pointer goes when we exit). */

@@ -6,6 +6,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
+import { workRoot } from './work-dir.ts';
 import { createTlsMaterial, startPostgres, startRedis, withFreshPortOnConflict, type PostgresServer, type RedisServer } from './servers.ts';
 
 type PgConfig = pg.ClientConfig;
@@ -87,8 +88,8 @@ describe('startPostgres', () => {
 
   it('copies the template cluster global-setup made instead of running initdb in each test process', (context) => {
     if (plain.backend !== 'local') context.skip();
-    expect(existsSync(path.join(os.tmpdir(), `sm-testbed-${process.ppid}-pg-template.json`))).toBe(true);
-    expect(existsSync(path.join(os.tmpdir(), `sm-testbed-${process.pid}-pg-template.json`))).toBe(false);
+    expect(existsSync(path.join(workRoot(), `sm-testbed-${process.ppid}-pg-template.json`))).toBe(true);
+    expect(existsSync(path.join(workRoot(), `sm-testbed-${process.pid}-pg-template.json`))).toBe(false);
   });
 
   it('gives each server its own admin password', async () => {
