@@ -5,8 +5,12 @@
  *   const redis = await startRedis({ aclFile: true }); // Redis 7
  *   afterAll(() => Promise.all([pg.destroy(), redis.destroy()]));
  *
- * A container runtime is used when one answers (testcontainers), else the machine's
- * binaries. Servers shared by the whole run come from global-setup.ts via `inject('servers')`.
+ * stop()/start() keep the port and data (prove "server down", then recovery); destroy()
+ * removes everything (also done at process exit, on SIGTERM/SIGINT, and by a parent-death
+ * signal if the test process is killed outright). A container runtime is used when one
+ * answers (testcontainers), else the machine's binaries; TEST_BED_BACKEND=local|container
+ * forces one. Servers shared by the whole run come from global-setup.ts via
+ * `inject('servers')`: read them, never stop or reconfigure them.
  */
 export { startPostgres } from './postgres-server.ts';
 export type { PostgresServer, PostgresTls, StartPostgresOptions } from './postgres-server.ts';
