@@ -45,6 +45,10 @@ export function alternateOf(username: string): string {
 }
 
 export async function createAlternatingPending(deps: AlternatingUsersDeps, { current, previous }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+  // Refuse before storing anything: setSecret could not act without an admin secret.
+  if (current.masterArn === undefined) {
+    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, 'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)', { details: { field: 'masterarn' } });
+  }
   const username = alternateOf(current.username);
   const recent = [previous?.username === username ? previous.password : undefined, current.password];
   return withCredentials(current, username, await newPassword(deps.passwords, deps.passwordPolicy, recent));

@@ -158,6 +158,11 @@ describe('createPending', () => {
     expect(second.username).toBe('app');
   });
 
+  it('PG_ROTATION_STRATEGY=alternating-users without masterarn fails before storing anything', async () => {
+    const { strategy, context } = setup({ PG_ROTATION_STRATEGY: 'alternating-users' });
+    await expect(strategy.createPending({ current: secret({ password: 'p' }), previous: undefined, context })).rejects.toMatchObject({ code: ErrorCode.ERR_SECRET_MALFORMED, details: { field: 'masterarn' } });
+  });
+
   it('PG_ROTATION_STRATEGY=single-user keeps the user even with masterarn', async () => {
     const { strategy, context } = setup({ PG_ROTATION_STRATEGY: 'single-user' });
     expect((await strategy.createPending({ current: secret({ password: 'p', masterarn: 'arn:m' }), previous: undefined, context })).username).toBe('app');
