@@ -59,7 +59,8 @@ export class ChaosReport {
     for (const failure of this.failures) {
       lines.push('', `VIOLATION seed=${failure.seed} target=${failure.target}`);
       for (const violation of failure.violations) lines.push(`  [${violation.invariant}] at ${violation.at}: ${violation.detail}`);
-      lines.push(`  replay: npm run chaos -- --replay ${failure.seed} --target ${failure.target}`, '  steps:');
+      const pinned = failure.trace.find((line) => line.includes('(pinned)'));
+      lines.push(`  replay: npm run chaos -- --replay ${failure.seed} --target ${failure.target}${pinned ? ` --pin ${pinned.replace(/.*pinned\) /, '')}` : ''}`, '  steps:');
       lines.push(...failure.trace.map((line) => `    ${line}`));
     }
     for (const crash of this.crashes) {

@@ -13,7 +13,9 @@ const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager')
 const { startEmulator } = await import('../emulator/index.ts');
 const { runChaos } = await import('./run-chaos.ts');
 const { runSchedule } = await import('./run-schedule.ts');
+const { runExhaustive } = await import('./run-exhaustive.ts');
 const { ChaosReport } = await import('./chaos-report.ts');
+type FaultKindName = import('./fault-controller.ts').FaultKind;
 const { openTargets, TARGET_NAMES } = await import('./targets/target-catalog.ts');
 
 const { values } = parseArgs({
@@ -23,6 +25,8 @@ const { values } = parseArgs({
     targets: { type: 'string' },
     target: { type: 'string' },
     replay: { type: 'string' },
+    exhaustive: { type: 'boolean', default: false },
+    pin: { type: 'string' },
     concurrency: { type: 'string', default: '2' },
     'step-timeout-ms': { type: 'string', default: '400' },
     'max-minutes': { type: 'string' },
@@ -33,6 +37,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`Usage: npm run chaos -- [--schedules N] [--seed S] [--targets ${TARGET_NAMES.join(',')}] [--concurrency C]
        npm run chaos -- --replay <schedule seed> --target <name>
+       npm run chaos -- --exhaustive --seed S --targets <names>   (one fault at every call, every kind)
+       npm run chaos -- --replay S --target <name> --pin <point>:<nth>:<kind>   (replay one exhaustive run)
 Exit codes: 0 no violation, 1 violations (or a harness crash), 2 usage error.\n`);
   process.exit(0);
 }
@@ -60,9 +66,27 @@ const client = new SecretsManagerClient({ endpoint: emulator.endpoint, region: '
 const targets = await openTargets(names);
 let report: InstanceType<typeof ChaosReport>;
 try {
-  if (values.replay !== undefined) {
+  if (values.exhaustive) {
     report = new ChaosReport();
-    const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs, verbose: true });
+    for (const target of targets) {
+      const one = await runExhaustive({ target, seed: toInt('seed', values.seed), emulator, client, stepTimeoutMs });
+      for (const failure of one.failures) report.failures.push(failure);
+      for (const crash of one.crashes) report.crashes.push(crash);
+      report.schedules += one.schedules;
+      report.rotations += one.rotations;
+      report.observations += one.observations;
+      report.textsScanned += one.textsScanned;
+      for (const [name, count] of one.perTarget) report.perTarget.set(name, count);
+      for (const [point, count] of one.calls) report.calls.set(point, (report.calls.get(point) ?? 0) + count);
+      for (const [key, count] of one.faults) report.faults.set(key, (report.faults.get(key) ?? 0) + count);
+      process.stderr.write(`  exhaustive ${target.name}: ${one.schedules} runs, ${one.violationCount} violations\n`);
+    }
+  } else if (values.replay !== undefined) {
+    report = new ChaosReport();
+    // --pin point:nth:kind replays one run of an exhaustive sweep (that single fault, no random ones).
+    const pin = values.pin?.split(':');
+    const pinned = pin && pin.length === 3 ? { probability: 0, pinned: [{ point: pin[0]!, nth: toInt('pin', pin[1]), kind: pin[2] as FaultKindName }] } : {};
+    const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs, verbose: true, ...pinned });
     report.add(result);
     process.stdout.write(`${result.trace.join('\n')}\n\n`);
   } else {
@@ -84,6 +108,7 @@ try {
           const failure = progress.failures[printedFailures]!;
           printedFailures += 1;
           process.stderr.write(`  VIOLATION seed=${failure.seed} target=${failure.target}: ${failure.violations.map((v) => `[${v.invariant}] ${v.at}: ${v.detail}`).join('; ')}\n`);
+          process.stderr.write(`${failure.trace.map((line) => `      | ${line}`).join('\n')}\n`);
         }
         if (Date.now() - lastPrint < 10_000) return;
         lastPrint = Date.now();

@@ -92,6 +92,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   );
   const name = `chaos-${target.name.replace(/[^a-zA-Z0-9]/g, '-')}-${seed}`;
   trace.push(`schedule seed=${seed} target=${target.name} faultProbability=${probability}`);
+  for (const pin of input.pinned ?? []) trace.push(`  fault (pinned) ${pin.point}:${pin.nth}:${pin.kind}`);
 
   const extraSecrets: string[] = [];
   const provisioned = await target.provision(name, rng.fork('provision'), async (extraName, secretString) => {
@@ -108,21 +109,22 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   const logger = createMemoryLog();
   const metrics = createMemoryMetrics();
   const sdkPort = createSdkSecretsPort(client);
+  // Every method async, so every call (the first included) is an injection point.
   const recording: SecretsPort = {
-    describeSecret: (id) => sdkPort.describeSecret(id),
-    getSecretValue: (i) => sdkPort.getSecretValue(i),
+    describeSecret: async (id) => sdkPort.describeSecret(id),
+    getSecretValue: async (i) => sdkPort.getSecretValue(i),
     putSecretValue: async (i) => {
       leaks.addSecretString(i.SecretString.reveal(), `${name} value put for version ${i.ClientRequestToken}`);
       return sdkPort.putSecretValue(i);
     },
-    updateSecretVersionStage: (i) => sdkPort.updateSecretVersionStage(i),
+    updateSecretVersionStage: async (i) => sdkPort.updateSecretVersionStage(i),
     getRandomPassword: async (i) => {
       const value = await sdkPort.getRandomPassword(i);
       leaks.add(value.reveal(), `${name} generated password`);
       return value;
     },
-    tagResource: (id, tags) => sdkPort.tagResource(id, tags),
-    untagResource: (id, keys) => sdkPort.untagResource(id, keys),
+    tagResource: async (id, tags) => sdkPort.tagResource(id, tags),
+    untagResource: async (id, keys) => sdkPort.untagResource(id, keys),
   };
   const secrets = injectFaults('secrets', recording, controller, { errorFor: secretsPortError });
   const env = { ...target.env, ...provisioned.env, SECRETS_MANAGER_ENDPOINT: emulator.endpoint, AWS_REGION: 'us-east-1' };

@@ -90,6 +90,14 @@ describe('injectFaults', () => {
     expect(store.writes).toEqual(['a', 'c']);
   });
 
+  it('faults the very first call of a method declared async (an async arrow function included)', async () => {
+    const writes: string[] = [];
+    const port = { write: async (value: string) => void writes.push(value) };
+    const wrapped = injectFaults('arrow', port, pinned('arrow.write', FaultKind.failBefore, 1));
+    await expect(wrapped.write('a')).rejects.toBeInstanceOf(InjectedFault);
+    expect(writes).toEqual([]);
+  });
+
   it('leaves synchronous methods alone', () => {
     const controller = new FaultController({ probability: 1 }, mulberry32(1));
     const wrapped = injectFaults('store', new Store(), controller);
