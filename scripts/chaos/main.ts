@@ -6,6 +6,8 @@
  * kind, format and mode, prints the totals and every violation with its seed and steps,
  * and exits 1 on any violation.
  */
+import type { FaultKind } from './fault-controller.ts';
+
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const { parseArgs } = await import('node:util');
@@ -15,7 +17,6 @@ const { runChaos } = await import('./run-chaos.ts');
 const { runSchedule } = await import('./run-schedule.ts');
 const { runExhaustive } = await import('./run-exhaustive.ts');
 const { ChaosReport } = await import('./chaos-report.ts');
-type FaultKindName = import('./fault-controller.ts').FaultKind;
 const { openTargets, TARGET_NAMES } = await import('./targets/target-catalog.ts');
 
 const { values } = parseArgs({
@@ -85,7 +86,7 @@ try {
     report = new ChaosReport();
     // --pin point:nth:kind replays one run of an exhaustive sweep (that single fault, no random ones).
     const pin = values.pin?.split(':');
-    const pinned = pin && pin.length === 3 ? { probability: 0, pinned: [{ point: pin[0]!, nth: toInt('pin', pin[1]), kind: pin[2] as FaultKindName }] } : {};
+    const pinned = pin && pin.length === 3 ? { probability: 0, pinned: [{ point: pin[0]!, nth: toInt('pin', pin[1]), kind: pin[2] as FaultKind }] } : {};
     const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs, verbose: true, ...pinned });
     report.add(result);
     process.stdout.write(`${result.trace.join('\n')}\n\n`);
