@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   RotateSecretCommand,
@@ -166,9 +167,15 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     lateChance: 0.1,
   });
   const functionArn = emulator.registerFunction(`${name}-fn`.slice(0, 64), lambda);
+  // Whether the rotation that completes last was an emergency one: the tag as it was when that
+  // rotation started (a stuck emergency rotation may already have done its revocation and
+  // removed the tag, and then the repair rotation is a normal one).
+  let rotationIsEmergency = false;
   const rotateOnce = async (abandonStep?: Step): Promise<boolean> => {
     // The credential this rotation replaces: what revocation (invariant 4) is judged on.
     replaced = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }))).SecretString;
+    const tags = (await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];
+    rotationIsEmergency = tags.some((tag) => tag.Key === 'RotationMode' && tag.Value === 'emergency');
     const token = randomUUID();
     tokens.push(token);
     trace.push(`rotation ${tokens.length}: RotateSecret token=${token.slice(0, 8)}`);
@@ -212,7 +219,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       ok = recovery === 'resume' ? await resume(tokens[tokens.length - 1]) : await repairAndRotate();
       if (!ok) violations.push({ invariant: Invariant.completion, at: `rotation ${tokens.length} recovery (${recovery})`, detail: 'the rotation did not complete once faults stopped' });
     }
-    phase = ok ? (emergency ? Phase.completedEmergency : Phase.completed) : Phase.during;
+    phase = ok ? (rotationIsEmergency ? Phase.completedEmergency : Phase.completed) : Phase.during;
     await observeAt(`rotation ${tokens.length} end`);
     if (!ok) break;
   }
