@@ -198,7 +198,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     step: 'setSecret',
     pending: (c) => pgJson(c, { username: 'postgres', password: 'Pending-Other-User-1' }),
   },
-  { name: 'alternating users without masterarn', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, env: { PG_ROTATION_STRATEGY: 'alternating-users' }, before: ['createSecret'], step: 'setSecret' },
+  { name: 'alternating users without masterarn', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, env: { PG_ROTATION_STRATEGY: 'alternating-users' } },
 
   // --- Redis secret values ---
   { name: 'Redis JSON without password', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => JSON.stringify({ ...JSON.parse(redisJson(c)), password: undefined }) },
