@@ -96,9 +96,10 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   for (const pin of input.pinned ?? []) trace.push(`  fault (pinned) ${pin.point}:${pin.nth}:${pin.kind}`);
 
   const extraSecrets: string[] = [];
-  const provisioned = await target.provision(name, rng.fork('provision'), async (extraName, secretString) => {
+  const provisioned = await target.provision(name, rng.fork('provision'), async (extraName, secretString, tags) => {
     leaks.addSecretString(secretString, `${extraName} value`);
-    const out = await client.send(new CreateSecretCommand({ Name: extraName, SecretString: secretString }));
+    const Tags = tags ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) : undefined;
+    const out = await client.send(new CreateSecretCommand({ Name: extraName, SecretString: secretString, ...(Tags ? { Tags } : {}) }));
     extraSecrets.push(out.ARN as string);
     return out.ARN as string;
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { definePostgresFunction } from '../../../functions/postgres/definition.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
+import { RDS_INSTANCE_TAG, type RdsPort } from '../../../functions/postgres/rds-port.ts';
 import type { FunctionDefinition } from '../../../shared/handler.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
 
@@ -15,7 +16,7 @@ import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
  * server's superuser with statement logging off, so the server log holds only what the
  * function sent.
  */
-export type PostgresChaosMode = 'single' | 'alternating' | 'alternating-owner';
+export type PostgresChaosMode = 'single' | 'alternating' | 'alternating-owner' | 'alternating-rds';
 export type PgShape = 'json' | 'url';
 
 export interface PostgresTargetServer {
@@ -62,6 +63,22 @@ function credentialsOf(secretString: string): { username: string; password: stri
   return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }
 
+const RDS_INSTANCE = 'chaos-db';
+
+/** The RDS API as far as an RDS-managed admin secret needs it: the instance and its endpoint. */
+function rdsStandIn(server: PostgresTargetServer): RdsPort {
+  return {
+    describeDbInstance: async (identifier) =>
+      identifier === RDS_INSTANCE
+        ? { identifier, engine: 'postgres', endpoint: { host: server.host, port: server.port }, masterUsername: server.adminUser, readReplicaSourceIdentifier: undefined, clusterIdentifier: undefined, status: 'available' }
+        : undefined,
+    describeDbCluster: async () => undefined,
+    resetMasterPassword: async () => {
+      throw new Error('break-glass is off in chaos runs');
+    },
+  };
+}
+
 export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: PostgresTargetServer): ChaosTarget {
   const alternating = mode !== 'single';
   return {
@@ -87,6 +104,12 @@ export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: 
         await client.query(`CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
       });
       const base = { engine: 'postgres', host: server.host, port: server.port, username, password, dbname: 'postgres', ssl: false };
+      if (mode === 'alternating-rds') {
+        // An RDS-managed master secret: only username and password; the database is found through RDS by its tag.
+        const adminSecret = JSON.stringify({ username: server.adminUser, password: server.adminPassword });
+        const masterarn = await createSecret(`${secretName}-admin`, adminSecret, { [RDS_INSTANCE_TAG]: `arn:aws:rds:us-east-1:123456789012:db:${RDS_INSTANCE}` });
+        return { secretString: JSON.stringify({ ...base, masterarn }) };
+      }
       if (alternating) {
         const adminSecret = JSON.stringify({ engine: 'postgres', host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, ssl: false });
         const masterarn = await createSecret(`${secretName}-admin`, adminSecret);
@@ -99,6 +122,7 @@ export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: 
     definition(wrap): FunctionDefinition<unknown, object> {
       return definePostgresFunction({
         connector: (base) => wrap<PgConnector>('pg', base, { children: { connect: 'pg.session' } }),
+        rds: wrap<RdsPort>('rds', rdsStandIn(server)),
       }) as FunctionDefinition<unknown, object>;
     },
     async authenticates(secretString) {

@@ -24,6 +24,7 @@ export const TARGET_NAMES = [
   'postgres/single/url',
   'postgres/alternating/json',
   'postgres/alternating-owner/json',
+  'postgres/alternating-rds/json',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
