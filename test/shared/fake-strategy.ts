@@ -2,7 +2,7 @@ import { SecretKind } from '../../shared/constants.ts';
 import type { EnvReader } from '../../shared/config.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { FunctionDefinition } from '../../shared/handler.ts';
-import type { PasswordGenerator } from '../../shared/password.ts';
+import { DEFAULT_PASSWORD_POLICY, type PasswordGenerator } from '../../shared/password.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { RotationStrategy, VersionRef } from '../../shared/strategy.ts';
 
@@ -64,16 +64,7 @@ export function fakeStrategy(target: FakeTarget, passwords: PasswordGenerator, p
     parse: parseFake,
     serialize: (value) => new Sensitive(JSON.stringify({ ...value.extra, username: value.username, password: value.password.reveal() })),
     async createPending({ current }) {
-      const password = await passwords.generate({
-        PasswordLength: policy.PasswordLength,
-        ExcludeCharacters: ':/@"\'\\',
-        ExcludeNumbers: false,
-        ExcludePunctuation: false,
-        ExcludeUppercase: false,
-        ExcludeLowercase: false,
-        IncludeSpace: false,
-        RequireEachIncludedType: true,
-      });
+      const password = await passwords.generate({ ...DEFAULT_PASSWORD_POLICY, PasswordLength: policy.PasswordLength });
       return { ...current, password };
     },
     async setSecret({ current, pending, previous }) {
