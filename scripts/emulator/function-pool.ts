@@ -1,11 +1,32 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 import type { ChildMessage, ContextData, InvocationErrorInfo, ParentMessage } from './lambda-types.ts';
 
 const RUNNER = fileURLToPath(new URL('./function-runner.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MAX_LOG_LINES = 5000;
+
+let plainRunner: string | undefined;
+
+/**
+ * The runner as plain JavaScript (bundled once per emulator process), so a built zip or a .js
+ * module runs under bare `node` the way Lambda runs it: no TypeScript loader in its cold start.
+ * TypeScript modules still need tsx's loader.
+ */
+function runnerFor(modulePath: string): { readonly script: string; readonly execArgv: string[] } {
+  if (/\.[cm]?ts$/.test(modulePath)) return { script: RUNNER, execArgv: ['--import', TSX_LOADER] };
+  if (plainRunner === undefined) {
+    const outfile = join(mkdtempSync(join(tmpdir(), 'sm-emulator-runner-')), 'function-runner.mjs');
+    buildSync({ entryPoints: [RUNNER], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent' });
+    plainRunner = outfile;
+  }
+  return { script: plainRunner, execArgv: [] };
+}
 
 /** An invocation failure reported by the sandbox (thrown error, timeout, crash). */
 export class InvocationError extends Error {
@@ -39,8 +60,9 @@ class Sandbox {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
   constructor(options: PoolOptions, modulePath: string, onLine: (line: string) => void) {
-    this.child = fork(RUNNER, [modulePath], {
-      execArgv: ['--import', TSX_LOADER],
+    const runner = runnerFor(modulePath);
+    this.child = fork(runner.script, [modulePath], {
+      execArgv: runner.execArgv,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',

@@ -103,9 +103,10 @@ describe('child-process functions', () => {
     expect(h.emu.functionProcesses('slow-init').started).toBe(2);
   });
 
-  it('loads a built zip holding index.mjs, with the env option and the emulator endpoint', async () => {
+  it('loads a built zip holding index.mjs under plain node (no TypeScript loader), with the env option and the emulator endpoint', async () => {
     const zipPath = join(workDir, 'fn.zip');
     const source = `export const handler = async (event) => {
+  if (process.execArgv.some((arg) => arg.includes('tsx'))) throw new Error('zip ran under a TypeScript loader');
   const response = await fetch(process.env.SECRETS_MANAGER_ENDPOINT, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'secretsmanager.GetSecretValue' },
