@@ -15,6 +15,8 @@ interface InvocationState {
   dead: boolean;
   /** Closers of connections the invocation opened: a timed-out sandbox is torn down, its sockets close. */
   readonly closers: (() => unknown)[];
+  /** Connections an injected fault orphaned (a failed close): gone when the invocation ends. */
+  readonly orphans: (() => unknown)[];
 }
 
 const invocation = new AsyncLocalStorage<InvocationState>();
@@ -26,6 +28,27 @@ const invocation = new AsyncLocalStorage<InvocationState>();
  */
 export function closeOnTimeout(closer: () => unknown): void {
   invocation.getStore()?.closers.push(closer);
+}
+
+/**
+ * A connection whose close an injected fault prevented. A real failed close means a broken
+ * socket the server drops; the harness closes it when the invocation ends so injected
+ * faults do not pile up idle server connections that no real failure would leave.
+ */
+export function closeAtInvocationEnd(closer: () => unknown): void {
+  const store = invocation.getStore();
+  if (store) store.orphans.push(closer);
+  else void Promise.resolve().then(closer).catch(() => undefined);
+}
+
+function runClosers(closers: readonly (() => unknown)[]): void {
+  for (const close of closers) {
+    try {
+      Promise.resolve(close()).catch(() => undefined);
+    } catch {
+      // already closed
+    }
+  }
 }
 
 /** True when the current async context belongs to a timed-out (frozen) invocation. */
@@ -48,18 +71,12 @@ export class StepTimeout extends Error {
 
 /** Run one invocation under the step timeout; never throws. */
 export async function runStep(fn: BuiltFunction, event: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<StepRun> {
-  const state: InvocationState = { dead: false, closers: [] };
+  const state: InvocationState = { dead: false, closers: [], orphans: [] };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StepRun>((resolve) => {
     timer = setTimeout(() => {
       state.dead = true;
-      for (const close of state.closers) {
-        try {
-          Promise.resolve(close()).catch(() => undefined);
-        } catch {
-          // already closed
-        }
-      }
+      runClosers(state.closers);
       resolve({ ok: false, timedOut: true, error: new StepTimeout(String(event['Step']), timeoutMs) });
     }, timeoutMs);
   });
@@ -73,6 +90,7 @@ export async function runStep(fn: BuiltFunction, event: Readonly<Record<string, 
     return await Promise.race([run, timeout]);
   } finally {
     clearTimeout(timer);
+    runClosers(state.orphans);
   }
 }
 

@@ -1,5 +1,5 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import { closeOnTimeout, invocationIsFrozen } from './chaos-lambda.ts';
+import { closeAtInvocationEnd, closeOnTimeout, invocationIsFrozen } from './chaos-lambda.ts';
 import { FaultKind, type FaultController } from './fault-controller.ts';
 
 /** The error an injected fault raises. `name` follows the kind (ThrottlingException, TimeoutError, ...). */
@@ -54,6 +54,8 @@ export interface InjectOptions {
   readonly children?: Readonly<Record<string, string>>;
   /** Methods known to be async even before their first call (default: any method seen returning a promise). */
   readonly asyncMethods?: readonly string[];
+  /** Set on child ports: closes the real connection when a fault stops its own `close` (see closeAtInvocationEnd). */
+  readonly closeOrphan?: () => unknown;
 }
 
 const NEVER = (): Promise<never> => new Promise<never>(() => undefined);
@@ -68,12 +70,16 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
   const seenAsync = new Set<string>(options.asyncMethods ?? []);
   const seenSync = new Set<string>();
   const errorFor = options.errorFor ?? ((point: string, fault: FaultKind) => new InjectedFault(point, fault));
+  const rawCloser = (value: unknown): (() => unknown) | undefined => {
+    const close = value !== null && typeof value === 'object' ? (value as { close?: unknown }).close : undefined;
+    return typeof close === 'function' ? () => (close as () => unknown).call(value) : undefined;
+  };
   const wrapResult = (method: string, value: unknown): unknown => {
     const child = options.children?.[method];
     if (child !== undefined && value !== null && typeof value === 'object') {
-      const close = (value as { close?: unknown }).close;
-      if (typeof close === 'function') closeOnTimeout(() => (close as () => unknown).call(value));
-      return injectFaults(child, value, controller, { errorFor, ...(options.children ? { children: options.children } : {}) });
+      const closer = rawCloser(value);
+      if (closer) closeOnTimeout(closer);
+      return injectFaults(child, value, controller, { errorFor, ...(options.children ? { children: options.children } : {}), ...(closer ? { closeOrphan: closer } : {}) });
     }
     return value;
   };
@@ -101,6 +107,7 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
           return result;
         }
         const fault = controller.decide(point);
+        if (fault !== undefined && fault !== FaultKind.failAfter && property === 'close' && options.closeOrphan) closeAtInvocationEnd(options.closeOrphan);
         const call = async (): Promise<unknown> => wrapResult(property, await method.apply(target, args));
         switch (fault) {
           case undefined:
@@ -109,8 +116,12 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
           case FaultKind.throttle:
             return Promise.reject(errorFor(point, fault));
           case FaultKind.failAfter:
-            return call().then(
-              () => Promise.reject(errorFor(point, fault)),
+            // The call landed but its answer is lost: a connection it opened is as good as broken.
+            return Promise.resolve(method.apply(target, args)).then(
+              (raw) => {
+                if (options.children?.[property] !== undefined) void Promise.resolve(rawCloser(raw)?.()).catch(() => undefined);
+                return Promise.reject(errorFor(point, fault));
+              },
               () => Promise.reject(errorFor(point, fault)),
             );
           case FaultKind.hangReject:

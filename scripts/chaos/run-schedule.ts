@@ -120,6 +120,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       return sdkPort.putSecretValue(i);
     },
     updateSecretVersionStage: async (i) => sdkPort.updateSecretVersionStage(i),
+    listSecretVersionIds: async (id) => sdkPort.listSecretVersionIds(id),
     getRandomPassword: async (i) => {
       const value = await sdkPort.getRandomPassword(i);
       leaks.add(value.reveal(), `${name} generated password`);

@@ -98,6 +98,39 @@ describe('injectFaults', () => {
     expect(writes).toEqual([]);
   });
 
+  it('does not leave connections open that only an injected fault orphaned', async () => {
+    const open = new Set<number>();
+    let next = 0;
+    const connector = {
+      async connect() {
+        const id = (next += 1);
+        open.add(id);
+        return { query: async () => id, close: async () => void open.delete(id) };
+      },
+    };
+    const controller = new FaultController({
+      probability: 0,
+      pinned: [
+        { point: 'db.connect', nth: 1, kind: FaultKind.failAfter },
+        { point: 'db.session.close', nth: 1, kind: FaultKind.failBefore },
+      ],
+    });
+    const wrapped = injectFaults('db', connector, controller, { children: { connect: 'db.session' } });
+    const fn = {
+      invoke: async () => {
+        await expect(wrapped.connect()).rejects.toBeInstanceOf(InjectedFault);
+        const session = await wrapped.connect();
+        await session.query();
+        await expect(session.close()).rejects.toBeInstanceOf(InjectedFault);
+        return 'done' as const;
+      },
+      handler: async () => undefined,
+    };
+    expect(await runStep(fn as never, { Step: 'setSecret' }, 1000)).toEqual({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect([...open]).toEqual([]);
+  });
+
   it('leaves synchronous methods alone', () => {
     const controller = new FaultController({ probability: 1 }, mulberry32(1));
     const wrapped = injectFaults('store', new Store(), controller);
