@@ -2,6 +2,7 @@ import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { ErrorCode, RotationError } from './errors.ts';
 import { Sensitive } from './sensitive.ts';
-import type { SecretDescription, SecretsPort, SecretVersion } from './secrets-port.ts';
+import type { SecretDescription, SecretsPort, SecretVersion, SecretVersionEntry } from './secrets-port.ts';
 
 /** Build the SDK client. `endpoint` comes from SECRETS_MANAGER_ENDPOINT, as in AWS's functions;
  *  when it is unset the SDK's own resolution (AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL) applies. */
@@ -95,6 +96,32 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
       } catch (error) {
         throw wrap('UpdateSecretVersionStage', input.SecretId, error);
       }
+    },
+
+    async listSecretVersionIds(secretId) {
+      const entries: SecretVersionEntry[] = [];
+      const seenTokens = new Set<string>();
+      let nextToken: string | undefined;
+      try {
+        do {
+          const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, ...(nextToken ? { NextToken: nextToken } : {}) }));
+          for (const version of out.Versions ?? []) {
+            if (version.VersionId === undefined) continue;
+            entries.push({
+              VersionId: version.VersionId,
+              VersionStages: version.VersionStages ?? [],
+              ...(version.CreatedDate === undefined ? {} : { CreatedDate: version.CreatedDate }),
+            });
+          }
+          nextToken = out.NextToken;
+          // A token seen before would loop forever; the versions read so far are all there is to trust.
+          if (nextToken !== undefined && seenTokens.has(nextToken)) break;
+          if (nextToken !== undefined) seenTokens.add(nextToken);
+        } while (nextToken);
+      } catch (error) {
+        throw wrap('ListSecretVersionIds', secretId, error);
+      }
+      return entries;
     },
 
     async getRandomPassword(input) {

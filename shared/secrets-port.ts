@@ -51,6 +51,13 @@ export interface UpdateSecretVersionStageInput {
   readonly RemoveFromVersionId?: string;
 }
 
+/** One entry of ListSecretVersionIds. Deprecated versions (no staging label) have empty VersionStages. */
+export interface SecretVersionEntry {
+  readonly VersionId: string;
+  readonly VersionStages: readonly string[];
+  readonly CreatedDate?: Date;
+}
+
 /** GetRandomPassword's inputs, with AWS's names. */
 export interface RandomPasswordInput {
   readonly PasswordLength: number;
@@ -69,6 +76,8 @@ export interface SecretsPort {
   getSecretValue(input: GetSecretValueInput): Promise<SecretVersion | undefined>;
   putSecretValue(input: PutSecretValueInput): Promise<void>;
   updateSecretVersionStage(input: UpdateSecretVersionStageInput): Promise<void>;
+  /** Every version of the secret, deprecated ones included (ListSecretVersionIds with IncludeDeprecated, all pages), in the service's order. */
+  listSecretVersionIds(secretId: string): Promise<readonly SecretVersionEntry[]>;
   getRandomPassword(input: RandomPasswordInput): Promise<Sensitive<string>>;
   tagResource(secretId: string, tags: Readonly<Record<string, string>>): Promise<void>;
   untagResource(secretId: string, tagKeys: readonly string[]): Promise<void>;

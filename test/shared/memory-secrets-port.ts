@@ -1,5 +1,5 @@
 import { Sensitive } from '../../shared/sensitive.ts';
-import type { SecretsPort, SecretVersion } from '../../shared/secrets-port.ts';
+import type { SecretsPort, SecretVersion, SecretVersionEntry } from '../../shared/secrets-port.ts';
 
 /**
  * A small in-memory SecretsPort for unit tests of the core's decisions. It models
@@ -71,6 +71,12 @@ export class MemorySecretsPort implements SecretsPort {
       }
       this.versions.get(input.MoveToVersionId)?.stages.add(input.VersionStage);
     }
+  }
+
+  /** In insertion order, which is creation order here (no dates are modelled). */
+  async listSecretVersionIds(): Promise<readonly SecretVersionEntry[]> {
+    this.calls.push('ListSecretVersionIds');
+    return [...this.versions.entries()].map(([VersionId, v]) => ({ VersionId, VersionStages: [...v.stages] }));
   }
 
   async getRandomPassword(input: { PasswordLength: number }) {

@@ -29,6 +29,7 @@ class CrashingPort implements SecretsPort {
   constructor(private readonly inner: SecretsPort) {}
   describeSecret = (id: string) => this.inner.describeSecret(id);
   getSecretValue: SecretsPort['getSecretValue'] = (input) => this.inner.getSecretValue(input);
+  listSecretVersionIds: SecretsPort['listSecretVersionIds'] = (id) => this.inner.listSecretVersionIds(id);
   getRandomPassword: SecretsPort['getRandomPassword'] = (input) => this.inner.getRandomPassword(input);
   tagResource: SecretsPort['tagResource'] = (id, tags) => this.inner.tagResource(id, tags);
   untagResource: SecretsPort['untagResource'] = (id, keys) => this.inner.untagResource(id, keys);

@@ -18,6 +18,7 @@ function secretsWith(value: object | undefined, tags: Record<string, string> = {
       value === undefined || input.SecretId !== ADMIN_ARN ? undefined : { ARN: ADMIN_ARN, VersionId: 'a1', VersionStages: ['AWSCURRENT'], SecretString: new Sensitive(JSON.stringify(value)) },
     putSecretValue: unused,
     updateSecretVersionStage: unused,
+    listSecretVersionIds: unused,
     getRandomPassword: unused,
     tagResource: unused,
     untagResource: unused,
