@@ -51,6 +51,19 @@ const localRunner: RedisRunner = {
   create: (spec) => new ManagedProcess(spec),
 };
 
+/**
+ * Does the primary at `primary` list a replica announcing `replicaPort` as online? A primary
+ * whose password we do not hold cannot be asked: then the replica's own view has to do.
+ */
+async function primaryListsOnline(primary: RespTarget, replicaPort: number): Promise<boolean> {
+  const [info] = await sendCommands(primary, [['INFO', 'replication']]);
+  if (info instanceof RespError) {
+    if (/^(NOAUTH|WRONGPASS)/.test(info.message)) return true;
+    throw info;
+  }
+  return new RegExp(`^slave\\d+:.*\\bport=${replicaPort},state=online\\b`, 'm').test(info ?? '');
+}
+
 export async function startLocalRedis(options: StartRedisOptions, runner: RedisRunner = localRunner): Promise<RedisServer> {
   const binary = runner.backend === 'local' ? redisServerBinary() : 'redis-server';
   const work = makeWorkDir('redis');
@@ -123,9 +136,24 @@ export async function startLocalRedis(options: StartRedisOptions, runner: RedisR
           { what: `redis on 127.0.0.1:${port} to answer PING (log: ${logPath})`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 10 },
         );
         if (options.replicaOf !== undefined) {
+          const primary = options.replicaOf;
           const withAuth: RespTarget = options.requirepass === undefined ? probeTarget : { ...probeTarget, password: options.requirepass };
           await waitUntil(async () => await replicationLinkUp(withAuth), {
-            what: `replica on 127.0.0.1:${port} to link to its primary ${options.replicaOf.host}:${options.replicaOf.port} (log: ${logPath})`,
+            what: `replica on 127.0.0.1:${port} to link to its primary ${primary.host}:${primary.port} (log: ${logPath})`,
+            timeoutMs: REPLICATION_TIMEOUT_MS,
+            intervalMs: 20,
+          });
+          // The replica's side is up before the primary lists it as online (it waits for the
+          // replica's first ACK after the transfer); code that discovers replicas through the
+          // primary's INFO must see it from the start.
+          const primaryTarget: RespTarget = {
+            host: primary.host,
+            port: primary.port,
+            ...(tls === undefined ? {} : { tls: { caPem: tls.caPem } }),
+            ...(options.masterAuth === undefined ? {} : { password: options.masterAuth }),
+          };
+          await waitUntil(async () => await primaryListsOnline(primaryTarget, port), {
+            what: `primary ${primary.host}:${primary.port} to list its replica on port ${port} as online (log: ${logPath})`,
             timeoutMs: REPLICATION_TIMEOUT_MS,
             intervalMs: 20,
           });

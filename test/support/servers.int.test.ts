@@ -145,10 +145,12 @@ describe('startRedis', () => {
     await Promise.all(started.map((server) => server.destroy()));
   });
 
-  it('starts a replica whose link is up and which receives writes to its primary', async () => {
+  it('starts a replica whose link is up, which its primary lists as online, and which receives its writes', async () => {
     const primary = track(await startRedis({ requirepass: 'primary-pass' }));
     const replica = track(await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: 'primary-pass' }));
     const writer = await connect({ port: primary.port, password: 'primary-pass' });
+    // Code that discovers replicas through the primary must see this one from the start.
+    expect(await writer.info('replication')).toMatch(new RegExp(`slave\\d+:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`));
     const reader = await connect({ port: replica.port });
     await writer.set('replicated-key', 'v1');
     await writer.wait(1, 2_000);
