@@ -7,6 +7,7 @@ import type { CreateInput, FinishInput, StepInput } from '../../shared/strategy.
 import { resolveAdminLogin, type AdminLogin } from './admin-secret.ts';
 import { assertSameTarget } from './identity-check.ts';
 import { newPassword } from './new-password.ts';
+import { recentPasswordsOf } from './password-history.ts';
 import type { PgEndpoint, PgSession } from './pg-connector.ts';
 import { AlternatingNaming } from './postgres-config.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
@@ -44,13 +45,22 @@ export function alternateOf(username: string): string {
   return alternate;
 }
 
-export async function createAlternatingPending(deps: AlternatingUsersDeps, { current, previous }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+export async function createAlternatingPending(deps: AlternatingUsersDeps, { current, previous, context }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
   // Refuse before storing anything: setSecret could not act without an admin secret.
   if (current.masterArn === undefined) {
     throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, 'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)', { details: { field: 'masterarn' } });
   }
   const username = alternateOf(current.username);
-  const recent = [previous?.username === username ? previous.password : undefined, current.password];
+  const history = await recentPasswordsOf({
+    secrets: context.secrets,
+    secretId: context.secretArn,
+    username,
+    labelled: [previous?.username === username ? previous.password : undefined],
+    skipVersionIds: [context.versionIds.pending, context.versionIds.current, context.versionIds.previous],
+    logger: deps.logger,
+  });
+  // Never the other login's current password either.
+  const recent = [...history, current.password];
   return withCredentials(current, username, await newPassword(deps.passwords, deps.passwordPolicy, recent));
 }
 

@@ -9,12 +9,12 @@ const MAX_ATTEMPTS = 5;
 /**
  * A fresh password from the generator (Secrets Manager's GetRandomPassword by default)
  * that satisfies the policy, including one character of each included type, and equals
- * none of `recent`: the user's passwords the function can read (its AWSCURRENT, AWSPREVIOUS
- * and, in alternating mode, the other versions that held the same user). Retries a few
- * times, then fails with ERR_POLICY_VIOLATION rather than store a weak or reused value.
+ * none of `recent`: the login's last PASSWORD_REUSE_DEPTH passwords (password-history.ts)
+ * and any other value it must differ from. Retries a few times, then fails with
+ * ERR_POLICY_VIOLATION rather than store a weak or reused value.
  */
 export async function newPassword(generator: PasswordGenerator, policy: PasswordPolicy, recent: readonly (Sensitive<string> | undefined)[]): Promise<Sensitive<string>> {
-  const avoid = recent.filter((value): value is Sensitive<string> => value !== undefined).slice(0, PASSWORD_REUSE_DEPTH);
+  const avoid = recent.filter((value): value is Sensitive<string> => value !== undefined);
   let lastProblems: string[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const candidate = await generator.generate(policy);

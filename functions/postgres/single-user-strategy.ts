@@ -3,6 +3,7 @@ import type { CreateInput, FinishInput, StepInput } from '../../shared/strategy.
 import { attemptBreakGlass, type BreakGlassDeps } from './break-glass.ts';
 import { assertSameTarget } from './identity-check.ts';
 import { newPassword } from './new-password.ts';
+import { recentPasswordsOf } from './password-history.ts';
 import { withSession } from './pg-connector.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
 import { endpointFor, noWorkingCredential, tryLogin, type LoginAttempt, type TargetDeps } from './postgres-target.ts';
@@ -15,8 +16,15 @@ export interface SingleUserDeps extends TargetDeps, BreakGlassDeps {
 }
 
 /** Single user: the user logs in as itself and changes its own password (AWS's SingleUser function, fixed). */
-export async function createSingleUserPending(deps: SingleUserDeps, { current, previous }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
-  const recent = [current.password, previous?.username === current.username ? previous.password : undefined];
+export async function createSingleUserPending(deps: SingleUserDeps, { current, previous, context }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+  const recent = await recentPasswordsOf({
+    secrets: context.secrets,
+    secretId: context.secretArn,
+    username: current.username,
+    labelled: [current.password, previous?.username === current.username ? previous.password : undefined],
+    skipVersionIds: [context.versionIds.pending, context.versionIds.current, context.versionIds.previous],
+    logger: deps.logger,
+  });
   return withCredentials(current, current.username, await newPassword(deps.passwords, deps.passwordPolicy, recent));
 }
 

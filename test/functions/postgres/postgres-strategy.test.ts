@@ -5,6 +5,7 @@ import { EnvReader } from '../../../shared/config.ts';
 import { createMemoryLog } from '../../../shared/observability.ts';
 import { DEFAULT_PASSWORD_POLICY } from '../../../shared/password.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
+import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import type { RotationContext } from '../../../shared/strategy.ts';
 import { pgFailure } from '../../../functions/postgres/login-failure.ts';
 import type { PgConnector, PgEndpoint } from '../../../functions/postgres/pg-connector.ts';
@@ -66,7 +67,9 @@ function setup(env: Record<string, string> = {}, rds?: RdsPort) {
     sleep: async () => undefined,
     now: () => 0,
   });
-  const context = { emergency: false, logger, secrets: undefined as never } as unknown as RotationContext;
+  // The secret has no version history beyond the labelled ones (password-history.test.ts covers it).
+  const secrets = { listSecretVersionIds: async () => [] } as unknown as SecretsPort;
+  const context = { emergency: false, logger, secrets, secretArn: 'arn:s', versionIds: { current: 'v', pending: 'p' } } as unknown as RotationContext;
   return { db, strategy, context, logger };
 }
 
