@@ -12,6 +12,9 @@ export class ChaosReport {
   readonly perTarget = new Map<string, number>();
   readonly failures: { readonly seed: number; readonly target: string; readonly violations: readonly Violation[]; readonly trace: readonly string[] }[] = [];
   readonly crashes: { readonly seed: number; readonly target: string; readonly error: string }[] = [];
+  /** Server logs scanned at the end of the run (PostgreSQL statement log), or why not. */
+  serverLogScan = 'not run';
+  readonly serverLogLeaks: { readonly source: string; readonly valueOrigin: string; readonly excerpt: string }[] = [];
 
   add(result: ScheduleResult): void {
     this.schedules += 1;
@@ -35,7 +38,7 @@ export class ChaosReport {
   }
 
   get ok(): boolean {
-    return this.failures.length === 0 && this.crashes.length === 0;
+    return this.failures.length === 0 && this.crashes.length === 0 && this.serverLogLeaks.length === 0;
   }
 
   summary(elapsedMs: number, runSeed: number): string {
@@ -54,8 +57,10 @@ export class ChaosReport {
       `  injection points hit: ${this.calls.size} distinct, ${totalCalls} calls in total; faults injected: ${totalFaults} at ${faultedPoints.size} distinct points`,
       `  faults by kind: ${[...byKind].sort().map(([kind, count]) => `${kind}=${count}`).join(', ') || 'none'}`,
       `  points: ${[...this.calls].sort().map(([point, count]) => `${point}=${count}`).join(', ')}`,
+      `  server logs scanned for leaks: ${this.serverLogScan}; values found there: ${this.serverLogLeaks.length}`,
       `  violations: ${this.violationCount} in ${this.failures.length} schedules; harness crashes: ${this.crashes.length}`,
     ];
+    for (const leak of this.serverLogLeaks) lines.push(`LEAK in ${leak.source}: ${leak.valueOrigin}: ${leak.excerpt}`);
     for (const failure of this.failures) {
       lines.push('', `VIOLATION seed=${failure.seed} target=${failure.target}`);
       for (const violation of failure.violations) lines.push(`  [${violation.invariant}] at ${violation.at}: ${violation.detail}`);

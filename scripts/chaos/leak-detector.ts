@@ -72,6 +72,11 @@ export class LeakDetector {
     }
   }
 
+  /** Copy every value recorded here into `other` (a run-wide detector). */
+  copyTo(other: LeakDetector): void {
+    for (const [value, origin] of this.#values) other.add(value, origin);
+  }
+
   /** Every recorded value found in `text`. */
   scan(source: string, text: string): LeakFinding[] {
     const findings: LeakFinding[] = [];

@@ -46,6 +46,8 @@ export interface ScheduleInput {
   readonly kinds?: readonly FaultKind[];
   /** Override the drawn fault probability (0 disables random faults). */
   readonly probability?: number;
+  /** Also record this schedule's values here, for a run-wide scan of server logs. */
+  readonly runLeaks?: LeakDetector;
   /** Write the labels and which credentials work at every observation into the trace (replays). */
   readonly verbose?: boolean;
   /** Delete the secret at the end (long runs). Default true. */
@@ -263,6 +265,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       violations.push({ invariant: Invariant.noLeak, at: finding.source, detail: `${finding.valueOrigin} appears: ${finding.excerpt}` });
     }
   }
+  if (input.runLeaks) leaks.copyTo(input.runLeaks);
   if (input.cleanUp !== false) {
     for (const id of [arn, ...extraSecrets]) await client.send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }));
   }

@@ -39,6 +39,9 @@ describe('chaos sample', () => {
     expect(report.crashes, summary).toEqual([]);
     expect(report.failures.map((failure) => `${failure.target} ${failure.seed}: ${failure.violations.map((v) => v.detail).join('; ')}`), summary).toEqual([]);
     expect(report.schedules).toBe(SCHEDULES_PER_TARGET * targets.length);
+    // The PostgreSQL statement log was scanned for every value of every schedule.
+    expect(report.serverLogScan).toMatch(/^1 log\(s\) against \d+ values$/);
+    expect(report.serverLogLeaks).toEqual([]);
     // Every target ran, and faults really were injected at Secrets Manager and at the targets.
     for (const target of targets) expect(report.perTarget.get(target.name)).toBe(SCHEDULES_PER_TARGET);
     const faulted = [...report.faults.keys()];
