@@ -7,6 +7,8 @@
  *   (DescribeSecret), read AWSCURRENT/AWSPENDING (GetSecretValue), store the new version
  *   (PutSecretValue) and move AWSCURRENT (UpdateSecretVersionStage). Only on secrets whose
  *   rotation function is this function (`secretsmanager:resource/AllowRotationLambdaArn`).
+ *   PostgreSQL also lists every version, deprecated ones included (ListSecretVersionIds), to
+ *   refuse any of the user's last four passwords (PCI DSS).
  * - ClearEmergencyTag: after an emergency rotation the core removes the
  *   `RotationMode=emergency` tag; only that tag key may be removed. (The operator CLI sets
  *   the tag, so the function never needs TagResource.)
@@ -57,6 +59,12 @@ export const Actions = {
     'ec2:UnassignPrivateIpAddresses',
   ],
   rotateSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+  /** Added to rotateSecrets, same resources and condition. */
+  readPasswordHistory: {
+    jwt: [],
+    postgres: ['secretsmanager:ListSecretVersionIds'],
+    redis: [],
+  },
   clearEmergencyTag: ['secretsmanager:UntagResource'],
   generatePasswords: ['secretsmanager:GetRandomPassword'],
   readAdminSecrets: {

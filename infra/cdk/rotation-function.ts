@@ -188,7 +188,12 @@ export class RotationFunction extends Construct {
     if (!this.#secretStatements) {
       const onlyThisFunction = { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': this.function.functionArn } };
       this.#secretStatements = [
-        new iam.PolicyStatement({ sid: StatementId.rotateSecrets, actions: [...Actions.rotateSecrets], resources: [], conditions: onlyThisFunction }),
+        new iam.PolicyStatement({
+          sid: StatementId.rotateSecrets,
+          actions: [...Actions.rotateSecrets, ...Actions.readPasswordHistory[this.kind]],
+          resources: [],
+          conditions: onlyThisFunction,
+        }),
         new iam.PolicyStatement({
           sid: StatementId.clearEmergencyTag,
           actions: [...Actions.clearEmergencyTag],

@@ -20,6 +20,8 @@ const KINDS = [
 ] as const;
 
 const ROTATE = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
+/** PostgreSQL also lists deprecated versions for its password-reuse check. */
+const ROTATE_WITH_HISTORY = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const ENI = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'];
 const KMS = ['kms:Decrypt', 'kms:GenerateDataKey'];
@@ -36,7 +38,7 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
   Postgres: {
     WriteOwnLogs: [LOGS, undefined],
     ManageVpcNetworkInterfaces: [ENI, 'HasVpc'],
-    RotateSecretsThatNameThisFunction: [ROTATE, undefined],
+    RotateSecretsThatNameThisFunction: [ROTATE_WITH_HISTORY, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], 'HasPostgresAdminSecrets'],

@@ -68,6 +68,12 @@ describe('RotationFunction', () => {
   it('grants the postgres function passwords, admin secrets, RDS describes and opt-in break-glass, with KMS only via Secrets Manager', () => {
     const { json, roleId, template } = build('postgres', { adminSecretArnPatterns: [ADMIN], kmsKeyArns: [KEY], breakGlassResourceArns: [DB] });
     const bySid = Object.fromEntries(roleStatements(json, roleId).map((s) => [s.Sid, s]));
+    // The password-reuse check lists deprecated versions: same secrets, same condition as the rotation itself.
+    expect(bySid.RotateSecretsThatNameThisFunction).toMatchObject({
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:ListSecretVersionIds'],
+      Resource: SECRET,
+      Condition: { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } },
+    });
     expect(Object.keys(bySid).sort()).toEqual(
       ['BreakGlassResetMasterPassword', 'ClearEmergencyTag', 'DescribeDatabases', 'GeneratePasswords', 'ReadAdminSecrets', 'RotateSecretsThatNameThisFunction', 'UseSecretsKeyThroughSecretsManager', 'WriteOwnLogs'].sort(),
     );
