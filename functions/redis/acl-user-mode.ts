@@ -103,7 +103,7 @@ async function openManagedNodes(
   let endpoints;
   try {
     await checkPrimary?.(primary);
-    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas);
+    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas, context.logger);
   } catch (error) {
     await primary.close();
     throw error;

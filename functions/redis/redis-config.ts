@@ -9,7 +9,7 @@ export interface RedisConfig {
   readonly connectTimeoutMs: number;
   /** REDIS_COMMAND_TIMEOUT_MS: per command. Default 5000. */
   readonly commandTimeoutMs: number;
-  /** REDIS_DISCOVER_REPLICAS: find replicas with ROLE when the secret lists no `nodes`. Default true. */
+  /** REDIS_DISCOVER_REPLICAS: find the replicas attached to the primary (ROLE plus INFO replication) when the secret lists no `nodes`. Default true. */
   readonly discoverReplicas: boolean;
   /** REDIS_TLS_CA_FILE: PEM bundle to trust for rediss:// and `tls: true`. Default: Node's CA store. */
   readonly tlsCaFile: string | undefined;

@@ -45,15 +45,26 @@ export async function openWithFirstWorking(connector: RedisConnector, endpoint: 
 
 /**
  * The nodes to change, primary first: the secret's host plus its `nodes`, or (when it lists
- * none and discovery is on) the replicas the primary reports with ROLE. When the secret's
- * host is a replica, its primary and that primary's replicas are used.
+ * none and discovery is on) every replica attached to the primary. A secret whose host is
+ * a replica is refused (ERR_TARGET_UNSAFE), naming its primary.
+ *
+ * ROLE lists only replicas whose sync has completed *as the primary sees it*: one still in a
+ * full sync (state wait_bgsave/send_bulk: for a large dataset, minutes; even for an empty one,
+ * until the primary's cron reaps the RDB child, after the replica already reports its link
+ * up) is left out, and a rotation that skipped it leaves it on the old password (and, in
+ * requirepass mode, an old masterauth it cannot reconnect with). So the replicas `INFO
+ * replication` lists, in any state, are added; without `+info`, ROLE's list is used with a
+ * warning.
  */
-export async function discoverNodes(session: RedisSession, secret: RedisSecret, discover: boolean): Promise<RedisEndpoint[]> {
+export async function discoverNodes(session: RedisSession, secret: RedisSecret, discover: boolean, logger: Log): Promise<RedisEndpoint[]> {
   const first = session.endpoint;
   const listed = secret.nodes.map((node) => ({ host: node.host, port: node.port, tls: secret.tls }));
   if (listed.length > 0 || !discover) return unique([first, ...listed]);
   const role = await readRole(session);
-  if (role.kind === 'master') return unique([first, ...role.replicas.map((r) => ({ ...r, tls: secret.tls }))]);
+  if (role.kind === 'master') {
+    const syncing = await readAttachedReplicas(session, logger);
+    return unique([first, ...[...role.replicas, ...syncing].map((r) => ({ ...r, tls: secret.tls }))]);
+  }
   throw new RotationError(
     ErrorCode.ERR_TARGET_UNSAFE,
     `Redis node ${describeEndpoint(first)} is a replica of ${describeEndpoint({ ...role.primary, tls: false })}; point the secret's host at the primary (or list every node in "nodes")`,
@@ -85,6 +96,34 @@ async function readRole(session: RedisSession): Promise<Role> {
   }
   if (kind === 'slave' || kind === 'replica') return { kind: 'replica', primary: { host: String(reply[1]), port: Number(reply[2]) } };
   throw unexpected(session, 'ROLE');
+}
+
+/**
+ * Every replica the primary's `INFO replication` lists (`slave<n>:ip=..,port=..,state=..`),
+ * whatever its sync state. NOPERM: a warning and none (ROLE's list stands).
+ */
+async function readAttachedReplicas(session: RedisSession, logger: Log): Promise<{ host: string; port: number }[]> {
+  let reply: unknown;
+  try {
+    reply = await session.call('INFO', ['replication'], { argsAreSecret: false });
+  } catch (error) {
+    if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
+    logger.warn('The managing user may not run INFO; replicas still in a full sync are not found by ROLE and keep the old password. Grant +info or list the nodes', {
+      node: describeEndpoint(session.endpoint),
+      command: 'INFO',
+    });
+    return [];
+  }
+  if (typeof reply !== 'string') throw unexpected(session, 'INFO replication');
+  const replicas: { host: string; port: number }[] = [];
+  for (const match of reply.matchAll(/^slave\d+:([^\r\n]*)/gm)) {
+    const fields = new Map((match[1] ?? '').split(',').map((pair) => pair.split('=', 2) as [string, string | undefined]));
+    const host = fields.get('ip');
+    const port = Number(fields.get('port'));
+    if (host === undefined || host === '' || !Number.isInteger(port) || port <= 0) throw unexpected(session, 'INFO replication');
+    replicas.push({ host, port });
+  }
+  return replicas;
 }
 
 function unexpected(session: RedisSession, command: string): RotationError {

@@ -1,3 +1,4 @@
+import type { Log } from '../../shared/observability.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import { killUserClients } from './acl-user-mode.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
@@ -17,7 +18,7 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
   return {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
-      const sessions = await openNodes(deps, pending, [legacy('current', current), legacy('pending', pending)]);
+      const sessions = await openNodes(deps, pending, [legacy('current', current), legacy('pending', pending)], context.logger);
       const [primary, ...replicas] = sessions;
       try {
         if (!primary) return;
@@ -37,7 +38,7 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
     },
 
     async test({ pending, context }) {
-      const sessions = await openNodes(deps, pending, [legacy('pending', pending)]);
+      const sessions = await openNodes(deps, pending, [legacy('pending', pending)], context.logger);
       const endpoints = sessions.map((s) => s.endpoint);
       await closeAll(sessions);
       for (const endpoint of endpoints) {
@@ -47,7 +48,7 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
 
     async finish({ current, context }) {
       if (!context.emergency) return;
-      const sessions = await openNodes(deps, current, [legacy('current', current)]);
+      const sessions = await openNodes(deps, current, [legacy('current', current)], context.logger);
       try {
         for (const session of sessions) {
           const killed = await killUserClients(session, REDIS_DEFAULT_USERNAME);
@@ -64,11 +65,11 @@ function legacy(label: string, secret: RedisSecret): LabelledCredentials {
   return { label, credentials: { username: undefined, password: secret.password } };
 }
 
-async function openNodes(deps: ModeDeps, secret: RedisSecret, candidates: readonly LabelledCredentials[]): Promise<RedisSession[]> {
+async function openNodes(deps: ModeDeps, secret: RedisSecret, candidates: readonly LabelledCredentials[], logger: Log): Promise<RedisSession[]> {
   const { session: primary } = await openWithFirstWorking(deps.connector, primaryEndpoint(secret), candidates);
   let endpoints;
   try {
-    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas);
+    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas, logger);
   } catch (error) {
     await primary.close();
     throw error;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
 import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
-import { canLogin, connect, everything, passwordOf, run, startRedisHarness, type RedisHarness } from './redis-harness.ts';
+import { canLogin, connect, everything, passwordOf, replicasSeenBy, run, startRedisHarness, startSyncingReplica, type RedisHarness } from './redis-harness.ts';
 
 // A primary with an ACL file and a replica (ACL changes are not replicated), the default
 // user as the operators' admin, and application users created on both nodes.
@@ -275,5 +275,43 @@ describe('ACL-user mode rotating the user replicas authenticate as', () => {
       { what: 'the replication link to come back with the new masterauth', timeoutMs: 10_000 },
     );
     expect(await canLogin(replica, undefined, next)).toBe(true);
+  });
+});
+
+describe('ACL-user mode with a replica still in its full sync', () => {
+  const S0 = 'syncing-Pw-000000001';
+  let primary: RedisServer;
+  let replica: RedisServer | undefined;
+  let h: RedisHarness;
+
+  beforeAll(async () => {
+    primary = await startRedis({ requirepass: S0 });
+    h = await startRedisHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await Promise.all([replica?.destroy(), primary?.destroy()]);
+  });
+
+  it('changes the replica the primary does not list in ROLE yet, so the next rotation still opens it', async () => {
+    const syncing = await startSyncingReplica(primary, S0);
+    replica = syncing.replica;
+    // The gap this proves: ROLE leaves the attached replica out.
+    expect(await replicasSeenBy(primary, S0)).toEqual({ role: 0, info: ['wait_bgsave'] });
+    const secret = await h.createSecret('redis/acl-syncing', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: S0 }));
+    const { arn } = h.register('acl-syncing');
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current(secret));
+    expect(await canLogin(replica, undefined, next)).toBe(true);
+    const [masterauth] = await run(replica, undefined, next, [['CONFIG', 'GET', 'masterauth']]);
+    expect((masterauth as string[])[1]).toBe(next);
+    await syncing.releaseSync(next, next);
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const last = passwordOf(await h.current(secret));
+    for (const server of [primary, replica]) {
+      expect(await canLogin(server, undefined, S0)).toBe(false);
+      expect(await canLogin(server, undefined, last)).toBe(true);
+    }
   });
 });

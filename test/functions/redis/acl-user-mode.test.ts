@@ -95,6 +95,25 @@ describe('ACL-user mode setSecret', () => {
     expect(masterauth[0]?.args[2]).toBe(NEW);
   });
 
+  it('changes a replica still in its full sync, which the primary lists in INFO replication but not yet in ROLE', async () => {
+    const { fake, primary, replica, mode } = setup();
+    primary.replicas = [];
+    primary.syncing = [REPLICA];
+    const { ctx } = context();
+    await mode.set({ current: secret(CUR), pending: secret(NEW), previous: secret(OLD), context: ctx });
+    for (const node of [primary, replica]) expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
+    expect(fake.commands.filter((c) => c.args[0] === 'SETUSER').map((c) => c.port)).toEqual([PRIMARY, REPLICA]);
+  });
+
+  it('without +info, changes the replicas ROLE lists and warns that syncing replicas are missed', async () => {
+    const { primary, replica, mode } = setup();
+    primary.denied = ['INFO REPLICATION'];
+    const { ctx, logger } = context();
+    await mode.set({ current: secret(CUR), pending: secret(NEW), previous: secret(OLD), context: ctx });
+    for (const node of [primary, replica]) expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
+    expect(logger.lines.some((line) => line.includes('Grant +info'))).toBe(true);
+  });
+
   it('hashes with SHA-256 of the UTF-8 password, as Redis does for >password', () => {
     expect(passwordHash(new Sensitive('pässwörd')).reveal()).toBe(`#${sha('pässwörd')}`);
   });

@@ -1,6 +1,6 @@
 /**
  * An in-memory Redis port for unit tests: a few nodes with ACL users (passwords kept as
- * SHA-256 hashes, as Redis does), a primary/replica ROLE, permission flags, and a record
+ * SHA-256 hashes, as Redis does), a primary/replica ROLE and INFO replication, permission flags, and a record
  * of every command with its arguments so tests can check what would reach the server.
  */
 import { createHash } from 'node:crypto';
@@ -12,7 +12,12 @@ export const sha = (password: string): string => createHash('sha256').update(pas
 export interface FakeNode {
   readonly port: number;
   readonly users: Map<string, { passwords: Set<string>; admin: boolean }>;
+  /** Online replicas: listed by ROLE and INFO replication. */
   replicas: number[];
+  /** Attached replicas still in their full sync: INFO replication lists them, ROLE does not. */
+  syncing: number[];
+  /** Commands (`ROLE`, `INFO REPLICATION`, ...) refused with NOPERM on this node whoever runs them. */
+  denied: string[];
   reachable: boolean;
   aclFile: boolean;
   /** `masteruser` of a replica; undefined means unset (replicates as default). */
@@ -36,7 +41,7 @@ export interface FakeRedis {
 }
 
 export function createFakeRedis(ports: number[]): FakeRedis {
-  const nodes = new Map<number, FakeNode>(ports.map((port) => [port, { port, users: new Map(), replicas: [], reachable: true, aclFile: true }]));
+  const nodes = new Map<number, FakeNode>(ports.map((port) => [port, { port, users: new Map(), replicas: [], syncing: [], denied: [], reachable: true, aclFile: true }]));
   const commands: RecordedCommand[] = [];
   const opened: number[] = [];
   const fake = { nodes, commands, opened } as { -readonly [K in keyof FakeRedis]: FakeRedis[K] };
@@ -63,8 +68,8 @@ export function createFakeRedis(ports: number[]): FakeRedis {
           }
           commands.push(recorded);
           const sub = `${command} ${args[0] ?? ''}`.toUpperCase().trim();
-          const adminOnly = ['ROLE', 'ACL GETUSER', 'ACL SETUSER', 'ACL SAVE', 'CONFIG GET', 'CONFIG SET', 'CONFIG REWRITE', 'CLIENT KILL', 'INFO SERVER'];
-          if (adminOnly.includes(sub) && !node.users.get(user)?.admin) {
+          const adminOnly = ['ROLE', 'ACL GETUSER', 'ACL SETUSER', 'ACL SAVE', 'CONFIG GET', 'CONFIG SET', 'CONFIG REWRITE', 'CLIENT KILL', 'INFO SERVER', 'INFO REPLICATION'];
+          if ((adminOnly.includes(sub) && !node.users.get(user)?.admin) || node.denied.includes(sub)) {
             throw new RotationError(ErrorCode.ERR_TARGET_PERMISSION_DENIED, `Redis node ${where(endpoint)}: NOPERM`);
           }
           switch (sub) {
@@ -96,6 +101,11 @@ export function createFakeRedis(ports: number[]): FakeRedis {
               return ['aclfile', node.aclFile ? '/data/users.acl' : ''];
             case 'INFO SERVER':
               return '# Server\r\nconfig_file:\r\n';
+            case 'INFO REPLICATION': {
+              const attached = [...node.replicas.map((p) => [p, 'online'] as const), ...node.syncing.map((p) => [p, 'wait_bgsave'] as const)];
+              const lines = attached.map(([p, state], i) => `slave${i}:ip=127.0.0.1,port=${p},state=${state},offset=0,lag=0`);
+              return ['# Replication', 'role:master', `connected_slaves:${attached.length}`, ...lines, 'master_repl_offset:0', ''].join('\r\n');
+            }
             case 'ACL SAVE':
               return 'OK';
             case 'CLIENT KILL':

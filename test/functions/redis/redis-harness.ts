@@ -16,7 +16,7 @@ import { createMemoryLog, createMemoryMetrics } from '../../../shared/observabil
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
 import { createRedisFunction, type RedisPorts } from '../../../functions/redis/definition.ts';
-import type { RedisServer } from '../../support/servers.ts';
+import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
 
 export interface RedisHarness {
   readonly emu: Emulator;
@@ -148,4 +148,41 @@ export function everything(log: { lines: string[] }, records: readonly RotationR
 export function passwordOf(secretText: string): string {
   if (secretText.startsWith('{')) return (JSON.parse(secretText) as { password: string }).password;
   return decodeURIComponent(new URL(secretText).password);
+}
+
+/** The primary's replicas as ROLE lists them (those it counts as online) and as INFO replication lists them (any state). */
+export async function replicasSeenBy(primary: RedisServer, password: string): Promise<{ role: number; info: string[] }> {
+  const [role, info] = await run(primary, undefined, password, [['ROLE'], ['INFO', 'replication']]);
+  const states = [...String(info).matchAll(/^slave\d+:.*state=([a-z_]+)/gm)].map((m) => m[1] as string);
+  return { role: ((role as unknown[])[2] as unknown[]).length, info: states };
+}
+
+/**
+ * A replica of `primary` held in its full sync: the primary (diskless sync, a 60 s delay
+ * waiting for more replicas) keeps it in wait_bgsave, so ROLE does not list it while
+ * INFO replication does. The state a replica is in during a long full sync, or, briefly,
+ * right after its link came up. `releaseSync` lets the sync run and waits for the link.
+ */
+export async function startSyncingReplica(
+  primary: RedisServer,
+  password: string,
+  options: { configFile?: boolean } = {},
+): Promise<{ replica: RedisServer; releaseSync(primaryPassword: string, replicaPassword: string): Promise<void> }> {
+  await run(primary, undefined, password, [
+    ['CONFIG', 'SET', 'repl-diskless-sync', 'yes'],
+    ['CONFIG', 'SET', 'repl-diskless-sync-delay', '60'],
+  ]);
+  const replica = await startRedis({ requirepass: password, masterAuth: password, ...options });
+  await run(replica, undefined, password, [['REPLICAOF', primary.host, String(primary.port)]]);
+  await waitUntil(async () => (await replicasSeenBy(primary, password)).info.includes('wait_bgsave'), { what: 'the primary to list the replica as waiting for its sync', timeoutMs: 10_000 });
+  return {
+    replica,
+    async releaseSync(primaryPassword, replicaPassword) {
+      await run(primary, undefined, primaryPassword, [['CONFIG', 'SET', 'repl-diskless-sync-delay', '0']]);
+      await waitUntil(async () => String((await run(replica, undefined, replicaPassword, [['INFO', 'replication']]))[0]).includes('master_link_status:up'), {
+        what: 'the replica to finish its sync',
+        timeoutMs: 10_000,
+      });
+    },
+  };
 }

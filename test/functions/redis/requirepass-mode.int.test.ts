@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
-import { canLogin, connect, everything, passwordOf, run, startRedisHarness, type RedisHarness } from './redis-harness.ts';
+import { canLogin, connect, everything, passwordOf, replicasSeenBy, run, startRedisHarness, startSyncingReplica, type RedisHarness } from './redis-harness.ts';
 
 const P0 = 'legacy-Pw-000000001';
 
@@ -63,6 +63,38 @@ describe('requirepass mode against a real primary and replica with config files'
     expect(record.outcome).toBe('failed');
     expect(record.steps.find((s) => !s.ok)?.error?.code).toBe('ERR_NO_WORKING_CREDENTIAL');
     expect(await canLogin(primary, undefined, current)).toBe(true);
+  });
+});
+
+describe('requirepass mode with a replica still in its full sync', () => {
+  let primary: RedisServer;
+  let replica: RedisServer | undefined;
+  let h: RedisHarness;
+
+  beforeAll(async () => {
+    primary = await startRedis({ requirepass: P0 });
+    h = await startRedisHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await Promise.all([replica?.destroy(), primary?.destroy()]);
+  });
+
+  it('cuts over the replica the primary does not list in ROLE yet, and its new masterauth opens the link', async () => {
+    const syncing = await startSyncingReplica(primary, P0);
+    replica = syncing.replica;
+    expect(await replicasSeenBy(primary, P0)).toEqual({ role: 0, info: ['wait_bgsave'] });
+    const secret = await h.createSecret('redis/legacy-syncing', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: P0, mode: 'requirepass' }));
+    const { arn } = h.register('legacy-syncing');
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current(secret));
+    expect(await canLogin(replica, undefined, next)).toBe(true);
+    expect(await canLogin(replica, undefined, P0)).toBe(false);
+    await syncing.releaseSync(next, next);
+    // A fresh link authenticates with the new masterauth.
+    await run(replica, undefined, next, [['CLIENT', 'KILL', 'TYPE', 'master']]);
+    await waitUntil(() => linkUp(replica as RedisServer, next), { what: 'the replication link with the new masterauth', timeoutMs: 10_000 });
   });
 });
 

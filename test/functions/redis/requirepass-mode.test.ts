@@ -43,6 +43,16 @@ describe('requirepass mode setSecret', () => {
     expect(logger.lines.join('\n')).not.toContain(NEW);
   });
 
+  it('cuts over a replica still in its full sync too (INFO replication lists it, ROLE does not yet)', async () => {
+    const { fake, mode, context } = setup();
+    fake.nodes.get(7001)!.replicas = [7002];
+    fake.nodes.get(7001)!.syncing = [7003];
+    await mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context });
+    const sets = fake.commands.filter((c) => c.command === 'CONFIG' && c.args[0] === 'SET').map((c) => `${c.port}:${c.args[1]}`);
+    expect(sets).toEqual(['7002:masterauth', '7003:masterauth', '7001:requirepass', '7002:requirepass', '7003:requirepass']);
+    for (const node of fake.nodes.values()) expect([...node.users.get('default')!.passwords]).toEqual([sha(NEW)]);
+  });
+
   it('converges when re-run after a crash between the primary and a replica', async () => {
     const { fake, mode, context } = setup();
     fake.failOnce = (c) => c.port === 7003 && c.args[1] === 'requirepass';
