@@ -14,6 +14,7 @@ import {
 import pg from 'pg';
 import { buildRotationFunction, type BuiltFunction } from '../../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import type { PasswordGenerator } from '../../../shared/password.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
@@ -37,6 +38,8 @@ export interface PgHarness {
 export interface RegisterOptions {
   readonly env?: Record<string, string>;
   readonly ports?: PostgresPorts;
+  /** Replace the password generator (default: the emulator's GetRandomPassword). */
+  readonly passwords?: PasswordGenerator;
   /** Wrap the Secrets Manager port (crash injection). */
   readonly secrets?: (port: SecretsPort) => SecretsPort;
   /** Runs before every step (e.g. to note which step is running). */
@@ -62,6 +65,7 @@ export async function startPgHarness(options: { rotationRetries?: number } = {})
         logger: log,
         metrics: createMemoryMetrics(),
         secrets: options.secrets ? options.secrets(port) : port,
+        ...(options.passwords ? { passwords: options.passwords } : {}),
       });
       const target = async (event: unknown): Promise<unknown> => {
         const typed = event as { Step: string; ClientRequestToken: string };
