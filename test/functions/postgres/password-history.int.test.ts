@@ -80,6 +80,35 @@ describe('password reuse through RotateSecret against a real PostgreSQL', () => 
     expect(await canLogin(server, 'app_history', sixth)).toBe(false);
   });
 
+  it('alternating users: refuses the pending login\'s last four passwords and allows its fifth-oldest', async () => {
+    const generator = replayingGenerator();
+    const fn = h.register('pg-history-alternating', { passwords: generator }).arn;
+    const adminArn = await h.createSecret('pg/history-admin', { host: '127.0.0.1', port: server.port, username: server.adminUser, password: server.adminPassword, ssl: false });
+    const initial = 'Initial-Pw-2!ccccccccccccccccccc';
+    known.push(initial);
+    await createLogin(server, 'app_alt', initial);
+    const secretId = await h.createSecret('pg/history-alternating', { host: '127.0.0.1', port: server.port, username: 'app_alt', password: initial, masterarn: adminArn, ssl: false });
+    const passwords = [initial];
+    // Odd rotations set app_alt_clone, even ones app_alt; after eight, app_alt is current.
+    for (let n = 1; n <= 8; n += 1) passwords.push(await rotate(secretId, fn));
+    expect(credentialsOf(await h.current(secretId)).username).toBe('app_alt');
+
+    generator.replay.push(passwords[7] as string, passwords[5] as string, passwords[3] as string, passwords[1] as string);
+    generator.offered.length = 0;
+    const ninth = await rotate(secretId, fn);
+    expect(generator.offered).toHaveLength(5);
+    expect(passwords).not.toContain(ninth);
+    expect(credentialsOf(await h.current(secretId)).username).toBe('app_alt_clone');
+    expect(await canLogin(server, 'app_alt_clone', ninth)).toBe(true);
+
+    // app_alt's window is passwords[8], [6], [4], [2]: the initial password is its fifth-oldest.
+    generator.replay.push(initial);
+    generator.offered.length = 0;
+    expect(await rotate(secretId, fn)).toBe(initial);
+    expect(generator.offered).toHaveLength(1);
+    expect(await canLogin(server, 'app_alt', initial)).toBe(true);
+  });
+
   it('without ListSecretVersionIds rotation goes on, checks only the labelled versions and warns', async () => {
     // The real SDK port over a client that is denied ListSecretVersionIds, as an IAM policy without the grant would be.
     const denied = new SecretsManagerClient({ endpoint: h.emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
