@@ -41,7 +41,7 @@ export interface FaultPlan {
  * violation can be replayed and explained.
  */
 export class FaultController {
-  /** Random faults are drawn only while this is true (the runner turns it off to prove completion). */
+  /** Faults (random and pinned) are injected only while this is true (the runner turns it off to prove completion). */
   enabled = true;
   readonly calls = new Map<string, number>();
   readonly faults = new Map<string, number>();
@@ -63,7 +63,8 @@ export class FaultController {
   decide(point: string): FaultKind | undefined {
     const nth = (this.calls.get(point) ?? 0) + 1;
     this.calls.set(point, nth);
-    const pinned = this.#plan.pinned?.find((fault) => fault.point === point && fault.nth === nth);
+    // Pinned faults, like random ones, stop when the runner turns faults off to prove completion.
+    const pinned = this.enabled ? this.#plan.pinned?.find((fault) => fault.point === point && fault.nth === nth) : undefined;
     let kind: FaultKind | undefined = pinned?.kind;
     if (kind === undefined && this.enabled && this.#rng && this.#plan.probability > 0 && !this.#plan.exclude?.includes(point)) {
       // Always draw twice so the sequence does not depend on which branch ran.

@@ -131,6 +131,16 @@ describe('injectFaults', () => {
     expect([...open]).toEqual([]);
   });
 
+  it('injects no fault, pinned or random, while faults are turned off', async () => {
+    const store = new Store();
+    const controller = new FaultController({ probability: 1, pinned: [{ point: 'store.write', nth: 1, kind: FaultKind.failBefore }] }, mulberry32(3));
+    controller.enabled = false;
+    const wrapped = injectFaults('store', store, controller);
+    await wrapped.write('a');
+    await wrapped.write('b');
+    expect(store.writes).toEqual(['a', 'b']);
+  });
+
   it('leaves synchronous methods alone', () => {
     const controller = new FaultController({ probability: 1 }, mulberry32(1));
     const wrapped = injectFaults('store', new Store(), controller);
