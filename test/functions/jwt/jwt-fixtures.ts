@@ -12,7 +12,10 @@ export function plainBase64Key(bytes = 64): string {
 }
 
 export function namedSecret(): { value: string; access: string; refresh: string } {
-  const access = randomBytes(64).toString('base64url');
+  // base64url is recognised by its '-' or '_'; about 1 draw in 15 of 64 bytes has neither
+  // and reads as alphanumeric, so draw again until the key shows its encoding.
+  let access = randomBytes(64).toString('base64url');
+  while (!/[-_]/.test(access)) access = randomBytes(64).toString('base64url');
   const refresh = randomBytes(64).toString('hex');
   return { value: JSON.stringify({ JWT_SECRET: access, JWT_REFRESH_SECRET: refresh, issuer: 'https://issuer.example', ttl: 900 }), access, refresh };
 }
