@@ -1,10 +1,11 @@
 /**
  * Last-resort teardown. Tests stop what they start in afterAll; this registry makes sure a
  * crashed or forgetful test file still leaves no server running and no temp folder behind
- * when its process exits. Handlers run synchronously on process 'exit' and on SIGTERM,
- * SIGINT and SIGHUP: vitest ends its fork workers with SIGTERM, which skips 'exit'. After
- * cleaning up, a signal nobody else listens for is re-raised so the process still dies of
- * it; when other listeners exist (vitest's own, in the main process) they decide.
+ * when its process exits. Handlers run synchronously on process 'exit', and on SIGTERM,
+ * SIGINT and SIGHUP that nobody else listens for (vitest ends its fork workers with a bare
+ * SIGTERM, which skips 'exit'): then they run and the signal is re-raised so the process
+ * still dies of it. When the process has its own handler (vitest's main process, `npm
+ * start`) that handler owns the shutdown and we stay out of its way; 'exit' still runs.
  */
 import { rmSync } from 'node:fs';
 
@@ -27,10 +28,12 @@ function runAll(): void {
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Someone else handles this signal: its shutdown (and then 'exit') takes care of us.
+  if (process.listenerCount(signal) > 1) return;
   runAll();
   for (const name of SIGNALS) process.off(name, onSignal);
   installed = false;
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  process.kill(process.pid, signal);
 }
 
 /** Register a synchronous handler to run at process exit. Returns a function that unregisters it. */

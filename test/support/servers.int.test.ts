@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
+import { sendCommands } from './resp.ts';
 import { workRoot } from './work-dir.ts';
 import { createTlsMaterial, startPostgres, startRedis, withFreshPortOnConflict, type PostgresServer, type RedisServer } from './servers.ts';
 
@@ -240,6 +243,54 @@ describe('startRedis', () => {
     expect(existsSync(folder)).toBe(true);
     await server.destroy();
     expect(existsSync(folder)).toBe(false);
+  });
+});
+
+describe('cleanup when the test process ends', () => {
+  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'signal-child.ts');
+
+  /** Run the fixture, send `signal` once it is ready, and report what it printed and how it ended. */
+  function runChild(mode: string, signal: NodeJS.Signals): Promise<{ port: number; folder: string; output: string; code: number | null; signal: NodeJS.Signals | null }> {
+    return new Promise((resolve, reject) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      let ready: { port: number; folder: string } | undefined;
+      proc.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /READY (\d+) (\S+)/.exec(output);
+        if (ready === undefined && match?.[1] !== undefined && match[2] !== undefined) {
+          ready = { port: Number(match[1]), folder: path.dirname(match[2]) };
+          proc.kill(signal);
+        }
+      });
+      proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      proc.once('error', reject);
+      proc.once('close', (code, endSignal) =>
+        ready === undefined ? reject(new Error(`child ended before it was ready:\n${output}`)) : resolve({ ...ready, output, code, signal: endSignal }),
+      );
+    });
+  }
+
+  async function answers(port: number): Promise<boolean> {
+    return await sendCommands({ host: '127.0.0.1', port }, [['PING']]).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  it('stops servers and removes folders of a process ended by a bare SIGTERM, which still dies of it', async () => {
+    const run = await runChild('bare', 'SIGTERM');
+    expect(run.signal).toBe('SIGTERM');
+    expect(await answers(run.port)).toBe(false);
+    expect(existsSync(run.folder)).toBe(false);
+  });
+
+  it("leaves the shutdown to a process's own SIGINT handler, and cleans up at its exit", async () => {
+    const run = await runChild('own-handler', 'SIGINT');
+    expect(run.output).toContain('HANDLER server-alive=true');
+    expect(run.code).toBe(130);
+    expect(await answers(run.port)).toBe(false);
+    expect(existsSync(run.folder)).toBe(false);
   });
 });
 
