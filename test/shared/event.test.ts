@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import { ErrorCode } from '../../shared/errors.ts';
 import { parseRotationEvent } from '../../shared/event.ts';
+import { codeOf } from '../support/error-code.ts';
 
 const valid = { Step: 'createSecret', SecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf', ClientRequestToken: 'a'.repeat(36) };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof RotationError ? error.code : 'not-a-rotation-error';
-  }
-  return undefined;
-}
 
 describe('parseRotationEvent', () => {
   it('accepts the documented event and passes RotationToken through', () => {

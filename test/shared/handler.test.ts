@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import type { RotationError } from '../../shared/errors.ts';
+import { ErrorCode } from '../../shared/errors.ts';
 import { buildRotationFunction } from '../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
 import { FakeTarget, fakeFunction } from './fake-strategy.ts';
 import { MemorySecretsPort } from './memory-secrets-port.ts';
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof RotationError ? error.code : 'not-rotation-error';
-  }
-  return undefined;
-}
+import { codeOfAsync } from '../support/error-code.ts';
 
 describe('buildRotationFunction', () => {
   it('reports every configuration problem at once, by name, and keeps failing the same way', async () => {
@@ -38,8 +31,8 @@ describe('buildRotationFunction', () => {
   it('rejects a malformed event before calling Secrets Manager', async () => {
     const port = new MemorySecretsPort();
     const fn = buildRotationFunction(fakeFunction(new FakeTarget()), { env: {}, secrets: port, logger: createMemoryLog(), metrics: createMemoryMetrics() });
-    expect(await codeOf(fn.handler({ Step: 'createSecret', SecretId: port.arn }))).toBe(ErrorCode.ERR_EVENT_INVALID);
-    expect(await codeOf(fn.handler({ Step: 'finish_secret', SecretId: port.arn, ClientRequestToken: 't'.repeat(32) }))).toBe(ErrorCode.ERR_STEP_UNKNOWN);
+    expect(await codeOfAsync(fn.handler({ Step: 'createSecret', SecretId: port.arn }))).toBe(ErrorCode.ERR_EVENT_INVALID);
+    expect(await codeOfAsync(fn.handler({ Step: 'finish_secret', SecretId: port.arn, ClientRequestToken: 't'.repeat(32) }))).toBe(ErrorCode.ERR_STEP_UNKNOWN);
     expect(port.calls).toEqual([]);
   });
 

@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import { ErrorCode } from '../../shared/errors.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
 import { secretsManagerPasswordGenerator } from '../../shared/password.ts';
 import { Rotator, StepOutcome } from '../../shared/rotator.ts';
 import type { FinishInput } from '../../shared/strategy.ts';
 import { FakeTarget, fakeStrategy, type FakeValue } from './fake-strategy.ts';
 import { MemorySecretsPort } from './memory-secrets-port.ts';
+import { codeOfAsync } from '../support/error-code.ts';
 
 const CURRENT = 'c'.repeat(32);
 const TOKEN = 't'.repeat(32);
@@ -24,15 +25,6 @@ function setup() {
   return { port, target, logger, metrics, rotator, event, strategy };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof RotationError ? error.code : `not-rotation-error:${String(error)}`;
-  }
-  return undefined;
-}
-
 describe('Rotator guard', () => {
   let s: ReturnType<typeof setup>;
   beforeEach(() => {
@@ -42,7 +34,7 @@ describe('Rotator guard', () => {
   it('rejects a secret whose rotation is disabled, changing nothing', async () => {
     s.port.rotationEnabled = false;
     const before = s.port.labels();
-    expect(await codeOf(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_ROTATION_NOT_ENABLED);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_ROTATION_NOT_ENABLED);
     expect(s.port.labels()).toEqual(before);
     expect(s.port.calls).toEqual(['DescribeSecret']);
   });
@@ -54,7 +46,7 @@ describe('Rotator guard', () => {
 
   it('rejects a token that is not a version of the secret', async () => {
     const event = { ...s.event('setSecret'), ClientRequestToken: 'x'.repeat(32) };
-    expect(await codeOf(s.rotator.handle(event))).toBe(ErrorCode.ERR_TOKEN_UNKNOWN);
+    expect(await codeOfAsync(s.rotator.handle(event))).toBe(ErrorCode.ERR_TOKEN_UNKNOWN);
   });
 
   it('returns success without work when the token already holds AWSCURRENT', async () => {
@@ -67,13 +59,13 @@ describe('Rotator guard', () => {
   it('reports a different version holding AWSPENDING as a conflict', async () => {
     s.port.addVersion(OTHER, undefined, ['AWSPENDING']);
     s.port.versions.get(TOKEN)!.stages.add('custom');
-    expect(await codeOf(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_ROTATION_CONFLICT);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_ROTATION_CONFLICT);
   });
 
   it('rejects a token that is neither AWSCURRENT nor AWSPENDING when nothing is pending', async () => {
     s.port.versions.get(TOKEN)!.stages.clear();
     s.port.versions.get(TOKEN)!.stages.add('AWSPREVIOUS');
-    expect(await codeOf(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_TOKEN_NOT_PENDING);
+    expect(await codeOfAsync(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_TOKEN_NOT_PENDING);
   });
 });
 
@@ -103,13 +95,13 @@ describe('Rotator steps', () => {
   it('createSecret fails with ERR_CURRENT_MISSING when no AWSCURRENT exists', async () => {
     const s = setup();
     s.port.versions.get(CURRENT)!.stages.clear();
-    expect(await codeOf(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_CURRENT_MISSING);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_CURRENT_MISSING);
   });
 
   it('createSecret rejects a malformed current value and stores nothing', async () => {
     const s = setup();
     s.port.versions.get(CURRENT)!.value = '{"username": "app", "password": ';
-    expect(await codeOf(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
     expect(s.port.versions.get(TOKEN)!.value).toBeUndefined();
     expect(s.port.calls).not.toContain('PutSecretValue');
   });
@@ -119,7 +111,7 @@ describe('Rotator steps', () => {
     const current = s.port.versions.get(CURRENT)!;
     delete current.value;
     current.binary = new Uint8Array([1, 2, 3]);
-    expect(await codeOf(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_SECRET_BINARY_UNSUPPORTED);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_SECRET_BINARY_UNSUPPORTED);
   });
 
   it('passes RotationToken through to PutSecretValue', async () => {
@@ -136,7 +128,7 @@ describe('Rotator steps', () => {
 
   it('setSecret without a stored pending value fails with ERR_PENDING_MISSING and touches no target', async () => {
     const s = setup();
-    expect(await codeOf(s.rotator.handle(s.event('setSecret')))).toBe(ErrorCode.ERR_PENDING_MISSING);
+    expect(await codeOfAsync(s.rotator.handle(s.event('setSecret')))).toBe(ErrorCode.ERR_PENDING_MISSING);
     expect(s.target.calls).toEqual([]);
   });
 
@@ -153,7 +145,7 @@ describe('Rotator steps', () => {
     await s.rotator.handle(s.event('createSecret'));
     s.target.failTest = true;
     await s.rotator.handle(s.event('setSecret'));
-    expect(await codeOf(s.rotator.handle(s.event('testSecret')))).toBe(ErrorCode.ERR_TEST_FAILED);
+    expect(await codeOfAsync(s.rotator.handle(s.event('testSecret')))).toBe(ErrorCode.ERR_TEST_FAILED);
     const errors = s.logger.lines.filter((l) => JSON.parse(l).level === 'ERROR');
     expect(errors).toHaveLength(1);
     expect(JSON.parse(errors[0]!).errorCode).toBe(ErrorCode.ERR_TEST_FAILED);
@@ -204,7 +196,7 @@ describe('Rotator emergency finishing', () => {
     s.port.tags = { RotationMode: 'emergency' };
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await s.rotator.handle(s.event(step));
     s.setFailHook(true);
-    expect(await codeOf(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_INTERNAL);
+    expect(await codeOfAsync(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_INTERNAL);
     expect(s.port.labels()[TOKEN]).toContain('AWSCURRENT');
     expect(s.port.tags).toEqual({ RotationMode: 'emergency' });
     s.setFailHook(false);

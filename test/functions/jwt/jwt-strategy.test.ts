@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { jwtFunction } from '../../../functions/jwt/definition.ts';
 import { detectKeyEncoding, KeyEncoding } from '../../../functions/jwt/key-encoding.ts';
 import { STEPS } from '../../../shared/constants.ts';
-import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import type { RotationError } from '../../../shared/errors.ts';
+import { ErrorCode } from '../../../shared/errors.ts';
 import { buildRotationFunction } from '../../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
 import { MemorySecretsPort } from '../../shared/memory-secrets-port.ts';
 import { ALGS, keyringSecret, namedSecret, plainBase64Key, secretFragments } from './jwt-fixtures.ts';
 import { signWithKeyString, signWithKeyring, verifiesWithAnyKeyString, verifiesWithJwks, verifiesWithKeyring } from './jwt-verifiers.ts';
+import { codeOfAsync } from '../../support/error-code.ts';
 
 const CURRENT_ID = 'c0000000-0000-4000-8000-000000000000';
 
@@ -29,15 +31,6 @@ function setup(value: string, env: Record<string, string> = {}) {
     return token;
   };
   return { port, logger, fn, rotate, valueOf };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof RotationError ? error.code : `not a RotationError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 function expectNoLeak(lines: readonly string[], values: readonly (string | undefined)[]): void {
@@ -228,7 +221,7 @@ describe('testSecret refuses a pending value that breaks the policy', () => {
     const { fn, port, logger } = setup(current, env);
     const token = 'p'.repeat(32);
     port.addVersion(token, pending, ['AWSPENDING']);
-    const code = await codeOf(fn.invoke({ Step: 'testSecret', SecretId: port.arn, ClientRequestToken: token }));
+    const code = await codeOfAsync(fn.invoke({ Step: 'testSecret', SecretId: port.arn, ClientRequestToken: token }));
     return { code, port, lines: logger.lines };
   }
 
@@ -286,7 +279,7 @@ describe('bad current values change nothing', () => {
     const { fn, port } = setup(value);
     port.addVersion('n'.repeat(32), undefined, ['AWSPENDING']);
     const before = port.labels();
-    expect(await codeOf(fn.invoke({ Step: 'createSecret', SecretId: port.arn, ClientRequestToken: 'n'.repeat(32) }))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(await codeOfAsync(fn.invoke({ Step: 'createSecret', SecretId: port.arn, ClientRequestToken: 'n'.repeat(32) }))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
     expect(port.labels()).toEqual(before);
     expect(port.calls).not.toContain('PutSecretValue');
   });

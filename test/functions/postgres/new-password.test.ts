@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
-import { DEFAULT_PASSWORD_POLICY, type PasswordGenerator } from '../../../shared/password.ts';
+import { DEFAULT_PASSWORD_POLICY } from '../../../shared/password.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { newPassword } from '../../../functions/postgres/new-password.ts';
+import { scripted } from './scripted-passwords.ts';
 
 const GOOD = ['Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!', 'Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#', 'Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$'];
-
-function scripted(values: string[]): PasswordGenerator & { calls: number } {
-  const generator = {
-    calls: 0,
-    async generate() {
-      const value = values[Math.min(generator.calls, values.length - 1)] as string;
-      generator.calls += 1;
-      return new Sensitive(value);
-    },
-  };
-  return generator;
-}
 
 describe('newPassword', () => {
   it('returns the first candidate that meets the policy', async () => {

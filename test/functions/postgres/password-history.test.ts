@@ -11,6 +11,7 @@ import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import { readPostgresConfig } from '../../../functions/postgres/postgres-config.ts';
 import { parsePostgresSecret, type PostgresSecret } from '../../../functions/postgres/postgres-secret.ts';
 import { createPostgresStrategy } from '../../../functions/postgres/postgres-strategy.ts';
+import { scripted } from './scripted-passwords.ts';
 
 // createPending's reuse check (PCI DSS 8.3.7: none of the last four passwords of the user)
 // over a scripted version history: no network, no database.
@@ -68,18 +69,6 @@ class HistoryPort {
     if (version?.value === undefined) return undefined;
     return { id: version.id, secret: parsePostgresSecret(new Sensitive(version.value), { versionId: version.id, stage }) };
   }
-}
-
-function scripted(values: string[]): PasswordGenerator & { calls: number } {
-  const generator = {
-    calls: 0,
-    async generate() {
-      const value = values[Math.min(generator.calls, values.length - 1)] as string;
-      generator.calls += 1;
-      return new Sensitive(value);
-    },
-  };
-  return generator;
 }
 
 async function createPending(history: HistoryPort, generator: PasswordGenerator) {

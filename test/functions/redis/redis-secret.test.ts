@@ -1,22 +1,15 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import type { RotationError } from '../../../shared/errors.ts';
+import { ErrorCode } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { RedisMode, resolveMode } from '../../../functions/redis/redis-mode.ts';
 import { effectiveUsername, parseRedisSecret, serializeRedisSecret, withPassword } from '../../../functions/redis/redis-secret.ts';
+import { codeOf } from '../../support/error-code.ts';
 
 const where = { versionId: 'v1', stage: 'AWSCURRENT' };
 const parse = (text: string) => parseRedisSecret(new Sensitive(text), where);
 const HARD_PASSWORDS = ['p@ss:w/rd?#[]%20', 'sp ace+plus&amp=eq', 'ünïcødé✓', "quote'\"\\back", '%%%', 'a%2Fb'];
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof RotationError ? error.code : 'not-a-rotation-error';
-  }
-  return undefined;
-}
 
 describe('parseRedisSecret (URL)', () => {
   it('reads user, password, host, port and db from a redis:// URL', () => {
