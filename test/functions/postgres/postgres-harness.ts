@@ -3,36 +3,23 @@
  * the real SDK, an in-process handler with injected logs, and raw admin connections to
  * the real PostgreSQL servers of the test bed (for arranging and checking only).
  */
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-  TagResourceCommand,
-} from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { buildRotationFunction, type BuiltFunction } from '../../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
 import type { PasswordGenerator } from '../../../shared/password.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
-import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
+import type { RotationRecord } from '../../../scripts/emulator/index.ts';
 import { definePostgresFunction, type PostgresPorts } from '../../../functions/postgres/definition.ts';
+import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
 import type { PostgresServer } from '../../support/servers.ts';
 
-export interface PgHarness {
-  readonly emu: Emulator;
-  readonly sm: SecretsManagerClient;
+export { everything } from '../../support/emulator-harness.ts';
+
+export interface PgHarness extends EmulatorSecrets {
   readonly log: ReturnType<typeof createMemoryLog>;
   /** Register an in-process PostgreSQL function. */
   register(name: string, options?: RegisterOptions): { arn: string; fn: BuiltFunction };
-  createSecret(name: string, value: string | object, tags?: Record<string, string>): Promise<string>;
-  rotate(secretId: string, functionArn: string): Promise<RotationRecord>;
-  current(secretId: string): Promise<string>;
-  stages(secretId: string): Promise<Record<string, string[]>>;
-  tag(secretId: string, tags: Record<string, string>): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface RegisterOptions {
@@ -51,12 +38,11 @@ export interface RegisterOptions {
 export const FAST_ENV = { PG_CONNECT_TIMEOUT_MS: '2000', PG_STATEMENT_TIMEOUT_MS: '5000' } as const;
 
 export async function startPgHarness(options: { rotationRetries?: number } = {}): Promise<PgHarness> {
-  const emu = await startEmulator({ port: 0, rotationRetries: options.rotationRetries ?? 0 });
-  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  const base = await startEmulatorSecrets(options);
+  const { emu, sm } = base;
   const log = createMemoryLog();
   return {
-    emu,
-    sm,
+    ...base,
     log,
     register(name, options = {}) {
       const port = createSdkSecretsPort(sm);
@@ -75,35 +61,6 @@ export async function startPgHarness(options: { rotationRetries?: number } = {})
         return null;
       };
       return { arn: emu.registerFunction(name, target), fn };
-    },
-    async createSecret(name, value, tags) {
-      const out = await sm.send(
-        new CreateSecretCommand({
-          Name: name,
-          SecretString: typeof value === 'string' ? value : JSON.stringify(value),
-          ...(tags ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
-        }),
-      );
-      return out.ARN as string;
-    },
-    async rotate(secretId, functionArn) {
-      await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
-      return emu.waitForRotation(secretId);
-    },
-    async current(secretId) {
-      const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
-      return out.SecretString as string;
-    },
-    async stages(secretId) {
-      const out = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
-      return out.VersionIdsToStages ?? {};
-    },
-    async tag(secretId, tags) {
-      await sm.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
-    },
-    async close() {
-      sm.destroy();
-      await emu.close();
     },
   };
 }
@@ -164,10 +121,6 @@ export async function canLogin(server: ServerLike, user: string, password: strin
   }
 }
 
-/** Every log line and every error of the rotation records, for leak checks. */
-export function everything(log: { lines: string[] }, records: readonly RotationRecord[]): string {
-  return [...log.lines, ...records.flatMap((r) => r.steps.map((s) => JSON.stringify(s.error ?? {})))].join('\n');
-}
 
 export function credentialsOf(secretText: string): { username: string; password: string } {
   if (secretText.trim().startsWith('{')) return JSON.parse(secretText) as { username: string; password: string };

@@ -3,41 +3,28 @@
  * real SDK, an in-process handler built with injected logs, and raw admin connections
  * to the real Redis servers of the test bed.
  */
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-  TagResourceCommand,
-} from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import { buildRotationFunction, type BuiltFunction } from '../../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
-import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
 import { createRedisFunction, type RedisPorts } from '../../../functions/redis/definition.ts';
+import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
 import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
 
-export interface RedisHarness {
-  readonly emu: Emulator;
-  readonly sm: SecretsManagerClient;
+export { everything } from '../../support/emulator-harness.ts';
+
+export interface RedisHarness extends EmulatorSecrets {
   readonly log: ReturnType<typeof createMemoryLog>;
   /** Register an in-process Redis function; `after` runs after every step (probes). */
   register(name: string, env?: Record<string, string>, ports?: RedisPorts, after?: (event: { Step: string }) => Promise<void>): { arn: string; fn: BuiltFunction };
-  createSecret(name: string, value: string, tags?: Record<string, string>): Promise<string>;
-  rotate(secretId: string, functionArn: string): Promise<RotationRecord>;
-  current(secretId: string): Promise<string>;
-  tag(secretId: string, tags: Record<string, string>): Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function startRedisHarness(options: { rotationRetries?: number } = {}): Promise<RedisHarness> {
-  const emu = await startEmulator({ port: 0, rotationRetries: options.rotationRetries ?? 0 });
-  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  const base = await startEmulatorSecrets(options);
+  const { emu, sm } = base;
   const log = createMemoryLog();
   return {
-    emu,
-    sm,
+    ...base,
     log,
     register(name, env = {}, ports = {}, after) {
       const fn = buildRotationFunction(createRedisFunction(ports), {
@@ -58,27 +45,6 @@ export async function startRedisHarness(options: { rotationRetries?: number } = 
         return null;
       };
       return { arn: emu.registerFunction(name, target), fn };
-    },
-    async createSecret(name, value, tags) {
-      const out = await sm.send(
-        new CreateSecretCommand({ Name: name, SecretString: value, ...(tags ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}) }),
-      );
-      return out.ARN as string;
-    },
-    async rotate(secretId, functionArn) {
-      await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
-      return emu.waitForRotation(secretId);
-    },
-    async current(secretId) {
-      const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
-      return out.SecretString as string;
-    },
-    async tag(secretId, tags) {
-      await sm.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
-    },
-    async close() {
-      sm.destroy();
-      await emu.close();
     },
   };
 }
@@ -140,10 +106,6 @@ export async function run(server: Pick<RedisServer, 'port' | 'tls'>, username: s
   }
 }
 
-/** Every log line and every error message of a rotation record, for leak checks. */
-export function everything(log: { lines: string[] }, records: readonly RotationRecord[]): string {
-  return [...log.lines, ...records.flatMap((r) => r.steps.map((s) => JSON.stringify(s.error ?? {})))].join('\n');
-}
 
 export function passwordOf(secretText: string): string {
   if (secretText.startsWith('{')) return (JSON.parse(secretText) as { password: string }).password;

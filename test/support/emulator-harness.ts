@@ -1,0 +1,66 @@
+/**
+ * The Secrets Manager side that kind-specific test harnesses share: a fresh emulator on a
+ * random port, a real SDK client pointed at it, and the few calls tests make through it.
+ */
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { startEmulator, type Emulator, type RotationRecord } from '../../scripts/emulator/index.ts';
+
+export interface EmulatorSecrets {
+  readonly emu: Emulator;
+  readonly sm: SecretsManagerClient;
+  /** CreateSecret; an object value is stored as JSON. Resolves with the ARN. */
+  createSecret(name: string, value: string | object, tags?: Record<string, string>): Promise<string>;
+  /** RotateSecret (90-day rule) and wait for the rotation, all its retries included, to end. */
+  rotate(secretId: string, functionArn: string): Promise<RotationRecord>;
+  current(secretId: string): Promise<string>;
+  stages(secretId: string): Promise<Record<string, string[]>>;
+  tag(secretId: string, tags: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEmulatorSecrets(options: { rotationRetries?: number } = {}): Promise<EmulatorSecrets> {
+  const emu = await startEmulator({ port: 0, rotationRetries: options.rotationRetries ?? 0 });
+  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  return {
+    emu,
+    sm,
+    async createSecret(name, value, tags) {
+      const out = await sm.send(
+        new CreateSecretCommand({ Name: name, SecretString: typeof value === 'string' ? value : JSON.stringify(value), ...(tags ? { Tags: tagList(tags) } : {}) }),
+      );
+      return out.ARN as string;
+    },
+    async rotate(secretId, functionArn) {
+      await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+      return emu.waitForRotation(secretId);
+    },
+    async current(secretId) {
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+      return out.SecretString as string;
+    },
+    async stages(secretId) {
+      const out = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+      return out.VersionIdsToStages ?? {};
+    },
+    async tag(secretId, tags) {
+      await sm.send(new TagResourceCommand({ SecretId: secretId, Tags: tagList(tags) }));
+    },
+    async close() {
+      sm.destroy();
+      await emu.close();
+    },
+  };
+}
+
+/** Every log line and every error of the rotation records, for leak checks. */
+export function everything(log: { lines: string[] }, records: readonly RotationRecord[]): string {
+  return [...log.lines, ...records.flatMap((r) => r.steps.map((s) => JSON.stringify(s.error ?? {})))].join('\n');
+}
