@@ -15,14 +15,30 @@ import { buildFunctions, defaultSources, formatReport, sizeViolations } from './
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' }, strict: { type: 'boolean', default: false } }, strict: true });
-  const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      only: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const only = values.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const sources = defaultSources().filter((source) => !only || only.includes(source.name));
   if (only && sources.length !== only.length) {
-    console.error(`--only names unknown functions: ${only.filter((name) => !sources.some((source) => source.name === name)).join(', ')}`);
+    console.error(
+      `--only names unknown functions: ${only.filter((name) => !sources.some((source) => source.name === name)).join(', ')}`,
+    );
     return 2;
   }
-  const result = await buildFunctions({ rootDir, outDir: values.out ? path.resolve(values.out) : undefined, sources });
+  const result = await buildFunctions({
+    rootDir,
+    outDir: values.out ? path.resolve(values.out) : undefined,
+    sources,
+  });
   console.log(formatReport(result, rootDir));
   const violations = sizeViolations(result);
   for (const violation of violations) console.error(`${values.strict ? 'error' : 'warning'}: ${violation}`);

@@ -24,5 +24,7 @@ process.on('SIGTERM', onSignal);
 
 const started = Date.now();
 const code = await runStart({ env, out: createProcessOutput(env), signal: controller.signal, cleanup });
-process.stdout.write(`npm start finished in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${code})\n`);
+process.stdout.write(
+  `npm start finished in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${code})\n`,
+);
 process.exit(code);

@@ -75,7 +75,12 @@ export class EnvReader {
   list(name: string, fallback: readonly string[]): readonly string[] {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    return Object.freeze(value.split(',').map((part) => part.trim()).filter((part) => part.length > 0));
+    return Object.freeze(
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    );
   }
 
   /** Record a problem found by the caller's own validation. */
@@ -89,9 +94,13 @@ export class EnvReader {
 
   done<T extends object>(config: T): Readonly<T> {
     if (this.#problems.length > 0) {
-      throw new RotationError(ErrorCode.ERR_CONFIG_INVALID, `Invalid configuration: ${this.#problems.join('; ')}`, {
-        details: { problems: this.#problems.join('; ') },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_CONFIG_INVALID,
+        `Invalid configuration: ${this.#problems.join('; ')}`,
+        {
+          details: { problems: this.#problems.join('; ') },
+        },
+      );
     }
     return Object.freeze(config);
   }

@@ -75,7 +75,11 @@ export function isRotationError(value: unknown, code?: ErrorCode): value is Rota
  * Wrap anything thrown into a RotationError, keeping the original as `cause`.
  * The original message is not copied: driver messages can echo input.
  */
-export function asRotationError(value: unknown, fallback: ErrorCode = ErrorCode.ERR_INTERNAL, message = 'Unexpected failure'): RotationError {
+export function asRotationError(
+  value: unknown,
+  fallback: ErrorCode = ErrorCode.ERR_INTERNAL,
+  message = 'Unexpected failure',
+): RotationError {
   if (value instanceof RotationError) return value;
   const name = value instanceof Error ? value.name : typeof value;
   return new RotationError(fallback, `${message} (${name})`, { cause: value });

@@ -17,7 +17,10 @@ const REQUIRED = ['Step', 'SecretId', 'ClientRequestToken'] as const;
  */
 export function parseRotationEvent(raw: unknown): RotationEvent {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new RotationError(ErrorCode.ERR_EVENT_INVALID, 'Rotation event must be a JSON object with Step, SecretId and ClientRequestToken');
+    throw new RotationError(
+      ErrorCode.ERR_EVENT_INVALID,
+      'Rotation event must be a JSON object with Step, SecretId and ClientRequestToken',
+    );
   }
   const record = raw as Record<string, unknown>;
   const problems: string[] = [];
@@ -38,14 +41,20 @@ export function parseRotationEvent(raw: unknown): RotationEvent {
   }
   const step = record['Step'] as string;
   if (!(STEPS as readonly string[]).includes(step)) {
-    throw new RotationError(ErrorCode.ERR_STEP_UNKNOWN, `Unknown Step "${step.slice(0, 64)}"; expected one of ${STEPS.join(', ')}`, {
-      details: { step: step.slice(0, 64) },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_STEP_UNKNOWN,
+      `Unknown Step "${step.slice(0, 64)}"; expected one of ${STEPS.join(', ')}`,
+      {
+        details: { step: step.slice(0, 64) },
+      },
+    );
   }
   return Object.freeze({
     Step: step as Step,
     SecretId: record['SecretId'] as string,
     ClientRequestToken: record['ClientRequestToken'] as string,
-    ...(typeof rotationToken === 'string' && rotationToken.length > 0 ? { RotationToken: rotationToken } : {}),
+    ...(typeof rotationToken === 'string' && rotationToken.length > 0
+      ? { RotationToken: rotationToken }
+      : {}),
   });
 }

@@ -2,8 +2,20 @@ import type { SecretKind } from './constants.ts';
 import { EnvReader, type Env } from './config.ts';
 import { asRotationError } from './errors.ts';
 import { parseRotationEvent } from './event.ts';
-import { createLogger, createMetrics, METRIC_NAMESPACE_DEFAULT, type Log, type RotationMetrics } from './observability.ts';
-import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy, secretsManagerPasswordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
+import {
+  createLogger,
+  createMetrics,
+  METRIC_NAMESPACE_DEFAULT,
+  type Log,
+  type RotationMetrics,
+} from './observability.ts';
+import {
+  DEFAULT_PASSWORD_POLICY,
+  readPasswordPolicy,
+  secretsManagerPasswordGenerator,
+  type PasswordGenerator,
+  type PasswordPolicy,
+} from './password.ts';
 import { Rotator, type StepOutcome } from './rotator.ts';
 import { createSdkSecretsPort, createSecretsManagerClient } from './sdk-secrets-port.ts';
 import type { SecretsPort } from './secrets-port.ts';
@@ -23,13 +35,21 @@ export interface CoreConfig {
   readonly passwordPolicy: PasswordPolicy;
 }
 
-export function readCoreConfig(reader: EnvReader, passwordDefaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY): CoreConfig {
+export function readCoreConfig(
+  reader: EnvReader,
+  passwordDefaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+): CoreConfig {
   const endpoint = reader.string('SECRETS_MANAGER_ENDPOINT');
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) reader.problem('SECRETS_MANAGER_ENDPOINT must be an http(s) URL');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
+    reader.problem('SECRETS_MANAGER_ENDPOINT must be an http(s) URL');
   return {
     secretsManagerEndpoint: endpoint,
     region: reader.string('AWS_REGION'),
-    logLevel: reader.oneOf('POWERTOOLS_LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'], 'INFO'),
+    logLevel: reader.oneOf(
+      'POWERTOOLS_LOG_LEVEL',
+      ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'],
+      'INFO',
+    ),
     metricsNamespace: reader.string('POWERTOOLS_METRICS_NAMESPACE', METRIC_NAMESPACE_DEFAULT),
     passwordPolicy: readPasswordPolicy(reader, passwordDefaults),
   };
@@ -82,7 +102,10 @@ export interface BuiltFunction {
  * invocation (so a bad variable fails the invocation with ERR_CONFIG_INVALID rather
  * than the module import), and cached with everything built from it.
  */
-export function buildRotationFunction<T, C extends object>(definition: FunctionDefinition<T, C>, overrides: HandlerOverrides = {}): BuiltFunction {
+export function buildRotationFunction<T, C extends object>(
+  definition: FunctionDefinition<T, C>,
+  overrides: HandlerOverrides = {},
+): BuiltFunction {
   let built: { rotator: Rotator<T>; logger: Log } | undefined;
   let configError: unknown;
 
@@ -98,14 +121,28 @@ export function buildRotationFunction<T, C extends object>(definition: FunctionD
       frozenConfig = reader.done(config);
     } catch (error) {
       configError = error;
-      (overrides.logger ?? createLogger(definition.kind)).error('Invalid configuration', { errorCode: asRotationError(error).code, errorMessage: asRotationError(error).message });
+      (overrides.logger ?? createLogger(definition.kind)).error('Invalid configuration', {
+        errorCode: asRotationError(error).code,
+        errorMessage: asRotationError(error).message,
+      });
       throw error;
     }
     const logger = overrides.logger ?? createLogger(definition.kind, core.logLevel);
-    const secrets = overrides.secrets ?? createSdkSecretsPort(createSecretsManagerClient({ endpoint: core.secretsManagerEndpoint, region: core.region }));
+    const secrets =
+      overrides.secrets ??
+      createSdkSecretsPort(
+        createSecretsManagerClient({ endpoint: core.secretsManagerEndpoint, region: core.region }),
+      );
     const passwords = overrides.passwords ?? secretsManagerPasswordGenerator(secrets);
     const metrics = overrides.metrics ?? createMetrics(definition.kind, core.metricsNamespace);
-    const strategy = definition.createStrategy({ config: frozenConfig, core, secrets, passwords, logger, env });
+    const strategy = definition.createStrategy({
+      config: frozenConfig,
+      core,
+      secrets,
+      passwords,
+      logger,
+      env,
+    });
     built = { rotator: new Rotator({ secrets, strategy, logger, metrics }), logger };
     return built;
   };
@@ -117,7 +154,10 @@ export function buildRotationFunction<T, C extends object>(definition: FunctionD
       event = parseRotationEvent(rawEvent);
     } catch (error) {
       const rotationError = asRotationError(error);
-      logger.error('Rejected rotation event', { errorCode: rotationError.code, errorMessage: rotationError.message });
+      logger.error('Rejected rotation event', {
+        errorCode: rotationError.code,
+        errorMessage: rotationError.message,
+      });
       throw rotationError;
     }
     return rotator.handle(event);

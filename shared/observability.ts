@@ -73,7 +73,9 @@ export function createMetrics(kind: SecretKind, namespace = METRIC_NAMESPACE_DEF
 }
 
 /** A metrics sink that keeps everything in memory, for tests and the emulator's in-process runs. */
-export function createMemoryMetrics(): RotationMetrics & { readonly records: { name: MetricName; metric?: StepMetric; kind?: SecretKind }[] } {
+export function createMemoryMetrics(): RotationMetrics & {
+  readonly records: { name: MetricName; metric?: StepMetric; kind?: SecretKind }[];
+} {
   const records: { name: MetricName; metric?: StepMetric; kind?: SecretKind }[] = [];
   return {
     records,
@@ -91,9 +93,13 @@ export function createMemoryMetrics(): RotationMetrics & { readonly records: { n
 export function createMemoryLog(): Log & { readonly lines: string[] } {
   const lines: string[] = [];
   let keys: Record<string, unknown> = {};
-  const write = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
-    lines.push(JSON.stringify({ level, message, ...keys, ...Object.assign({}, ...extra.map(serializeExtra)) }));
-  };
+  const write =
+    (level: string) =>
+    (message: string, ...extra: Record<string, unknown>[]) => {
+      lines.push(
+        JSON.stringify({ level, message, ...keys, ...Object.assign({}, ...extra.map(serializeExtra)) }),
+      );
+    };
   return {
     lines,
     debug: write('DEBUG'),
@@ -110,6 +116,9 @@ export function createMemoryLog(): Log & { readonly lines: string[] } {
 }
 
 function serializeExtra(extra: Record<string, unknown>): Record<string, unknown> {
-  if (extra instanceof Error) return { error: { name: extra.name, message: extra.message, ...('code' in extra ? { code: extra.code } : {}) } };
+  if (extra instanceof Error)
+    return {
+      error: { name: extra.name, message: extra.message, ...('code' in extra ? { code: extra.code } : {}) },
+    };
   return extra;
 }

@@ -22,7 +22,10 @@ export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({
  * EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE, EXCLUDE_LOWERCASE, REQUIRE_EACH_INCLUDED_TYPE)
  * over a kind's defaults. Problems are recorded on the reader.
  */
-export function readPasswordPolicy(reader: EnvReader, defaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY): PasswordPolicy {
+export function readPasswordPolicy(
+  reader: EnvReader,
+  defaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+): PasswordPolicy {
   const policy: PasswordPolicy = {
     PasswordLength: reader.int('PASSWORD_LENGTH', defaults.PasswordLength, { min: 1, max: 4096 }),
     ExcludeCharacters: reader.verbatim('EXCLUDE_CHARACTERS', defaults.ExcludeCharacters),
@@ -33,8 +36,15 @@ export function readPasswordPolicy(reader: EnvReader, defaults: PasswordPolicy =
     IncludeSpace: defaults.IncludeSpace,
     RequireEachIncludedType: reader.bool('REQUIRE_EACH_INCLUDED_TYPE', defaults.RequireEachIncludedType),
   };
-  if (policy.ExcludeNumbers && policy.ExcludePunctuation && policy.ExcludeUppercase && policy.ExcludeLowercase) {
-    reader.problem('EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE exclude every character type');
+  if (
+    policy.ExcludeNumbers &&
+    policy.ExcludePunctuation &&
+    policy.ExcludeUppercase &&
+    policy.ExcludeLowercase
+  ) {
+    reader.problem(
+      'EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE exclude every character type',
+    );
   }
   return Object.freeze(policy);
 }
@@ -53,7 +63,11 @@ export function secretsManagerPasswordGenerator(secrets: SecretsPort): PasswordG
 export function passwordPolicyViolations(password: string, policy: PasswordPolicy): string[] {
   const problems: string[] = [];
   if (password.length !== policy.PasswordLength) problems.push('length');
-  for (const ch of policy.ExcludeCharacters) if (password.includes(ch)) { problems.push('excluded-character'); break; }
+  for (const ch of policy.ExcludeCharacters)
+    if (password.includes(ch)) {
+      problems.push('excluded-character');
+      break;
+    }
   const has = {
     lower: /[a-z]/.test(password),
     upper: /[A-Z]/.test(password),

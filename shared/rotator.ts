@@ -60,7 +60,12 @@ export class Rotator<T> {
   /** Run one step, with logging and metrics. Errors leave as RotationError, logged once here. */
   async handle(event: RotationEvent): Promise<StepOutcome> {
     const started = this.#now();
-    this.#logger.appendKeys({ secretArn: event.SecretId, step: event.Step, clientRequestToken: event.ClientRequestToken, kind: this.kind });
+    this.#logger.appendKeys({
+      secretArn: event.SecretId,
+      step: event.Step,
+      clientRequestToken: event.ClientRequestToken,
+      kind: this.kind,
+    });
     try {
       const outcome = await this.#run(event);
       const durationMs = Math.round(this.#now() - started);
@@ -89,13 +94,21 @@ export class Rotator<T> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
     if (description.RotationEnabled === false) {
-      throw new RotationError(ErrorCode.ERR_ROTATION_NOT_ENABLED, `Rotation is not enabled for secret ${arn}`, { details: { secretArn: arn } });
+      throw new RotationError(
+        ErrorCode.ERR_ROTATION_NOT_ENABLED,
+        `Rotation is not enabled for secret ${arn}`,
+        { details: { secretArn: arn } },
+      );
     }
     const stages = description.VersionIdsToStages[token];
     if (stages === undefined) {
-      throw new RotationError(ErrorCode.ERR_TOKEN_UNKNOWN, `Secret version ${token} has no stage for rotation of secret ${arn}`, {
-        details: { secretArn: arn, versionId: token },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_TOKEN_UNKNOWN,
+        `Secret version ${token} has no stage for rotation of secret ${arn}`,
+        {
+          details: { secretArn: arn, versionId: token },
+        },
+      );
     }
     const emergency = description.Tags[ROTATION_MODE_TAG] === ROTATION_MODE_EMERGENCY;
     if (stages.includes(Stage.AWSCURRENT)) {
@@ -103,8 +116,14 @@ export class Rotator<T> {
       // the tag belongs to that newer rotation, and a late finishSecret of this token must not
       // consume it (it would untag and revoke the wrong credential; found by the chaos harness).
       const pendingElsewhere = versionWithStage(description.VersionIdsToStages, Stage.AWSPENDING);
-      if (event.Step === Step.finishSecret && emergency && (pendingElsewhere === undefined || pendingElsewhere === token)) {
-        this.#logger.info('Version already AWSCURRENT; completing unfinished emergency finishing work', { versionId: token });
+      if (
+        event.Step === Step.finishSecret &&
+        emergency &&
+        (pendingElsewhere === undefined || pendingElsewhere === token)
+      ) {
+        this.#logger.info('Version already AWSCURRENT; completing unfinished emergency finishing work', {
+          versionId: token,
+        });
         await this.#finalize(description, event, true);
         return StepOutcome.done;
       }
@@ -120,9 +139,13 @@ export class Rotator<T> {
           { details: { secretArn: arn, versionId: token, pendingVersionId: pendingElsewhere } },
         );
       }
-      throw new RotationError(ErrorCode.ERR_TOKEN_NOT_PENDING, `Secret version ${token} is not set as AWSPENDING for rotation of secret ${arn}`, {
-        details: { secretArn: arn, versionId: token },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_TOKEN_NOT_PENDING,
+        `Secret version ${token} is not set as AWSPENDING for rotation of secret ${arn}`,
+        {
+          details: { secretArn: arn, versionId: token },
+        },
+      );
     }
 
     switch (event.Step) {
@@ -136,15 +159,26 @@ export class Rotator<T> {
     }
   }
 
-  async #createSecret(description: SecretDescription, event: RotationEvent, emergency: boolean): Promise<StepOutcome> {
+  async #createSecret(
+    description: SecretDescription,
+    event: RotationEvent,
+    emergency: boolean,
+  ): Promise<StepOutcome> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
     const currentId = this.#requireCurrentId(description);
     const current = await this.#load(arn, { versionId: currentId, stage: Stage.AWSCURRENT }, true);
-    const existing = await this.#secrets.getSecretValue({ SecretId: arn, VersionId: token, VersionStage: Stage.AWSPENDING });
+    const existing = await this.#secrets.getSecretValue({
+      SecretId: arn,
+      VersionId: token,
+      VersionStage: Stage.AWSPENDING,
+    });
     if (existing !== undefined) {
       // Validate what is there: a malformed pending value cannot be overwritten under the same token.
-      this.#parseVersion(existing.SecretString, existing.SecretBinary !== undefined, { versionId: token, stage: Stage.AWSPENDING });
+      this.#parseVersion(existing.SecretString, existing.SecretBinary !== undefined, {
+        versionId: token,
+        stage: Stage.AWSPENDING,
+      });
       this.#logger.info('Pending value already stored; nothing to do', { versionId: token });
       return StepOutcome.pendingExists;
     }
@@ -165,26 +199,47 @@ export class Rotator<T> {
     return StepOutcome.done;
   }
 
-  async #setOrTest(description: SecretDescription, event: RotationEvent, emergency: boolean): Promise<StepOutcome> {
+  async #setOrTest(
+    description: SecretDescription,
+    event: RotationEvent,
+    emergency: boolean,
+  ): Promise<StepOutcome> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
     const currentId = this.#requireCurrentId(description);
     const current = await this.#load(arn, { versionId: currentId, stage: Stage.AWSCURRENT }, true);
-    const pendingVersion = await this.#secrets.getSecretValue({ SecretId: arn, VersionId: token, VersionStage: Stage.AWSPENDING });
+    const pendingVersion = await this.#secrets.getSecretValue({
+      SecretId: arn,
+      VersionId: token,
+      VersionStage: Stage.AWSPENDING,
+    });
     if (pendingVersion === undefined) {
-      throw new RotationError(ErrorCode.ERR_PENDING_MISSING, `Secret ${arn} version ${token} has no pending value; createSecret has not stored one`, {
-        details: { secretArn: arn, versionId: token },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_PENDING_MISSING,
+        `Secret ${arn} version ${token} has no pending value; createSecret has not stored one`,
+        {
+          details: { secretArn: arn, versionId: token },
+        },
+      );
     }
-    const pending = this.#parseVersion(pendingVersion.SecretString, pendingVersion.SecretBinary !== undefined, { versionId: token, stage: Stage.AWSPENDING });
+    const pending = this.#parseVersion(
+      pendingVersion.SecretString,
+      pendingVersion.SecretBinary !== undefined,
+      { versionId: token, stage: Stage.AWSPENDING },
+    );
     const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
     const context = this.#context(description, event, emergency, currentId);
-    if (event.Step === Step.setSecret) await this.#strategy.setSecret({ current, pending, previous, context });
+    if (event.Step === Step.setSecret)
+      await this.#strategy.setSecret({ current, pending, previous, context });
     else await this.#strategy.testSecret({ current, pending, previous, context });
     return StepOutcome.done;
   }
 
-  async #finishSecret(description: SecretDescription, event: RotationEvent, emergency: boolean): Promise<StepOutcome> {
+  async #finishSecret(
+    description: SecretDescription,
+    event: RotationEvent,
+    emergency: boolean,
+  ): Promise<StepOutcome> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
     const currentId = versionWithStage(description.VersionIdsToStages, Stage.AWSCURRENT);
@@ -194,7 +249,10 @@ export class Rotator<T> {
       MoveToVersionId: token,
       ...(currentId !== undefined ? { RemoveFromVersionId: currentId } : {}),
     });
-    this.#logger.info('Moved AWSCURRENT to the new version', { versionId: token, previousVersionId: currentId });
+    this.#logger.info('Moved AWSCURRENT to the new version', {
+      versionId: token,
+      previousVersionId: currentId,
+    });
     await this.#finalize(description, event, emergency);
     this.#metrics?.rotationCompleted(this.kind);
     return StepOutcome.done;
@@ -213,26 +271,41 @@ export class Rotator<T> {
     }
     if (emergency) {
       await this.#secrets.untagResource(arn, [ROTATION_MODE_TAG]);
-      this.#logger.warn('Emergency rotation complete: the old credential is revoked and every session or token that depended on it is now invalid', {
-        versionId: token,
-      });
+      this.#logger.warn(
+        'Emergency rotation complete: the old credential is revoked and every session or token that depended on it is now invalid',
+        {
+          versionId: token,
+        },
+      );
     }
   }
 
   #requireCurrentId(description: SecretDescription): string {
     const currentId = versionWithStage(description.VersionIdsToStages, Stage.AWSCURRENT);
     if (currentId === undefined) {
-      throw new RotationError(ErrorCode.ERR_CURRENT_MISSING, `Secret ${description.ARN} has no AWSCURRENT version`, { details: { secretArn: description.ARN } });
+      throw new RotationError(
+        ErrorCode.ERR_CURRENT_MISSING,
+        `Secret ${description.ARN} has no AWSCURRENT version`,
+        { details: { secretArn: description.ARN } },
+      );
     }
     return currentId;
   }
 
   async #load(arn: string, where: VersionRef, required: true): Promise<T> {
-    const version = await this.#secrets.getSecretValue({ SecretId: arn, VersionId: where.versionId, VersionStage: where.stage });
+    const version = await this.#secrets.getSecretValue({
+      SecretId: arn,
+      VersionId: where.versionId,
+      VersionStage: where.stage,
+    });
     if (version === undefined && required) {
-      throw new RotationError(ErrorCode.ERR_CURRENT_MISSING, `Secret ${arn} has no value for ${where.stage} (version ${where.versionId})`, {
-        details: { secretArn: arn, versionId: where.versionId, stage: where.stage },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_CURRENT_MISSING,
+        `Secret ${arn} has no value for ${where.stage} (version ${where.versionId})`,
+        {
+          details: { secretArn: arn, versionId: where.versionId, stage: where.stage },
+        },
+      );
     }
     return this.#parseVersion(version?.SecretString, version?.SecretBinary !== undefined, where);
   }
@@ -241,10 +314,17 @@ export class Rotator<T> {
   async #loadOptional(description: SecretDescription, stage: string): Promise<T | undefined> {
     const versionId = versionWithStage(description.VersionIdsToStages, stage);
     if (versionId === undefined) return undefined;
-    const version = await this.#secrets.getSecretValue({ SecretId: description.ARN, VersionId: versionId, VersionStage: stage });
+    const version = await this.#secrets.getSecretValue({
+      SecretId: description.ARN,
+      VersionId: versionId,
+      VersionStage: stage,
+    });
     if (version === undefined) return undefined;
     try {
-      return this.#parseVersion(version.SecretString, version.SecretBinary !== undefined, { versionId, stage });
+      return this.#parseVersion(version.SecretString, version.SecretBinary !== undefined, {
+        versionId,
+        stage,
+      });
     } catch (error) {
       const code = error instanceof RotationError ? error.code : ErrorCode.ERR_INTERNAL;
       this.#logger.warn('Ignoring unreadable version', { versionId, stage, errorCode: code });
@@ -254,19 +334,32 @@ export class Rotator<T> {
 
   #parseVersion(secretString: Sensitive<string> | undefined, isBinary: boolean, where: VersionRef): T {
     if (isBinary) {
-      throw new RotationError(ErrorCode.ERR_SECRET_BINARY_UNSUPPORTED, `Version ${where.versionId} (${where.stage}) holds SecretBinary; ${this.kind} secrets must be SecretString`, {
-        details: { versionId: where.versionId, stage: where.stage },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_SECRET_BINARY_UNSUPPORTED,
+        `Version ${where.versionId} (${where.stage}) holds SecretBinary; ${this.kind} secrets must be SecretString`,
+        {
+          details: { versionId: where.versionId, stage: where.stage },
+        },
+      );
     }
     if (secretString === undefined) {
-      throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) has no SecretString`, {
-        details: { versionId: where.versionId, stage: where.stage },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_SECRET_MALFORMED,
+        `Version ${where.versionId} (${where.stage}) has no SecretString`,
+        {
+          details: { versionId: where.versionId, stage: where.stage },
+        },
+      );
     }
     return this.#strategy.parse(secretString, where);
   }
 
-  #context(description: SecretDescription, event: RotationEvent, emergency: boolean, currentId: string): RotationContext {
+  #context(
+    description: SecretDescription,
+    event: RotationEvent,
+    emergency: boolean,
+    currentId: string,
+  ): RotationContext {
     const previousId = versionWithStage(description.VersionIdsToStages, Stage.AWSPREVIOUS);
     return Object.freeze({
       secretArn: description.ARN,
@@ -277,7 +370,11 @@ export class Rotator<T> {
       tags: description.Tags,
       logger: this.#logger,
       secrets: this.#secrets,
-      versionIds: Object.freeze({ current: currentId, pending: event.ClientRequestToken, ...(previousId !== undefined ? { previous: previousId } : {}) }),
+      versionIds: Object.freeze({
+        current: currentId,
+        pending: event.ClientRequestToken,
+        ...(previousId !== undefined ? { previous: previousId } : {}),
+      }),
     });
   }
 }

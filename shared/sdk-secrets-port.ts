@@ -16,7 +16,9 @@ import type { SecretDescription, SecretsPort, SecretVersion, SecretVersionEntry 
 
 /** Build the SDK client. `endpoint` comes from SECRETS_MANAGER_ENDPOINT, as in AWS's functions;
  *  when it is unset the SDK's own resolution (AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL) applies. */
-export function createSecretsManagerClient(options: { readonly endpoint?: string | undefined; readonly region?: string | undefined } = {}): SecretsManagerClient {
+export function createSecretsManagerClient(
+  options: { readonly endpoint?: string | undefined; readonly region?: string | undefined } = {},
+): SecretsManagerClient {
   return new SecretsManagerClient({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
@@ -104,7 +106,13 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
       let nextToken: string | undefined;
       try {
         do {
-          const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, ...(nextToken ? { NextToken: nextToken } : {}) }));
+          const out = await client.send(
+            new ListSecretVersionIdsCommand({
+              SecretId: secretId,
+              IncludeDeprecated: true,
+              ...(nextToken ? { NextToken: nextToken } : {}),
+            }),
+          );
           for (const version of out.Versions ?? []) {
             if (version.VersionId === undefined) continue;
             entries.push({
@@ -136,7 +144,12 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
 
     async tagResource(secretId, tags) {
       try {
-        await client.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+        await client.send(
+          new TagResourceCommand({
+            SecretId: secretId,
+            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        );
       } catch (error) {
         throw wrap('TagResource', secretId, error);
       }

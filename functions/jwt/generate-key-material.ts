@@ -2,7 +2,10 @@ import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isHmacAlg, JwtAlg, type KeyMaterial } from './keyring.ts';
 
-const generateKeyPairAsync = promisify(generateKeyPair) as (type: string, options: object) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
+const generateKeyPairAsync = promisify(generateKeyPair) as (
+  type: string,
+  options: object,
+) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
 
 export interface KeyMaterialOptions {
   /** Random bytes in a new HMAC key (JWT_HMAC_KEY_BYTES). */

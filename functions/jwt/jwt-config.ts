@@ -21,11 +21,16 @@ export interface JwtConfig {
 }
 
 export function readJwtConfig(reader: EnvReader): JwtConfig {
-  const keyFields = reader.raw('JWT_KEY_FIELDS') === undefined ? undefined : reader.list('JWT_KEY_FIELDS', []);
-  if (keyFields !== undefined && keyFields.length === 0) reader.problem('JWT_KEY_FIELDS must list at least one field name');
+  const keyFields =
+    reader.raw('JWT_KEY_FIELDS') === undefined ? undefined : reader.list('JWT_KEY_FIELDS', []);
+  if (keyFields !== undefined && keyFields.length === 0)
+    reader.problem('JWT_KEY_FIELDS must list at least one field name');
   return {
     keyFields,
-    hmacKeyBytes: reader.int('JWT_HMAC_KEY_BYTES', MIN_HMAC_KEY_BYTES, { min: MIN_HMAC_KEY_BYTES, max: 1024 }),
+    hmacKeyBytes: reader.int('JWT_HMAC_KEY_BYTES', MIN_HMAC_KEY_BYTES, {
+      min: MIN_HMAC_KEY_BYTES,
+      max: 1024,
+    }),
     rsaModulusBits: Number(reader.oneOf('JWT_RSA_MODULUS_BITS', RSA_MODULUS_BITS, '2048')) as RsaModulusBits,
   };
 }

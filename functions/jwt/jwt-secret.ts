@@ -3,7 +3,13 @@ import { Sensitive } from '../../shared/sensitive.ts';
 import type { VersionRef } from '../../shared/strategy.ts';
 import { isDefaultKeyField } from './jwt-config.ts';
 import { detectKeyEncoding, type KeyEncoding } from './key-encoding.ts';
-import { isKeyringDocument, keyringDocument, keyringMaterials, parseKeyring, type Keyring } from './keyring.ts';
+import {
+  isKeyringDocument,
+  keyringDocument,
+  keyringMaterials,
+  parseKeyring,
+  type Keyring,
+} from './keyring.ts';
 
 /** The three shapes a JWT signing secret can take; rotation keeps the shape. */
 export const JwtSecretFormat = { plain: 'plain', named: 'named', keyring: 'keyring' } as const;
@@ -41,16 +47,32 @@ export interface ParseOptions {
  * (a keyring when its `format` says so, named keys otherwise); a value starting with `[`
  * is refused; anything else is a plain key. Errors name the version and field only.
  */
-export function parseJwtSecret(secretString: Sensitive<string>, where: VersionRef, options: ParseOptions): JwtSecret {
+export function parseJwtSecret(
+  secretString: Sensitive<string>,
+  where: VersionRef,
+  options: ParseOptions,
+): JwtSecret {
   const fail = (problem: string, field?: string): never => {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `JWT secret version ${where.versionId} (${where.stage}): ${problem}`, {
-      details: { versionId: where.versionId, stage: where.stage, ...(field !== undefined ? { field } : {}) },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `JWT secret version ${where.versionId} (${where.stage}): ${problem}`,
+      {
+        details: {
+          versionId: where.versionId,
+          stage: where.stage,
+          ...(field !== undefined ? { field } : {}),
+        },
+      },
+    );
   };
   const text = secretString.reveal().trim();
   if (text === '') return fail('the value is empty');
-  if (text.startsWith('[')) return fail('a JSON array is not a supported shape; use a plain key, a JSON object of named keys, or a keyring');
-  if (!text.startsWith('{')) return { format: JwtSecretFormat.plain, key: new Sensitive(text), encoding: detectKeyEncoding(text) };
+  if (text.startsWith('['))
+    return fail(
+      'a JSON array is not a supported shape; use a plain key, a JSON object of named keys, or a keyring',
+    );
+  if (!text.startsWith('{'))
+    return { format: JwtSecretFormat.plain, key: new Sensitive(text), encoding: detectKeyEncoding(text) };
 
   let document: unknown;
   try {
@@ -59,11 +81,16 @@ export function parseJwtSecret(secretString: Sensitive<string>, where: VersionRe
     // The parser's message can quote the input: do not keep it.
     return fail('the value starts with "{" but is not valid JSON');
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('the value must be a JSON object');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    return fail('the value must be a JSON object');
   const record = document as Record<string, unknown>;
-  if (isKeyringDocument(record)) return { format: JwtSecretFormat.keyring, keyring: parseKeyring(record, where) };
+  if (isKeyringDocument(record))
+    return { format: JwtSecretFormat.keyring, keyring: parseKeyring(record, where) };
 
-  const keyFields = options.keyFields === undefined ? Object.keys(record).filter(isDefaultKeyField) : options.keyFields.filter((name) => Object.hasOwn(record, name));
+  const keyFields =
+    options.keyFields === undefined
+      ? Object.keys(record).filter(isDefaultKeyField)
+      : options.keyFields.filter((name) => Object.hasOwn(record, name));
   if (keyFields.length === 0) {
     return fail(
       options.keyFields === undefined
@@ -74,11 +101,20 @@ export function parseJwtSecret(secretString: Sensitive<string>, where: VersionRe
   const encodings: Record<string, KeyEncoding> = {};
   for (const field of keyFields) {
     const value = record[field];
-    if (typeof value !== 'string') return fail(`key field "${field}" must be a string (found ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}); JWT_KEY_FIELDS chooses the key fields`, field);
+    if (typeof value !== 'string')
+      return fail(
+        `key field "${field}" must be a string (found ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}); JWT_KEY_FIELDS chooses the key fields`,
+        field,
+      );
     if (value.trim() === '') return fail(`key field "${field}" is empty`, field);
     encodings[field] = detectKeyEncoding(value.trim());
   }
-  return { format: JwtSecretFormat.named, document: new Sensitive(record), keyFields: Object.freeze([...keyFields]), encodings };
+  return {
+    format: JwtSecretFormat.named,
+    document: new Sensitive(record),
+    keyFields: Object.freeze([...keyFields]),
+    encodings,
+  };
 }
 
 export function serializeJwtSecret(secret: JwtSecret): Sensitive<string> {

@@ -2,9 +2,23 @@ import { SecretKind, Stage } from '../../shared/constants.ts';
 import type { Log } from '../../shared/observability.ts';
 import { versionWithStage } from '../../shared/secrets-port.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
-import type { CreateInput, FinishInput, RotationStrategy, StepInput, VersionRef } from '../../shared/strategy.ts';
+import type {
+  CreateInput,
+  FinishInput,
+  RotationStrategy,
+  StepInput,
+  VersionRef,
+} from '../../shared/strategy.ts';
 import type { JwtConfig } from './jwt-config.ts';
-import { allKeyMaterial, JwtSecretFormat, namedKeys, parseJwtSecret, serializeJwtSecret, type JwtSecret, type NamedJwtSecret } from './jwt-secret.ts';
+import {
+  allKeyMaterial,
+  JwtSecretFormat,
+  namedKeys,
+  parseJwtSecret,
+  serializeJwtSecret,
+  type JwtSecret,
+  type NamedJwtSecret,
+} from './jwt-secret.ts';
 import { estimateKeyBytes, generateKey, type KeyEncoding } from './key-encoding.ts';
 import { assessHmacBytes, assessSymmetricKey } from './key-policy.ts';
 import { isHmacAlg, KeyStatus, type Keyring } from './keyring.ts';
@@ -30,7 +44,8 @@ export function createJwtStrategy(deps: JwtStrategyDeps): RotationStrategy<JwtSe
   return {
     kind: SecretKind.jwt,
 
-    parse: (secretString: Sensitive<string>, where: VersionRef) => parseJwtSecret(secretString, where, { keyFields: config.keyFields }),
+    parse: (secretString: Sensitive<string>, where: VersionRef) =>
+      parseJwtSecret(secretString, where, { keyFields: config.keyFields }),
 
     serialize: serializeJwtSecret,
 
@@ -49,35 +64,66 @@ export function createJwtStrategy(deps: JwtStrategyDeps): RotationStrategy<JwtSe
       };
       switch (current.format) {
         case JwtSecretFormat.plain: {
-          logger.info('Generated a new plain JWT key', { format: current.format, encoding: current.encoding, emergency: context.emergency });
+          logger.info('Generated a new plain JWT key', {
+            format: current.format,
+            encoding: current.encoding,
+            emergency: context.emergency,
+          });
           return { ...current, key: new Sensitive(fresh(current.encoding, current.key.reveal())) };
         }
         case JwtSecretFormat.named: {
           const document: Record<string, unknown> = { ...current.document.reveal() };
-          for (const field of current.keyFields) document[field] = fresh(current.encodings[field] ?? 'base64', String(document[field]).trim());
-          logger.info('Generated new named JWT keys', { format: current.format, keyFields: current.keyFields, emergency: context.emergency });
+          for (const field of current.keyFields)
+            document[field] = fresh(current.encodings[field] ?? 'base64', String(document[field]).trim());
+          logger.info('Generated new named JWT keys', {
+            format: current.format,
+            keyFields: current.keyFields,
+            emergency: context.emergency,
+          });
           return { ...current, document: new Sensitive(document) } satisfies NamedJwtSecret;
         }
         case JwtSecretFormat.keyring: {
-          const { keyring, change } = await rotateKeyring({ keyring: current.keyring, emergency: context.emergency, now: now(), avoid, options: config });
-          logger.info('Built the pending JWT keyring', { format: current.format, emergency: context.emergency, ...change });
+          const { keyring, change } = await rotateKeyring({
+            keyring: current.keyring,
+            emergency: context.emergency,
+            now: now(),
+            avoid,
+            options: config,
+          });
+          logger.info('Built the pending JWT keyring', {
+            format: current.format,
+            emergency: context.emergency,
+            ...change,
+          });
           return { format: JwtSecretFormat.keyring, keyring };
         }
       }
     },
 
     async setSecret({ pending }: StepInput<JwtSecret>): Promise<void> {
-      logger.info('JWT signing keys live only in the secret: nothing to change outside it', { format: pending.format });
+      logger.info('JWT signing keys live only in the secret: nothing to change outside it', {
+        format: pending.format,
+      });
     },
 
     async testSecret({ current, pending, previous, context }: StepInput<JwtSecret>): Promise<void> {
       const where: VersionRef = { versionId: context.versionIds.pending, stage: Stage.AWSPENDING };
       if (pending.format === JwtSecretFormat.keyring && current.format === JwtSecretFormat.keyring) {
-        await verifyPendingKeyring({ current: current.keyring, pending: pending.keyring, previous, emergency: context.emergency, config, where });
+        await verifyPendingKeyring({
+          current: current.keyring,
+          pending: pending.keyring,
+          previous,
+          emergency: context.emergency,
+          config,
+          where,
+        });
       } else {
         await verifyPendingSymmetricKeys({ current, pending, previous, config, where });
       }
-      logger.info('Pending JWT keys sign and verify and meet the policy', { format: pending.format, keys: [...namedKeys(pending).keys()] });
+      logger.info('Pending JWT keys sign and verify and meet the policy', {
+        format: pending.format,
+        keys: [...namedKeys(pending).keys()],
+      });
     },
 
     async finishSecret({ current, previous, context }: FinishInput<JwtSecret>): Promise<void> {
@@ -85,22 +131,36 @@ export function createJwtStrategy(deps: JwtStrategyDeps): RotationStrategy<JwtSe
       const description = await context.secrets.describeSecret(context.secretArn);
       const previousId = versionWithStage(description.VersionIdsToStages, Stage.AWSPREVIOUS);
       if (previousId !== undefined && previousId !== context.clientRequestToken) {
-        await context.secrets.updateSecretVersionStage({ SecretId: context.secretArn, VersionStage: Stage.AWSPREVIOUS, RemoveFromVersionId: previousId });
-        logger.info('Removed AWSPREVIOUS from the old version so verifiers stop accepting its keys', { revokedVersionId: previousId });
+        await context.secrets.updateSecretVersionStage({
+          SecretId: context.secretArn,
+          VersionStage: Stage.AWSPREVIOUS,
+          RemoveFromVersionId: previousId,
+        });
+        logger.info('Removed AWSPREVIOUS from the old version so verifiers stop accepting its keys', {
+          revokedVersionId: previousId,
+        });
       } else {
         logger.info('No version holds AWSPREVIOUS; nothing left to remove', {});
       }
-      logger.warn('Emergency JWT rotation: the old signing keys are revoked and every session or token signed with them is now invalid', {
-        format: current.format,
-        ...(previousId !== undefined ? { revokedVersionId: previousId } : {}),
-        ...(previous?.format === JwtSecretFormat.keyring ? { revokedKids: revokedKids(previous.keyring, current) } : {}),
-      });
+      logger.warn(
+        'Emergency JWT rotation: the old signing keys are revoked and every session or token signed with them is now invalid',
+        {
+          format: current.format,
+          ...(previousId !== undefined ? { revokedVersionId: previousId } : {}),
+          ...(previous?.format === JwtSecretFormat.keyring
+            ? { revokedKids: revokedKids(previous.keyring, current) }
+            : {}),
+        },
+      );
     },
   };
 }
 
 function revokedKids(old: Keyring, current: JwtSecret): string[] {
-  const kept = current.format === JwtSecretFormat.keyring ? new Set(current.keyring.keys.map((key) => key.kid)) : new Set<string>();
+  const kept =
+    current.format === JwtSecretFormat.keyring
+      ? new Set(current.keyring.keys.map((key) => key.kid))
+      : new Set<string>();
   return old.keys.map((key) => key.kid).filter((kid) => !kept.has(kid));
 }
 
@@ -112,15 +172,19 @@ function warnWeakCurrent(current: JwtSecret, config: JwtConfig, logger: Log): vo
     if (key === undefined || material === undefined || !isHmacAlg(key.alg) || !('k' in material)) return;
     const assessment = assessHmacBytes(material.k, config.hmacKeyBytes);
     if (assessment.problems.length > 0) {
-      logger.warn('Current JWT key is below the key-strength policy; it stops signing once the next key is promoted', {
-        kid: key.kid,
-        alg: key.alg,
-        problems: assessment.problems,
-      });
+      logger.warn(
+        'Current JWT key is below the key-strength policy; it stops signing once the next key is promoted',
+        {
+          kid: key.kid,
+          alg: key.alg,
+          problems: assessment.problems,
+        },
+      );
     }
     return;
   }
-  const encodings: Readonly<Record<string, KeyEncoding>> = current.format === JwtSecretFormat.plain ? { key: current.encoding } : current.encodings;
+  const encodings: Readonly<Record<string, KeyEncoding>> =
+    current.format === JwtSecretFormat.plain ? { key: current.encoding } : current.encodings;
   for (const [field, key] of namedKeys(current)) {
     const assessment = assessSymmetricKey(key, config.hmacKeyBytes, encodings[field]);
     if (assessment.problems.length > 0) {

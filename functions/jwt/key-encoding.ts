@@ -27,7 +27,9 @@ export const KeyEncoding = {
 export type KeyEncoding = (typeof KeyEncoding)[keyof typeof KeyEncoding];
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const PRINTABLE = [...Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i))].filter((c) => !`"'\`\\`.includes(c)).join('');
+const PRINTABLE = [...Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i))]
+  .filter((c) => !`"'\`\\`.includes(c))
+  .join('');
 
 /** Detect the encoding of a key string (already trimmed). */
 export function detectKeyEncoding(text: string): KeyEncoding {
@@ -66,7 +68,11 @@ export function bitsPerChar(encoding: KeyEncoding): number {
  */
 export function estimateKeyBytes(text: string, encoding: KeyEncoding = detectKeyEncoding(text)): number {
   const payload =
-    encoding === KeyEncoding.base64 ? text.replace(/=+$/, '') : encoding === KeyEncoding.base64Lines ? text.replace(/\s+/g, '').replace(/=+$/, '') : text;
+    encoding === KeyEncoding.base64
+      ? text.replace(/=+$/, '')
+      : encoding === KeyEncoding.base64Lines
+        ? text.replace(/\s+/g, '').replace(/=+$/, '')
+        : text;
   return Math.floor((payload.length * bitsPerChar(encoding)) / 8 + 1e-9);
 }
 
@@ -94,7 +100,11 @@ function drawKey(encoding: KeyEncoding, bytes: number): string {
     case KeyEncoding.base64:
       return randomBytes(bytes).toString('base64');
     case KeyEncoding.base64Lines:
-      return (randomBytes(bytes).toString('base64').match(/.{1,64}/g) ?? []).join('\n');
+      return (
+        randomBytes(bytes)
+          .toString('base64')
+          .match(/.{1,64}/g) ?? []
+      ).join('\n');
     case KeyEncoding.base64Unpadded:
       return randomBytes(bytes).toString('base64').replace(/=+$/, '');
     case KeyEncoding.base64url:
@@ -110,9 +120,12 @@ function drawKey(encoding: KeyEncoding, bytes: number): string {
 function isWrappedBase64(text: string): boolean {
   const lines = text.split(/\r?\n/);
   const width = lines[0]?.length ?? 0;
-  if (lines.length < 2 || width === 0 || lines.slice(0, -1).some((line) => line.length !== width)) return false;
+  if (lines.length < 2 || width === 0 || lines.slice(0, -1).some((line) => line.length !== width))
+    return false;
   const joined = lines.join('');
-  return (lines.at(-1)?.length ?? 0) <= width && /^[A-Za-z0-9+/]+={0,2}$/.test(joined) && joined.length % 4 === 0;
+  return (
+    (lines.at(-1)?.length ?? 0) <= width && /^[A-Za-z0-9+/]+={0,2}$/.test(joined) && joined.length % 4 === 0
+  );
 }
 
 /** Uniform characters from an alphabet, enough of them to carry `bytes` of randomness. */

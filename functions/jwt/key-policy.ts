@@ -9,7 +9,9 @@ export const MIN_ENTROPY_BITS_PER_CHAR = 4.0;
 export const MIN_HEX_ENTROPY_BITS_PER_CHAR = 3.5;
 
 export function entropyFloor(encoding: KeyEncoding): number {
-  return encoding === KeyEncoding.hex || encoding === KeyEncoding.hexUpper ? MIN_HEX_ENTROPY_BITS_PER_CHAR : MIN_ENTROPY_BITS_PER_CHAR;
+  return encoding === KeyEncoding.hex || encoding === KeyEncoding.hexUpper
+    ? MIN_HEX_ENTROPY_BITS_PER_CHAR
+    : MIN_ENTROPY_BITS_PER_CHAR;
 }
 
 /** Non-secret facts about a key string: safe to log. */
@@ -22,13 +24,19 @@ export interface KeyAssessment {
 }
 
 /** Check a symmetric key string against the strength policy. */
-export function assessSymmetricKey(text: string, requiredBytes: number, encoding: KeyEncoding = detectKeyEncoding(text)): KeyAssessment {
+export function assessSymmetricKey(
+  text: string,
+  requiredBytes: number,
+  encoding: KeyEncoding = detectKeyEncoding(text),
+): KeyAssessment {
   const estimatedBytes = estimateKeyBytes(text, encoding);
   const entropy = shannonEntropy(text);
   const problems: string[] = [];
-  if (estimatedBytes < requiredBytes) problems.push(`holds at most ${estimatedBytes} random bytes, policy requires ${requiredBytes}`);
+  if (estimatedBytes < requiredBytes)
+    problems.push(`holds at most ${estimatedBytes} random bytes, policy requires ${requiredBytes}`);
   const floor = entropyFloor(encoding);
-  if (entropy < floor) problems.push(`measures ${entropy.toFixed(2)} bits per character, policy requires ${floor.toFixed(1)}`);
+  if (entropy < floor)
+    problems.push(`measures ${entropy.toFixed(2)} bits per character, policy requires ${floor.toFixed(1)}`);
   return { encoding, estimatedBytes, entropyBitsPerChar: Math.round(entropy * 100) / 100, problems };
 }
 
@@ -38,6 +46,14 @@ export function assessHmacBytes(k: string, requiredBytes: number): KeyAssessment
   const entropy = shannonEntropy(k);
   const problems: string[] = [];
   if (bytes < requiredBytes) problems.push(`is ${bytes} bytes, policy requires ${requiredBytes}`);
-  if (entropy < MIN_ENTROPY_BITS_PER_CHAR) problems.push(`measures ${entropy.toFixed(2)} bits per character, policy requires ${MIN_ENTROPY_BITS_PER_CHAR.toFixed(1)}`);
-  return { encoding: KeyEncoding.base64url, estimatedBytes: bytes, entropyBitsPerChar: Math.round(entropy * 100) / 100, problems };
+  if (entropy < MIN_ENTROPY_BITS_PER_CHAR)
+    problems.push(
+      `measures ${entropy.toFixed(2)} bits per character, policy requires ${MIN_ENTROPY_BITS_PER_CHAR.toFixed(1)}`,
+    );
+  return {
+    encoding: KeyEncoding.base64url,
+    estimatedBytes: bytes,
+    entropyBitsPerChar: Math.round(entropy * 100) / 100,
+    problems,
+  };
 }

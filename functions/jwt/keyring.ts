@@ -60,28 +60,37 @@ const JWK_SHAPE: Readonly<Record<string, { kty: string; crv?: string; members: r
 };
 
 export function isKeyringDocument(document: Readonly<Record<string, unknown>>): boolean {
-  return 'format' in document && typeof document.format === 'string' && document.format.startsWith('jwt-keyring/');
+  return (
+    'format' in document && typeof document.format === 'string' && document.format.startsWith('jwt-keyring/')
+  );
 }
 
 /** Validate a parsed keyring document. Errors name the field, never a value. */
 export function parseKeyring(document: Readonly<Record<string, unknown>>, where: VersionRef): Keyring {
   const fail = (field: string, problem: string): never => {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Keyring in version ${where.versionId} (${where.stage}): ${field} ${problem}`, {
-      details: { versionId: where.versionId, stage: where.stage, field },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Keyring in version ${where.versionId} (${where.stage}): ${field} ${problem}`,
+      {
+        details: { versionId: where.versionId, stage: where.stage, field },
+      },
+    );
   };
   if (document.format !== KEYRING_FORMAT) fail('format', `must be "${KEYRING_FORMAT}"`);
   if (!Array.isArray(document.keys) || document.keys.length === 0) fail('keys', 'must be a non-empty array');
   const keys = (document.keys as unknown[]).map((raw, index) => parseKey(raw, `keys[${index}]`, fail));
   const kids = new Set<string>();
   for (const [index, key] of keys.entries()) {
-    if (kids.has(key.kid)) fail(`keys[${index}].kid`, 'repeats another key\'s kid');
+    if (kids.has(key.kid)) fail(`keys[${index}].kid`, "repeats another key's kid");
     kids.add(key.kid);
   }
   const count = (status: KeyStatus): number => keys.filter((key) => key.status === status).length;
-  if (count(KeyStatus.current) !== 1) fail('keys', `must hold exactly one key with status "current" (found ${count(KeyStatus.current)})`);
-  if (count(KeyStatus.next) > 1) fail('keys', `must hold at most one key with status "next" (found ${count(KeyStatus.next)})`);
-  if (document.jwks !== undefined && !(isObject(document.jwks) && Array.isArray(document.jwks.keys))) fail('jwks', 'must be an object with a "keys" array');
+  if (count(KeyStatus.current) !== 1)
+    fail('keys', `must hold exactly one key with status "current" (found ${count(KeyStatus.current)})`);
+  if (count(KeyStatus.next) > 1)
+    fail('keys', `must hold at most one key with status "next" (found ${count(KeyStatus.next)})`);
+  if (document.jwks !== undefined && !(isObject(document.jwks) && Array.isArray(document.jwks.keys)))
+    fail('jwks', 'must be an object with a "keys" array');
   return { keys, extra: new Sensitive(pickUnknown(document, KNOWN_TOP_FIELDS)) };
 }
 
@@ -89,14 +98,19 @@ function parseKey(raw: unknown, path: string, fail: (field: string, problem: str
   if (!isObject(raw)) return fail(path, 'must be an object');
   const kid = raw.kid;
   if (typeof kid !== 'string' || kid.trim() === '') fail(`${path}.kid`, 'must be a non-empty string');
-  if (typeof raw.alg !== 'string' || !(JWT_ALGS as readonly string[]).includes(raw.alg)) fail(`${path}.alg`, `must be one of ${JWT_ALGS.join(', ')}`);
+  if (typeof raw.alg !== 'string' || !(JWT_ALGS as readonly string[]).includes(raw.alg))
+    fail(`${path}.alg`, `must be one of ${JWT_ALGS.join(', ')}`);
   const alg = raw.alg as JwtAlg;
-  if (typeof raw.status !== 'string' || !KEY_STATUSES.includes(raw.status)) fail(`${path}.status`, `must be one of ${KEY_STATUSES.join(', ')}`);
-  if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail(`${path}.createdAt`, 'must be an ISO 8601 date string');
+  if (typeof raw.status !== 'string' || !KEY_STATUSES.includes(raw.status))
+    fail(`${path}.status`, `must be one of ${KEY_STATUSES.join(', ')}`);
+  if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt)))
+    fail(`${path}.createdAt`, 'must be an ISO 8601 date string');
   let material: KeyMaterial;
   if (isHmacAlg(alg)) {
-    if (typeof raw.k !== 'string' || !/^[A-Za-z0-9_-]+$/.test(raw.k)) fail(`${path}.k`, `must be a base64url string for ${alg}`);
-    if (raw.privateJwk !== undefined || raw.publicJwk !== undefined) fail(path, `must not carry privateJwk or publicJwk for ${alg}`);
+    if (typeof raw.k !== 'string' || !/^[A-Za-z0-9_-]+$/.test(raw.k))
+      fail(`${path}.k`, `must be a base64url string for ${alg}`);
+    if (raw.privateJwk !== undefined || raw.publicJwk !== undefined)
+      fail(path, `must not carry privateJwk or publicJwk for ${alg}`);
     material = { k: raw.k as string };
   } else {
     if (raw.k !== undefined) fail(`${path}.k`, `must be absent for ${alg}`);
@@ -106,7 +120,8 @@ function parseKey(raw: unknown, path: string, fail: (field: string, problem: str
     if (raw.publicJwk !== undefined) {
       const publicJwk = raw.publicJwk;
       if (!isObject(publicJwk)) return fail(`${path}.publicJwk`, 'must be a JWK object');
-      if (PRIVATE_JWK_MEMBERS.some((member) => member in publicJwk)) fail(`${path}.publicJwk`, 'must not contain private key members');
+      if (PRIVATE_JWK_MEMBERS.some((member) => member in publicJwk))
+        fail(`${path}.publicJwk`, 'must not contain private key members');
       const expected = publicJwkOf(privateJwk as JsonWebKey);
       const mismatch = Object.entries(expected).some(([member, value]) => publicJwk[member] !== value);
       if (mismatch) fail(`${path}.publicJwk`, 'does not match privateJwk');
@@ -123,13 +138,20 @@ function parseKey(raw: unknown, path: string, fail: (field: string, problem: str
   };
 }
 
-function checkJwkShape(jwk: Record<string, unknown>, alg: JwtAlg, path: string, fail: (field: string, problem: string) => never): void {
+function checkJwkShape(
+  jwk: Record<string, unknown>,
+  alg: JwtAlg,
+  path: string,
+  fail: (field: string, problem: string) => never,
+): void {
   const shape = JWK_SHAPE[alg];
   if (shape === undefined) return;
   if (jwk.kty !== shape.kty) fail(`${path}.kty`, `must be "${shape.kty}" for ${alg}`);
-  if (shape.crv !== undefined && jwk.crv !== shape.crv) fail(`${path}.crv`, `must be "${shape.crv}" for ${alg}`);
+  if (shape.crv !== undefined && jwk.crv !== shape.crv)
+    fail(`${path}.crv`, `must be "${shape.crv}" for ${alg}`);
   for (const member of shape.members) {
-    if (typeof jwk[member] !== 'string' || !/^[A-Za-z0-9_-]+$/.test(jwk[member] as string)) fail(`${path}.${member}`, 'must be a base64url string');
+    if (typeof jwk[member] !== 'string' || !/^[A-Za-z0-9_-]+$/.test(jwk[member] as string))
+      fail(`${path}.${member}`, 'must be a base64url string');
   }
 }
 
@@ -159,11 +181,15 @@ export function keyringDocument(keyring: Keyring): Record<string, unknown> {
       alg: key.alg,
       createdAt: key.createdAt,
       status: key.status,
-      ...('k' in material ? { k: material.k } : { privateJwk: material.privateJwk, publicJwk: publicJwkOf(material.privateJwk) }),
+      ...('k' in material
+        ? { k: material.k }
+        : { privateJwk: material.privateJwk, publicJwk: publicJwkOf(material.privateJwk) }),
       ...key.extra.reveal(),
     };
   });
-  const jwks = { keys: keyring.keys.map(jwksEntry).filter((entry): entry is JsonWebKey => entry !== undefined) };
+  const jwks = {
+    keys: keyring.keys.map(jwksEntry).filter((entry): entry is JsonWebKey => entry !== undefined),
+  };
   return { format: KEYRING_FORMAT, ...keyring.extra.reveal(), keys, jwks };
 }
 

@@ -1,6 +1,13 @@
 import { Sensitive } from '../../shared/sensitive.ts';
 import { generateKeyMaterial, newKid, type KeyMaterialOptions } from './generate-key-material.ts';
-import { KeyStatus, keyWithStatus, materialText, type JwtAlg, type Keyring, type KeyringKey } from './keyring.ts';
+import {
+  KeyStatus,
+  keyWithStatus,
+  materialText,
+  type JwtAlg,
+  type Keyring,
+  type KeyringKey,
+} from './keyring.ts';
 
 export interface RotateKeyringInput {
   readonly keyring: Keyring;
@@ -29,7 +36,9 @@ export interface KeyringChange {
  *   (publish-before-use); the following rotation promotes it.
  * - Emergency: every old key is dropped; a fresh current and next (alg of the old current).
  */
-export async function rotateKeyring(input: RotateKeyringInput): Promise<{ keyring: Keyring; change: KeyringChange }> {
+export async function rotateKeyring(
+  input: RotateKeyringInput,
+): Promise<{ keyring: Keyring; change: KeyringChange }> {
   const { keyring, emergency, now } = input;
   const current = keyWithStatus(keyring, KeyStatus.current);
   const next = keyWithStatus(keyring, KeyStatus.next);
@@ -53,20 +62,40 @@ export async function rotateKeyring(input: RotateKeyringInput): Promise<{ keyrin
   }
   if (next === undefined) {
     const upcoming = await make(current.alg, KeyStatus.next);
-    return { keyring: { keys: [upcoming, ...keyring.keys], extra: keyring.extra }, change: { added: [upcoming.kid], dropped: [] } };
+    return {
+      keyring: { keys: [upcoming, ...keyring.keys], extra: keyring.extra },
+      change: { added: [upcoming.kid], dropped: [] },
+    };
   }
   const upcoming = await make(next.alg, KeyStatus.next);
   const dropped = keyring.keys.filter((key) => key.status === KeyStatus.previous).map((key) => key.kid);
   return {
-    keyring: { keys: [upcoming, { ...next, status: KeyStatus.current }, { ...current, status: KeyStatus.previous }], extra: keyring.extra },
+    keyring: {
+      keys: [upcoming, { ...next, status: KeyStatus.current }, { ...current, status: KeyStatus.previous }],
+      extra: keyring.extra,
+    },
     change: { added: [upcoming.kid], promoted: next.kid, demoted: current.kid, dropped },
   };
 }
 
-async function newKey(alg: JwtAlg, status: KeyStatus, now: Date, taken: ReadonlySet<string>, avoid: ReadonlySet<string>, options: KeyMaterialOptions): Promise<KeyringKey> {
+async function newKey(
+  alg: JwtAlg,
+  status: KeyStatus,
+  now: Date,
+  taken: ReadonlySet<string>,
+  avoid: ReadonlySet<string>,
+  options: KeyMaterialOptions,
+): Promise<KeyringKey> {
   for (;;) {
     const material = await generateKeyMaterial(alg, options);
     if (avoid.has(materialText(material))) continue;
-    return { kid: newKid(now, taken), alg, createdAt: now.toISOString(), status, material: new Sensitive(material), extra: new Sensitive({}) };
+    return {
+      kid: newKid(now, taken),
+      alg,
+      createdAt: now.toISOString(),
+      status,
+      material: new Sensitive(material),
+      extra: new Sensitive({}),
+    };
   }
 }

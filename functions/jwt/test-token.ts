@@ -1,4 +1,11 @@
-import { importJWK, jwtVerify, SignJWT, type CryptoKey, type JWTHeaderParameters, type KeyObject } from 'jose';
+import {
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWTHeaderParameters,
+  type KeyObject,
+} from 'jose';
 import { publicJwkOf, type JwtAlg, type Keyring, type KeyringKey } from './keyring.ts';
 
 /** Issuer and lifetime of the throwaway tokens testSecret signs. */
@@ -14,12 +21,16 @@ export function stringKeyBytes(key: string): Uint8Array {
 
 export async function signingKeyOf(key: KeyringKey): Promise<JoseKey> {
   const material = key.material.reveal();
-  return 'k' in material ? importJWK({ kty: 'oct', k: material.k }, key.alg) : importJWK({ ...material.privateJwk }, key.alg);
+  return 'k' in material
+    ? importJWK({ kty: 'oct', k: material.k }, key.alg)
+    : importJWK({ ...material.privateJwk }, key.alg);
 }
 
 export async function verificationKeyOf(key: KeyringKey): Promise<JoseKey> {
   const material = key.material.reveal();
-  return 'k' in material ? importJWK({ kty: 'oct', k: material.k }, key.alg) : importJWK({ ...publicJwkOf(material.privateJwk) }, key.alg);
+  return 'k' in material
+    ? importJWK({ kty: 'oct', k: material.k }, key.alg)
+    : importJWK({ ...publicJwkOf(material.privateJwk) }, key.alg);
 }
 
 /** Sign a short-lived token that names the rotation test as issuer. */
@@ -33,10 +44,17 @@ export async function signTestToken(key: JoseKey, alg: JwtAlg, kid?: string): Pr
 }
 
 /** True when the token verifies with the key; false on any verification failure. */
-export async function verifies(token: string, key: JoseKey | ((header: JWTHeaderParameters) => Promise<JoseKey>), algorithms: readonly string[]): Promise<boolean> {
+export async function verifies(
+  token: string,
+  key: JoseKey | ((header: JWTHeaderParameters) => Promise<JoseKey>),
+  algorithms: readonly string[],
+): Promise<boolean> {
   try {
     // jose's overloads split on the key's type; both forms are accepted at run time.
-    await jwtVerify(token, key as Parameters<typeof jwtVerify>[1] & JoseKey, { algorithms: [...algorithms], issuer: TEST_TOKEN_ISSUER });
+    await jwtVerify(token, key as Parameters<typeof jwtVerify>[1] & JoseKey, {
+      algorithms: [...algorithms],
+      issuer: TEST_TOKEN_ISSUER,
+    });
     return true;
   } catch {
     return false;
@@ -49,7 +67,9 @@ export async function verifies(token: string, key: JoseKey | ((header: JWTHeader
  */
 export function keyringKeyResolver(keyring: Keyring): (header: JWTHeaderParameters) => Promise<JoseKey> {
   return async (header) => {
-    const key = keyring.keys.find((candidate) => candidate.kid === header.kid && candidate.alg === header.alg);
+    const key = keyring.keys.find(
+      (candidate) => candidate.kid === header.kid && candidate.alg === header.alg,
+    );
     if (key === undefined) throw new Error('No keyring key matches the token header');
     return verificationKeyOf(key);
   };

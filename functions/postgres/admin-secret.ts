@@ -3,7 +3,13 @@ import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.t
 import type { SecretsPort } from '../../shared/secrets-port.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import { parsePostgresSecret, type PostgresSecret, type SecretTls } from './postgres-secret.ts';
-import { RDS_CLUSTER_TAG, RDS_INSTANCE_TAG, firstDnsLabel, rdsIdentifierFromArn, type RdsPort } from './rds-port.ts';
+import {
+  RDS_CLUSTER_TAG,
+  RDS_INSTANCE_TAG,
+  firstDnsLabel,
+  rdsIdentifierFromArn,
+  type RdsPort,
+} from './rds-port.ts';
 
 /**
  * The admin ("master") login of alternating-users rotation, from the secret named by the
@@ -29,7 +35,11 @@ export interface AdminDeps {
   readonly rds: () => RdsPort;
 }
 
-function invalid(arn: string, problem: string, options: { cause?: unknown; details?: Record<string, string | number | boolean | undefined> } = {}): RotationError {
+function invalid(
+  arn: string,
+  problem: string,
+  options: { cause?: unknown; details?: Record<string, string | number | boolean | undefined> } = {},
+): RotationError {
   return new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${arn}: ${problem}`, {
     ...(options.cause === undefined ? {} : { cause: options.cause }),
     details: { adminSecretArn: arn, ...(options.details ?? {}) },
@@ -38,15 +48,22 @@ function invalid(arn: string, problem: string, options: { cause?: unknown; detai
 
 export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): Promise<AdminLogin> {
   const arn = user.masterArn;
-  if (arn === undefined) throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, 'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)', { details: { field: 'masterarn' } });
+  if (arn === undefined)
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)',
+      { details: { field: 'masterarn' } },
+    );
   const version = await deps.secrets.getSecretValue({ SecretId: arn, VersionStage: Stage.AWSCURRENT });
   if (version === undefined) throw invalid(arn, 'does not exist or has no AWSCURRENT value');
-  if (version.SecretString === undefined) throw invalid(arn, 'holds SecretBinary; expected a JSON SecretString');
+  if (version.SecretString === undefined)
+    throw invalid(arn, 'holds SecretBinary; expected a JSON SecretString');
   const text = version.SecretString.reveal();
   let fields: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) fields = parsed as Record<string, unknown>;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      fields = parsed as Record<string, unknown>;
   } catch {
     fields = undefined;
   }
@@ -56,12 +73,21 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
   }
   let admin: PostgresSecret;
   try {
-    admin = parsePostgresSecret(version.SecretString, { versionId: version.VersionId, stage: Stage.AWSCURRENT });
-  } catch (error) {
-    throw invalid(arn, `is not a usable PostgreSQL secret (${isRotationError(error) ? error.code : 'unreadable'})`, {
-      cause: error,
-      details: isRotationError(error) ? { causeCode: error.code, field: error.details['field'] as string | undefined } : {},
+    admin = parsePostgresSecret(version.SecretString, {
+      versionId: version.VersionId,
+      stage: Stage.AWSCURRENT,
     });
+  } catch (error) {
+    throw invalid(
+      arn,
+      `is not a usable PostgreSQL secret (${isRotationError(error) ? error.code : 'unreadable'})`,
+      {
+        cause: error,
+        details: isRotationError(error)
+          ? { causeCode: error.code, field: error.details['field'] as string | undefined }
+          : {},
+      },
+    );
   }
   const login: AdminLogin = {
     arn,
@@ -77,14 +103,20 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
   return login;
 }
 
-async function rdsManagedAdmin(arn: string, fields: Record<string, unknown>, user: PostgresSecret, deps: AdminDeps): Promise<AdminLogin> {
+async function rdsManagedAdmin(
+  arn: string,
+  fields: Record<string, unknown>,
+  user: PostgresSecret,
+  deps: AdminDeps,
+): Promise<AdminLogin> {
   const username = fields['username'];
   const password = fields['password'];
   if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
     throw invalid(arn, 'fields "username" and "password" must be non-empty strings');
   }
   const description = await deps.secrets.describeSecret(arn);
-  const tag = (name: string): string | undefined => Object.entries(description.Tags).find(([key]) => key.toLowerCase() === name)?.[1];
+  const tag = (name: string): string | undefined =>
+    Object.entries(description.Tags).find(([key]) => key.toLowerCase() === name)?.[1];
   const instanceArn = tag(RDS_INSTANCE_TAG);
   const clusterArn = tag(RDS_CLUSTER_TAG);
   let host: string | undefined;
@@ -92,31 +124,67 @@ async function rdsManagedAdmin(arn: string, fields: Record<string, unknown>, use
   let engine: string | undefined;
   if (instanceArn !== undefined && instanceArn.length <= 256) {
     const instance = await deps.rds().describeDbInstance(rdsIdentifierFromArn(instanceArn));
-    if (instance?.endpoint === undefined) throw invalid(arn, `RDS instance ${rdsIdentifierFromArn(instanceArn)} from tag ${RDS_INSTANCE_TAG} was not found or has no endpoint`);
+    if (instance?.endpoint === undefined)
+      throw invalid(
+        arn,
+        `RDS instance ${rdsIdentifierFromArn(instanceArn)} from tag ${RDS_INSTANCE_TAG} was not found or has no endpoint`,
+      );
     ({ host, port } = instance.endpoint);
     engine = instance.engine;
   } else if (clusterArn !== undefined && clusterArn.length <= 256) {
     const cluster = await deps.rds().describeDbCluster(rdsIdentifierFromArn(clusterArn));
-    if (cluster?.endpoint === undefined) throw invalid(arn, `RDS cluster ${rdsIdentifierFromArn(clusterArn)} from tag ${RDS_CLUSTER_TAG} was not found or has no endpoint`);
+    if (cluster?.endpoint === undefined)
+      throw invalid(
+        arn,
+        `RDS cluster ${rdsIdentifierFromArn(clusterArn)} from tag ${RDS_CLUSTER_TAG} was not found or has no endpoint`,
+      );
     ({ host, port } = cluster.endpoint);
     engine = cluster.engine;
   } else {
-    throw invalid(arn, `holds only username and password but has no ${RDS_INSTANCE_TAG} or ${RDS_CLUSTER_TAG} tag to find its database`);
+    throw invalid(
+      arn,
+      `holds only username and password but has no ${RDS_INSTANCE_TAG} or ${RDS_CLUSTER_TAG} tag to find its database`,
+    );
   }
   if (engine !== 'postgres' && engine !== 'aurora-postgresql') {
-    throw new RotationError(ErrorCode.ERR_UNSUPPORTED_ENGINE, `Admin secret ${arn}: RDS reports engine "${engine.slice(0, 40)}", not postgres or aurora-postgresql`, { details: { adminSecretArn: arn } });
+    throw new RotationError(
+      ErrorCode.ERR_UNSUPPORTED_ENGINE,
+      `Admin secret ${arn}: RDS reports engine "${engine.slice(0, 40)}", not postgres or aurora-postgresql`,
+      { details: { adminSecretArn: arn } },
+    );
   }
-  const login: AdminLogin = { arn, host, port, username, password: new Sensitive(password), database: user.database, tls: user.tls, rdsManaged: true };
+  const login: AdminLogin = {
+    arn,
+    host,
+    port,
+    username,
+    password: new Sensitive(password),
+    database: user.database,
+    tls: user.tls,
+    rdsManaged: true,
+  };
   await checkServesUser(login, user, engine, deps);
   return login;
 }
 
 /** The admin's host must be the user's, or the user's host must be a replica or reader of it (AWS's rule). */
-async function checkServesUser(admin: AdminLogin, user: PostgresSecret, engine: string | undefined, deps: AdminDeps): Promise<void> {
+async function checkServesUser(
+  admin: AdminLogin,
+  user: PostgresSecret,
+  engine: string | undefined,
+  deps: AdminDeps,
+): Promise<void> {
   if (admin.host.toLowerCase() === user.host.toLowerCase()) return;
   // Only RDS host names can be replicas RDS knows about; anything else would be a pointless API call.
-  if (isRdsHost(user.host) && isRdsHost(admin.host) && (await isReplicaOf(user.host, admin.host, engine, deps.rds))) return;
-  throw invalid(admin.arn, `host ${admin.host} is neither the user's host ${user.host} nor its primary`, { details: { adminHost: admin.host, userHost: user.host } });
+  if (
+    isRdsHost(user.host) &&
+    isRdsHost(admin.host) &&
+    (await isReplicaOf(user.host, admin.host, engine, deps.rds))
+  )
+    return;
+  throw invalid(admin.arn, `host ${admin.host} is neither the user's host ${user.host} nor its primary`, {
+    details: { adminHost: admin.host, userHost: user.host },
+  });
 }
 
 const RDS_HOST = /\.rds\.amazonaws\.com(\.cn)?$/i;
@@ -125,7 +193,12 @@ export function isRdsHost(host: string): boolean {
   return RDS_HOST.test(host);
 }
 
-async function isReplicaOf(userHost: string, adminHost: string, engine: string | undefined, rds: () => RdsPort): Promise<boolean> {
+async function isReplicaOf(
+  userHost: string,
+  adminHost: string,
+  engine: string | undefined,
+  rds: () => RdsPort,
+): Promise<boolean> {
   const userId = firstDnsLabel(userHost);
   const adminId = firstDnsLabel(adminHost);
   if (engine === 'aurora-postgresql') {
@@ -136,8 +209,14 @@ async function isReplicaOf(userHost: string, adminHost: string, engine: string |
     if (clusterId === undefined) return false;
     const cluster = await rds().describeDbCluster(clusterId);
     if (cluster === undefined) return false;
-    if (cluster.readerEndpoint !== undefined && cluster.readerEndpoint.toLowerCase() === userHost.toLowerCase()) return true;
-    return cluster.members.some((member) => !member.isWriter && member.instanceIdentifier.toLowerCase() === userId);
+    if (
+      cluster.readerEndpoint !== undefined &&
+      cluster.readerEndpoint.toLowerCase() === userHost.toLowerCase()
+    )
+      return true;
+    return cluster.members.some(
+      (member) => !member.isWriter && member.instanceIdentifier.toLowerCase() === userId,
+    );
   }
   const instance = await rds().describeDbInstance(userId);
   const source = instance?.readReplicaSourceIdentifier;

@@ -13,7 +13,17 @@ import { AlternatingNaming } from './postgres-config.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
 import { endpointFor, noWorkingCredential, tryLogin, type TargetDeps } from './postgres-target.ts';
 import type { RdsPort } from './rds-port.ts';
-import { IS_DIRECT_MEMBER_SQL, PROBE_SQL, ROLE_EXISTS_SQL, TERMINATE_SESSIONS_SQL, alterPasswordSql, createLoginSql, createNoLoginSql, grantRoleSql, setDefaultRoleSql } from './role-statements.ts';
+import {
+  IS_DIRECT_MEMBER_SQL,
+  PROBE_SQL,
+  ROLE_EXISTS_SQL,
+  TERMINATE_SESSIONS_SQL,
+  alterPasswordSql,
+  createLoginSql,
+  createNoLoginSql,
+  grantRoleSql,
+  setDefaultRoleSql,
+} from './role-statements.ts';
 import { scramSha256Verifier } from './scram-verifier.ts';
 import { alternateUsername, baseUsername, checkIdentifier } from './sql-identifier.ts';
 import { resolveTls } from './tls-settings.ts';
@@ -30,7 +40,11 @@ export function ownerRoleFor(deps: AlternatingUsersDeps, secret: PostgresSecret)
   const owner = deps.config.ownerRole ?? `${baseUsername(secret.username)}_owner`;
   const problem = checkIdentifier(owner);
   if (problem !== undefined) {
-    throw new RotationError(ErrorCode.ERR_CONFIG_INVALID, `Owner role name for user "${secret.username}" ${problem}; set PG_OWNER_ROLE`, { details: { variable: 'PG_OWNER_ROLE' } });
+    throw new RotationError(
+      ErrorCode.ERR_CONFIG_INVALID,
+      `Owner role name for user "${secret.username}" ${problem}; set PG_OWNER_ROLE`,
+      { details: { variable: 'PG_OWNER_ROLE' } },
+    );
   }
   return owner;
 }
@@ -40,15 +54,26 @@ export function alternateOf(username: string): string {
   const alternate = alternateUsername(username);
   const problem = checkIdentifier(alternate);
   if (problem !== undefined) {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `The alternate user name for "${username}" ${problem}; shorten the user name`, { details: { field: 'username', user: username } });
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `The alternate user name for "${username}" ${problem}; shorten the user name`,
+      { details: { field: 'username', user: username } },
+    );
   }
   return alternate;
 }
 
-export async function createAlternatingPending(deps: AlternatingUsersDeps, { current, previous, context }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+export async function createAlternatingPending(
+  deps: AlternatingUsersDeps,
+  { current, previous, context }: CreateInput<PostgresSecret>,
+): Promise<PostgresSecret> {
   // Refuse before storing anything: setSecret could not act without an admin secret.
   if (current.masterArn === undefined) {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, 'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)', { details: { field: 'masterarn' } });
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)',
+      { details: { field: 'masterarn' } },
+    );
   }
   const username = alternateOf(current.username);
   const history = await recentPasswordsOf({
@@ -75,14 +100,22 @@ function adminEndpoint(deps: AlternatingUsersDeps, admin: AdminLogin): PgEndpoin
   };
 }
 
-async function adminSession<R>(deps: AlternatingUsersDeps, admin: AdminLogin, work: (session: PgSession) => Promise<R>): Promise<R> {
+async function adminSession<R>(
+  deps: AlternatingUsersDeps,
+  admin: AdminLogin,
+  work: (session: PgSession) => Promise<R>,
+): Promise<R> {
   const login = await tryLogin(deps, adminEndpoint(deps, admin), 'admin');
   if (!login.ok) {
     const error = login.attempt.error;
-    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${admin.arn}: ${error.message}`, {
-      cause: error,
-      details: { ...error.details, adminSecretArn: admin.arn, causeCode: error.code },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_ADMIN_SECRET_INVALID,
+      `Admin secret ${admin.arn}: ${error.message}`,
+      {
+        cause: error,
+        details: { ...error.details, adminSecretArn: admin.arn, causeCode: error.code },
+      },
+    );
   }
   try {
     return await work(login.session);
@@ -102,7 +135,11 @@ async function exists(session: PgSession, sql: string, values: readonly string[]
  * created login (AWS); owner-role naming makes both logins members of the NOLOGIN owner
  * role and sets it as their role at login, so what either creates is owned by the owner.
  */
-export async function setAlternatingSecret(deps: AlternatingUsersDeps, secrets: SecretsPort, { current, pending }: StepInput<PostgresSecret>): Promise<void> {
+export async function setAlternatingSecret(
+  deps: AlternatingUsersDeps,
+  secrets: SecretsPort,
+  { current, pending }: StepInput<PostgresSecret>,
+): Promise<void> {
   assertSameTarget(current, pending, alternateOf(current.username));
   const owner = ownerRoleFor(deps, current);
   const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
@@ -110,19 +147,33 @@ export async function setAlternatingSecret(deps: AlternatingUsersDeps, secrets: 
     // In owner-role naming the login must also act as the owner role (it may predate the switch to that naming).
     let done = owner === undefined;
     try {
-      if (!done) done = (await pendingLogin.session.query(PROBE_SQL, undefined, 'probe query'))[0]?.['current_user'] === owner;
+      if (!done)
+        done =
+          (await pendingLogin.session.query(PROBE_SQL, undefined, 'probe query'))[0]?.['current_user'] ===
+          owner;
     } finally {
       await pendingLogin.session.close();
     }
     if (done) {
-      deps.logger.info('Pending user already logs in with the pending password; nothing to do', { user: pending.username, host: pending.host });
+      deps.logger.info('Pending user already logs in with the pending password; nothing to do', {
+        user: pending.username,
+        host: pending.host,
+      });
       return;
     }
-    deps.logger.info('Pending user logs in but does not act as the owner role yet; setting it up', { user: pending.username, ownerRole: owner });
+    deps.logger.info('Pending user logs in but does not act as the owner role yet; setting it up', {
+      user: pending.username,
+      ownerRole: owner,
+    });
   }
   const attempts = pendingLogin.ok ? [] : [pendingLogin.attempt];
   const currentLogin = await tryLogin(deps, endpointFor(current, deps.config), 'current');
-  if (!currentLogin.ok) throw noWorkingCredential(current, [...attempts, currentLogin.attempt], '; alternating users needs the current credentials to log in before the admin acts');
+  if (!currentLogin.ok)
+    throw noWorkingCredential(
+      current,
+      [...attempts, currentLogin.attempt],
+      '; alternating users needs the current credentials to log in before the admin acts',
+    );
   await currentLogin.session.close();
 
   const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
@@ -131,18 +182,33 @@ export async function setAlternatingSecret(deps: AlternatingUsersDeps, secrets: 
     await session.query('BEGIN', undefined, 'BEGIN');
     try {
       const created = !(await exists(session, ROLE_EXISTS_SQL, [pending.username]));
-      await session.query(created ? createLoginSql(pending.username, verifier) : alterPasswordSql(pending.username, verifier, { login: true }), undefined, created ? 'CREATE ROLE' : 'ALTER ROLE');
+      await session.query(
+        created
+          ? createLoginSql(pending.username, verifier)
+          : alterPasswordSql(pending.username, verifier, { login: true }),
+        undefined,
+        created ? 'CREATE ROLE' : 'ALTER ROLE',
+      );
       if (owner === undefined) {
-        if (created) await session.query(grantRoleSql(current.username, pending.username), undefined, 'GRANT');
+        if (created)
+          await session.query(grantRoleSql(current.username, pending.username), undefined, 'GRANT');
       } else {
-        if (!(await exists(session, ROLE_EXISTS_SQL, [owner]))) await session.query(createNoLoginSql(owner), undefined, 'CREATE ROLE');
+        if (!(await exists(session, ROLE_EXISTS_SQL, [owner])))
+          await session.query(createNoLoginSql(owner), undefined, 'CREATE ROLE');
         for (const login of [current.username, pending.username]) {
-          if (!(await exists(session, IS_DIRECT_MEMBER_SQL, [owner, login]))) await session.query(grantRoleSql(owner, login), undefined, 'GRANT');
+          if (!(await exists(session, IS_DIRECT_MEMBER_SQL, [owner, login])))
+            await session.query(grantRoleSql(owner, login), undefined, 'GRANT');
           await session.query(setDefaultRoleSql(login, owner), undefined, 'ALTER ROLE SET role');
         }
       }
       await session.query('COMMIT', undefined, 'COMMIT');
-      deps.logger.info('Set the alternate login (SCRAM-SHA-256 verifier)', { user: pending.username, created, ownerRole: owner, admin: admin.username, host: admin.host });
+      deps.logger.info('Set the alternate login (SCRAM-SHA-256 verifier)', {
+        user: pending.username,
+        created,
+        ownerRole: owner,
+        admin: admin.username,
+        host: admin.host,
+      });
     } catch (error) {
       await session.query('ROLLBACK', undefined, 'ROLLBACK').catch(() => undefined);
       throw error;
@@ -154,21 +220,30 @@ export async function setAlternatingSecret(deps: AlternatingUsersDeps, secrets: 
  * Emergency: the previous login (now AWSPREVIOUS) gets a random password nobody stores,
  * and its sessions are terminated. The next rotation gives it a stored password again.
  */
-export async function finishAlternatingSecret(deps: AlternatingUsersDeps, secrets: SecretsPort, { current, previous, context }: FinishInput<PostgresSecret>): Promise<void> {
+export async function finishAlternatingSecret(
+  deps: AlternatingUsersDeps,
+  secrets: SecretsPort,
+  { current, previous, context }: FinishInput<PostgresSecret>,
+): Promise<void> {
   if (!context.emergency) return;
   if (previous === undefined || previous.username === current.username) {
     deps.logger.warn('Emergency rotation: no previous login to revoke', { user: current.username });
     return;
   }
   const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
-  const scrambled = scramSha256Verifier(new Sensitive(randomBytes(32).toString('base64')), { iterations: deps.config.scramIterations });
+  const scrambled = scramSha256Verifier(new Sensitive(randomBytes(32).toString('base64')), {
+    iterations: deps.config.scramIterations,
+  });
   const rows = await adminSession(deps, admin, async (session) => {
     await session.query(alterPasswordSql(previous.username, scrambled), undefined, 'ALTER ROLE');
     return session.query(TERMINATE_SESSIONS_SQL, [previous.username], 'terminate sessions');
   });
-  deps.logger.warn('Emergency rotation: the previous login got an unstored random password and its sessions were terminated', {
-    user: previous.username,
-    host: admin.host,
-    terminated: rows[0]?.['terminated'] ?? 0,
-  });
+  deps.logger.warn(
+    'Emergency rotation: the previous login got an unstored random password and its sessions were terminated',
+    {
+      user: previous.username,
+      host: admin.host,
+      terminated: rows[0]?.['terminated'] ?? 0,
+    },
+  );
 }

@@ -1,7 +1,14 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { FailureReason } from './login-failure.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
-import { attemptReasons, endpointFor, noWorkingCredential, tryLogin, type LoginAttempt, type TargetDeps } from './postgres-target.ts';
+import {
+  attemptReasons,
+  endpointFor,
+  noWorkingCredential,
+  tryLogin,
+  type LoginAttempt,
+  type TargetDeps,
+} from './postgres-target.ts';
 import type { RdsPort, RdsTarget } from './rds-port.ts';
 
 export interface BreakGlassDeps extends TargetDeps {
@@ -10,7 +17,10 @@ export interface BreakGlassDeps extends TargetDeps {
   readonly now: () => number;
 }
 
-const PASSWORD_REASONS: readonly (FailureReason | undefined)[] = [FailureReason.wrongPassword, FailureReason.roleMissing];
+const PASSWORD_REASONS: readonly (FailureReason | undefined)[] = [
+  FailureReason.wrongPassword,
+  FailureReason.roleMissing,
+];
 
 /**
  * Break-glass (PG_BREAK_GLASS=true): when no stored credential logs in only because of
@@ -19,7 +29,11 @@ const PASSWORD_REASONS: readonly (FailureReason | undefined)[] = [FailureReason.
  * PG_BREAK_GLASS_WAIT_MS, until it logs in. Returns false when break-glass does not apply.
  * The RDS API receives the password itself (over TLS to AWS): that is the API's contract.
  */
-export async function attemptBreakGlass(deps: BreakGlassDeps, pending: PostgresSecret, attempts: readonly LoginAttempt[]): Promise<boolean> {
+export async function attemptBreakGlass(
+  deps: BreakGlassDeps,
+  pending: PostgresSecret,
+  attempts: readonly LoginAttempt[],
+): Promise<boolean> {
   if (!deps.config.breakGlass) return false;
   const target: RdsTarget | undefined = pending.dbClusterIdentifier
     ? { kind: 'cluster', identifier: pending.dbClusterIdentifier }
@@ -27,18 +41,33 @@ export async function attemptBreakGlass(deps: BreakGlassDeps, pending: PostgresS
       ? { kind: 'instance', identifier: pending.dbInstanceIdentifier }
       : undefined;
   if (target === undefined) {
-    deps.logger.info('Break-glass is on but the secret names no dbInstanceIdentifier or dbClusterIdentifier', { user: pending.username });
+    deps.logger.info(
+      'Break-glass is on but the secret names no dbInstanceIdentifier or dbClusterIdentifier',
+      { user: pending.username },
+    );
     return false;
   }
   if (!attemptReasons(attempts).every((reason) => PASSWORD_REASONS.includes(reason))) {
-    deps.logger.info('Break-glass skipped: a login failed for a reason a password reset cannot fix', { user: pending.username });
+    deps.logger.info('Break-glass skipped: a login failed for a reason a password reset cannot fix', {
+      user: pending.username,
+    });
     return false;
   }
-  const masterUsername = target.kind === 'cluster' ? (await deps.rds().describeDbCluster(target.identifier))?.masterUsername : (await deps.rds().describeDbInstance(target.identifier))?.masterUsername;
+  const masterUsername =
+    target.kind === 'cluster'
+      ? (await deps.rds().describeDbCluster(target.identifier))?.masterUsername
+      : (await deps.rds().describeDbInstance(target.identifier))?.masterUsername;
   if (masterUsername !== pending.username) {
-    throw noWorkingCredential(pending, attempts, `; break-glass refused: "${pending.username}" is not the master user of RDS ${target.kind} ${target.identifier}`);
+    throw noWorkingCredential(
+      pending,
+      attempts,
+      `; break-glass refused: "${pending.username}" is not the master user of RDS ${target.kind} ${target.identifier}`,
+    );
   }
-  deps.logger.warn('Break-glass: no stored credential logs in; resetting the master password through the RDS API', { user: pending.username, rdsTarget: target.kind, identifier: target.identifier });
+  deps.logger.warn(
+    'Break-glass: no stored credential logs in; resetting the master password through the RDS API',
+    { user: pending.username, rdsTarget: target.kind, identifier: target.identifier },
+  );
   await deps.rds().resetMasterPassword(target, pending.password);
   const deadline = deps.now() + deps.config.breakGlassWaitMs;
   let last: LoginAttempt | undefined;
@@ -46,15 +75,26 @@ export async function attemptBreakGlass(deps: BreakGlassDeps, pending: PostgresS
     const login = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
     if (login.ok) {
       await login.session.close();
-      deps.logger.warn('Break-glass: the reset password logs in', { user: pending.username, identifier: target.identifier });
+      deps.logger.warn('Break-glass: the reset password logs in', {
+        user: pending.username,
+        identifier: target.identifier,
+      });
       return true;
     }
     last = login.attempt;
     if (deps.now() + deps.config.breakGlassPollMs > deadline) break;
     await deps.sleep(deps.config.breakGlassPollMs);
   }
-  throw new RotationError(ErrorCode.ERR_WAIT_TIMEOUT, `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset but user "${pending.username}" could not log in with it within ${deps.config.breakGlassWaitMs} ms (last: ${last.error.code})`, {
-    cause: last.error,
-    details: { identifier: target.identifier, user: pending.username, waitMs: deps.config.breakGlassWaitMs },
-  });
+  throw new RotationError(
+    ErrorCode.ERR_WAIT_TIMEOUT,
+    `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset but user "${pending.username}" could not log in with it within ${deps.config.breakGlassWaitMs} ms (last: ${last.error.code})`,
+    {
+      cause: last.error,
+      details: {
+        identifier: target.identifier,
+        user: pending.username,
+        waitMs: deps.config.breakGlassWaitMs,
+      },
+    },
+  );
 }

@@ -59,18 +59,34 @@ export function parseConnectionUrl(text: string, fail: UrlProblem): ConnectionUr
   const portText = hostMatch[2];
   let port: number | undefined;
   if (portText !== undefined && portText !== '') {
-    if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw fail('the URL port must be an integer between 1 and 65535', 'port');
+    if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)
+      throw fail('the URL port must be an integer between 1 and 65535', 'port');
     port = Number(portText);
   }
 
   const queryStart = rawRest.indexOf('?');
   const fragmentStart = rawRest.indexOf('#');
-  const pathEnd = [queryStart, fragmentStart].filter((index) => index !== -1).reduce((a, b) => Math.min(a, b), rawRest.length);
+  const pathEnd = [queryStart, fragmentStart]
+    .filter((index) => index !== -1)
+    .reduce((a, b) => Math.min(a, b), rawRest.length);
   const path = rawRest.slice(0, pathEnd);
-  const query = queryStart === -1 ? '' : rawRest.slice(queryStart + 1, fragmentStart > queryStart ? fragmentStart : undefined);
+  const query =
+    queryStart === -1
+      ? ''
+      : rawRest.slice(queryStart + 1, fragmentStart > queryStart ? fragmentStart : undefined);
   const database = path.length > 1 ? decode(path.slice(1), fail, 'database') : undefined;
 
-  return { scheme, username, password, host, port, database, params: new URLSearchParams(query), rawAuthorityHost, rawRest };
+  return {
+    scheme,
+    username,
+    password,
+    host,
+    port,
+    database,
+    params: new URLSearchParams(query),
+    rawAuthorityHost,
+    rawRest,
+  };
 }
 
 function decode(value: string, fail: UrlProblem, field: string): string {

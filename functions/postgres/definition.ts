@@ -16,12 +16,17 @@ export interface PostgresPorts {
   readonly now?: () => number;
 }
 
-export function definePostgresFunction(ports: PostgresPorts = {}): FunctionDefinition<PostgresSecret, PostgresConfig> {
+export function definePostgresFunction(
+  ports: PostgresPorts = {},
+): FunctionDefinition<PostgresSecret, PostgresConfig> {
   return {
     kind: SecretKind.postgres,
     readConfig: readPostgresConfig,
     createStrategy: ({ config, core, passwords, logger }) => {
-      const base = createPgConnector({ connectTimeoutMs: config.connectTimeoutMs, statementTimeoutMs: config.statementTimeoutMs });
+      const base = createPgConnector({
+        connectTimeoutMs: config.connectTimeoutMs,
+        statementTimeoutMs: config.statementTimeoutMs,
+      });
       let rds = ports.rds;
       return createPostgresStrategy({
         config,
@@ -29,7 +34,8 @@ export function definePostgresFunction(ports: PostgresPorts = {}): FunctionDefin
         logger,
         passwords,
         passwordPolicy: core.passwordPolicy,
-        rds: () => (rds ??= createSdkRdsPort(createRdsClient({ endpoint: config.rdsEndpoint, region: core.region }))),
+        rds: () =>
+          (rds ??= createSdkRdsPort(createRdsClient({ endpoint: config.rdsEndpoint, region: core.region }))),
         sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         now: ports.now ?? (() => Date.now()),
       });

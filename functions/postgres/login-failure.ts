@@ -31,10 +31,23 @@ const REASON_CODES: Readonly<Record<FailureReason, ErrorCode>> = {
   [FailureReason.other]: ErrorCode.ERR_TARGET_REJECTED,
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+]);
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|ERR_OSSL)/;
 
-export function classifyPgError(error: unknown): { reason: FailureReason; sqlState: string | undefined; driverCode: string | undefined } {
+export function classifyPgError(error: unknown): {
+  reason: FailureReason;
+  sqlState: string | undefined;
+  driverCode: string | undefined;
+} {
   const record = (error ?? {}) as { code?: unknown; message?: unknown };
   const code = typeof record.code === 'string' ? record.code : undefined;
   const message = typeof record.message === 'string' ? record.message : '';
@@ -56,7 +69,8 @@ export function classifyPgError(error: unknown): { reason: FailureReason; sqlSta
     if (sqlState === '42704' && /role/i.test(message)) return FailureReason.roleMissing;
     if (driverCode !== undefined && NETWORK_CODES.has(driverCode)) return FailureReason.unreachable;
     if (driverCode === 'ETIMEDOUT' || /timeout|timed out/i.test(message)) return FailureReason.timeout;
-    if ((driverCode !== undefined && TLS_CODE.test(driverCode)) || /SSL|TLS|certificate/i.test(message)) return FailureReason.tlsFailure;
+    if ((driverCode !== undefined && TLS_CODE.test(driverCode)) || /SSL|TLS|certificate/i.test(message))
+      return FailureReason.tlsFailure;
     if (/Connection terminated unexpectedly/i.test(message)) return FailureReason.unreachable;
     return FailureReason.other;
   })();
@@ -78,22 +92,28 @@ export function pgFailure(error: unknown, subject: FailureSubject): RotationErro
   if (error instanceof RotationError) return error;
   const { reason, sqlState, driverCode } = classifyPgError(error);
   const who = `${subject.credential ? `${subject.credential} credentials, ` : ''}user "${subject.user}" on ${subject.host}:${subject.port}`;
-  return new RotationError(REASON_CODES[reason], `PostgreSQL ${subject.action} failed (${reason}) for ${who}`, {
-    cause: error,
-    details: {
-      reason,
-      host: subject.host,
-      port: subject.port,
-      user: subject.user,
-      ...(subject.credential ? { credential: subject.credential } : {}),
-      ...(sqlState ? { sqlState } : {}),
-      ...(driverCode ? { driverCode } : {}),
+  return new RotationError(
+    REASON_CODES[reason],
+    `PostgreSQL ${subject.action} failed (${reason}) for ${who}`,
+    {
+      cause: error,
+      details: {
+        reason,
+        host: subject.host,
+        port: subject.port,
+        user: subject.user,
+        ...(subject.credential ? { credential: subject.credential } : {}),
+        ...(sqlState ? { sqlState } : {}),
+        ...(driverCode ? { driverCode } : {}),
+      },
     },
-  });
+  );
 }
 
 /** The reason recorded on an error made by pgFailure (or undefined). */
 export function failureReason(error: RotationError): FailureReason | undefined {
   const reason = error.details['reason'];
-  return typeof reason === 'string' && (Object.values(FailureReason) as string[]).includes(reason) ? (reason as FailureReason) : undefined;
+  return typeof reason === 'string' && (Object.values(FailureReason) as string[]).includes(reason)
+    ? (reason as FailureReason)
+    : undefined;
 }

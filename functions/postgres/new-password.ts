@@ -1,5 +1,9 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import { passwordPolicyViolations, type PasswordGenerator, type PasswordPolicy } from '../../shared/password.ts';
+import {
+  passwordPolicyViolations,
+  type PasswordGenerator,
+  type PasswordPolicy,
+} from '../../shared/password.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
 
 /** How many recent passwords of a user may not come back (PCI DSS 8.3.7). */
@@ -13,7 +17,11 @@ const MAX_ATTEMPTS = 5;
  * and any other value it must differ from. Retries a few times, then fails with
  * ERR_POLICY_VIOLATION rather than store a weak or reused value.
  */
-export async function newPassword(generator: PasswordGenerator, policy: PasswordPolicy, recent: readonly (Sensitive<string> | undefined)[]): Promise<Sensitive<string>> {
+export async function newPassword(
+  generator: PasswordGenerator,
+  policy: PasswordPolicy,
+  recent: readonly (Sensitive<string> | undefined)[],
+): Promise<Sensitive<string>> {
   const avoid = recent.filter((value): value is Sensitive<string> => value !== undefined);
   let lastProblems: string[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -22,7 +30,11 @@ export async function newPassword(generator: PasswordGenerator, policy: Password
     if (avoid.some((old) => old.equals(candidate))) lastProblems.push('reused');
     if (lastProblems.length === 0) return candidate;
   }
-  throw new RotationError(ErrorCode.ERR_POLICY_VIOLATION, `Could not generate a password that meets the policy after ${MAX_ATTEMPTS} attempts (${[...new Set(lastProblems)].join(', ')})`, {
-    details: { problems: [...new Set(lastProblems)].join(',') },
-  });
+  throw new RotationError(
+    ErrorCode.ERR_POLICY_VIOLATION,
+    `Could not generate a password that meets the policy after ${MAX_ATTEMPTS} attempts (${[...new Set(lastProblems)].join(', ')})`,
+    {
+      details: { problems: [...new Set(lastProblems)].join(',') },
+    },
+  );
 }

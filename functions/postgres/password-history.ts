@@ -22,7 +22,8 @@ export interface PasswordHistoryQuery {
 
 function distinct(values: readonly (Sensitive<string> | undefined)[]): Sensitive<string>[] {
   const out: Sensitive<string>[] = [];
-  for (const value of values) if (value !== undefined && !out.some((seen) => seen.equals(value))) out.push(value);
+  for (const value of values)
+    if (value !== undefined && !out.some((seen) => seen.equals(value))) out.push(value);
   return out;
 }
 
@@ -36,16 +37,26 @@ function newestFirst(entries: readonly SecretVersionEntry[]): SecretVersionEntry
 
 async function readHistory(query: PasswordHistoryQuery, found: Sensitive<string>[]): Promise<void> {
   const skip = new Set(query.skipVersionIds.filter((id): id is string => id !== undefined));
-  const entries = newestFirst(await query.secrets.listSecretVersionIds(query.secretId)).filter((entry) => !skip.has(entry.VersionId));
+  const entries = newestFirst(await query.secrets.listSecretVersionIds(query.secretId)).filter(
+    (entry) => !skip.has(entry.VersionId),
+  );
   for (const entry of entries.slice(0, HISTORY_SCAN_LIMIT)) {
     if (distinct(found).length >= PASSWORD_REUSE_DEPTH) return;
-    const version = await query.secrets.getSecretValue({ SecretId: query.secretId, VersionId: entry.VersionId });
+    const version = await query.secrets.getSecretValue({
+      SecretId: query.secretId,
+      VersionId: entry.VersionId,
+    });
     if (version?.SecretString === undefined) continue;
     try {
-      const secret = parsePostgresSecret(version.SecretString, { versionId: entry.VersionId, stage: entry.VersionStages[0] ?? 'deprecated' });
+      const secret = parsePostgresSecret(version.SecretString, {
+        versionId: entry.VersionId,
+        stage: entry.VersionStages[0] ?? 'deprecated',
+      });
       if (secret.username === query.username) found.push(secret.password);
     } catch {
-      query.logger.debug('Password history: skipping a version that does not parse', { versionId: entry.VersionId });
+      query.logger.debug('Password history: skipping a version that does not parse', {
+        versionId: entry.VersionId,
+      });
     }
   }
 }
@@ -62,12 +73,19 @@ export async function recentPasswordsOf(query: PasswordHistoryQuery): Promise<Se
   try {
     await readHistory(query, found);
   } catch (error) {
-    const errorName = isRotationError(error) ? String(error.details['awsError'] ?? error.code) : error instanceof Error ? error.name : 'Error';
-    query.logger.warn('Could not read the password history of the secret; checking the new password against the labelled versions only', {
-      secretId: query.secretId,
-      user: query.username,
-      error: errorName,
-    });
+    const errorName = isRotationError(error)
+      ? String(error.details['awsError'] ?? error.code)
+      : error instanceof Error
+        ? error.name
+        : 'Error';
+    query.logger.warn(
+      'Could not read the password history of the secret; checking the new password against the labelled versions only',
+      {
+        secretId: query.secretId,
+        user: query.username,
+        error: errorName,
+      },
+    );
   }
   return distinct(found).slice(0, PASSWORD_REUSE_DEPTH);
 }

@@ -43,7 +43,12 @@ const CLOSE_TIMEOUT_MS = 2_000;
 export function createPgConnector(timeouts: PgTimeouts): PgConnector {
   return {
     async connect(endpoint, credential) {
-      const subject = { host: endpoint.host, port: endpoint.port, user: endpoint.user, ...(credential ? { credential } : {}) };
+      const subject = {
+        host: endpoint.host,
+        port: endpoint.port,
+        user: endpoint.user,
+        ...(credential ? { credential } : {}),
+      };
       // sslOptions throws a RotationError itself when the CA file cannot be read.
       const ssl = sslOptions(endpoint.tls, endpoint.host);
       const client = new pg.Client({
@@ -65,7 +70,10 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
       const close = async (): Promise<void> => {
         if (closed) return;
         closed = true;
-        await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+        await Promise.race([
+          client.end().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref()),
+        ]);
       };
       try {
         await client.connect();
@@ -89,7 +97,12 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
 }
 
 /** Log in, run `work`, and close the connection whatever happens. */
-export async function withSession<R>(connector: PgConnector, endpoint: PgEndpoint, credential: string, work: (session: PgSession) => Promise<R>): Promise<R> {
+export async function withSession<R>(
+  connector: PgConnector,
+  endpoint: PgEndpoint,
+  credential: string,
+  work: (session: PgSession) => Promise<R>,
+): Promise<R> {
   const session = await connector.connect(endpoint, credential);
   try {
     return await work(session);

@@ -50,25 +50,39 @@ export interface PostgresConfig {
 
 export function readPostgresConfig(reader: EnvReader): PostgresConfig {
   const testQuery = reader.string('PG_TEST_QUERY');
-  if (testQuery !== undefined && testQuery.includes(';')) reader.problem('PG_TEST_QUERY must be a single statement without ";"');
+  if (testQuery !== undefined && testQuery.includes(';'))
+    reader.problem('PG_TEST_QUERY must be a single statement without ";"');
   const ownerRole = reader.string('PG_OWNER_ROLE');
   const rdsEndpoint = reader.string('RDS_ENDPOINT');
-  if (rdsEndpoint !== undefined && !/^https?:\/\//.test(rdsEndpoint)) reader.problem('RDS_ENDPOINT must be an http(s) URL');
-  if (ownerRole !== undefined && Buffer.byteLength(ownerRole) > 63) reader.problem('PG_OWNER_ROLE must be at most 63 bytes');
+  if (rdsEndpoint !== undefined && !/^https?:\/\//.test(rdsEndpoint))
+    reader.problem('RDS_ENDPOINT must be an http(s) URL');
+  if (ownerRole !== undefined && Buffer.byteLength(ownerRole) > 63)
+    reader.problem('PG_OWNER_ROLE must be at most 63 bytes');
   return {
     connectTimeoutMs: reader.int('PG_CONNECT_TIMEOUT_MS', 5_000, { min: 100, max: 120_000 }),
     statementTimeoutMs: reader.int('PG_STATEMENT_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     sslMode: reader.oneOf('PG_SSL_MODE', SSL_MODES, SslMode.verifyFull),
     sslCaPath: reader.string('PG_SSL_CA_PATH'),
-    strategy: reader.oneOf('PG_ROTATION_STRATEGY', Object.values(PostgresStrategyName), PostgresStrategyName.auto),
-    alternatingNaming: reader.oneOf('PG_ALTERNATING_NAMING', Object.values(AlternatingNaming), AlternatingNaming.clone),
+    strategy: reader.oneOf(
+      'PG_ROTATION_STRATEGY',
+      Object.values(PostgresStrategyName),
+      PostgresStrategyName.auto,
+    ),
+    alternatingNaming: reader.oneOf(
+      'PG_ALTERNATING_NAMING',
+      Object.values(AlternatingNaming),
+      AlternatingNaming.clone,
+    ),
     ownerRole,
     testQuery,
     emergencyTerminateSessions: reader.bool('PG_EMERGENCY_TERMINATE_SESSIONS', false),
     breakGlass: reader.bool('PG_BREAK_GLASS', false),
     breakGlassWaitMs: reader.int('PG_BREAK_GLASS_WAIT_MS', 300_000, { min: 1_000, max: 840_000 }),
     breakGlassPollMs: reader.int('PG_BREAK_GLASS_POLL_MS', 5_000, { min: 50, max: 60_000 }),
-    scramIterations: reader.int('PG_SCRAM_ITERATIONS', SCRAM_MIN_ITERATIONS, { min: SCRAM_MIN_ITERATIONS, max: 10_000_000 }),
+    scramIterations: reader.int('PG_SCRAM_ITERATIONS', SCRAM_MIN_ITERATIONS, {
+      min: SCRAM_MIN_ITERATIONS,
+      max: 10_000_000,
+    }),
     rdsEndpoint,
   };
 }

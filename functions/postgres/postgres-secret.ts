@@ -53,9 +53,13 @@ type RawShape =
   | { readonly format: 'url'; readonly url: ConnectionUrl };
 
 export function malformed(where: VersionRef, problem: string, field?: string): RotationError {
-  return new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `PostgreSQL secret version ${where.versionId} (${where.stage}): ${problem}`, {
-    details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
-  });
+  return new RotationError(
+    ErrorCode.ERR_SECRET_MALFORMED,
+    `PostgreSQL secret version ${where.versionId} (${where.stage}): ${problem}`,
+    {
+      details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
+    },
+  );
 }
 
 export function parsePostgresSecret(secretString: Sensitive<string>, where: VersionRef): PostgresSecret {
@@ -69,12 +73,26 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
   const url = parseConnectionUrl(text, (problem, field) => malformed(where, problem, field));
   const base = url.scheme.toLowerCase().split('+')[0];
   if (base !== 'postgresql' && base !== 'postgres') {
-    throw new RotationError(ErrorCode.ERR_UNSUPPORTED_ENGINE, `PostgreSQL secret version ${where.versionId} (${where.stage}): URL scheme "${url.scheme.slice(0, 40)}" is not postgresql:// or postgres://`, {
-      details: { versionId: where.versionId, stage: where.stage, field: 'scheme' },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_UNSUPPORTED_ENGINE,
+      `PostgreSQL secret version ${where.versionId} (${where.stage}): URL scheme "${url.scheme.slice(0, 40)}" is not postgresql:// or postgres://`,
+      {
+        details: { versionId: where.versionId, stage: where.stage, field: 'scheme' },
+      },
+    );
   }
-  if (url.username === undefined || url.username === '') throw malformed(where, 'the URL has no user name (expected postgresql://user:password@host:port/db)', 'username');
-  if (url.password === undefined) throw malformed(where, 'the URL has no password (expected postgresql://user:password@host:port/db)', 'password');
+  if (url.username === undefined || url.username === '')
+    throw malformed(
+      where,
+      'the URL has no user name (expected postgresql://user:password@host:port/db)',
+      'username',
+    );
+  if (url.password === undefined)
+    throw malformed(
+      where,
+      'the URL has no password (expected postgresql://user:password@host:port/db)',
+      'password',
+    );
   const params = url.params;
   const sslText = params.get('sslmode') ?? params.get('ssl') ?? undefined;
   return {
@@ -89,7 +107,10 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
     dbInstanceIdentifier: params.get('dbInstanceIdentifier') ?? undefined,
     dbClusterIdentifier: params.get('dbClusterIdentifier') ?? undefined,
     tls: {
-      mode: sslText === undefined ? undefined : sslModeOrThrow(sslText, where, params.has('sslmode') ? 'sslmode' : 'ssl'),
+      mode:
+        sslText === undefined
+          ? undefined
+          : sslModeOrThrow(sslText, where, params.has('sslmode') ? 'sslmode' : 'ssl'),
       caPath: params.get('sslrootcert') ?? undefined,
     },
     raw: new Sensitive<RawShape>({ format: 'url', url }),
@@ -104,20 +125,35 @@ function parseJson(text: string, where: VersionRef): PostgresSecret {
     // JSON.parse's message quotes the input: never attach it.
     throw malformed(where, 'the value is not valid JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed(where, 'the value must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw malformed(where, 'the value must be a JSON object');
   const fields = parsed as Record<string, unknown>;
   const engine = optionalString(fields, 'engine', where);
   if (engine !== undefined && !(POSTGRES_ENGINES as readonly string[]).includes(engine)) {
-    throw new RotationError(ErrorCode.ERR_UNSUPPORTED_ENGINE, `PostgreSQL secret version ${where.versionId} (${where.stage}): engine "${engine.slice(0, 40)}" is not one of ${POSTGRES_ENGINES.join(', ')}`, {
-      details: { versionId: where.versionId, stage: where.stage, field: 'engine' },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_UNSUPPORTED_ENGINE,
+      `PostgreSQL secret version ${where.versionId} (${where.stage}): engine "${engine.slice(0, 40)}" is not one of ${POSTGRES_ENGINES.join(', ')}`,
+      {
+        details: { versionId: where.versionId, stage: where.stage, field: 'engine' },
+      },
+    );
   }
-  const missing = ['host', 'username', 'password'].filter((name) => fields[name] === undefined || fields[name] === null || fields[name] === '');
-  if (missing.length > 0) throw malformed(where, `missing required field(s) ${missing.map((name) => `"${name}"`).join(', ')}`, missing.join(','));
+  const missing = ['host', 'username', 'password'].filter(
+    (name) => fields[name] === undefined || fields[name] === null || fields[name] === '',
+  );
+  if (missing.length > 0)
+    throw malformed(
+      where,
+      `missing required field(s) ${missing.map((name) => `"${name}"`).join(', ')}`,
+      missing.join(','),
+    );
   const host = requiredString(fields, 'host', where);
   const username = checkUsername(requiredString(fields, 'username', where), where);
   const password = requiredString(fields, 'password', where);
-  const database = optionalString(fields, 'dbname', where) ?? optionalString(fields, 'database', where) ?? POSTGRES_DEFAULT_DATABASE;
+  const database =
+    optionalString(fields, 'dbname', where) ??
+    optionalString(fields, 'database', where) ??
+    POSTGRES_DEFAULT_DATABASE;
   return {
     format: PostgresSecretFormat.json,
     engine,
@@ -141,7 +177,8 @@ function jsonSslMode(fields: Record<string, unknown>, where: VersionRef): SslMod
   const ssl = fields['ssl'];
   if (ssl === undefined || ssl === null || ssl === '') return undefined;
   if (typeof ssl === 'boolean') return ssl ? 'verify-full' : 'disable';
-  if (typeof ssl !== 'string') throw malformed(where, 'field "ssl" must be true, false or an sslmode name', 'ssl');
+  if (typeof ssl !== 'string')
+    throw malformed(where, 'field "ssl" must be true, false or an sslmode name', 'ssl');
   return sslModeOrThrow(ssl, where, 'ssl');
 }
 
@@ -152,9 +189,17 @@ function sslModeOrThrow(value: string, where: VersionRef, field: string): SslMod
   const mode = parseSslMode(lower);
   if (mode !== undefined) return mode;
   if (lower === 'prefer' || lower === 'allow') {
-    throw malformed(where, `${field} "${lower}" would allow a silent fall back to plaintext; use require, verify-ca, verify-full or disable`, field);
+    throw malformed(
+      where,
+      `${field} "${lower}" would allow a silent fall back to plaintext; use require, verify-ca, verify-full or disable`,
+      field,
+    );
   }
-  throw malformed(where, `${field} must be one of disable, require, verify-ca, verify-full (or true/false)`, field);
+  throw malformed(
+    where,
+    `${field} must be one of disable, require, verify-ca, verify-full (or true/false)`,
+    field,
+  );
 }
 
 function checkUsername(username: string, where: VersionRef): string {
@@ -165,11 +210,16 @@ function checkUsername(username: string, where: VersionRef): string {
 
 function requiredString(fields: Record<string, unknown>, name: string, where: VersionRef): string {
   const value = fields[name];
-  if (typeof value !== 'string' || value === '') throw malformed(where, `field "${name}" must be a non-empty string`, name);
+  if (typeof value !== 'string' || value === '')
+    throw malformed(where, `field "${name}" must be a non-empty string`, name);
   return value;
 }
 
-function optionalString(fields: Record<string, unknown>, name: string, where: VersionRef): string | undefined {
+function optionalString(
+  fields: Record<string, unknown>,
+  name: string,
+  where: VersionRef,
+): string | undefined {
   const value = fields[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw malformed(where, `field "${name}" must be a string`, name);
@@ -187,7 +237,11 @@ function portField(fields: Record<string, unknown>, where: VersionRef): number {
 }
 
 /** A copy of `secret` with new credentials; everything else unchanged. */
-export function withCredentials(secret: PostgresSecret, username: string, password: Sensitive<string>): PostgresSecret {
+export function withCredentials(
+  secret: PostgresSecret,
+  username: string,
+  password: Sensitive<string>,
+): PostgresSecret {
   return { ...secret, username, password };
 }
 
@@ -195,7 +249,9 @@ export function withCredentials(secret: PostgresSecret, username: string, passwo
 export function serializePostgresSecret(secret: PostgresSecret): Sensitive<string> {
   const raw = secret.raw.reveal();
   if (raw.format === 'json') {
-    return new Sensitive(JSON.stringify({ ...raw.fields, username: secret.username, password: secret.password.reveal() }));
+    return new Sensitive(
+      JSON.stringify({ ...raw.fields, username: secret.username, password: secret.password.reveal() }),
+    );
   }
   return new Sensitive(serializeConnectionUrl(raw.url, secret.username, secret.password.reveal()));
 }

@@ -1,11 +1,20 @@
 import { SecretKind } from '../../shared/constants.ts';
 import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
 import type { RotationStrategy } from '../../shared/strategy.ts';
-import { createAlternatingPending, finishAlternatingSecret, ownerRoleFor, setAlternatingSecret } from './alternating-users-strategy.ts';
+import {
+  createAlternatingPending,
+  finishAlternatingSecret,
+  ownerRoleFor,
+  setAlternatingSecret,
+} from './alternating-users-strategy.ts';
 import type { BreakGlassDeps } from './break-glass.ts';
 import { PostgresStrategyName } from './postgres-config.ts';
 import { parsePostgresSecret, serializePostgresSecret, type PostgresSecret } from './postgres-secret.ts';
-import { createSingleUserPending, finishSingleUserSecret, setSingleUserSecret } from './single-user-strategy.ts';
+import {
+  createSingleUserPending,
+  finishSingleUserSecret,
+  setSingleUserSecret,
+} from './single-user-strategy.ts';
 import { testPendingLogin } from './test-login.ts';
 
 export interface PostgresStrategyDeps extends BreakGlassDeps {
@@ -27,9 +36,19 @@ export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStra
     kind: SecretKind.postgres,
     parse: parsePostgresSecret,
     serialize: serializePostgresSecret,
-    createPending: (input) => (isAlternating(deps, input.current) ? createAlternatingPending(deps, input) : createSingleUserPending(deps, input)),
-    setSecret: (input) => (isAlternating(deps, input.current) ? setAlternatingSecret(deps, input.context.secrets, input) : setSingleUserSecret(deps, input)),
-    testSecret: ({ current, pending }) => testPendingLogin(deps, pending, isAlternating(deps, current) ? ownerRoleFor(deps, current) : undefined),
-    finishSecret: (input) => (isAlternating(deps, input.current) ? finishAlternatingSecret(deps, input.context.secrets, input) : finishSingleUserSecret(deps, input)),
+    createPending: (input) =>
+      isAlternating(deps, input.current)
+        ? createAlternatingPending(deps, input)
+        : createSingleUserPending(deps, input),
+    setSecret: (input) =>
+      isAlternating(deps, input.current)
+        ? setAlternatingSecret(deps, input.context.secrets, input)
+        : setSingleUserSecret(deps, input),
+    testSecret: ({ current, pending }) =>
+      testPendingLogin(deps, pending, isAlternating(deps, current) ? ownerRoleFor(deps, current) : undefined),
+    finishSecret: (input) =>
+      isAlternating(deps, input.current)
+        ? finishAlternatingSecret(deps, input.context.secrets, input)
+        : finishSingleUserSecret(deps, input),
   };
 }

@@ -14,7 +14,11 @@ export interface TargetDeps {
 }
 
 /** The endpoint of a secret. `tls` overrides the secret's own TLS fields (AWS tries AWSPREVIOUS with current's `ssl`). */
-export function endpointFor(secret: PostgresSecret, config: PostgresConfig, tls: SecretTls = secret.tls): PgEndpoint {
+export function endpointFor(
+  secret: PostgresSecret,
+  config: PostgresConfig,
+  tls: SecretTls = secret.tls,
+): PgEndpoint {
   return {
     host: secret.host,
     port: secret.port,
@@ -31,18 +35,35 @@ export interface LoginAttempt {
   readonly error: RotationError;
 }
 
-export type LoginResult = { readonly ok: true; readonly session: PgSession } | { readonly ok: false; readonly attempt: LoginAttempt };
+export type LoginResult =
+  { readonly ok: true; readonly session: PgSession } | { readonly ok: false; readonly attempt: LoginAttempt };
 
 /** Try one login; a failure is logged with its reason, host and user, and returned (not thrown). */
-export async function tryLogin(deps: TargetDeps, endpoint: PgEndpoint, credential: string): Promise<LoginResult> {
+export async function tryLogin(
+  deps: TargetDeps,
+  endpoint: PgEndpoint,
+  credential: string,
+): Promise<LoginResult> {
   try {
     const session = await deps.connector.connect(endpoint, credential);
-    deps.logger.info('Logged in to PostgreSQL', { credential, user: endpoint.user, host: endpoint.host, port: endpoint.port, sslMode: endpoint.tls.mode });
+    deps.logger.info('Logged in to PostgreSQL', {
+      credential,
+      user: endpoint.user,
+      host: endpoint.host,
+      port: endpoint.port,
+      sslMode: endpoint.tls.mode,
+    });
     return { ok: true, session };
   } catch (thrown) {
-    const error = thrown instanceof RotationError ? thrown : new RotationError(ErrorCode.ERR_INTERNAL, `Login as ${credential} failed unexpectedly`, { cause: thrown });
+    const error =
+      thrown instanceof RotationError
+        ? thrown
+        : new RotationError(ErrorCode.ERR_INTERNAL, `Login as ${credential} failed unexpectedly`, {
+            cause: thrown,
+          });
     // Pending failing is the normal first try of setSecret; any other credential failing is worth a warning.
-    const log = credential === 'pending' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+    const log =
+      credential === 'pending' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
     log('PostgreSQL login failed', {
       credential,
       user: endpoint.user,
@@ -59,7 +80,12 @@ export async function tryLogin(deps: TargetDeps, endpoint: PgEndpoint, credentia
 /** "pending: wrong password (ERR_TARGET_AUTH_FAILED); current: host unreachable (...)". */
 export function describeAttempts(attempts: readonly LoginAttempt[]): string {
   // A classified login failure reads as its reason; anything else (an unreadable CA file) by its own message, which names no secret.
-  return attempts.map((attempt) => `${attempt.credential} (user "${attempt.user}"): ${failureReason(attempt.error) ?? attempt.error.message} [${attempt.error.code}]`).join('; ');
+  return attempts
+    .map(
+      (attempt) =>
+        `${attempt.credential} (user "${attempt.user}"): ${failureReason(attempt.error) ?? attempt.error.message} [${attempt.error.code}]`,
+    )
+    .join('; ');
 }
 
 /** The reasons of all attempts, for deciding whether a password reset could help. */
@@ -68,15 +94,34 @@ export function attemptReasons(attempts: readonly LoginAttempt[]): (FailureReaso
 }
 
 /** The error when no credential logs in: names each credential tried and why it failed. */
-export function noWorkingCredential(secret: PostgresSecret, attempts: readonly LoginAttempt[], hint = ''): RotationError {
+export function noWorkingCredential(
+  secret: PostgresSecret,
+  attempts: readonly LoginAttempt[],
+  hint = '',
+): RotationError {
   const codes = [...new Set(attempts.map((attempt) => attempt.error.code))];
   // One shared cause (all unreachable, all TLS...) is reported with that code; a mix as "no working credential".
-  const code = codes.length === 1 && codes[0] !== ErrorCode.ERR_TARGET_AUTH_FAILED && codes[0] !== undefined ? codes[0] : ErrorCode.ERR_NO_WORKING_CREDENTIAL;
+  const code =
+    codes.length === 1 && codes[0] !== ErrorCode.ERR_TARGET_AUTH_FAILED && codes[0] !== undefined
+      ? codes[0]
+      : ErrorCode.ERR_NO_WORKING_CREDENTIAL;
   // With password authentication PostgreSQL answers a missing role exactly like a wrong password (28P01).
-  const note = attempts.length > 0 && attempts.every((attempt) => failureReason(attempt.error) === FailureReason.wrongPassword) ? ' (PostgreSQL also reports a role that does not exist as a wrong password)' : '';
+  const note =
+    attempts.length > 0 &&
+    attempts.every((attempt) => failureReason(attempt.error) === FailureReason.wrongPassword)
+      ? ' (PostgreSQL also reports a role that does not exist as a wrong password)'
+      : '';
   return new RotationError(
     code,
     `Unable to log in to ${secret.host}:${secret.port} with the ${attempts.map((attempt) => attempt.credential).join(', ')} credentials: ${describeAttempts(attempts)}${hint}${note}`,
-    { details: { host: secret.host, port: secret.port, user: secret.username, attempts: describeAttempts(attempts) }, cause: attempts[0]?.error },
+    {
+      details: {
+        host: secret.host,
+        port: secret.port,
+        user: secret.username,
+        attempts: describeAttempts(attempts),
+      },
+      cause: attempts[0]?.error,
+    },
   );
 }

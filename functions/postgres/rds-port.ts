@@ -38,7 +38,9 @@ export interface RdsCluster {
   readonly status: string | undefined;
 }
 
-export type RdsTarget = { readonly kind: 'instance'; readonly identifier: string } | { readonly kind: 'cluster'; readonly identifier: string };
+export type RdsTarget =
+  | { readonly kind: 'instance'; readonly identifier: string }
+  | { readonly kind: 'cluster'; readonly identifier: string };
 
 export interface RdsPort {
   /** undefined when the instance does not exist (DBInstanceNotFound). */

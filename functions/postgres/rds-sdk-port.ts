@@ -1,18 +1,34 @@
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { RdsCluster, RdsInstance, RdsPort } from './rds-port.ts';
 
 /** The RdsPort over the real AWS SDK v3 client. `endpoint` comes from RDS_ENDPOINT (tests, VPC endpoints). */
-export function createRdsClient(options: { readonly endpoint?: string | undefined; readonly region?: string | undefined } = {}): RDSClient {
-  return new RDSClient({ ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.region ? { region: options.region } : {}), maxAttempts: 3 });
+export function createRdsClient(
+  options: { readonly endpoint?: string | undefined; readonly region?: string | undefined } = {},
+): RDSClient {
+  return new RDSClient({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    maxAttempts: 3,
+  });
 }
 
 function wrap(operation: string, identifier: string, error: unknown): RotationError {
   const awsName = error instanceof Error ? error.name : 'Error';
-  return new RotationError(ErrorCode.ERR_AWS_API, `RDS ${operation} failed with ${awsName} for ${identifier}`, {
-    cause: error,
-    details: { operation, awsError: awsName, identifier },
-  });
+  return new RotationError(
+    ErrorCode.ERR_AWS_API,
+    `RDS ${operation} failed with ${awsName} for ${identifier}`,
+    {
+      cause: error,
+      details: { operation, awsError: awsName, identifier },
+    },
+  );
 }
 
 const isNotFound = (error: unknown): boolean => error instanceof Error && /NotFound/.test(error.name);
@@ -27,7 +43,9 @@ export function createSdkRdsPort(client: RDSClient): RdsPort {
         const instance: RdsInstance = {
           identifier: db.DBInstanceIdentifier ?? identifier,
           engine: db.Engine ?? '',
-          endpoint: db.Endpoint?.Address ? { host: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 } : undefined,
+          endpoint: db.Endpoint?.Address
+            ? { host: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 }
+            : undefined,
           masterUsername: db.MasterUsername,
           readReplicaSourceIdentifier: db.ReadReplicaSourceDBInstanceIdentifier,
           clusterIdentifier: db.DBClusterIdentifier,
@@ -51,7 +69,10 @@ export function createSdkRdsPort(client: RDSClient): RdsPort {
           endpoint: db.Endpoint ? { host: db.Endpoint, port: db.Port ?? 5432 } : undefined,
           readerEndpoint: db.ReaderEndpoint,
           masterUsername: db.MasterUsername,
-          members: (db.DBClusterMembers ?? []).map((member) => ({ instanceIdentifier: member.DBInstanceIdentifier ?? '', isWriter: member.IsClusterWriter === true })),
+          members: (db.DBClusterMembers ?? []).map((member) => ({
+            instanceIdentifier: member.DBInstanceIdentifier ?? '',
+            isWriter: member.IsClusterWriter === true,
+          })),
           status: db.Status,
         };
         return cluster;
@@ -64,12 +85,28 @@ export function createSdkRdsPort(client: RDSClient): RdsPort {
     async resetMasterPassword(target, password) {
       try {
         if (target.kind === 'instance') {
-          await client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: target.identifier, MasterUserPassword: password.reveal(), ApplyImmediately: true }));
+          await client.send(
+            new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: target.identifier,
+              MasterUserPassword: password.reveal(),
+              ApplyImmediately: true,
+            }),
+          );
         } else {
-          await client.send(new ModifyDBClusterCommand({ DBClusterIdentifier: target.identifier, MasterUserPassword: password.reveal(), ApplyImmediately: true }));
+          await client.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: target.identifier,
+              MasterUserPassword: password.reveal(),
+              ApplyImmediately: true,
+            }),
+          );
         }
       } catch (error) {
-        throw wrap(target.kind === 'instance' ? 'ModifyDBInstance' : 'ModifyDBCluster', target.identifier, error);
+        throw wrap(
+          target.kind === 'instance' ? 'ModifyDBInstance' : 'ModifyDBCluster',
+          target.identifier,
+          error,
+        );
       }
     },
   };

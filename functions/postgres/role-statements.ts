@@ -7,7 +7,11 @@ import { quoteIdentifier, quoteLiteral } from './sql-identifier.ts';
  */
 
 /** `login`: also (re)grant LOGIN, which needs CREATEROLE; a user changing its own password must not ask for it. */
-export function alterPasswordSql(user: string, verifier: string, options: { readonly login?: boolean } = {}): string {
+export function alterPasswordSql(
+  user: string,
+  verifier: string,
+  options: { readonly login?: boolean } = {},
+): string {
   return `ALTER ROLE ${quoteIdentifier(user)} WITH ${options.login ? 'LOGIN ' : ''}PASSWORD ${quoteLiteral(verifier)}`;
 }
 

@@ -46,8 +46,12 @@ export function scramSha256Verifier(password: Sensitive<string>, options: ScramV
 }
 
 /** Parts of a stored verifier, for tests and checks. */
-export function parseScramVerifier(verifier: string): { iterations: number; salt: Buffer; storedKey: Buffer; serverKey: Buffer } | undefined {
-  const match = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(verifier);
+export function parseScramVerifier(
+  verifier: string,
+): { iterations: number; salt: Buffer; storedKey: Buffer; serverKey: Buffer } | undefined {
+  const match = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(
+    verifier,
+  );
   if (!match?.[1] || !match[2] || !match[3] || !match[4]) return undefined;
   return {
     iterations: Number(match[1]),
@@ -58,7 +62,20 @@ export function parseScramVerifier(verifier: string): { iterations: number; salt
 }
 
 // RFC 3454 table B.1 ("commonly mapped to nothing") and C.1.2 (non-ASCII spaces), as code points.
-const MAPPED_TO_NOTHING = new Set([0xad, 0x34f, 0x1806, 0x180b, 0x180c, 0x180d, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff, ...range(0xfe00, 0xfe0f)]);
+const MAPPED_TO_NOTHING = new Set([
+  0xad,
+  0x34f,
+  0x1806,
+  0x180b,
+  0x180c,
+  0x180d,
+  0x200b,
+  0x200c,
+  0x200d,
+  0x2060,
+  0xfeff,
+  ...range(0xfe00, 0xfe0f),
+]);
 const NON_ASCII_SPACE = new Set([0xa0, 0x1680, ...range(0x2000, 0x200a), 0x202f, 0x205f, 0x3000]);
 
 function range(from: number, to: number): number[] {
@@ -67,9 +84,20 @@ function range(from: number, to: number): number[] {
 
 /** Prohibited output (RFC 4013 section 2.3, in part): controls, private use, bidi and tagging characters. */
 function prohibited(codePoint: number): boolean {
-  return codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f) || codePoint === 0x340 || codePoint === 0x341 ||
-    codePoint === 0x200e || codePoint === 0x200f || (codePoint >= 0x202a && codePoint <= 0x202e) || (codePoint >= 0x206a && codePoint <= 0x206f) ||
-    (codePoint >= 0xe000 && codePoint <= 0xf8ff) || (codePoint >= 0xfff9 && codePoint <= 0xfffd) || codePoint >= 0xf0000 || (codePoint >= 0xd800 && codePoint <= 0xdfff);
+  return (
+    codePoint < 0x20 ||
+    (codePoint >= 0x7f && codePoint <= 0x9f) ||
+    codePoint === 0x340 ||
+    codePoint === 0x341 ||
+    codePoint === 0x200e ||
+    codePoint === 0x200f ||
+    (codePoint >= 0x202a && codePoint <= 0x202e) ||
+    (codePoint >= 0x206a && codePoint <= 0x206f) ||
+    (codePoint >= 0xe000 && codePoint <= 0xf8ff) ||
+    (codePoint >= 0xfff9 && codePoint <= 0xfffd) ||
+    codePoint >= 0xf0000 ||
+    (codePoint >= 0xd800 && codePoint <= 0xdfff)
+  );
 }
 
 /**

@@ -6,7 +6,13 @@ import { newPassword } from './new-password.ts';
 import { recentPasswordsOf } from './password-history.ts';
 import { withSession } from './pg-connector.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
-import { endpointFor, noWorkingCredential, tryLogin, type LoginAttempt, type TargetDeps } from './postgres-target.ts';
+import {
+  endpointFor,
+  noWorkingCredential,
+  tryLogin,
+  type LoginAttempt,
+  type TargetDeps,
+} from './postgres-target.ts';
 import { TERMINATE_SESSIONS_SQL, alterPasswordSql } from './role-statements.ts';
 import { scramSha256Verifier } from './scram-verifier.ts';
 
@@ -16,7 +22,10 @@ export interface SingleUserDeps extends TargetDeps, BreakGlassDeps {
 }
 
 /** Single user: the user logs in as itself and changes its own password (AWS's SingleUser function, fixed). */
-export async function createSingleUserPending(deps: SingleUserDeps, { current, previous, context }: CreateInput<PostgresSecret>): Promise<PostgresSecret> {
+export async function createSingleUserPending(
+  deps: SingleUserDeps,
+  { current, previous, context }: CreateInput<PostgresSecret>,
+): Promise<PostgresSecret> {
   const recent = await recentPasswordsOf({
     secrets: context.secrets,
     secretId: context.secretArn,
@@ -25,7 +34,11 @@ export async function createSingleUserPending(deps: SingleUserDeps, { current, p
     skipVersionIds: [context.versionIds.pending, context.versionIds.current, context.versionIds.previous],
     logger: deps.logger,
   });
-  return withCredentials(current, current.username, await newPassword(deps.passwords, deps.passwordPolicy, recent));
+  return withCredentials(
+    current,
+    current.username,
+    await newPassword(deps.passwords, deps.passwordPolicy, recent),
+  );
 }
 
 /**
@@ -33,21 +46,38 @@ export async function createSingleUserPending(deps: SingleUserDeps, { current, p
  * settings, as AWS does); on the first login that works, set the pending password as a
  * SCRAM verifier. When none works, the error names the reason for each credential tried.
  */
-export async function setSingleUserSecret(deps: SingleUserDeps, { current, pending, previous }: StepInput<PostgresSecret>): Promise<void> {
+export async function setSingleUserSecret(
+  deps: SingleUserDeps,
+  { current, pending, previous }: StepInput<PostgresSecret>,
+): Promise<void> {
   assertSameTarget(current, pending, current.username);
   const attempts: LoginAttempt[] = [];
   const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
   if (pendingLogin.ok) {
     await pendingLogin.session.close();
-    deps.logger.info('Pending password is already set; nothing to do', { user: pending.username, host: pending.host });
+    deps.logger.info('Pending password is already set; nothing to do', {
+      user: pending.username,
+      host: pending.host,
+    });
     return;
   }
   attempts.push(pendingLogin.attempt);
-  const candidates: [string, PostgresSecret | undefined][] = [['current', current], ['previous', previous]];
+  const candidates: [string, PostgresSecret | undefined][] = [
+    ['current', current],
+    ['previous', previous],
+  ];
   for (const [credential, secret] of candidates) {
     if (secret === undefined) continue;
-    if (secret.username !== current.username || secret.host.toLowerCase() !== current.host.toLowerCase() || secret.port !== current.port) {
-      deps.logger.warn('Skipping a version that names another login', { credential, user: secret.username, host: secret.host });
+    if (
+      secret.username !== current.username ||
+      secret.host.toLowerCase() !== current.host.toLowerCase() ||
+      secret.port !== current.port
+    ) {
+      deps.logger.warn('Skipping a version that names another login', {
+        credential,
+        user: secret.username,
+        host: secret.host,
+      });
       continue;
     }
     const login = await tryLogin(deps, endpointFor(secret, deps.config, current.tls), credential);
@@ -61,7 +91,11 @@ export async function setSingleUserSecret(deps: SingleUserDeps, { current, pendi
     } finally {
       await login.session.close();
     }
-    deps.logger.info('Set the pending password (SCRAM-SHA-256 verifier)', { user: pending.username, host: pending.host, loggedInWith: credential });
+    deps.logger.info('Set the pending password (SCRAM-SHA-256 verifier)', {
+      user: pending.username,
+      host: pending.host,
+      loggedInWith: credential,
+    });
     return;
   }
   if (await attemptBreakGlass(deps, pending, attempts)) return;
@@ -69,18 +103,27 @@ export async function setSingleUserSecret(deps: SingleUserDeps, { current, pendi
 }
 
 /** Emergency, opt-in: end the user's sessions that started before now (they may hold the leaked password). */
-export async function finishSingleUserSecret(deps: SingleUserDeps, { current, context }: FinishInput<PostgresSecret>): Promise<void> {
+export async function finishSingleUserSecret(
+  deps: SingleUserDeps,
+  { current, context }: FinishInput<PostgresSecret>,
+): Promise<void> {
   if (!context.emergency) return;
   if (!deps.config.emergencyTerminateSessions) {
-    deps.logger.info('Emergency rotation: sessions of the user are left running (PG_EMERGENCY_TERMINATE_SESSIONS is off)', { user: current.username });
+    deps.logger.info(
+      'Emergency rotation: sessions of the user are left running (PG_EMERGENCY_TERMINATE_SESSIONS is off)',
+      { user: current.username },
+    );
     return;
   }
   const rows = await withSession(deps.connector, endpointFor(current, deps.config), 'current', (session) =>
     session.query(TERMINATE_SESSIONS_SQL, [current.username], 'terminate sessions'),
   );
-  deps.logger.warn('Emergency rotation: terminated the sessions of the user that started before the rotation finished', {
-    user: current.username,
-    host: current.host,
-    terminated: rows[0]?.['terminated'] ?? 0,
-  });
+  deps.logger.warn(
+    'Emergency rotation: terminated the sessions of the user that started before the rotation finished',
+    {
+      user: current.username,
+      host: current.host,
+      terminated: rows[0]?.['terminated'] ?? 0,
+    },
+  );
 }

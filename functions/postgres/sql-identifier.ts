@@ -14,7 +14,8 @@ export function checkIdentifier(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
   if (name.includes('\0')) return 'contains a NUL character';
   const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes > MAX_IDENTIFIER_BYTES) return `is ${bytes} bytes long; PostgreSQL role names are at most ${MAX_IDENTIFIER_BYTES} bytes`;
+  if (bytes > MAX_IDENTIFIER_BYTES)
+    return `is ${bytes} bytes long; PostgreSQL role names are at most ${MAX_IDENTIFIER_BYTES} bytes`;
   return undefined;
 }
 
@@ -36,7 +37,9 @@ export function quoteLiteral(value: string): string {
 
 /** AWS's alternating-users naming: strip a trailing `_clone`, or append one. */
 export function alternateUsername(username: string): string {
-  return username.endsWith(CLONE_SUFFIX) ? username.slice(0, -CLONE_SUFFIX.length) : `${username}${CLONE_SUFFIX}`;
+  return username.endsWith(CLONE_SUFFIX)
+    ? username.slice(0, -CLONE_SUFFIX.length)
+    : `${username}${CLONE_SUFFIX}`;
 }
 
 /** The name both logins share, the one without `_clone`. */

@@ -10,19 +10,31 @@ import { endpointFor, type TargetDeps } from './postgres-target.ts';
  * then run the optional PG_TEST_QUERY inside a READ ONLY transaction that is rolled back.
  * A failed login keeps its classified code; a failed check is ERR_TEST_FAILED.
  */
-export async function testPendingLogin(deps: TargetDeps, pending: PostgresSecret, expectedRole?: string): Promise<void> {
+export async function testPendingLogin(
+  deps: TargetDeps,
+  pending: PostgresSecret,
+  expectedRole?: string,
+): Promise<void> {
   const endpoint = endpointFor(pending, deps.config);
   const subject = { user: pending.username, host: pending.host, port: pending.port };
   await withSession(deps.connector, endpoint, 'pending', async (session) => {
     const rows = await session.query(PROBE_SQL, undefined, 'probe query');
     const row = rows[0] ?? {};
     if (row['session_user'] !== pending.username) {
-      throw new RotationError(ErrorCode.ERR_TEST_FAILED, `testSecret: logged in to ${pending.host}:${pending.port} but the session user is not "${pending.username}"`, { details: { ...subject } });
+      throw new RotationError(
+        ErrorCode.ERR_TEST_FAILED,
+        `testSecret: logged in to ${pending.host}:${pending.port} but the session user is not "${pending.username}"`,
+        { details: { ...subject } },
+      );
     }
     if (expectedRole !== undefined && row['current_user'] !== expectedRole) {
-      throw new RotationError(ErrorCode.ERR_TEST_FAILED, `testSecret: user "${pending.username}" on ${pending.host}:${pending.port} does not act as owner role "${expectedRole}"`, {
-        details: { ...subject, ownerRole: expectedRole },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_TEST_FAILED,
+        `testSecret: user "${pending.username}" on ${pending.host}:${pending.port} does not act as owner role "${expectedRole}"`,
+        {
+          details: { ...subject, ownerRole: expectedRole },
+        },
+      );
     }
     const testQuery = deps.config.testQuery;
     if (testQuery === undefined) return;
@@ -30,13 +42,25 @@ export async function testPendingLogin(deps: TargetDeps, pending: PostgresSecret
     try {
       await session.query(testQuery, undefined, 'PG_TEST_QUERY');
     } catch (error) {
-      throw new RotationError(ErrorCode.ERR_TEST_FAILED, `testSecret: PG_TEST_QUERY failed for user "${pending.username}" on ${pending.host}:${pending.port} (${error instanceof RotationError ? error.code : 'error'})`, {
-        cause: error,
-        details: { ...subject, ...(error instanceof RotationError ? { causeCode: error.code, reason: error.details['reason'] as string | undefined } : {}) },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_TEST_FAILED,
+        `testSecret: PG_TEST_QUERY failed for user "${pending.username}" on ${pending.host}:${pending.port} (${error instanceof RotationError ? error.code : 'error'})`,
+        {
+          cause: error,
+          details: {
+            ...subject,
+            ...(error instanceof RotationError
+              ? { causeCode: error.code, reason: error.details['reason'] as string | undefined }
+              : {}),
+          },
+        },
+      );
     } finally {
       await session.query('ROLLBACK', undefined, 'ROLLBACK').catch(() => undefined);
     }
   });
-  deps.logger.info('Pending credentials log in and pass the checks', { ...subject, testQuery: deps.config.testQuery !== undefined });
+  deps.logger.info('Pending credentials log in and pass the checks', {
+    ...subject,
+    testQuery: deps.config.testQuery !== undefined,
+  });
 }

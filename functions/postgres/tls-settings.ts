@@ -37,7 +37,10 @@ export interface TlsSettings {
 }
 
 /** The secret's settings win; the env fills what the secret leaves open. */
-export function resolveTls(secret: { readonly mode: SslMode | undefined; readonly caPath: string | undefined }, env: { readonly mode: SslMode; readonly caPath: string | undefined }): TlsSettings {
+export function resolveTls(
+  secret: { readonly mode: SslMode | undefined; readonly caPath: string | undefined },
+  env: { readonly mode: SslMode; readonly caPath: string | undefined },
+): TlsSettings {
   const mode = secret.mode ?? env.mode;
   if (secret.caPath !== undefined) return { mode, caPath: secret.caPath, caSource: 'secret ssl_cert_path' };
   if (env.caPath !== undefined) return { mode, caPath: env.caPath, caSource: 'env PG_SSL_CA_PATH' };
@@ -60,7 +63,8 @@ export function defaultCaBundle(runtimeCaPath = LAMBDA_RUNTIME_CA_PATH): readonl
 export function sslOptions(settings: TlsSettings, host: string): false | ConnectionOptions {
   if (settings.mode === SslMode.disable) return false;
   const servername = isIP(host) === 0 ? host : undefined;
-  if (settings.mode === SslMode.require) return { rejectUnauthorized: false, ...(servername ? { servername } : {}) };
+  if (settings.mode === SslMode.require)
+    return { rejectUnauthorized: false, ...(servername ? { servername } : {}) };
   const ca = settings.caPath === undefined ? [...defaultCaBundle()] : readCaFile(settings);
   return {
     rejectUnauthorized: true,
@@ -77,9 +81,13 @@ function readCaFile(settings: TlsSettings): string[] {
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in file');
     return [pem];
   } catch (error) {
-    throw new RotationError(ErrorCode.ERR_TARGET_TLS, `CA bundle ${path} (from ${settings.caSource}) cannot be read as PEM certificates`, {
-      cause: error,
-      details: { caPath: path, caSource: settings.caSource, reason: 'ca-unreadable' },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_TARGET_TLS,
+      `CA bundle ${path} (from ${settings.caSource}) cannot be read as PEM certificates`,
+      {
+        cause: error,
+        details: { caPath: path, caSource: settings.caSource, reason: 'ca-unreadable' },
+      },
+    );
   }
 }

@@ -5,7 +5,15 @@ import type { Log } from '../../shared/observability.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { RotationContext } from '../../shared/strategy.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
-import { closeAll, discoverNodes, openAll, openWithFirstWorking, persistNode, primaryEndpoint, type LabelledCredentials } from './redis-nodes.ts';
+import {
+  closeAll,
+  discoverNodes,
+  openAll,
+  openWithFirstWorking,
+  persistNode,
+  primaryEndpoint,
+  type LabelledCredentials,
+} from './redis-nodes.ts';
 import { describeEndpoint, type RedisSession } from './redis-port.ts';
 import { effectiveUsername, parseRedisSecret, type RedisSecret } from './redis-secret.ts';
 
@@ -34,14 +42,24 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       assertSameIdentity(current, pending, context.secretArn);
       const user = effectiveUsername(pending);
       const check = (session: RedisSession) => checkUser(session, user, context.logger);
-      const sessions = await openManagedNodes(deps, current, [own('current', current), own('pending', pending)], context, check);
+      const sessions = await openManagedNodes(
+        deps,
+        current,
+        [own('current', current), own('pending', pending)],
+        context,
+        check,
+      );
       try {
         for (const session of sessions.slice(1)) await check(session);
         for (const [index, session] of sessions.entries()) {
           await setPasswords(session, user, [current.password, pending.password]);
-          context.logger.info('Set the ACL user passwords to current and pending on node', { node: describeEndpoint(session.endpoint), user });
+          context.logger.info('Set the ACL user passwords to current and pending on node', {
+            node: describeEndpoint(session.endpoint),
+            user,
+          });
           // Replicas that replicate as this user get the pending password as masterauth (the primary, done first, accepts it).
-          const masterauth = index > 0 && (await updateMasterauth(session, user, pending.password, context.logger));
+          const masterauth =
+            index > 0 && (await updateMasterauth(session, user, pending.password, context.logger));
           await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
         }
       } finally {
@@ -55,7 +73,13 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       const endpoints = sessions.map((s) => s.endpoint);
       await closeAll(sessions);
       for (const endpoint of endpoints) {
-        await proveLogin(deps, endpoint, { username: user, password: pending.password }, pending.db, context.logger);
+        await proveLogin(
+          deps,
+          endpoint,
+          { username: user, password: pending.password },
+          pending.db,
+          context.logger,
+        );
       }
     },
 
@@ -66,14 +90,18 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       try {
         for (const [index, session] of sessions.entries()) {
           await setPasswords(session, user, [current.password]);
-          const masterauth = index > 0 && (await updateMasterauth(session, user, current.password, context.logger));
+          const masterauth =
+            index > 0 && (await updateMasterauth(session, user, current.password, context.logger));
           await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
           const killed = await killUserClients(session, user);
-          context.logger.warn('Emergency: removed every other password of the ACL user and closed its connections on node', {
-            node: describeEndpoint(session.endpoint),
-            user,
-            connectionsClosed: killed,
-          });
+          context.logger.warn(
+            'Emergency: removed every other password of the ACL user and closed its connections on node',
+            {
+              node: describeEndpoint(session.endpoint),
+              user,
+              connectionsClosed: killed,
+            },
+          );
         }
       } finally {
         await closeAll(sessions);
@@ -99,7 +127,11 @@ async function openManagedNodes(
 ): Promise<RedisSession[]> {
   const adminArn = secret.adminSecretArn ?? deps.config.adminSecretArn;
   const candidates = adminArn !== undefined ? [await loadAdmin(adminArn, context)] : self;
-  const { session: primary } = await openWithFirstWorking(deps.connector, primaryEndpoint(secret), candidates);
+  const { session: primary } = await openWithFirstWorking(
+    deps.connector,
+    primaryEndpoint(secret),
+    candidates,
+  );
   let endpoints;
   try {
     await checkPrimary?.(primary);
@@ -117,20 +149,34 @@ export async function loadAdmin(adminArn: string, context: RotationContext): Pro
   try {
     version = await context.secrets.getSecretValue({ SecretId: adminArn, VersionStage: Stage.AWSCURRENT });
   } catch (error) {
-    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} cannot be read`, { cause: error, details: { adminSecretArn: adminArn } });
-  }
-  if (version?.SecretString === undefined) {
-    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} has no AWSCURRENT string value`, { details: { adminSecretArn: adminArn } });
-  }
-  try {
-    const admin = parseRedisSecret(version.SecretString, { versionId: version.VersionId, stage: Stage.AWSCURRENT });
-    return { label: 'admin', credentials: { username: effectiveUsername(admin), password: admin.password } };
-  } catch (error) {
-    const code = isRotationError(error) ? error.code : ErrorCode.ERR_INTERNAL;
-    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} is not a Redis URL or JSON secret with a password (${code})`, {
+    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} cannot be read`, {
       cause: error,
       details: { adminSecretArn: adminArn },
     });
+  }
+  if (version?.SecretString === undefined) {
+    throw new RotationError(
+      ErrorCode.ERR_ADMIN_SECRET_INVALID,
+      `Admin secret ${adminArn} has no AWSCURRENT string value`,
+      { details: { adminSecretArn: adminArn } },
+    );
+  }
+  try {
+    const admin = parseRedisSecret(version.SecretString, {
+      versionId: version.VersionId,
+      stage: Stage.AWSCURRENT,
+    });
+    return { label: 'admin', credentials: { username: effectiveUsername(admin), password: admin.password } };
+  } catch (error) {
+    const code = isRotationError(error) ? error.code : ErrorCode.ERR_INTERNAL;
+    throw new RotationError(
+      ErrorCode.ERR_ADMIN_SECRET_INVALID,
+      `Admin secret ${adminArn} is not a Redis URL or JSON secret with a password (${code})`,
+      {
+        cause: error,
+        details: { adminSecretArn: adminArn },
+      },
+    );
   }
 }
 
@@ -150,22 +196,34 @@ async function checkUser(session: RedisSession, user: string, logger: Log): Prom
     throw error;
   }
   if (reply === null) {
-    throw new RotationError(ErrorCode.ERR_TARGET_ROLE_MISSING, `Redis node ${node}: ACL user ${user} does not exist`, { details: { node, user } });
+    throw new RotationError(
+      ErrorCode.ERR_TARGET_ROLE_MISSING,
+      `Redis node ${node}: ACL user ${user} does not exist`,
+      { details: { node, user } },
+    );
   }
   logger.debug('ACL user found on node', { node, user });
 }
 
-async function setPasswords(session: RedisSession, user: string, passwords: readonly Sensitive<string>[]): Promise<void> {
+async function setPasswords(
+  session: RedisSession,
+  user: string,
+  passwords: readonly Sensitive<string>[],
+): Promise<void> {
   const hashes = passwords.map((p) => passwordHash(p).reveal());
   try {
     await session.call('ACL', ['SETUSER', user, 'resetpass', ...new Set(hashes)]);
   } catch (error) {
     if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
       const node = describeEndpoint(session.endpoint);
-      throw new RotationError(ErrorCode.ERR_TARGET_PERMISSION_DENIED, `Redis node ${node}: the managing user may not run ACL SETUSER for user ${user}`, {
-        cause: error,
-        details: { node, user },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_TARGET_PERMISSION_DENIED,
+        `Redis node ${node}: the managing user may not run ACL SETUSER for user ${user}`,
+        {
+          cause: error,
+          details: { node, user },
+        },
+      );
     }
     throw error;
   }
@@ -176,7 +234,12 @@ async function setPasswords(session: RedisSession, user: string, passwords: read
  * when unset), its `masterauth` must follow the user's password or replication breaks at
  * the next reconnect. Returns whether it was changed. NOPERM on CONFIG GET: a warning.
  */
-async function updateMasterauth(session: RedisSession, user: string, password: Sensitive<string>, logger: Log): Promise<boolean> {
+async function updateMasterauth(
+  session: RedisSession,
+  user: string,
+  password: Sensitive<string>,
+  logger: Log,
+): Promise<boolean> {
   const node = describeEndpoint(session.endpoint);
   let masterUser: string;
   try {
@@ -184,7 +247,10 @@ async function updateMasterauth(session: RedisSession, user: string, password: S
     masterUser = Array.isArray(reply) && reply.length >= 2 ? String(reply[1] ?? '') : '';
   } catch (error) {
     if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
-    logger.warn('Cannot read masteruser on replica; if it replicates as this user, update its masterauth', { node, user });
+    logger.warn('Cannot read masteruser on replica; if it replicates as this user, update its masterauth', {
+      node,
+      user,
+    });
     return false;
   }
   if ((masterUser === '' ? 'default' : masterUser) !== user) return false;
@@ -197,7 +263,9 @@ async function updateMasterauth(session: RedisSession, user: string, password: S
 export async function killUserClients(session: RedisSession, user: string): Promise<number> {
   let killed = 0;
   for (const type of ['normal', 'pubsub']) {
-    const reply = await session.call('CLIENT', ['KILL', 'USER', user, 'TYPE', type, 'SKIPME', 'yes'], { argsAreSecret: false });
+    const reply = await session.call('CLIENT', ['KILL', 'USER', user, 'TYPE', type, 'SKIPME', 'yes'], {
+      argsAreSecret: false,
+    });
     killed += typeof reply === 'number' ? reply : 0;
   }
   return killed;

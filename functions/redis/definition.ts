@@ -31,7 +31,9 @@ export function createRedisFunction(ports: RedisPorts = {}): FunctionDefinition<
         elastiCache: () => {
           elastiCache ??= ports.elastiCache
             ? ports.elastiCache(config, core.region)
-            : createSdkElastiCachePort(createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region: core.region }));
+            : createSdkElastiCachePort(
+                createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region: core.region }),
+              );
           return elastiCache;
         },
         sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),

@@ -33,15 +33,25 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         context.logger.info('Pending AUTH token already accepted; nothing to do', { replicationGroupId: id });
         return;
       }
-      if (previous !== undefined && !previous.password.equals(current.password) && (await logsIn(deps, current, tokenCredentials(previous)))) {
+      if (
+        previous !== undefined &&
+        !previous.password.equals(current.password) &&
+        (await logsIn(deps, current, tokenCredentials(previous)))
+      ) {
         await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
       }
       try {
         await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context.logger);
       } catch (error) {
         // Two tokens already active that the secret does not know of: finalise to current, then ROTATE.
-        if (!isRotationError(error, ErrorCode.ERR_AWS_API) || !/InvalidParameter/.test(String(error.details['awsErrorName']))) throw error;
-        context.logger.warn('ROTATE refused; finalising the group to the current token with SET first', { replicationGroupId: id });
+        if (
+          !isRotationError(error, ErrorCode.ERR_AWS_API) ||
+          !/InvalidParameter/.test(String(error.details['awsErrorName']))
+        )
+          throw error;
+        context.logger.warn('ROTATE refused; finalising the group to the current token with SET first', {
+          replicationGroupId: id,
+        });
         await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
         await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context.logger);
       }
@@ -58,11 +68,15 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
       await waitForGroup(deps, ec, id, context.logger);
       // SET is allowed only after ROTATE: skip it when the old token is already refused (re-run).
       if (previous !== undefined && !(await logsIn(deps, current, tokenCredentials(previous)))) {
-        context.logger.info('Old AUTH token already refused; nothing to finalise', { replicationGroupId: id });
+        context.logger.info('Old AUTH token already refused; nothing to finalise', {
+          replicationGroupId: id,
+        });
         return;
       }
       await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
-      context.logger.warn('Emergency: the replication group now accepts only the new AUTH token', { replicationGroupId: id });
+      context.logger.warn('Emergency: the replication group now accepts only the new AUTH token', {
+        replicationGroupId: id,
+      });
     },
   };
 }
@@ -77,34 +91,75 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
       const id = requireField(current.userId, 'userId', context.secretArn);
-      await setUserPasswords(deps, id, effectiveUsername(current), [pending.password, current.password], context.logger);
+      await setUserPasswords(
+        deps,
+        id,
+        effectiveUsername(current),
+        [pending.password, current.password],
+        context.logger,
+      );
     },
 
     async test({ pending, context }) {
-      await proveLogin(deps, primaryEndpoint(pending), { username: effectiveUsername(pending), password: pending.password }, pending.db, context.logger);
+      await proveLogin(
+        deps,
+        primaryEndpoint(pending),
+        { username: effectiveUsername(pending), password: pending.password },
+        pending.db,
+        context.logger,
+      );
     },
 
     async finish({ current, context }) {
       if (!context.emergency) return;
       const id = requireField(current.userId, 'userId', context.secretArn);
       await setUserPasswords(deps, id, effectiveUsername(current), [current.password], context.logger);
-      context.logger.warn('Emergency: the ElastiCache user now accepts only the new password', { userId: id });
+      context.logger.warn('Emergency: the ElastiCache user now accepts only the new password', {
+        userId: id,
+      });
     },
   };
 }
 
-async function setUserPasswords(deps: ModeDeps, userId: string, userName: string, passwords: Sensitive<string>[], logger: Log): Promise<void> {
+async function setUserPasswords(
+  deps: ModeDeps,
+  userId: string,
+  userName: string,
+  passwords: Sensitive<string>[],
+  logger: Log,
+): Promise<void> {
   const ec = deps.elastiCache();
-  const user = await waitFor(deps, () => ec.describeUser(userId), (u) => u.status === 'active', `ElastiCache user ${userId}`, 'active', logger);
+  const user = await waitFor(
+    deps,
+    () => ec.describeUser(userId),
+    (u) => u.status === 'active',
+    `ElastiCache user ${userId}`,
+    'active',
+    logger,
+  );
   if (user.userName !== userName) {
-    throw new RotationError(ErrorCode.ERR_SECRET_IDENTITY_CHANGED, `ElastiCache user ${userId} is named ${user.userName}, but the secret's username is ${userName}`, {
-      details: { userId, field: 'username' },
-    });
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_IDENTITY_CHANGED,
+      `ElastiCache user ${userId} is named ${user.userName}, but the secret's username is ${userName}`,
+      {
+        details: { userId, field: 'username' },
+      },
+    );
   }
   const distinct = passwords.filter((p, i) => passwords.findIndex((q) => q.equals(p)) === i);
   await ec.modifyUserPasswords(userId, distinct);
-  logger.info('ModifyUser sent; waiting for the user to be active', { userId, passwordCount: distinct.length });
-  await waitFor(deps, () => ec.describeUser(userId), (u) => u.status === 'active', `ElastiCache user ${userId}`, 'active', logger);
+  logger.info('ModifyUser sent; waiting for the user to be active', {
+    userId,
+    passwordCount: distinct.length,
+  });
+  await waitFor(
+    deps,
+    () => ec.describeUser(userId),
+    (u) => u.status === 'active',
+    `ElastiCache user ${userId}`,
+    'active',
+    logger,
+  );
 }
 
 function tokenCredentials(secret: RedisSecret): RedisCredentials {
@@ -112,14 +167,31 @@ function tokenCredentials(secret: RedisSecret): RedisCredentials {
   return { username: undefined, password: secret.password };
 }
 
-async function modifyToken(deps: ModeDeps, ec: ElastiCachePort, id: string, token: Sensitive<string>, strategy: AuthTokenUpdateStrategy, logger: Log): Promise<void> {
+async function modifyToken(
+  deps: ModeDeps,
+  ec: ElastiCachePort,
+  id: string,
+  token: Sensitive<string>,
+  strategy: AuthTokenUpdateStrategy,
+  logger: Log,
+): Promise<void> {
   await ec.modifyAuthToken(id, token, strategy);
-  logger.info('ModifyReplicationGroup sent; waiting for the group to be available', { replicationGroupId: id, authTokenUpdateStrategy: strategy });
+  logger.info('ModifyReplicationGroup sent; waiting for the group to be available', {
+    replicationGroupId: id,
+    authTokenUpdateStrategy: strategy,
+  });
   await waitForGroup(deps, ec, id, logger);
 }
 
 function waitForGroup(deps: ModeDeps, ec: ElastiCachePort, id: string, logger: Log) {
-  return waitFor(deps, () => ec.describeReplicationGroup(id), (g) => g.status === 'available', `Replication group ${id}`, 'available', logger);
+  return waitFor(
+    deps,
+    () => ec.describeReplicationGroup(id),
+    (g) => g.status === 'available',
+    `Replication group ${id}`,
+    'available',
+    logger,
+  );
 }
 
 /** Poll until `ready`, at most ELASTICACHE_WAIT_TIMEOUT_MS; then ERR_WAIT_TIMEOUT naming the resource and its last status. */
@@ -141,7 +213,9 @@ export async function waitFor<T extends { readonly status: string }>(
       throw new RotationError(
         ErrorCode.ERR_WAIT_TIMEOUT,
         `${resource} is still "${state.status}" after ${deps.config.elastiCacheWaitTimeoutMs} ms (${polls} checks); expected "${wanted}"`,
-        { details: { resource, status: state.status, waitedMs: deps.config.elastiCacheWaitTimeoutMs, polls } },
+        {
+          details: { resource, status: state.status, waitedMs: deps.config.elastiCacheWaitTimeoutMs, polls },
+        },
       );
     }
     logger.debug('Waiting for ElastiCache', { resource, status: state.status });
@@ -163,7 +237,11 @@ async function logsIn(deps: ModeDeps, secret: RedisSecret, credentials: RedisCre
 
 function requireField(value: string | undefined, field: string, secretArn: string): string {
   if (value === undefined) {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Secret ${secretArn}: field "${field}" is required in this mode`, { details: { secretArn, field } });
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Secret ${secretArn}: field "${field}" is required in this mode`,
+      { details: { secretArn, field } },
+    );
   }
   return value;
 }

@@ -37,7 +37,11 @@ export interface ElastiCacheUserState {
 export interface ElastiCachePort {
   describeReplicationGroup(replicationGroupId: string): Promise<ReplicationGroupState>;
   /** ModifyReplicationGroup with AuthToken, AuthTokenUpdateStrategy and ApplyImmediately. */
-  modifyAuthToken(replicationGroupId: string, authToken: Sensitive<string>, strategy: AuthTokenUpdateStrategy): Promise<void>;
+  modifyAuthToken(
+    replicationGroupId: string,
+    authToken: Sensitive<string>,
+    strategy: AuthTokenUpdateStrategy,
+  ): Promise<void>;
   describeUser(userId: string): Promise<ElastiCacheUserState>;
   /** ModifyUser with Passwords (one or two). */
   modifyUserPasswords(userId: string, passwords: readonly Sensitive<string>[]): Promise<void>;
@@ -53,10 +57,15 @@ export const AUTH_TOKEN_ALLOWED_SPECIALS = '!&#$^<>-';
 /** Names of broken rules (never the value): empty when the password is acceptable. */
 export function elastiCachePasswordViolations(password: string, kind: 'auth-token' | 'user'): string[] {
   const problems: string[] = [];
-  if (password.length < ELASTICACHE_PASSWORD_MIN_LENGTH || password.length > ELASTICACHE_PASSWORD_MAX_LENGTH) problems.push('length must be 16 to 128');
+  if (password.length < ELASTICACHE_PASSWORD_MIN_LENGTH || password.length > ELASTICACHE_PASSWORD_MAX_LENGTH)
+    problems.push('length must be 16 to 128');
   if (!/^[\x21-\x7e]*$/.test(password)) problems.push('only printable ASCII without spaces');
-  if ([...ELASTICACHE_FORBIDDEN_CHARACTERS].some((ch) => password.includes(ch))) problems.push('no @, " or /');
-  if (kind === 'auth-token' && [...password].some((ch) => !/[A-Za-z0-9]/.test(ch) && !AUTH_TOKEN_ALLOWED_SPECIALS.includes(ch))) {
+  if ([...ELASTICACHE_FORBIDDEN_CHARACTERS].some((ch) => password.includes(ch)))
+    problems.push('no @, " or /');
+  if (
+    kind === 'auth-token' &&
+    [...password].some((ch) => !/[A-Za-z0-9]/.test(ch) && !AUTH_TOKEN_ALLOWED_SPECIALS.includes(ch))
+  ) {
     problems.push(`special characters limited to ${AUTH_TOKEN_ALLOWED_SPECIALS}`);
   }
   return problems;

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import { describeEndpoint, type CallOptions, type OpenOptions, type RedisConnector, type RedisCredentials, type RedisEndpoint, type RedisSession } from './redis-port.ts';
+import {
+  describeEndpoint,
+  type CallOptions,
+  type OpenOptions,
+  type RedisConnector,
+  type RedisCredentials,
+  type RedisEndpoint,
+  type RedisSession,
+} from './redis-port.ts';
 
 export interface IoredisConnectorOptions {
   readonly connectTimeoutMs: number;
@@ -27,11 +35,18 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
     try {
       ca = readFileSync(options.tlsCaFile, 'utf8');
     } catch (error) {
-      throw new RotationError(ErrorCode.ERR_CONFIG_INVALID, 'REDIS_TLS_CA_FILE cannot be read', { cause: error, details: { variable: 'REDIS_TLS_CA_FILE' } });
+      throw new RotationError(ErrorCode.ERR_CONFIG_INVALID, 'REDIS_TLS_CA_FILE cannot be read', {
+        cause: error,
+        details: { variable: 'REDIS_TLS_CA_FILE' },
+      });
     }
   }
   return {
-    async open(endpoint: RedisEndpoint, credentials: RedisCredentials, open: OpenOptions = {}): Promise<RedisSession> {
+    async open(
+      endpoint: RedisEndpoint,
+      credentials: RedisCredentials,
+      open: OpenOptions = {},
+    ): Promise<RedisSession> {
       const redisOptions: RedisOptions = {
         host: endpoint.host,
         port: endpoint.port,
@@ -49,7 +64,13 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
         autoResubscribe: false,
         disableClientInfo: true,
         ...(endpoint.tls
-          ? { tls: { ...(ca !== undefined ? { ca } : {}), ...serverName(options.tlsServerName, endpoint.host), rejectUnauthorized: true } }
+          ? {
+              tls: {
+                ...(ca !== undefined ? { ca } : {}),
+                ...serverName(options.tlsServerName, endpoint.host),
+                rejectUnauthorized: true,
+              },
+            }
           : {}),
       };
       const client = new Redis(redisOptions);
@@ -64,7 +85,10 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
         await Promise.race([
           client.connect(),
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(Object.assign(new Error('connect deadline'), { code: 'ETIMEDOUT' })), deadline);
+            timer = setTimeout(
+              () => reject(Object.assign(new Error('connect deadline'), { code: 'ETIMEDOUT' })),
+              deadline,
+            );
           }),
         ]);
       } catch (error) {
@@ -75,11 +99,16 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
       }
       return {
         endpoint,
-        async call(command: string, args: readonly string[] = [], callOptions: CallOptions = {}): Promise<unknown> {
+        async call(
+          command: string,
+          args: readonly string[] = [],
+          callOptions: CallOptions = {},
+        ): Promise<unknown> {
           try {
             return await client.call(command, ...args);
           } catch (error) {
-            const label = args.length > 0 && /^[A-Za-z]+$/.test(args[0] ?? '') ? `${command} ${args[0]}` : command;
+            const label =
+              args.length > 0 && /^[A-Za-z]+$/.test(args[0] ?? '') ? `${command} ${args[0]}` : command;
             throw mapRedisError(error, where, label.toUpperCase(), callOptions.argsAreSecret ?? true);
           }
         },
@@ -99,36 +128,89 @@ function serverName(configured: string | undefined, host: string): { servername?
 
 function pickError(thrown: unknown, emitted: unknown): unknown {
   // ioredis rejects connect() with a generic "Connection is closed" after emitting the real cause.
-  if (thrown instanceof Error && /Connection is closed|Stream isn't writeable/i.test(thrown.message) && emitted !== undefined) return emitted;
+  if (
+    thrown instanceof Error &&
+    /Connection is closed|Stream isn't writeable/i.test(thrown.message) &&
+    emitted !== undefined
+  )
+    return emitted;
   return thrown ?? emitted;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+]);
 
 /**
  * Turn a driver error into a RotationError naming the node and the command. Redis's
  * reply text is included only when the command held no secret (it can echo arguments).
  */
-export function mapRedisError(error: unknown, where: string, what: string, argsAreSecret: boolean): RotationError {
+export function mapRedisError(
+  error: unknown,
+  where: string,
+  what: string,
+  argsAreSecret: boolean,
+): RotationError {
   const message = error instanceof Error ? error.message : String(error);
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
+  const code =
+    typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
   const word = /^([A-Z][A-Z_-]+)\b/.exec(message)?.[1];
-  const details = { node: where, command: what, ...(word ? { redisError: word } : {}), ...(code ? { errno: code } : {}) };
+  const details = {
+    node: where,
+    command: what,
+    ...(word ? { redisError: word } : {}),
+    ...(code ? { errno: code } : {}),
+  };
   const reply = argsAreSecret || !word ? '' : `: ${message.slice(0, 160)}`;
   if (word === 'WRONGPASS' || word === 'NOAUTH' || /invalid (username-)?password/i.test(message)) {
-    return new RotationError(ErrorCode.ERR_TARGET_AUTH_FAILED, `Redis node ${where}: authentication failed (${word ?? 'AUTH'}) during ${what}`, { details });
+    return new RotationError(
+      ErrorCode.ERR_TARGET_AUTH_FAILED,
+      `Redis node ${where}: authentication failed (${word ?? 'AUTH'}) during ${what}`,
+      { details },
+    );
   }
   if (word === 'NOPERM') {
-    return new RotationError(ErrorCode.ERR_TARGET_PERMISSION_DENIED, `Redis node ${where}: the user has no permission to run ${what} (NOPERM)`, { details });
+    return new RotationError(
+      ErrorCode.ERR_TARGET_PERMISSION_DENIED,
+      `Redis node ${where}: the user has no permission to run ${what} (NOPERM)`,
+      { details },
+    );
   }
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) {
-    return new RotationError(ErrorCode.ERR_TARGET_TIMEOUT, `Redis node ${where}: ${what} timed out`, { details });
+    return new RotationError(ErrorCode.ERR_TARGET_TIMEOUT, `Redis node ${where}: ${what} timed out`, {
+      details,
+    });
   }
-  if ((code !== undefined && (/CERT|SSL|TLS/.test(code) || code === 'EPROTO')) || /certificate|SSL routines|TLS/i.test(message)) {
-    return new RotationError(ErrorCode.ERR_TARGET_TLS, `Redis node ${where}: TLS handshake failed during ${what}${code ? ` (${code})` : ''}`, { details });
+  if (
+    (code !== undefined && (/CERT|SSL|TLS/.test(code) || code === 'EPROTO')) ||
+    /certificate|SSL routines|TLS/i.test(message)
+  ) {
+    return new RotationError(
+      ErrorCode.ERR_TARGET_TLS,
+      `Redis node ${where}: TLS handshake failed during ${what}${code ? ` (${code})` : ''}`,
+      { details },
+    );
   }
-  if ((code !== undefined && UNREACHABLE_CODES.has(code)) || /Connection is closed|Stream isn't writeable|connect E/i.test(message)) {
-    return new RotationError(ErrorCode.ERR_TARGET_UNREACHABLE, `Redis node ${where} cannot be reached during ${what}${code ? ` (${code})` : ''}`, { details });
+  if (
+    (code !== undefined && UNREACHABLE_CODES.has(code)) ||
+    /Connection is closed|Stream isn't writeable|connect E/i.test(message)
+  ) {
+    return new RotationError(
+      ErrorCode.ERR_TARGET_UNREACHABLE,
+      `Redis node ${where} cannot be reached during ${what}${code ? ` (${code})` : ''}`,
+      { details },
+    );
   }
-  return new RotationError(ErrorCode.ERR_TARGET_REJECTED, `Redis node ${where} rejected ${what}${word && argsAreSecret ? ` (${word})` : ''}${reply}`, { details });
+  return new RotationError(
+    ErrorCode.ERR_TARGET_REJECTED,
+    `Redis node ${where} rejected ${what}${word && argsAreSecret ? ` (${word})` : ''}${reply}`,
+    { details },
+  );
 }

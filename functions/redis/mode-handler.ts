@@ -3,7 +3,12 @@ import type { Log } from '../../shared/observability.ts';
 import type { FinishInput, StepInput } from '../../shared/strategy.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
 import type { RedisConfig } from './redis-config.ts';
-import { describeEndpoint, type RedisConnector, type RedisCredentials, type RedisEndpoint } from './redis-port.ts';
+import {
+  describeEndpoint,
+  type RedisConnector,
+  type RedisCredentials,
+  type RedisEndpoint,
+} from './redis-port.ts';
 import type { RedisSecret } from './redis-secret.ts';
 
 /** What each mode implements; the strategy picks one per secret. */
@@ -27,7 +32,13 @@ export interface ModeDeps {
  * testSecret's check on one node: a fresh connection with the pending credentials,
  * AUTH (by the connector), PING, then the configured harmless command.
  */
-export async function proveLogin(deps: ModeDeps, endpoint: RedisEndpoint, credentials: RedisCredentials, db: number, logger: Log): Promise<void> {
+export async function proveLogin(
+  deps: ModeDeps,
+  endpoint: RedisEndpoint,
+  credentials: RedisCredentials,
+  db: number,
+  logger: Log,
+): Promise<void> {
   const node = describeEndpoint(endpoint);
   let session;
   try {
@@ -37,8 +48,12 @@ export async function proveLogin(deps: ModeDeps, endpoint: RedisEndpoint, creden
   }
   try {
     const pong = await session.call('PING', [], { argsAreSecret: false });
-    if (pong !== 'PONG') throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Redis node ${node}: PING did not answer PONG`, { details: { node } });
-    if (deps.config.testCommand !== 'PING') await session.call(deps.config.testCommand, [], { argsAreSecret: false });
+    if (pong !== 'PONG')
+      throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Redis node ${node}: PING did not answer PONG`, {
+        details: { node },
+      });
+    if (deps.config.testCommand !== 'PING')
+      await session.call(deps.config.testCommand, [], { argsAreSecret: false });
     logger.info('Pending credentials work on node', { node, testCommand: deps.config.testCommand });
   } catch (error) {
     if (isRotationError(error, ErrorCode.ERR_TEST_FAILED)) throw error;
@@ -50,7 +65,10 @@ export async function proveLogin(deps: ModeDeps, endpoint: RedisEndpoint, creden
 
 function testFailure(node: string, what: string, cause: unknown): RotationError {
   const causeCode = isRotationError(cause) ? cause.code : ErrorCode.ERR_INTERNAL;
-  return new RotationError(ErrorCode.ERR_TEST_FAILED, `Redis node ${node}: ${what} (${causeCode})`, { cause, details: { node, causeCode } });
+  return new RotationError(ErrorCode.ERR_TEST_FAILED, `Redis node ${node}: ${what} (${causeCode})`, {
+    cause,
+    details: { node, causeCode },
+  });
 }
 
 /** Refuse a pending value that points somewhere else than the current one. */
@@ -58,9 +76,13 @@ export function assertSameIdentity(current: RedisSecret, pending: RedisSecret, s
   const fields: (keyof RedisSecret)[] = ['host', 'port', 'username', 'replicationGroupId', 'userId'];
   for (const field of fields) {
     if (current[field] !== pending[field]) {
-      throw new RotationError(ErrorCode.ERR_SECRET_IDENTITY_CHANGED, `Secret ${secretArn}: the pending value's "${field}" differs from the current value's`, {
-        details: { secretArn, field },
-      });
+      throw new RotationError(
+        ErrorCode.ERR_SECRET_IDENTITY_CHANGED,
+        `Secret ${secretArn}: the pending value's "${field}" differs from the current value's`,
+        {
+          details: { secretArn, field },
+        },
+      );
     }
   }
 }

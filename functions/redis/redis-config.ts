@@ -31,9 +31,11 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
   const waitSeconds = reader.int('MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS', 600, { min: 1, max: 900 });
   const pollSeconds = reader.int('WAITING_RETRY_INTERVAL_IN_SECONDS', 10, { min: 1, max: 300 });
   const testCommand = reader.string('REDIS_TEST_COMMAND', 'DBSIZE');
-  if (!/^[A-Za-z][A-Za-z|-]*$/.test(testCommand)) reader.problem('REDIS_TEST_COMMAND must be a single command name without arguments');
+  if (!/^[A-Za-z][A-Za-z|-]*$/.test(testCommand))
+    reader.problem('REDIS_TEST_COMMAND must be a single command name without arguments');
   const endpoint = reader.string('ELASTICACHE_ENDPOINT');
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) reader.problem('ELASTICACHE_ENDPOINT must be an http(s) URL');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
+    reader.problem('ELASTICACHE_ENDPOINT must be an http(s) URL');
   return {
     defaultMode: reader.oneOf('REDIS_MODE', REDIS_MODES, RedisMode.acl),
     connectTimeoutMs: reader.int('REDIS_CONNECT_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
@@ -44,7 +46,13 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
     testCommand: testCommand.toUpperCase(),
     adminSecretArn: reader.string('REDIS_ADMIN_SECRET_ARN'),
     elastiCacheEndpoint: endpoint,
-    elastiCacheWaitTimeoutMs: reader.int('ELASTICACHE_WAIT_TIMEOUT_MS', waitSeconds * 1000, { min: 10, max: 900_000 }),
-    elastiCachePollIntervalMs: reader.int('ELASTICACHE_POLL_INTERVAL_MS', pollSeconds * 1000, { min: 1, max: 300_000 }),
+    elastiCacheWaitTimeoutMs: reader.int('ELASTICACHE_WAIT_TIMEOUT_MS', waitSeconds * 1000, {
+      min: 10,
+      max: 900_000,
+    }),
+    elastiCachePollIntervalMs: reader.int('ELASTICACHE_POLL_INTERVAL_MS', pollSeconds * 1000, {
+      min: 1,
+      max: 300_000,
+    }),
   };
 }

@@ -21,7 +21,14 @@ export function isRedisMode(value: string): value is RedisMode {
  * Which mode applies: the secret's `mode` field, else inferred from ElastiCache fields
  * (`replicationGroupId` -> auth token, `userId`/`user_arn` -> RBAC user), else the env default.
  */
-export function resolveMode(secret: { readonly mode: RedisMode | undefined; readonly replicationGroupId: string | undefined; readonly userId: string | undefined }, envDefault: RedisMode): RedisMode {
+export function resolveMode(
+  secret: {
+    readonly mode: RedisMode | undefined;
+    readonly replicationGroupId: string | undefined;
+    readonly userId: string | undefined;
+  },
+  envDefault: RedisMode,
+): RedisMode {
   if (secret.mode !== undefined) return secret.mode;
   if (secret.replicationGroupId !== undefined) return RedisMode.elasticacheAuthToken;
   if (secret.userId !== undefined) return RedisMode.elasticacheUser;

@@ -1,6 +1,12 @@
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
-import { describeEndpoint, type RedisConnector, type RedisCredentials, type RedisEndpoint, type RedisSession } from './redis-port.ts';
+import {
+  describeEndpoint,
+  type RedisConnector,
+  type RedisCredentials,
+  type RedisEndpoint,
+  type RedisSession,
+} from './redis-port.ts';
 import type { RedisSecret } from './redis-secret.ts';
 
 /**
@@ -23,7 +29,11 @@ export interface LabelledCredentials {
  * Open a session with the first credential that authenticates. Only an authentication
  * failure moves on to the next credential; an unreachable node fails at once.
  */
-export async function openWithFirstWorking(connector: RedisConnector, endpoint: RedisEndpoint, candidates: readonly LabelledCredentials[]): Promise<{ session: RedisSession; label: string }> {
+export async function openWithFirstWorking(
+  connector: RedisConnector,
+  endpoint: RedisEndpoint,
+  candidates: readonly LabelledCredentials[],
+): Promise<{ session: RedisSession; label: string }> {
   let lastAuthError: RotationError | undefined;
   for (const candidate of candidates) {
     try {
@@ -39,7 +49,10 @@ export async function openWithFirstWorking(connector: RedisConnector, endpoint: 
   throw new RotationError(
     ErrorCode.ERR_NO_WORKING_CREDENTIAL,
     `Redis node ${describeEndpoint(endpoint)}: none of the ${candidates.map((c) => c.label).join(', ')} credentials authenticates`,
-    { cause: lastAuthError, details: { node: describeEndpoint(endpoint), tried: candidates.map((c) => c.label).join(',') } },
+    {
+      cause: lastAuthError,
+      details: { node: describeEndpoint(endpoint), tried: candidates.map((c) => c.label).join(',') },
+    },
   );
 }
 
@@ -56,7 +69,12 @@ export async function openWithFirstWorking(connector: RedisConnector, endpoint: 
  * replication` lists, in any state, are added; without `+info`, ROLE's list is used with a
  * warning.
  */
-export async function discoverNodes(session: RedisSession, secret: RedisSecret, discover: boolean, logger: Log): Promise<RedisEndpoint[]> {
+export async function discoverNodes(
+  session: RedisSession,
+  secret: RedisSecret,
+  discover: boolean,
+  logger: Log,
+): Promise<RedisEndpoint[]> {
   const first = session.endpoint;
   const listed = secret.nodes.map((node) => ({ host: node.host, port: node.port, tls: secret.tls }));
   if (listed.length > 0 || !discover) return unique([first, ...listed]);
@@ -68,11 +86,15 @@ export async function discoverNodes(session: RedisSession, secret: RedisSecret, 
   throw new RotationError(
     ErrorCode.ERR_TARGET_UNSAFE,
     `Redis node ${describeEndpoint(first)} is a replica of ${describeEndpoint({ ...role.primary, tls: false })}; point the secret's host at the primary (or list every node in "nodes")`,
-    { details: { node: describeEndpoint(first), primary: describeEndpoint({ ...role.primary, tls: false }) } },
+    {
+      details: { node: describeEndpoint(first), primary: describeEndpoint({ ...role.primary, tls: false }) },
+    },
   );
 }
 
-type Role = { kind: 'master'; replicas: { host: string; port: number }[] } | { kind: 'replica'; primary: { host: string; port: number } };
+type Role =
+  | { kind: 'master'; replicas: { host: string; port: number }[] }
+  | { kind: 'replica'; primary: { host: string; port: number } };
 
 async function readRole(session: RedisSession): Promise<Role> {
   let reply: unknown;
@@ -92,9 +114,16 @@ async function readRole(session: RedisSession): Promise<Role> {
   const kind = String(reply[0]);
   if (kind === 'master') {
     const replicas = Array.isArray(reply[2]) ? reply[2] : [];
-    return { kind: 'master', replicas: replicas.map((entry: unknown) => ({ host: String((entry as unknown[])[0]), port: Number((entry as unknown[])[1]) })) };
+    return {
+      kind: 'master',
+      replicas: replicas.map((entry: unknown) => ({
+        host: String((entry as unknown[])[0]),
+        port: Number((entry as unknown[])[1]),
+      })),
+    };
   }
-  if (kind === 'slave' || kind === 'replica') return { kind: 'replica', primary: { host: String(reply[1]), port: Number(reply[2]) } };
+  if (kind === 'slave' || kind === 'replica')
+    return { kind: 'replica', primary: { host: String(reply[1]), port: Number(reply[2]) } };
   throw unexpected(session, 'ROLE');
 }
 
@@ -102,34 +131,47 @@ async function readRole(session: RedisSession): Promise<Role> {
  * Every replica the primary's `INFO replication` lists (`slave<n>:ip=..,port=..,state=..`),
  * whatever its sync state. NOPERM: a warning and none (ROLE's list stands).
  */
-async function readAttachedReplicas(session: RedisSession, logger: Log): Promise<{ host: string; port: number }[]> {
+async function readAttachedReplicas(
+  session: RedisSession,
+  logger: Log,
+): Promise<{ host: string; port: number }[]> {
   let reply: unknown;
   try {
     reply = await session.call('INFO', ['replication'], { argsAreSecret: false });
   } catch (error) {
     if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
-    logger.warn('The managing user may not run INFO; replicas still in a full sync are not found by ROLE and keep the old password. Grant +info or list the nodes', {
-      node: describeEndpoint(session.endpoint),
-      command: 'INFO',
-    });
+    logger.warn(
+      'The managing user may not run INFO; replicas still in a full sync are not found by ROLE and keep the old password. Grant +info or list the nodes',
+      {
+        node: describeEndpoint(session.endpoint),
+        command: 'INFO',
+      },
+    );
     return [];
   }
   if (typeof reply !== 'string') throw unexpected(session, 'INFO replication');
   const replicas: { host: string; port: number }[] = [];
   for (const match of reply.matchAll(/^slave\d+:([^\r\n]*)/gm)) {
-    const fields = new Map((match[1] ?? '').split(',').map((pair) => pair.split('=', 2) as [string, string | undefined]));
+    const fields = new Map(
+      (match[1] ?? '').split(',').map((pair) => pair.split('=', 2) as [string, string | undefined]),
+    );
     const host = fields.get('ip');
     const port = Number(fields.get('port'));
-    if (host === undefined || host === '' || !Number.isInteger(port) || port <= 0) throw unexpected(session, 'INFO replication');
+    if (host === undefined || host === '' || !Number.isInteger(port) || port <= 0)
+      throw unexpected(session, 'INFO replication');
     replicas.push({ host, port });
   }
   return replicas;
 }
 
 function unexpected(session: RedisSession, command: string): RotationError {
-  return new RotationError(ErrorCode.ERR_TARGET_REJECTED, `Redis node ${describeEndpoint(session.endpoint)} sent an unexpected reply to ${command}`, {
-    details: { node: describeEndpoint(session.endpoint), command },
-  });
+  return new RotationError(
+    ErrorCode.ERR_TARGET_REJECTED,
+    `Redis node ${describeEndpoint(session.endpoint)} sent an unexpected reply to ${command}`,
+    {
+      details: { node: describeEndpoint(session.endpoint), command },
+    },
+  );
 }
 
 function unique(endpoints: RedisEndpoint[]): RedisEndpoint[] {
@@ -143,7 +185,12 @@ function unique(endpoints: RedisEndpoint[]): RedisEndpoint[] {
 }
 
 /** Open every node before changing any; on any failure close what was opened and rethrow. */
-export async function openAll(connector: RedisConnector, endpoints: readonly RedisEndpoint[], candidates: readonly LabelledCredentials[], opened: RedisSession[] = []): Promise<RedisSession[]> {
+export async function openAll(
+  connector: RedisConnector,
+  endpoints: readonly RedisEndpoint[],
+  candidates: readonly LabelledCredentials[],
+  opened: RedisSession[] = [],
+): Promise<RedisSession[]> {
   const sessions: RedisSession[] = [...opened];
   try {
     for (const endpoint of endpoints) {
@@ -155,7 +202,10 @@ export async function openAll(connector: RedisConnector, endpoints: readonly Red
     throw error;
   }
   // Keep the given order (primary first).
-  return endpoints.map((endpoint) => sessions.find((s) => describeEndpoint(s.endpoint) === describeEndpoint(endpoint)) as RedisSession);
+  return endpoints.map(
+    (endpoint) =>
+      sessions.find((s) => describeEndpoint(s.endpoint) === describeEndpoint(endpoint)) as RedisSession,
+  );
 }
 
 export async function closeAll(sessions: readonly RedisSession[]): Promise<void> {
@@ -169,7 +219,11 @@ export async function closeAll(sessions: readonly RedisSession[]): Promise<void>
  * `CONFIG REWRITE`, plus `ACL SAVE` when an ACL file holds the default user's password.
  * With neither file, warn naming the node: a restart would bring the old password back.
  */
-export async function persistNode(session: RedisSession, logger: Log, what: 'acl' | 'config'): Promise<string[]> {
+export async function persistNode(
+  session: RedisSession,
+  logger: Log,
+  what: 'acl' | 'config',
+): Promise<string[]> {
   const node = describeEndpoint(session.endpoint);
   const done: string[] = [];
   try {
@@ -189,10 +243,16 @@ export async function persistNode(session: RedisSession, logger: Log, what: 'acl
     }
   } catch (error) {
     const code = isRotationError(error) ? error.code : ErrorCode.ERR_INTERNAL;
-    logger.warn('Could not persist the Redis change; a restart of this node would bring the old password back', { node, errorCode: code });
+    logger.warn(
+      'Could not persist the Redis change; a restart of this node would bring the old password back',
+      { node, errorCode: code },
+    );
     return done;
   }
-  if (done.length === 0) logger.warn('Redis node has no ACL file and no config file; the change is lost if the node restarts', { node });
+  if (done.length === 0)
+    logger.warn('Redis node has no ACL file and no config file; the change is lost if the node restarts', {
+      node,
+    });
   else logger.info('Persisted the Redis change', { node, persistedWith: done.join(', ') });
   return done;
 }

@@ -21,14 +21,20 @@ const MAX_ATTEMPTS = 5;
  */
 export function policyForMode(mode: RedisMode, base: PasswordPolicy): PasswordPolicy {
   if (mode !== RedisMode.elasticacheAuthToken && mode !== RedisMode.elasticacheUser) return base;
-  if (base.PasswordLength < ELASTICACHE_PASSWORD_MIN_LENGTH || base.PasswordLength > ELASTICACHE_PASSWORD_MAX_LENGTH) {
+  if (
+    base.PasswordLength < ELASTICACHE_PASSWORD_MIN_LENGTH ||
+    base.PasswordLength > ELASTICACHE_PASSWORD_MAX_LENGTH
+  ) {
     throw new RotationError(
       ErrorCode.ERR_POLICY_VIOLATION,
       `PASSWORD_LENGTH is ${base.PasswordLength}; ElastiCache requires ${ELASTICACHE_PASSWORD_MIN_LENGTH} to ${ELASTICACHE_PASSWORD_MAX_LENGTH} characters`,
       { details: { variable: 'PASSWORD_LENGTH', mode } },
     );
   }
-  const extra = mode === RedisMode.elasticacheAuthToken ? [...PUNCTUATION].filter((ch) => !AUTH_TOKEN_ALLOWED_SPECIALS.includes(ch)).join('') : ELASTICACHE_FORBIDDEN_CHARACTERS;
+  const extra =
+    mode === RedisMode.elasticacheAuthToken
+      ? [...PUNCTUATION].filter((ch) => !AUTH_TOKEN_ALLOWED_SPECIALS.includes(ch)).join('')
+      : ELASTICACHE_FORBIDDEN_CHARACTERS;
   const excluded = [...new Set([...base.ExcludeCharacters, ...extra])].join('');
   return Object.freeze({ ...base, ExcludeCharacters: excluded, IncludeSpace: false });
 }
@@ -38,9 +44,19 @@ export function policyForMode(mode: RedisMode, base: PasswordPolicy): PasswordPo
  * valid on the server: current and previous), checked against ElastiCache's rules where
  * they apply. Regenerates a few times, then fails with ERR_POLICY_VIOLATION.
  */
-export async function generateRedisPassword(generator: PasswordGenerator, mode: RedisMode, base: PasswordPolicy, avoid: readonly Sensitive<string>[]): Promise<Sensitive<string>> {
+export async function generateRedisPassword(
+  generator: PasswordGenerator,
+  mode: RedisMode,
+  base: PasswordPolicy,
+  avoid: readonly Sensitive<string>[],
+): Promise<Sensitive<string>> {
   const policy = policyForMode(mode, base);
-  const kind = mode === RedisMode.elasticacheAuthToken ? 'auth-token' : mode === RedisMode.elasticacheUser ? 'user' : undefined;
+  const kind =
+    mode === RedisMode.elasticacheAuthToken
+      ? 'auth-token'
+      : mode === RedisMode.elasticacheUser
+        ? 'user'
+        : undefined;
   let lastProblem = 'reuse of a password still valid on the server';
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const candidate = await generator.generate(policy);
@@ -49,7 +65,11 @@ export async function generateRedisPassword(generator: PasswordGenerator, mode: 
     if (problems.length === 0) return candidate;
     lastProblem = problems.join('; ');
   }
-  throw new RotationError(ErrorCode.ERR_POLICY_VIOLATION, `Could not generate an acceptable ${mode} password in ${MAX_ATTEMPTS} attempts (${lastProblem})`, {
-    details: { mode, attempts: MAX_ATTEMPTS },
-  });
+  throw new RotationError(
+    ErrorCode.ERR_POLICY_VIOLATION,
+    `Could not generate an acceptable ${mode} password in ${MAX_ATTEMPTS} attempts (${lastProblem})`,
+    {
+      details: { mode, attempts: MAX_ATTEMPTS },
+    },
+  );
 }

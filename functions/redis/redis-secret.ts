@@ -56,9 +56,13 @@ export function effectiveUsername(secret: RedisSecret): string {
 }
 
 function malformed(where: VersionRef, problem: string, field?: string): RotationError {
-  return new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Redis secret version ${where.versionId} (${where.stage}): ${problem}`, {
-    details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
-  });
+  return new RotationError(
+    ErrorCode.ERR_SECRET_MALFORMED,
+    `Redis secret version ${where.versionId} (${where.stage}): ${problem}`,
+    {
+      details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
+    },
+  );
 }
 
 export function parseRedisSecret(secretString: Sensitive<string>, where: VersionRef): RedisSecret {
@@ -77,7 +81,12 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
     throw malformed(where, 'the URL cannot be parsed');
   }
   if (url.hostname === '') throw malformed(where, 'the URL has no host', 'host');
-  if (url.password === '') throw malformed(where, 'the URL has no password (expected redis://[user]:password@host:port)', 'password');
+  if (url.password === '')
+    throw malformed(
+      where,
+      'the URL has no password (expected redis://[user]:password@host:port)',
+      'password',
+    );
   const password = decodeComponent(url.password, where, 'password');
   const username = url.username === '' ? undefined : decodeComponent(url.username, where, 'username');
   const port = url.port === '' ? REDIS_DEFAULT_PORT : Number(url.port);
@@ -124,7 +133,8 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
   } catch {
     throw malformed(where, 'the value is not valid JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed(where, 'the JSON value must be an object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw malformed(where, 'the JSON value must be an object');
   const fields = parsed as Record<string, unknown>;
   const host = optionalString(fields, 'host', where);
   const replicationGroupId = optionalString(fields, 'replicationGroupId', where);
@@ -132,7 +142,8 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
   const userId = optionalString(fields, 'userId', where) ?? userIdFromArn(userArn);
   if (host === undefined) throw malformed(where, 'field "host" is required', 'host');
   const password = fields['password'];
-  if (typeof password !== 'string' || password === '') throw malformed(where, 'field "password" must be a non-empty string', 'password');
+  if (typeof password !== 'string' || password === '')
+    throw malformed(where, 'field "password" must be a non-empty string', 'password');
   const username = optionalString(fields, 'username', where);
   const modeText = optionalString(fields, 'mode', where);
   return {
@@ -152,14 +163,25 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
   };
 }
 
-function optionalString(fields: Record<string, unknown>, name: string, where: VersionRef): string | undefined {
+function optionalString(
+  fields: Record<string, unknown>,
+  name: string,
+  where: VersionRef,
+): string | undefined {
   const value = fields[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw malformed(where, `field "${name}" must be a string`, name);
   return value === '' ? undefined : value;
 }
 
-function integerField(fields: Record<string, unknown>, name: string, fallback: number, min: number, max: number, where: VersionRef): number {
+function integerField(
+  fields: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  where: VersionRef,
+): number {
   const value = fields[name];
   if (value === undefined || value === null || value === '') return fallback;
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
@@ -179,9 +201,13 @@ function booleanField(fields: Record<string, unknown>, name: string, where: Vers
 
 function checkMode(value: string, where: VersionRef): RedisMode {
   if (isRedisMode(value)) return value;
-  throw new RotationError(ErrorCode.ERR_UNSUPPORTED_MODE, `Redis secret version ${where.versionId} (${where.stage}): mode "${value.slice(0, 40)}" is not one of ${Object.values(RedisMode).join(', ')}`, {
-    details: { versionId: where.versionId, stage: where.stage, field: 'mode' },
-  });
+  throw new RotationError(
+    ErrorCode.ERR_UNSUPPORTED_MODE,
+    `Redis secret version ${where.versionId} (${where.stage}): mode "${value.slice(0, 40)}" is not one of ${Object.values(RedisMode).join(', ')}`,
+    {
+      details: { versionId: where.versionId, stage: where.stage, field: 'mode' },
+    },
+  );
 }
 
 /** AWS's ElastiCache user template stores `user_arn`; the user id is its 7th `:` part. */
@@ -193,18 +219,35 @@ function userIdFromArn(arn: string | undefined): string | undefined {
 
 function parseNodes(value: unknown, where: VersionRef): readonly RedisNodeAddress[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw malformed(where, 'field "nodes" must be an array of "host:port" strings or {host, port} objects', 'nodes');
+  if (!Array.isArray(value))
+    throw malformed(
+      where,
+      'field "nodes" must be an array of "host:port" strings or {host, port} objects',
+      'nodes',
+    );
   return value.map((entry: unknown) => {
     if (typeof entry === 'string') {
       const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
-      if (!match?.[1]) throw malformed(where, 'field "nodes" holds an entry that is not "host:port"', 'nodes');
+      if (!match?.[1])
+        throw malformed(where, 'field "nodes" holds an entry that is not "host:port"', 'nodes');
       return { host: match[1], port: match[2] ? Number(match[2]) : REDIS_DEFAULT_PORT };
     }
-    if (entry !== null && typeof entry === 'object' && typeof (entry as { host?: unknown }).host === 'string') {
+    if (
+      entry !== null &&
+      typeof entry === 'object' &&
+      typeof (entry as { host?: unknown }).host === 'string'
+    ) {
       const record = entry as Record<string, unknown>;
-      return { host: record['host'] as string, port: integerField(record, 'port', REDIS_DEFAULT_PORT, 1, 65535, where) };
+      return {
+        host: record['host'] as string,
+        port: integerField(record, 'port', REDIS_DEFAULT_PORT, 1, 65535, where),
+      };
     }
-    throw malformed(where, 'field "nodes" holds an entry that is neither "host:port" nor {host, port}', 'nodes');
+    throw malformed(
+      where,
+      'field "nodes" holds an entry that is neither "host:port" nor {host, port}',
+      'nodes',
+    );
   });
 }
 

@@ -2,7 +2,15 @@ import type { Log } from '../../shared/observability.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import { killUserClients } from './acl-user-mode.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
-import { closeAll, discoverNodes, openAll, openWithFirstWorking, persistNode, primaryEndpoint, type LabelledCredentials } from './redis-nodes.ts';
+import {
+  closeAll,
+  discoverNodes,
+  openAll,
+  openWithFirstWorking,
+  persistNode,
+  primaryEndpoint,
+  type LabelledCredentials,
+} from './redis-nodes.ts';
 import { describeEndpoint, type RedisSession } from './redis-port.ts';
 import { REDIS_DEFAULT_USERNAME, type RedisSecret } from './redis-secret.ts';
 
@@ -18,7 +26,12 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
   return {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
-      const sessions = await openNodes(deps, pending, [legacy('current', current), legacy('pending', pending)], context.logger);
+      const sessions = await openNodes(
+        deps,
+        pending,
+        [legacy('current', current), legacy('pending', pending)],
+        context.logger,
+      );
       const [primary, ...replicas] = sessions;
       try {
         if (!primary) return;
@@ -29,9 +42,12 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
           await configSet(replica, 'requirepass', pending.password);
           await persistNode(replica, context.logger, 'config');
         }
-        context.logger.warn('Redis requirepass cut over: clients using the old password are refused from now on', {
-          nodes: sessions.map((s) => describeEndpoint(s.endpoint)).join(', '),
-        });
+        context.logger.warn(
+          'Redis requirepass cut over: clients using the old password are refused from now on',
+          {
+            nodes: sessions.map((s) => describeEndpoint(s.endpoint)).join(', '),
+          },
+        );
       } finally {
         await closeAll(sessions);
       }
@@ -42,7 +58,13 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
       const endpoints = sessions.map((s) => s.endpoint);
       await closeAll(sessions);
       for (const endpoint of endpoints) {
-        await proveLogin(deps, endpoint, { username: undefined, password: pending.password }, pending.db, context.logger);
+        await proveLogin(
+          deps,
+          endpoint,
+          { username: undefined, password: pending.password },
+          pending.db,
+          context.logger,
+        );
       }
     },
 
@@ -52,7 +74,10 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
       try {
         for (const session of sessions) {
           const killed = await killUserClients(session, REDIS_DEFAULT_USERNAME);
-          context.logger.warn('Emergency: closed the default user connections on node', { node: describeEndpoint(session.endpoint), connectionsClosed: killed });
+          context.logger.warn('Emergency: closed the default user connections on node', {
+            node: describeEndpoint(session.endpoint),
+            connectionsClosed: killed,
+          });
         }
       } finally {
         await closeAll(sessions);
@@ -65,8 +90,17 @@ function legacy(label: string, secret: RedisSecret): LabelledCredentials {
   return { label, credentials: { username: undefined, password: secret.password } };
 }
 
-async function openNodes(deps: ModeDeps, secret: RedisSecret, candidates: readonly LabelledCredentials[], logger: Log): Promise<RedisSession[]> {
-  const { session: primary } = await openWithFirstWorking(deps.connector, primaryEndpoint(secret), candidates);
+async function openNodes(
+  deps: ModeDeps,
+  secret: RedisSecret,
+  candidates: readonly LabelledCredentials[],
+  logger: Log,
+): Promise<RedisSession[]> {
+  const { session: primary } = await openWithFirstWorking(
+    deps.connector,
+    primaryEndpoint(secret),
+    candidates,
+  );
   let endpoints;
   try {
     endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas, logger);
@@ -77,6 +111,10 @@ async function openNodes(deps: ModeDeps, secret: RedisSecret, candidates: readon
   return openAll(deps.connector, endpoints, candidates, [primary]);
 }
 
-async function configSet(session: RedisSession, parameter: 'requirepass' | 'masterauth', value: Sensitive<string>): Promise<void> {
+async function configSet(
+  session: RedisSession,
+  parameter: 'requirepass' | 'masterauth',
+  value: Sensitive<string>,
+): Promise<void> {
   await session.call('CONFIG', ['SET', parameter, value.reveal()]);
 }

@@ -12,7 +12,9 @@ import type { ElastiCachePort } from './elasticache-port.ts';
 export function createSdkElastiCachePort(client: ElastiCacheClient): ElastiCachePort {
   return {
     async describeReplicationGroup(replicationGroupId) {
-      const out = await send('DescribeReplicationGroups', replicationGroupId, () => client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })));
+      const out = await send('DescribeReplicationGroups', replicationGroupId, () =>
+        client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
+      );
       const group = out.ReplicationGroups?.[0];
       if (!group) throw notFound('replication group', replicationGroupId);
       return {
@@ -25,12 +27,19 @@ export function createSdkElastiCachePort(client: ElastiCacheClient): ElastiCache
     async modifyAuthToken(replicationGroupId, authToken, strategy) {
       await send('ModifyReplicationGroup', replicationGroupId, () =>
         client.send(
-          new ModifyReplicationGroupCommand({ ReplicationGroupId: replicationGroupId, AuthToken: authToken.reveal(), AuthTokenUpdateStrategy: strategy, ApplyImmediately: true }),
+          new ModifyReplicationGroupCommand({
+            ReplicationGroupId: replicationGroupId,
+            AuthToken: authToken.reveal(),
+            AuthTokenUpdateStrategy: strategy,
+            ApplyImmediately: true,
+          }),
         ),
       );
     },
     async describeUser(userId) {
-      const out = await send('DescribeUsers', userId, () => client.send(new DescribeUsersCommand({ UserId: userId })));
+      const out = await send('DescribeUsers', userId, () =>
+        client.send(new DescribeUsersCommand({ UserId: userId })),
+      );
       const user = out.Users?.[0];
       if (!user) throw notFound('user', userId);
       return {
@@ -42,12 +51,17 @@ export function createSdkElastiCachePort(client: ElastiCacheClient): ElastiCache
       };
     },
     async modifyUserPasswords(userId, passwords) {
-      await send('ModifyUser', userId, () => client.send(new ModifyUserCommand({ UserId: userId, Passwords: passwords.map((p) => p.reveal()) })));
+      await send('ModifyUser', userId, () =>
+        client.send(new ModifyUserCommand({ UserId: userId, Passwords: passwords.map((p) => p.reveal()) })),
+      );
     },
   };
 }
 
-export function createElastiCacheClient(options: { endpoint: string | undefined; region: string | undefined }): ElastiCacheClient {
+export function createElastiCacheClient(options: {
+  endpoint: string | undefined;
+  region: string | undefined;
+}): ElastiCacheClient {
   return new ElastiCacheClient({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
@@ -61,10 +75,16 @@ async function send<T>(operation: string, resource: string, call: () => Promise<
   } catch (error) {
     // AWS messages can quote parameters: keep only the error name.
     const name = error instanceof Error ? error.name : 'UnknownError';
-    throw new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache ${operation} failed for ${resource} (${name})`, { details: { operation, resource, awsErrorName: name } });
+    throw new RotationError(
+      ErrorCode.ERR_AWS_API,
+      `ElastiCache ${operation} failed for ${resource} (${name})`,
+      { details: { operation, resource, awsErrorName: name } },
+    );
   }
 }
 
 function notFound(what: string, id: string): RotationError {
-  return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache ${what} ${id} was not found`, { details: { resource: id, awsErrorName: 'NotFound' } });
+  return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache ${what} ${id} was not found`, {
+    details: { resource: id, awsErrorName: 'NotFound' },
+  });
 }

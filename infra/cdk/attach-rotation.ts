@@ -18,9 +18,15 @@ export const ATTACHED_SCHEDULE_ID = 'RotationFunctionSchedule';
  * L1 schedule on purpose: `secret.addRotationSchedule` would add its own, broader grants
  * (without the AllowRotationLambdaArn condition) to the function's role.
  */
-export function attachRotation(secret: secretsmanager.ISecret, fn: RotationFunction, options: AttachRotationOptions = {}): CfnRotationSchedule {
+export function attachRotation(
+  secret: secretsmanager.ISecret,
+  fn: RotationFunction,
+  options: AttachRotationOptions = {},
+): CfnRotationSchedule {
   if (secret.node.tryFindChild(ATTACHED_SCHEDULE_ID)) {
-    throw new Error(`attachRotation: secret ${secret.node.path} already has a rotation schedule; a secret has one rotation function`);
+    throw new Error(
+      `attachRotation: secret ${secret.node.path} already has a rotation schedule; a secret has one rotation function`,
+    );
   }
   const schedule = options.schedule ?? DEFAULT_ROTATION_SCHEDULE;
   fn.grantRotation(secret);
@@ -28,7 +34,10 @@ export function attachRotation(secret: secretsmanager.ISecret, fn: RotationFunct
     secretId: secret.secretArn,
     rotationLambdaArn: fn.functionArn,
     rotateImmediatelyOnUpdate: options.rotateImmediatelyOnUpdate ?? false,
-    rotationRules: { scheduleExpression: schedule.expression, ...(schedule.duration ? { duration: schedule.duration } : {}) },
+    rotationRules: {
+      scheduleExpression: schedule.expression,
+      ...(schedule.duration ? { duration: schedule.duration } : {}),
+    },
   });
   // The first rotation may start at once: the function must already be allowed to run it.
   resource.node.addDependency(fn.rotationPolicy, fn.invokePermission);

@@ -9,6 +9,8 @@ import { Validations } from 'aws-cdk-lib';
 import { RotationExampleStack } from './example-stack.ts';
 
 const app = new App();
-new RotationExampleStack(app, 'SecretsRotationExample', { description: 'Secrets Manager rotation functions (sm-rotation-functions example)' });
+new RotationExampleStack(app, 'SecretsRotationExample', {
+  description: 'Secrets Manager rotation functions (sm-rotation-functions example)',
+});
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -23,14 +23,26 @@ export interface RotationExampleStackProps extends StackProps {
  * Replace the example secrets' host names with your own before the first rotation.
  */
 export class RotationExampleStack extends Stack {
-  readonly functions: { readonly jwt: RotationFunction; readonly postgres: RotationFunction; readonly redis: RotationFunction };
+  readonly functions: {
+    readonly jwt: RotationFunction;
+    readonly postgres: RotationFunction;
+    readonly redis: RotationFunction;
+  };
 
   constructor(scope: Construct, id: string, props: RotationExampleStackProps = {}) {
     super(scope, id, props);
-    const key = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: 'Encrypts the example rotated secrets', removalPolicy: RemovalPolicy.DESTROY });
+    const key = new kms.Key(this, 'SecretsKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the example rotated secrets',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const topic = props.alarmTopicArn
       ? sns.Topic.fromTopicArn(this, 'Alarms', props.alarmTopicArn)
-      : new sns.Topic(this, 'Alarms', { displayName: 'Secret rotation alarms', enforceSSL: true, masterKey: key });
+      : new sns.Topic(this, 'Alarms', {
+          displayName: 'Secret rotation alarms',
+          enforceSSL: true,
+          masterKey: key,
+        });
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
@@ -39,14 +51,25 @@ export class RotationExampleStack extends Stack {
       flowLogs: { all: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
     // The functions' own security group; the endpoints admit only it (not the whole VPC).
-    const functionsGroup = new ec2.SecurityGroup(this, 'RotationFunctions', { vpc, description: 'Rotation functions (PostgreSQL, Redis)', allowAllOutbound: true });
+    const functionsGroup = new ec2.SecurityGroup(this, 'RotationFunctions', {
+      vpc,
+      description: 'Rotation functions (PostgreSQL, Redis)',
+      allowAllOutbound: true,
+    });
     for (const [name, service] of [
       ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
       ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS],
       ['ElastiCache', ec2.InterfaceVpcEndpointAwsService.ELASTICACHE],
     ] as const) {
-      const endpoint = vpc.addInterfaceEndpoint(`${name}Endpoint`, { service, privateDnsEnabled: true, open: false });
-      endpoint.connections.allowDefaultPortFrom(functionsGroup, 'Rotation functions reach the AWS API over HTTPS');
+      const endpoint = vpc.addInterfaceEndpoint(`${name}Endpoint`, {
+        service,
+        privateDnsEnabled: true,
+        open: false,
+      });
+      endpoint.connections.allowDefaultPortFrom(
+        functionsGroup,
+        'Rotation functions reach the AWS API over HTTPS',
+      );
     }
 
     const jwtSecret = new secretsmanager.Secret(this, 'JwtSigningSecret', {
@@ -58,7 +81,13 @@ export class RotationExampleStack extends Stack {
       description: 'Example PostgreSQL credentials (AWS JSON shape)',
       encryptionKey: key,
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ engine: 'postgres', host: 'db.example.internal', port: 5432, username: 'app', dbname: 'app' }),
+        secretStringTemplate: JSON.stringify({
+          engine: 'postgres',
+          host: 'db.example.internal',
+          port: 5432,
+          username: 'app',
+          dbname: 'app',
+        }),
         generateStringKey: 'password',
         excludeCharacters: ':/@"\'\\',
       },
@@ -67,16 +96,39 @@ export class RotationExampleStack extends Stack {
       description: 'Example Redis ACL user (JSON)',
       encryptionKey: key,
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ host: 'cache.example.internal', port: 6379, username: 'app', tls: true }),
+        secretStringTemplate: JSON.stringify({
+          host: 'cache.example.internal',
+          port: 6379,
+          username: 'app',
+          tls: true,
+        }),
         generateStringKey: 'password',
         excludeCharacters: '@"/',
       },
     });
 
-    const inVpc = { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, securityGroups: [functionsGroup] };
-    const jwt = new RotationFunction(this, 'JwtRotation', { kind: 'jwt', zipPath: props.zipPaths?.jwt ?? defaultZipPath('jwt'), alarmTopic: topic });
-    const postgres = new RotationFunction(this, 'PostgresRotation', { kind: 'postgres', zipPath: props.zipPaths?.postgres ?? defaultZipPath('postgres'), alarmTopic: topic, ...inVpc });
-    const redis = new RotationFunction(this, 'RedisRotation', { kind: 'redis', zipPath: props.zipPaths?.redis ?? defaultZipPath('redis'), alarmTopic: topic, ...inVpc });
+    const inVpc = {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [functionsGroup],
+    };
+    const jwt = new RotationFunction(this, 'JwtRotation', {
+      kind: 'jwt',
+      zipPath: props.zipPaths?.jwt ?? defaultZipPath('jwt'),
+      alarmTopic: topic,
+    });
+    const postgres = new RotationFunction(this, 'PostgresRotation', {
+      kind: 'postgres',
+      zipPath: props.zipPaths?.postgres ?? defaultZipPath('postgres'),
+      alarmTopic: topic,
+      ...inVpc,
+    });
+    const redis = new RotationFunction(this, 'RedisRotation', {
+      kind: 'redis',
+      zipPath: props.zipPaths?.redis ?? defaultZipPath('redis'),
+      alarmTopic: topic,
+      ...inVpc,
+    });
     this.functions = { jwt, postgres, redis };
 
     attachRotation(jwtSecret, jwt);

@@ -58,7 +58,12 @@ export const Actions = {
     'ec2:AssignPrivateIpAddresses',
     'ec2:UnassignPrivateIpAddresses',
   ],
-  rotateSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+  rotateSecrets: [
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:UpdateSecretVersionStage',
+  ],
   /** Added to rotateSecrets, same resources and condition. */
   readPasswordHistory: {
     jwt: [],
@@ -74,7 +79,12 @@ export const Actions = {
   },
   describeDatabases: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
   breakGlass: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
-  rotateElastiCache: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup', 'elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+  rotateElastiCache: [
+    'elasticache:DescribeReplicationGroups',
+    'elasticache:ModifyReplicationGroup',
+    'elasticache:DescribeUsers',
+    'elasticache:ModifyUser',
+  ],
   useKmsKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
 } as const;
 
@@ -82,7 +92,17 @@ export const Actions = {
 export const EMERGENCY_TAG_KEY = 'RotationMode';
 
 /** What each kind needs beyond the statements every kind has. */
-export const KIND_FEATURES: Readonly<Record<RotationKind, { readonly passwords: boolean; readonly adminSecrets: boolean; readonly rds: boolean; readonly elastiCache: boolean }>> = Object.freeze({
+export const KIND_FEATURES: Readonly<
+  Record<
+    RotationKind,
+    {
+      readonly passwords: boolean;
+      readonly adminSecrets: boolean;
+      readonly rds: boolean;
+      readonly elastiCache: boolean;
+    }
+  >
+> = Object.freeze({
   jwt: { passwords: false, adminSecrets: false, rds: false, elastiCache: false },
   postgres: { passwords: true, adminSecrets: true, rds: true, elastiCache: false },
   redis: { passwords: true, adminSecrets: true, rds: false, elastiCache: true },

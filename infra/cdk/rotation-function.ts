@@ -11,10 +11,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { Actions, EMERGENCY_TAG_KEY, KIND_FEATURES, ROTATION_KINDS, StatementId, type RotationKind } from './permissions.ts';
+import {
+  Actions,
+  EMERGENCY_TAG_KEY,
+  KIND_FEATURES,
+  ROTATION_KINDS,
+  StatementId,
+  type RotationKind,
+} from './permissions.ts';
 
 /** Settings the construct owns (IAM follows them), so `environment` may not set them. */
-const MANAGED_VARIABLES = ['NODE_OPTIONS', 'SECRETS_MANAGER_ENDPOINT', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'PG_BREAK_GLASS'] as const;
+const MANAGED_VARIABLES = [
+  'NODE_OPTIONS',
+  'SECRETS_MANAGER_ENDPOINT',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'PG_BREAK_GLASS',
+] as const;
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type RotationLogLevel = (typeof LOG_LEVELS)[number];
 
@@ -107,11 +120,24 @@ export class RotationFunction extends Construct {
     const stack = Stack.of(this);
     this.kind = kind;
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? ROTATION_FUNCTION_DEFAULTS.logRetention });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? ROTATION_FUNCTION_DEFAULTS.logRetention,
+    });
     const execution = [
-      new iam.PolicyStatement({ sid: StatementId.writeOwnLogs, actions: [...Actions.writeOwnLogs], resources: [this.logGroup.logGroupArn] }),
+      new iam.PolicyStatement({
+        sid: StatementId.writeOwnLogs,
+        actions: [...Actions.writeOwnLogs],
+        resources: [this.logGroup.logGroupArn],
+      }),
     ];
-    if (props.vpc) execution.push(new iam.PolicyStatement({ sid: StatementId.manageVpcNetworkInterfaces, actions: [...Actions.manageVpcNetworkInterfaces], resources: ['*'] }));
+    if (props.vpc)
+      execution.push(
+        new iam.PolicyStatement({
+          sid: StatementId.manageVpcNetworkInterfaces,
+          actions: [...Actions.manageVpcNetworkInterfaces],
+          resources: ['*'],
+        }),
+      );
     this.role = new iam.Role(this, 'Role', {
       description: `Execution role of the ${kind} rotation function`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -125,7 +151,9 @@ export class RotationFunction extends Construct {
       ...(props.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: props.secretsManagerEndpoint } : {}),
       ...(props.breakGlassResourceArns?.length ? { PG_BREAK_GLASS: 'true' } : {}),
       // ElastiCache changes are waited for within the function's timeout (as in the SAM template).
-      ...(kind === 'redis' ? { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: String(ELASTICACHE_WAIT_SECONDS) } : {}),
+      ...(kind === 'redis'
+        ? { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: String(ELASTICACHE_WAIT_SECONDS) }
+        : {}),
       ...props.environment,
     };
     this.function = new lambda.Function(this, 'Function', {
@@ -140,27 +168,79 @@ export class RotationFunction extends Construct {
       timeout: props.timeout ?? ROTATION_FUNCTION_DEFAULTS.timeout,
       environment,
       ...(props.functionName ? { functionName: props.functionName } : {}),
-      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups ? [...props.securityGroups] : undefined } : {}),
+      ...(props.vpc
+        ? {
+            vpc: props.vpc,
+            vpcSubnets: props.vpcSubnets,
+            securityGroups: props.securityGroups ? [...props.securityGroups] : undefined,
+          }
+        : {}),
     });
     this.functionArn = this.function.functionArn;
 
     // A separate policy (not the role's default policy): it names the function's ARN, and
     // the function must not wait for it, or the two would depend on each other.
-    this.rotationPolicy = new iam.Policy(this, 'RotationPolicy', { policyName: 'rotation', roles: [this.role] });
-    if (features.passwords) this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.generatePasswords, actions: [...Actions.generatePasswords], resources: ['*'] }));
+    this.rotationPolicy = new iam.Policy(this, 'RotationPolicy', {
+      policyName: 'rotation',
+      roles: [this.role],
+    });
+    if (features.passwords)
+      this.rotationPolicy.addStatements(
+        new iam.PolicyStatement({
+          sid: StatementId.generatePasswords,
+          actions: [...Actions.generatePasswords],
+          resources: ['*'],
+        }),
+      );
     if (features.adminSecrets && props.adminSecretArnPatterns?.length) {
-      this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.readAdminSecrets, actions: [...Actions.readAdminSecrets[kind]], resources: [...props.adminSecretArnPatterns] }));
+      this.rotationPolicy.addStatements(
+        new iam.PolicyStatement({
+          sid: StatementId.readAdminSecrets,
+          actions: [...Actions.readAdminSecrets[kind]],
+          resources: [...props.adminSecretArnPatterns],
+        }),
+      );
     }
     if (features.rds) {
-      const rdsArn = (resource: string): string => stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.describeDatabases, actions: [...Actions.describeDatabases], resources: [rdsArn('db'), rdsArn('cluster')] }));
+      const rdsArn = (resource: string): string =>
+        stack.formatArn({
+          service: 'rds',
+          resource,
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+      this.rotationPolicy.addStatements(
+        new iam.PolicyStatement({
+          sid: StatementId.describeDatabases,
+          actions: [...Actions.describeDatabases],
+          resources: [rdsArn('db'), rdsArn('cluster')],
+        }),
+      );
       if (props.breakGlassResourceArns?.length) {
-        this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.breakGlass, actions: [...Actions.breakGlass], resources: [...props.breakGlassResourceArns] }));
+        this.rotationPolicy.addStatements(
+          new iam.PolicyStatement({
+            sid: StatementId.breakGlass,
+            actions: [...Actions.breakGlass],
+            resources: [...props.breakGlassResourceArns],
+          }),
+        );
       }
     }
     if (features.elastiCache) {
-      const cacheArn = (resource: string): string => stack.formatArn({ service: 'elasticache', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      this.rotationPolicy.addStatements(new iam.PolicyStatement({ sid: StatementId.rotateElastiCache, actions: [...Actions.rotateElastiCache], resources: [cacheArn('replicationgroup'), cacheArn('user')] }));
+      const cacheArn = (resource: string): string =>
+        stack.formatArn({
+          service: 'elasticache',
+          resource,
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+      this.rotationPolicy.addStatements(
+        new iam.PolicyStatement({
+          sid: StatementId.rotateElastiCache,
+          actions: [...Actions.rotateElastiCache],
+          resources: [cacheArn('replicationgroup'), cacheArn('user')],
+        }),
+      );
     }
     for (const pattern of props.secretArnPatterns ?? []) this.addSecretArn(pattern);
     for (const key of props.kmsKeyArns ?? []) this.addKmsKeyArn(key);
@@ -172,11 +252,20 @@ export class RotationFunction extends Construct {
       sourceAccount: stack.account,
     });
 
-    this.alarms = props.alarmTopic ? this.#createAlarms(props.alarmTopic, props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace) : [];
+    this.alarms = props.alarmTopic
+      ? this.#createAlarms(
+          props.alarmTopic,
+          props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace,
+        )
+      : [];
 
     this.node.addValidation({
       validate: () =>
-        this.#secretArns.length === 0 ? [`RotationFunction ${this.node.path}: no secret to rotate; pass props.secretArnPatterns or call attachRotation(secret, fn)`] : [],
+        this.#secretArns.length === 0
+          ? [
+              `RotationFunction ${this.node.path}: no secret to rotate; pass props.secretArnPatterns or call attachRotation(secret, fn)`,
+            ]
+          : [],
     });
     this.#acknowledgeJustifiedFindings(features, props.vpc !== undefined);
   }
@@ -186,7 +275,9 @@ export class RotationFunction extends Construct {
     if (this.#secretArns.includes(arn)) return;
     this.#secretArns.push(arn);
     if (!this.#secretStatements) {
-      const onlyThisFunction = { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': this.function.functionArn } };
+      const onlyThisFunction = {
+        StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': this.function.functionArn },
+      };
       this.#secretStatements = [
         new iam.PolicyStatement({
           sid: StatementId.rotateSecrets,
@@ -198,7 +289,10 @@ export class RotationFunction extends Construct {
           sid: StatementId.clearEmergencyTag,
           actions: [...Actions.clearEmergencyTag],
           resources: [],
-          conditions: { ...onlyThisFunction, 'ForAllValues:StringEquals': { 'aws:TagKeys': [EMERGENCY_TAG_KEY] } },
+          conditions: {
+            ...onlyThisFunction,
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [EMERGENCY_TAG_KEY] },
+          },
         }),
       ];
       this.rotationPolicy.addStatements(...this.#secretStatements);
@@ -215,7 +309,9 @@ export class RotationFunction extends Construct {
         sid: StatementId.useKmsKey,
         actions: [...Actions.useKmsKey],
         resources: [],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+        },
       });
       this.rotationPolicy.addStatements(this.#kmsStatement);
     }
@@ -229,19 +325,28 @@ export class RotationFunction extends Construct {
   }
 
   #createAlarms(topic: sns.ITopic, namespace: string): cloudwatch.CfnAlarm[] {
-    const errors = this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'ErrorsAlarm', {
-      alarmDescription: `The ${this.kind} rotation function failed an invocation (any step, including a timeout or a crash).`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const errors = this.function
+      .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'ErrorsAlarm', {
+        alarmDescription: `The ${this.kind} rotation function failed an invocation (any step, including a timeout or a crash).`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     errors.addAlarmAction(new cloudwatchActions.SnsAction(topic));
     // A Metrics Insights query sums RotationFailed over every step (and any other
     // dimension Powertools adds), so one alarm covers the kind whatever step failed.
     const failed = new cloudwatch.CfnAlarm(this, 'RotationFailedAlarm', {
       alarmDescription: `A ${this.kind} rotation step failed (metric RotationFailed, summed over every step).`,
-      metrics: [{ id: 'failed', expression: `SELECT SUM(RotationFailed) FROM "${namespace}" WHERE kind = '${this.kind}'`, period: 300, returnData: true }],
+      metrics: [
+        {
+          id: 'failed',
+          expression: `SELECT SUM(RotationFailed) FROM "${namespace}" WHERE kind = '${this.kind}'`,
+          period: 300,
+          returnData: true,
+        },
+      ],
       evaluationPeriods: 1,
       threshold: 1,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -260,21 +365,28 @@ export class RotationFunction extends Construct {
     const stack = Stack.of(this);
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const scoped = (service: string, resource: string): string => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}:*]`;
+    const scoped = (service: string, resource: string): string =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}:*]`;
     if (hasVpc) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Lambda creates and deletes the ENIs of a VPC function itself; ec2:Describe* actions have no resource-level permissions (same actions as AWSLambdaVPCAccessExecutionRole, inline instead of a managed policy).',
+        reason:
+          'Lambda creates and deletes the ENIs of a VPC function itself; ec2:Describe* actions have no resource-level permissions (same actions as AWSLambdaVPCAccessExecutionRole, inline instead of a managed policy).',
       });
     }
     if (features.passwords) {
-      Validations.of(this.rotationPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'secretsmanager:GetRandomPassword has no resource type; IAM only accepts Resource "*" for it.' });
+      Validations.of(this.rotationPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'secretsmanager:GetRandomPassword has no resource type; IAM only accepts Resource "*" for it.',
+      });
     }
     if (features.rds) {
       for (const resource of ['db', 'cluster']) {
         Validations.of(this.rotationPolicy).acknowledge({
           id: scoped('rds', resource),
-          reason: 'Read-only Describe of the instance or cluster named by an RDS-managed master secret at run time; limited to this account and region.',
+          reason:
+            'Read-only Describe of the instance or cluster named by an RDS-managed master secret at run time; limited to this account and region.',
         });
       }
     }
@@ -282,34 +394,51 @@ export class RotationFunction extends Construct {
       for (const resource of ['replicationgroup', 'user']) {
         Validations.of(this.rotationPolicy).acknowledge({
           id: scoped('elasticache', resource),
-          reason: 'The replication group or user is named inside each secret at run time; limited to this account and region. Only the four credential actions are granted.',
+          reason:
+            'The replication group or user is named inside each secret at run time; limited to this account and region. Only the four credential actions are granted.',
         });
       }
     }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime the bundles are built (esbuild target node20) and tested for; move to a newer runtime after running the zip-level tests on it.',
+      reason:
+        'nodejs22.x is the runtime the bundles are built (esbuild target node20) and tested for; move to a newer runtime after running the zip-level tests on it.',
     });
   }
 }
 
 function validateProps(id: string, props: RotationFunctionProps): void {
   const fail = (prop: string, expected: string, received: unknown): never => {
-    throw new Error(`RotationFunction ${id}: props.${prop} must be ${expected}; received ${describe(received)}`);
+    throw new Error(
+      `RotationFunction ${id}: props.${prop} must be ${expected}; received ${describe(received)}`,
+    );
   };
   if (!ROTATION_KINDS.includes(props.kind)) fail('kind', `one of ${ROTATION_KINDS.join(', ')}`, props.kind);
   const features = KIND_FEATURES[props.kind];
-  if (props.zipPath !== undefined && (!props.zipPath.endsWith('.zip') || !existsSync(props.zipPath) || !statSync(props.zipPath).isFile())) {
+  if (
+    props.zipPath !== undefined &&
+    (!props.zipPath.endsWith('.zip') || !existsSync(props.zipPath) || !statSync(props.zipPath).isFile())
+  ) {
     fail('zipPath', 'an existing .zip file (run `npm run build`)', props.zipPath);
   }
   if (props.zipPath === undefined && !existsSync(defaultZipPath(props.kind))) {
-    fail('zipPath', `given, or ${defaultZipPath(props.kind)} built first with \`npm run build\``, props.zipPath);
+    fail(
+      'zipPath',
+      `given, or ${defaultZipPath(props.kind)} built first with \`npm run build\``,
+      props.zipPath,
+    );
   }
   const memory = props.memorySize;
-  if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10_240)) fail('memorySize', 'an integer from 128 to 10240 (MB)', memory);
+  if (
+    memory !== undefined &&
+    !Token.isUnresolved(memory) &&
+    (!Number.isInteger(memory) || memory < 128 || memory > 10_240)
+  )
+    fail('memorySize', 'an integer from 128 to 10240 (MB)', memory);
   if (props.timeout !== undefined && !Token.isUnresolved(props.timeout.toSeconds({ integral: false }))) {
     const seconds = props.timeout.toSeconds({ integral: false });
-    if (seconds < 10 || seconds > 900) fail('timeout', 'from 10 seconds to 15 minutes', props.timeout.toHumanString());
+    if (seconds < 10 || seconds > 900)
+      fail('timeout', 'from 10 seconds to 15 minutes', props.timeout.toHumanString());
   }
   for (const [prop, arns, service] of [
     ['secretArnPatterns', props.secretArnPatterns, 'secretsmanager'],
@@ -318,18 +447,36 @@ function validateProps(id: string, props: RotationFunctionProps): void {
     ['breakGlassResourceArns', props.breakGlassResourceArns, 'rds'],
   ] as const) {
     for (const arn of arns ?? []) {
-      if (!Token.isUnresolved(arn) && !new RegExp(`^arn:[^:]+:${service}:`).test(arn)) fail(prop, `a list of ${service} ARNs`, arn);
+      if (!Token.isUnresolved(arn) && !new RegExp(`^arn:[^:]+:${service}:`).test(arn))
+        fail(prop, `a list of ${service} ARNs`, arn);
     }
   }
-  if (props.adminSecretArnPatterns?.length && !features.adminSecrets) fail('adminSecretArnPatterns', 'empty for the jwt kind (it reads no admin secret)', props.adminSecretArnPatterns);
-  if (props.breakGlassResourceArns?.length && !features.rds) fail('breakGlassResourceArns', `empty for the ${props.kind} kind (break-glass is PostgreSQL only)`, props.breakGlassResourceArns);
-  if ((props.vpcSubnets || props.securityGroups) && !props.vpc) fail('vpc', 'given when vpcSubnets or securityGroups are', props.vpc);
-  if (props.secretsManagerEndpoint !== undefined && !Token.isUnresolved(props.secretsManagerEndpoint) && !/^https?:\/\/\S+$/.test(props.secretsManagerEndpoint)) {
+  if (props.adminSecretArnPatterns?.length && !features.adminSecrets)
+    fail(
+      'adminSecretArnPatterns',
+      'empty for the jwt kind (it reads no admin secret)',
+      props.adminSecretArnPatterns,
+    );
+  if (props.breakGlassResourceArns?.length && !features.rds)
+    fail(
+      'breakGlassResourceArns',
+      `empty for the ${props.kind} kind (break-glass is PostgreSQL only)`,
+      props.breakGlassResourceArns,
+    );
+  if ((props.vpcSubnets || props.securityGroups) && !props.vpc)
+    fail('vpc', 'given when vpcSubnets or securityGroups are', props.vpc);
+  if (
+    props.secretsManagerEndpoint !== undefined &&
+    !Token.isUnresolved(props.secretsManagerEndpoint) &&
+    !/^https?:\/\/\S+$/.test(props.secretsManagerEndpoint)
+  ) {
     fail('secretsManagerEndpoint', 'an http(s) URL', props.secretsManagerEndpoint);
   }
-  if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel)) fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`, props.logLevel);
+  if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel))
+    fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`, props.logLevel);
   for (const name of Object.keys(props.environment ?? {})) {
-    if ((MANAGED_VARIABLES as readonly string[]).includes(name)) fail('environment', `free of ${MANAGED_VARIABLES.join(', ')} (set through their own props)`, name);
+    if ((MANAGED_VARIABLES as readonly string[]).includes(name))
+      fail('environment', `free of ${MANAGED_VARIABLES.join(', ')} (set through their own props)`, name);
     if (name.startsWith('AWS_')) fail('environment', 'free of AWS_* names (reserved by Lambda)', name);
   }
 }

@@ -12,7 +12,10 @@ export interface RotationScheduleSpec {
 export const RotationSchedule = {
   /** Every `days` days (1 to 999). Default schedule: every 90 days. */
   everyDays(days: number): RotationScheduleSpec {
-    if (!Number.isInteger(days) || days < 1 || days > 999) throw new Error(`RotationSchedule.everyDays: days must be an integer from 1 to 999; received ${JSON.stringify(days)}`);
+    if (!Number.isInteger(days) || days < 1 || days > 999)
+      throw new Error(
+        `RotationSchedule.everyDays: days must be an integer from 1 to 999; received ${JSON.stringify(days)}`,
+      );
     return { expression: `rate(${days} days)` };
   },
   /**
@@ -21,11 +24,22 @@ export const RotationSchedule = {
    */
   cron(expression: string, windowHours?: number): RotationScheduleSpec {
     const fields = expression.trim().split(/\s+/);
-    if (fields.length !== 6) throw new Error(`RotationSchedule.cron: expression must have 6 fields (minutes hours day-of-month month day-of-week year); received ${JSON.stringify(expression)}`);
-    if (windowHours !== undefined && (!Number.isInteger(windowHours) || windowHours < 1 || windowHours > 24)) {
-      throw new Error(`RotationSchedule.cron: windowHours must be an integer from 1 to 24; received ${JSON.stringify(windowHours)}`);
+    if (fields.length !== 6)
+      throw new Error(
+        `RotationSchedule.cron: expression must have 6 fields (minutes hours day-of-month month day-of-week year); received ${JSON.stringify(expression)}`,
+      );
+    if (
+      windowHours !== undefined &&
+      (!Number.isInteger(windowHours) || windowHours < 1 || windowHours > 24)
+    ) {
+      throw new Error(
+        `RotationSchedule.cron: windowHours must be an integer from 1 to 24; received ${JSON.stringify(windowHours)}`,
+      );
     }
-    return { expression: `cron(${fields.join(' ')})`, ...(windowHours === undefined ? {} : { duration: `${windowHours}h` }) };
+    return {
+      expression: `cron(${fields.join(' ')})`,
+      ...(windowHours === undefined ? {} : { duration: `${windowHours}h` }),
+    };
   },
 } as const;
 

@@ -15,6 +15,10 @@ try {
 } catch (thrown) {
   error = { name: thrown?.name, code: thrown?.code, message: thrown?.message };
 }
-const report = { ok: error === undefined, maxRssKb: process.resourceUsage().maxRSS, ...(error ? { error } : {}) };
+const report = {
+  ok: error === undefined,
+  maxRssKb: process.resourceUsage().maxRSS,
+  ...(error ? { error } : {}),
+};
 process.stdout.write(`BENCH ${JSON.stringify(report)}\n`);
 process.exit(0);

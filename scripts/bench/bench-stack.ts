@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../test/support/servers.ts';
+import {
+  startPostgres,
+  startRedis,
+  type PostgresServer,
+  type RedisServer,
+} from '../../test/support/servers.ts';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 
 /**
@@ -31,7 +41,12 @@ export async function startBenchStack(): Promise<BenchStack> {
     startPostgres({ tls: true }),
     startRedis({ requirepass: redisAdminPassword }),
   ]);
-  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 1 });
+  const sm = new SecretsManagerClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+  });
   return {
     emu,
     sm,
@@ -58,21 +73,45 @@ export async function startBenchStack(): Promise<BenchStack> {
 const newPassword = (): string => randomBytes(24).toString('base64url');
 
 /** Create `count` PostgreSQL login roles and their single-user secrets. Returns secret names. */
-export async function createPostgresSecrets(stack: BenchStack, prefix: string, count: number, options: { masterarn?: string } = {}): Promise<string[]> {
+export async function createPostgresSecrets(
+  stack: BenchStack,
+  prefix: string,
+  count: number,
+  options: { masterarn?: string } = {},
+): Promise<string[]> {
   const { postgres } = stack;
-  const admin = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: postgres.database, ssl: postgres.tls ? { ca: postgres.tls.caPem, servername: postgres.tls.serverName } : false });
+  const admin = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.adminUser,
+    password: postgres.adminPassword,
+    database: postgres.database,
+    ssl: postgres.tls ? { ca: postgres.tls.caPem, servername: postgres.tls.serverName } : false,
+  });
   await admin.connect();
   const names: string[] = [];
   try {
     for (let i = 0; i < count; i += 1) {
       const username = `${prefix.replace(/[^a-z0-9]/gi, '_')}_${i}`.toLowerCase();
       const password = newPassword();
-      await admin.query(`CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
+      await admin.query(
+        `CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`,
+      );
       const name = `${prefix}/${i}`;
-      await stack.sm.send(new CreateSecretCommand({
-        Name: name,
-        SecretString: JSON.stringify({ engine: 'postgres', host: postgres.host, port: postgres.port, username, password, dbname: postgres.database, ...(options.masterarn ? { masterarn: options.masterarn } : {}) }),
-      }));
+      await stack.sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: JSON.stringify({
+            engine: 'postgres',
+            host: postgres.host,
+            port: postgres.port,
+            username,
+            password,
+            dbname: postgres.database,
+            ...(options.masterarn ? { masterarn: options.masterarn } : {}),
+          }),
+        }),
+      );
       names.push(name);
     }
   } finally {
@@ -84,16 +123,36 @@ export async function createPostgresSecrets(stack: BenchStack, prefix: string, c
 /** The admin secret for alternating users (the cluster's superuser). */
 export async function createPostgresAdminSecret(stack: BenchStack, name: string): Promise<string> {
   const { postgres } = stack;
-  const out = await stack.sm.send(new CreateSecretCommand({
-    Name: name,
-    SecretString: JSON.stringify({ engine: 'postgres', host: postgres.host, port: postgres.port, username: postgres.adminUser, password: postgres.adminPassword, dbname: postgres.database }),
-  }));
+  const out = await stack.sm.send(
+    new CreateSecretCommand({
+      Name: name,
+      SecretString: JSON.stringify({
+        engine: 'postgres',
+        host: postgres.host,
+        port: postgres.port,
+        username: postgres.adminUser,
+        password: postgres.adminPassword,
+        dbname: postgres.database,
+      }),
+    }),
+  );
   return out.ARN!;
 }
 
 /** Create `count` Redis ACL users allowed to change their own password, and their secrets. */
-export async function createRedisSecrets(stack: BenchStack, prefix: string, count: number): Promise<string[]> {
-  const client = new Redis({ host: stack.redis.host, port: stack.redis.port, password: stack.redisAdminPassword, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+export async function createRedisSecrets(
+  stack: BenchStack,
+  prefix: string,
+  count: number,
+): Promise<string[]> {
+  const client = new Redis({
+    host: stack.redis.host,
+    port: stack.redis.port,
+    password: stack.redisAdminPassword,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   client.on('error', () => undefined);
   await client.connect();
   const names: string[] = [];
@@ -101,9 +160,37 @@ export async function createRedisSecrets(stack: BenchStack, prefix: string, coun
     for (let i = 0; i < count; i += 1) {
       const username = `${prefix.replace(/[^a-z0-9]/gi, '_')}_${i}`;
       const password = newPassword();
-      await client.call('ACL', 'SETUSER', username, 'on', `>${password}`, '~bench:*', '+@read', '+@write', '+@connection', '+acl|setuser', '+acl|getuser', '+acl|save', '+role', '+info', '+config|get', '+client|kill', '+dbsize');
+      await client.call(
+        'ACL',
+        'SETUSER',
+        username,
+        'on',
+        `>${password}`,
+        '~bench:*',
+        '+@read',
+        '+@write',
+        '+@connection',
+        '+acl|setuser',
+        '+acl|getuser',
+        '+acl|save',
+        '+role',
+        '+info',
+        '+config|get',
+        '+client|kill',
+        '+dbsize',
+      );
       const name = `${prefix}/${i}`;
-      await stack.sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ host: stack.redis.host, port: stack.redis.port, username, password }) }));
+      await stack.sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: JSON.stringify({
+            host: stack.redis.host,
+            port: stack.redis.port,
+            username,
+            password,
+          }),
+        }),
+      );
       names.push(name);
     }
   } finally {
@@ -113,13 +200,30 @@ export async function createRedisSecrets(stack: BenchStack, prefix: string, coun
 }
 
 /** JWT signing secrets: plain base64 keys as `openssl rand -base64 64` makes them, or HS256 keyrings. */
-export async function createJwtSecrets(stack: BenchStack, prefix: string, count: number, format: 'plain' | 'keyring' = 'plain'): Promise<string[]> {
+export async function createJwtSecrets(
+  stack: BenchStack,
+  prefix: string,
+  count: number,
+  format: 'plain' | 'keyring' = 'plain',
+): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const name = `${prefix}/${i}`;
-    const value = format === 'plain'
-      ? randomBytes(64).toString('base64')
-      : JSON.stringify({ format: 'jwt-keyring/v1', keys: [{ kid: `k${i}`, alg: 'HS256', createdAt: new Date().toISOString(), status: 'current', k: randomBytes(64).toString('base64url') }] });
+    const value =
+      format === 'plain'
+        ? randomBytes(64).toString('base64')
+        : JSON.stringify({
+            format: 'jwt-keyring/v1',
+            keys: [
+              {
+                kid: `k${i}`,
+                alg: 'HS256',
+                createdAt: new Date().toISOString(),
+                status: 'current',
+                k: randomBytes(64).toString('base64url'),
+              },
+            ],
+          });
     await stack.sm.send(new CreateSecretCommand({ Name: name, SecretString: value }));
     names.push(name);
   }
@@ -148,7 +252,9 @@ export async function placeholderRotation(stack: BenchStack, secretName: string)
 
 export async function currentVersionId(stack: BenchStack, secretName: string): Promise<string> {
   const out = await stack.sm.send(new DescribeSecretCommand({ SecretId: secretName }));
-  const entry = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'));
+  const entry = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) =>
+    stages.includes('AWSCURRENT'),
+  );
   if (!entry) throw new Error(`${secretName} has no AWSCURRENT`);
   return entry[0];
 }

@@ -14,7 +14,11 @@ export interface ChildReport {
  * Run a fresh `node` process that imports `entry` and invokes its handler with each event
  * in turn; wall time is measured from spawn to exit, as a cold start would be.
  */
-export function runChild(entry: string, events: readonly unknown[], env: Record<string, string>): Promise<ChildReport> {
+export function runChild(
+  entry: string,
+  events: readonly unknown[],
+  env: Record<string, string>,
+): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [CHILD, entry, JSON.stringify(events)], {

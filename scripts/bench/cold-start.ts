@@ -3,7 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractZip } from '../build/unzip.ts';
-import { createJwtSecrets, createPostgresSecrets, createRedisSecrets, currentVersionId, type BenchKind, type BenchStack } from './bench-stack.ts';
+import {
+  createJwtSecrets,
+  createPostgresSecrets,
+  createRedisSecrets,
+  currentVersionId,
+  type BenchKind,
+  type BenchStack,
+} from './bench-stack.ts';
 import { runChild } from './child-process.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -23,7 +30,11 @@ export interface ColdStartResult {
  * handler (the floor: Node's own start). Runs alternate between the two so load on the
  * machine hits both alike.
  */
-export async function benchColdStart(stack: BenchStack, distDir: string, runs: number): Promise<ColdStartResult[]> {
+export async function benchColdStart(
+  stack: BenchStack,
+  distDir: string,
+  runs: number,
+): Promise<ColdStartResult[]> {
   const work = await mkdtemp(join(tmpdir(), 'bench-cold-'));
   try {
     const empty = join(work, 'empty.mjs');
@@ -46,13 +57,22 @@ export async function benchColdStart(stack: BenchStack, distDir: string, runs: n
       const floor: number[] = [];
       for (let i = 0; i < runs; i += 1) {
         const report = await runChild(join(dir, 'index.mjs'), [event], env);
-        if (!report.ok) throw new Error(`${kind}.zip failed its first invocation: ${report.error?.code ?? report.error?.name}`);
+        if (!report.ok)
+          throw new Error(
+            `${kind}.zip failed its first invocation: ${report.error?.code ?? report.error?.name}`,
+          );
         cold.push(report.wallMs);
         floor.push((await runChild(empty, [event], env)).wallMs);
       }
       const coldMs = summarize(cold);
       const floorMs = summarize(floor);
-      results.push({ kind, zipBytes: statSync(zip).size, coldMs, floorMs, overheadMs: coldMs.median - floorMs.median });
+      results.push({
+        kind,
+        zipBytes: statSync(zip).size,
+        coldMs,
+        floorMs,
+        overheadMs: coldMs.median - floorMs.median,
+      });
     }
     return results;
   } finally {

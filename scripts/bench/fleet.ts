@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { runCli } from '../cli/run-cli.ts';
 import type { Output } from '../cli/output.ts';
-import { createJwtSecrets, createPostgresSecrets, createRedisSecrets, type BenchKind, type BenchStack } from './bench-stack.ts';
+import {
+  createJwtSecrets,
+  createPostgresSecrets,
+  createRedisSecrets,
+  type BenchKind,
+  type BenchStack,
+} from './bench-stack.ts';
 import { time } from './stats.ts';
 
 export interface FleetResult {
@@ -27,7 +33,12 @@ function silentOutput(): Output & { text(): string } {
  * incident: the CLI's `rotate` with its bounded concurrency, through the emulator, with the
  * built zips running in warm child-process pools (as Lambda would run them).
  */
-export async function benchFleet(stack: BenchStack, distDir: string, total: number, concurrency: number): Promise<FleetResult> {
+export async function benchFleet(
+  stack: BenchStack,
+  distDir: string,
+  total: number,
+  concurrency: number,
+): Promise<FleetResult> {
   const per = Math.floor(total / 3);
   const byKind: Record<BenchKind, number> = { jwt: total - 2 * per, postgres: per, redis: per };
   const names: Record<BenchKind, string[]> = {
@@ -36,7 +47,14 @@ export async function benchFleet(stack: BenchStack, distDir: string, total: numb
     redis: await createRedisSecrets(stack, 'bench-fleet/redis', byKind.redis),
   };
   const arns = Object.fromEntries(
-    (Object.keys(names) as BenchKind[]).map((kind) => [kind, stack.emu.registerFunction(`bench-fleet-${kind}`, { path: join(distDir, `${kind}.zip`) }, { env: stack.functionEnv(kind) })]),
+    (Object.keys(names) as BenchKind[]).map((kind) => [
+      kind,
+      stack.emu.registerFunction(
+        `bench-fleet-${kind}`,
+        { path: join(distDir, `${kind}.zip`) },
+        { env: stack.functionEnv(kind) },
+      ),
+    ]),
   ) as Record<BenchKind, string>;
   const env = { AWS_REGION: 'us-east-1' };
   // One CLI run per kind (each names its own rotation function), sharing the concurrency budget.
@@ -48,13 +66,37 @@ export async function benchFleet(stack: BenchStack, distDir: string, total: numb
         const out = silentOutput();
         outputs.push(out);
         return runCli(
-          ['rotate', ...names[kind], '--endpoint-url', stack.emu.endpoint, '--rotation-lambda-arn', arns[kind], '--concurrency', String(share), '--yes', '--json', '--timeout', '300'],
+          [
+            'rotate',
+            ...names[kind],
+            '--endpoint-url',
+            stack.emu.endpoint,
+            '--rotation-lambda-arn',
+            arns[kind],
+            '--concurrency',
+            String(share),
+            '--yes',
+            '--json',
+            '--timeout',
+            '300',
+          ],
           { env, out, client: stack.sm },
         );
       }),
     ),
   );
-  const succeeded = stack.emu.rotations.filter((record) => record.secretArn.includes(':secret:bench-fleet/') && record.outcome === 'succeeded').length;
+  const succeeded = stack.emu.rotations.filter(
+    (record) => record.secretArn.includes(':secret:bench-fleet/') && record.outcome === 'succeeded',
+  ).length;
   const failed = total - succeeded;
-  return { secrets: total, byKind, concurrency: share * 3, wallMs: ms, rotationsPerSecond: total / (ms / 1000), failed, exitCodes: exitCodes.map(Number), problems: outputs.filter((_, i) => exitCodes[i] !== 0).map((out) => out.text().slice(-800)) };
+  return {
+    secrets: total,
+    byKind,
+    concurrency: share * 3,
+    wallMs: ms,
+    rotationsPerSecond: total / (ms / 1000),
+    failed,
+    exitCodes: exitCodes.map(Number),
+    problems: outputs.filter((_, i) => exitCodes[i] !== 0).map((out) => out.text().slice(-800)),
+  };
 }

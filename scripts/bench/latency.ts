@@ -1,4 +1,8 @@
-import { DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { jwtFunction } from '../../functions/jwt/definition.ts';
@@ -9,7 +13,14 @@ import type { FunctionDefinition } from '../../shared/handler.ts';
 import { buildRotationFunction } from '../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
-import { createJwtSecrets, createPostgresAdminSecret, createPostgresSecrets, createRedisSecrets, type BenchKind, type BenchStack } from './bench-stack.ts';
+import {
+  createJwtSecrets,
+  createPostgresAdminSecret,
+  createPostgresSecrets,
+  createRedisSecrets,
+  type BenchKind,
+  type BenchStack,
+} from './bench-stack.ts';
 import { summarize, time, type Summary } from './stats.ts';
 
 export interface LatencyResult {
@@ -51,54 +62,104 @@ interface LatencyCase {
 }
 
 const CASES: readonly LatencyCase[] = [
-  { name: 'jwt plain (HS, base64)', kind: 'jwt', create: (s, p, n) => createJwtSecrets(s, p, n, 'plain'), definition: () => jwtFunction as FunctionDefinition<unknown, object> },
-  { name: 'jwt keyring (HS256)', kind: 'jwt', create: (s, p, n) => createJwtSecrets(s, p, n, 'keyring'), definition: () => jwtFunction as FunctionDefinition<unknown, object> },
+  {
+    name: 'jwt plain (HS, base64)',
+    kind: 'jwt',
+    create: (s, p, n) => createJwtSecrets(s, p, n, 'plain'),
+    definition: () => jwtFunction as FunctionDefinition<unknown, object>,
+  },
+  {
+    name: 'jwt keyring (HS256)',
+    kind: 'jwt',
+    create: (s, p, n) => createJwtSecrets(s, p, n, 'keyring'),
+    definition: () => jwtFunction as FunctionDefinition<unknown, object>,
+  },
   {
     name: 'postgres single user (TLS)',
     kind: 'postgres',
     create: (s, p, n) => createPostgresSecrets(s, p, n),
-    definition: (c) => definePostgresFunction({ connector: (base) => counting(base, () => (c.logins += 1)) }) as FunctionDefinition<unknown, object>,
+    definition: (c) =>
+      definePostgresFunction({
+        connector: (base) => counting(base, () => (c.logins += 1)),
+      }) as FunctionDefinition<unknown, object>,
   },
   {
     name: 'postgres alternating users (TLS)',
     kind: 'postgres',
-    create: async (s, p, n) => createPostgresSecrets(s, p, n, { masterarn: await createPostgresAdminSecret(s, `${p}-admin`) }),
-    definition: (c) => definePostgresFunction({ connector: (base) => counting(base, () => (c.logins += 1)) }) as FunctionDefinition<unknown, object>,
+    create: async (s, p, n) =>
+      createPostgresSecrets(s, p, n, { masterarn: await createPostgresAdminSecret(s, `${p}-admin`) }),
+    definition: (c) =>
+      definePostgresFunction({
+        connector: (base) => counting(base, () => (c.logins += 1)),
+      }) as FunctionDefinition<unknown, object>,
   },
   {
     name: 'redis ACL user',
     kind: 'redis',
     create: (s, p, n) => createRedisSecrets(s, p, n),
-    definition: (c) => createRedisFunction({ connector: (config) => counting(createIoredisConnector(config), () => (c.logins += 1)) }) as FunctionDefinition<unknown, object>,
+    definition: (c) =>
+      createRedisFunction({
+        connector: (config) => counting(createIoredisConnector(config), () => (c.logins += 1)),
+      }) as FunctionDefinition<unknown, object>,
   },
 ];
 
 /** Median cost of the floor's unit operations, measured directly with the SDK and drivers. */
-async function floorUnits(stack: BenchStack, samples: number): Promise<{ smMs: number; pgLoginMs: number; redisLoginMs: number }> {
+async function floorUnits(
+  stack: BenchStack,
+  samples: number,
+): Promise<{ smMs: number; pgLoginMs: number; redisLoginMs: number }> {
   const [probe] = await createJwtSecrets(stack, 'bench-floor/jwt', 1);
   const sm: number[] = [];
-  for (let i = 0; i < samples * 3; i += 1) sm.push((await time(() => stack.sm.send(new DescribeSecretCommand({ SecretId: probe! })))).ms);
+  for (let i = 0; i < samples * 3; i += 1)
+    sm.push((await time(() => stack.sm.send(new DescribeSecretCommand({ SecretId: probe! })))).ms);
   const { postgres } = stack;
   const pgLogins: number[] = [];
   for (let i = 0; i < samples; i += 1) {
-    pgLogins.push((await time(async () => {
-      const client = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: postgres.database, ssl: postgres.tls ? { ca: postgres.tls.caPem, servername: postgres.tls.serverName } : false });
-      await client.connect();
-      await client.query('SELECT 1');
-      await client.end();
-    })).ms);
+    pgLogins.push(
+      (
+        await time(async () => {
+          const client = new pg.Client({
+            host: postgres.host,
+            port: postgres.port,
+            user: postgres.adminUser,
+            password: postgres.adminPassword,
+            database: postgres.database,
+            ssl: postgres.tls ? { ca: postgres.tls.caPem, servername: postgres.tls.serverName } : false,
+          });
+          await client.connect();
+          await client.query('SELECT 1');
+          await client.end();
+        })
+      ).ms,
+    );
   }
   const redisLogins: number[] = [];
   for (let i = 0; i < samples; i += 1) {
-    redisLogins.push((await time(async () => {
-      const client = new Redis({ host: stack.redis.host, port: stack.redis.port, password: stack.redisAdminPassword, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      client.on('error', () => undefined);
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-    })).ms);
+    redisLogins.push(
+      (
+        await time(async () => {
+          const client = new Redis({
+            host: stack.redis.host,
+            port: stack.redis.port,
+            password: stack.redisAdminPassword,
+            lazyConnect: true,
+            retryStrategy: () => null,
+            maxRetriesPerRequest: 0,
+          });
+          client.on('error', () => undefined);
+          await client.connect();
+          await client.ping();
+          client.disconnect();
+        })
+      ).ms,
+    );
   }
-  return { smMs: summarize(sm).median, pgLoginMs: summarize(pgLogins).median, redisLoginMs: summarize(redisLogins).median };
+  return {
+    smMs: summarize(sm).median,
+    pgLoginMs: summarize(pgLogins).median,
+    redisLoginMs: summarize(redisLogins).median,
+  };
 }
 
 /**
@@ -108,13 +169,22 @@ async function floorUnits(stack: BenchStack, samples: number): Promise<{ smMs: n
  */
 export async function benchLatency(stack: BenchStack, runs: number): Promise<LatencyResult[]> {
   const units = await floorUnits(stack, Math.max(5, runs));
-  const client = new SecretsManagerClient({ endpoint: stack.emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const client = new SecretsManagerClient({
+    endpoint: stack.emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   const results: LatencyResult[] = [];
   try {
     for (const [index, benchCase] of CASES.entries()) {
       const counters: Counters = { sm: 0, logins: 0 };
       const secrets = counting(createSdkSecretsPort(client), () => (counters.sm += 1));
-      const fn = buildRotationFunction(benchCase.definition(counters), { env: stack.functionEnv(benchCase.kind), secrets, logger: createMemoryLog(), metrics: createMemoryMetrics() });
+      const fn = buildRotationFunction(benchCase.definition(counters), {
+        env: stack.functionEnv(benchCase.kind),
+        secrets,
+        logger: createMemoryLog(),
+        metrics: createMemoryMetrics(),
+      });
       const arn = stack.emu.registerFunction(`bench-latency-${index}`, (event) => fn.handler(event));
       const warmup = 2;
       const names = await benchCase.create(stack, `bench-lat${index}/${benchCase.kind}`, runs + warmup);
@@ -127,17 +197,27 @@ export async function benchLatency(stack: BenchStack, runs: number): Promise<Lat
         const { ms } = await time(async () => {
           await stack.sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: arn }));
           const record = await stack.emu.waitForRotation(name);
-          if (record.outcome !== 'succeeded') throw new Error(`${benchCase.name}: rotation failed at ${record.steps.find((s) => !s.ok)?.step}`);
+          if (record.outcome !== 'succeeded')
+            throw new Error(`${benchCase.name}: rotation failed at ${record.steps.find((s) => !s.ok)?.step}`);
         });
         if (i < warmup) continue;
         samples.push(ms);
         smCalls = counters.sm + 1;
         logins = counters.logins;
       }
-      const loginMs = benchCase.kind === 'postgres' ? units.pgLoginMs : benchCase.kind === 'redis' ? units.redisLoginMs : 0;
+      const loginMs =
+        benchCase.kind === 'postgres' ? units.pgLoginMs : benchCase.kind === 'redis' ? units.redisLoginMs : 0;
       const floorMs = smCalls * units.smMs + logins * loginMs;
       const rotationMs = summarize(samples);
-      results.push({ name: benchCase.name, kind: benchCase.kind, rotationMs, smCalls, logins, floorMs, ratio: rotationMs.median / floorMs });
+      results.push({
+        name: benchCase.name,
+        kind: benchCase.kind,
+        rotationMs,
+        smCalls,
+        logins,
+        floorMs,
+        ratio: rotationMs.median / floorMs,
+      });
     }
   } finally {
     client.destroy();

@@ -30,7 +30,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench -- [--runs N] [--fleet N] [--concurrency N] [--only cold,latency,fleet,memory] [--json FILE]');
+  console.log(
+    'Usage: npm run bench -- [--runs N] [--fleet N] [--concurrency N] [--only cold,latency,fleet,memory] [--json FILE]',
+  );
   process.exit(0);
 }
 const runs = Number(values.runs);
@@ -49,11 +51,23 @@ if (staleBundles(root).length > 0) {
   }
 }
 
-const TARGETS = { zipKb: { jwt: 150, postgres: 150, redis: 200 }, coldOverheadMs: 100, latencyRatio: 1.5, fleetSeconds: 60, peakMb: 96 };
+const TARGETS = {
+  zipKb: { jwt: 150, postgres: 150, redis: 200 },
+  coldOverheadMs: 100,
+  latencyRatio: 1.5,
+  fleetSeconds: 60,
+  peakMb: 96,
+};
 const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
 const stack = await startBenchStack();
 const report: Record<string, unknown> = {
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+  },
   date: new Date().toISOString(),
   runs,
   targets: TARGETS,
@@ -66,29 +80,44 @@ try {
     console.log('kind      zip KB   cold start            empty handler         overhead   targets');
     for (const r of cold) {
       const kb = r.zipBytes / 1000;
-      console.log(`${r.kind.padEnd(9)} ${kb.toFixed(1).padStart(6)}   ${formatMs(r.coldMs).padEnd(21)} ${formatMs(r.floorMs).padEnd(21)} ${r.overheadMs.toFixed(0).padStart(5)} ms   zip ${mark(kb < TARGETS.zipKb[r.kind])}, overhead ${mark(r.overheadMs < TARGETS.coldOverheadMs)}`);
+      console.log(
+        `${r.kind.padEnd(9)} ${kb.toFixed(1).padStart(6)}   ${formatMs(r.coldMs).padEnd(21)} ${formatMs(r.floorMs).padEnd(21)} ${r.overheadMs.toFixed(0).padStart(5)} ms   zip ${mark(kb < TARGETS.zipKb[r.kind])}, overhead ${mark(r.overheadMs < TARGETS.coldOverheadMs)}`,
+      );
     }
   }
   if (only.has('latency')) {
     const latency = await benchLatency(stack, runs);
     report['latency'] = latency;
-    console.log('\n2. Rotation latency, warm (RotateSecret to completion) vs floor (same SM round trips + target logins, direct)');
-    console.log('case                               rotation              SM calls  logins  floor     ratio  target');
+    console.log(
+      '\n2. Rotation latency, warm (RotateSecret to completion) vs floor (same SM round trips + target logins, direct)',
+    );
+    console.log(
+      'case                               rotation              SM calls  logins  floor     ratio  target',
+    );
     for (const r of latency) {
-      console.log(`${r.name.padEnd(34)} ${formatMs(r.rotationMs).padEnd(21)} ${String(r.smCalls).padStart(8)}  ${String(r.logins).padStart(6)}  ${r.floorMs.toFixed(0).padStart(4)} ms  ${r.ratio.toFixed(2).padStart(5)}  ${mark(r.ratio <= TARGETS.latencyRatio)}`);
+      console.log(
+        `${r.name.padEnd(34)} ${formatMs(r.rotationMs).padEnd(21)} ${String(r.smCalls).padStart(8)}  ${String(r.logins).padStart(6)}  ${r.floorMs.toFixed(0).padStart(4)} ms  ${r.ratio.toFixed(2).padStart(5)}  ${mark(r.ratio <= TARGETS.latencyRatio)}`,
+      );
     }
   }
   if (only.has('memory')) {
     const memory = await benchMemory(stack, dist, Math.max(3, Math.ceil(runs / 2)));
     report['memory'] = memory;
     console.log('\n4. Peak memory (maxRSS of a fresh function process through one full rotation)');
-    for (const r of memory) console.log(`${r.kind.padEnd(9)} ${r.peakRssMb.median.toFixed(1)} MB (${r.peakRssMb.min.toFixed(1)}-${r.peakRssMb.max.toFixed(1)})  ${mark(r.peakRssMb.max < TARGETS.peakMb)}`);
+    for (const r of memory)
+      console.log(
+        `${r.kind.padEnd(9)} ${r.peakRssMb.median.toFixed(1)} MB (${r.peakRssMb.min.toFixed(1)}-${r.peakRssMb.max.toFixed(1)})  ${mark(r.peakRssMb.max < TARGETS.peakMb)}`,
+      );
   }
   if (only.has('fleet')) {
     const fleet = await benchFleet(stack, dist, fleetSize, concurrency);
     report['fleet'] = fleet;
-    console.log(`\n3. Fleet: ${fleet.secrets} mixed rotations (jwt ${fleet.byKind.jwt}, postgres ${fleet.byKind.postgres}, redis ${fleet.byKind.redis}), CLI concurrency ${fleet.concurrency}, zips in warm process pools`);
-    console.log(`wall ${(fleet.wallMs / 1000).toFixed(1)} s, ${fleet.rotationsPerSecond.toFixed(1)} rotations/s, failed ${fleet.failed}  ${mark(fleet.wallMs / 1000 < TARGETS.fleetSeconds && fleet.failed === 0)}`);
+    console.log(
+      `\n3. Fleet: ${fleet.secrets} mixed rotations (jwt ${fleet.byKind.jwt}, postgres ${fleet.byKind.postgres}, redis ${fleet.byKind.redis}), CLI concurrency ${fleet.concurrency}, zips in warm process pools`,
+    );
+    console.log(
+      `wall ${(fleet.wallMs / 1000).toFixed(1)} s, ${fleet.rotationsPerSecond.toFixed(1)} rotations/s, failed ${fleet.failed}  ${mark(fleet.wallMs / 1000 < TARGETS.fleetSeconds && fleet.failed === 0)}`,
+    );
     for (const problem of fleet.problems) console.log(`CLI run did not exit 0:\n${problem}`);
   }
 } finally {

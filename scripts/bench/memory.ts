@@ -2,7 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractZip } from '../build/unzip.ts';
-import { createJwtSecrets, createPostgresSecrets, createRedisSecrets, placeholderRotation, type BenchKind, type BenchStack } from './bench-stack.ts';
+import {
+  createJwtSecrets,
+  createPostgresSecrets,
+  createRedisSecrets,
+  placeholderRotation,
+  type BenchKind,
+  type BenchStack,
+} from './bench-stack.ts';
 import { runChild } from './child-process.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -37,7 +44,10 @@ export async function benchMemory(stack: BenchStack, distDir: string, runs: numb
         const token = await placeholderRotation(stack, name);
         const events = STEPS.map((Step) => ({ Step, SecretId: name, ClientRequestToken: token }));
         const report = await runChild(join(dir, 'index.mjs'), events, stack.functionEnv(kind));
-        if (!report.ok) throw new Error(`${kind}: rotation in a fresh process failed: ${report.error?.code ?? report.error?.name}`);
+        if (!report.ok)
+          throw new Error(
+            `${kind}: rotation in a fresh process failed: ${report.error?.code ?? report.error?.name}`,
+          );
         peaks.push(report.maxRssKb / 1024);
       }
       results.push({ kind, peakRssMb: summarize(peaks) });

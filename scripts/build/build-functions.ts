@@ -10,7 +10,11 @@ export const FUNCTION_NAMES = ['jwt', 'postgres', 'redis'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Zip size budgets in bytes (1 KB = 1,000 bytes), checked by the build. */
-export const ZIP_SIZE_LIMITS: Readonly<Record<string, number>> = Object.freeze({ jwt: 150_000, postgres: 150_000, redis: 200_000 });
+export const ZIP_SIZE_LIMITS: Readonly<Record<string, number>> = Object.freeze({
+  jwt: 150_000,
+  postgres: 150_000,
+  redis: 200_000,
+});
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -97,7 +101,11 @@ async function buildOne(rootDir: string, outDir: string, source: FunctionSource)
     bytes: zip.length,
     sha256: sha256Hex(zip),
     limitBytes: ZIP_SIZE_LIMITS[source.name],
-    contents: entries.map((entry) => ({ name: entry.name, bytes: entry.data.length, sha256: sha256Hex(entry.data) })),
+    contents: entries.map((entry) => ({
+      name: entry.name,
+      bytes: entry.data.length,
+      sha256: sha256Hex(entry.data),
+    })),
     packages: licenses.packages,
   };
 }

@@ -26,11 +26,18 @@ import { isProjectSource, trimSourceMap, type RawSourceMap } from './source-map.
  * - `pg-cloudflare` / `cloudflare:sockets`: node-postgres' Cloudflare Workers socket.
  * - `aws-crt` / `@aws-sdk/crt-loader`: the SDK's optional CRT (SigV4a only).
  */
-export const OPTIONAL_NATIVE_MODULES: readonly string[] = Object.freeze(['pg-native', 'pg-cloudflare', 'cloudflare:sockets', 'aws-crt', '@aws-sdk/crt-loader']);
+export const OPTIONAL_NATIVE_MODULES: readonly string[] = Object.freeze([
+  'pg-native',
+  'pg-cloudflare',
+  'cloudflare:sockets',
+  'aws-crt',
+  '@aws-sdk/crt-loader',
+]);
 
 /** Defines `require` for CommonJS dependencies bundled into an ES module
  *  (without it: "Dynamic require of \"events\" is not supported"). */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __rotationCreateRequire } from 'node:module'; const require = __rotationCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __rotationCreateRequire } from 'node:module'; const require = __rotationCreateRequire(import.meta.url);";
 
 /**
  * Replaces the SDK's default credential chain with lambda-credentials.ts (environment,
@@ -99,13 +106,20 @@ export async function bundleFunction(input: BundleInput): Promise<Bundle> {
   const result = await build(esbuildOptions(input));
   const code = result.outputFiles?.find((file) => file.path.endsWith(ENTRY_FILE));
   const sourceMap = result.outputFiles?.find((file) => file.path.endsWith(SOURCE_MAP_FILE));
-  if (!code || !sourceMap || !result.metafile) throw new Error(`esbuild produced no ${ENTRY_FILE} and source map for ${input.entry}`);
+  if (!code || !sourceMap || !result.metafile)
+    throw new Error(`esbuild produced no ${ENTRY_FILE} and source map for ${input.entry}`);
   const map = JSON.parse(sourceMap.text) as RawSourceMap;
   const trimmed = input.fullSourceMap ? map : trimSourceMap(map, isProjectSource);
   // Sources relative to the repository root (shared/event.ts), so a Lambda stack trace
   // reads /var/task/shared/event.ts:35 rather than an path above the task root.
   const outDir = path.dirname(code.path);
-  const sources = trimmed.sources.map((source) => path.relative(input.rootDir, path.resolve(outDir, source)).split(path.sep).join('/'));
+  const sources = trimmed.sources.map((source) =>
+    path.relative(input.rootDir, path.resolve(outDir, source)).split(path.sep).join('/'),
+  );
   const rebased = { ...trimmed, sources };
-  return { code: code.contents, sourceMap: Buffer.from(JSON.stringify(rebased), 'utf8'), metafile: result.metafile };
+  return {
+    code: code.contents,
+    sourceMap: Buffer.from(JSON.stringify(rebased), 'utf8'),
+    metafile: result.metafile,
+  };
 }

@@ -27,15 +27,21 @@ export const defaultProvider =
       try {
         return await fromHttp({ logger: init.logger })();
       } catch {
-        throw Object.assign(new Error('No AWS credentials: expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (set by Lambda) or AWS_CONTAINER_CREDENTIALS_FULL_URI'), {
-          name: 'CredentialsProviderError',
-          tryNextLink: false,
-        });
+        throw Object.assign(
+          new Error(
+            'No AWS credentials: expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (set by Lambda) or AWS_CONTAINER_CREDENTIALS_FULL_URI',
+          ),
+          {
+            name: 'CredentialsProviderError',
+            tryNextLink: false,
+          },
+        );
       }
     }
   };
 
 /** Same contract as the SDK's: credentials within five minutes of expiring are refreshed. */
-export const credentialsWillNeedRefresh = (credentials?: AwsCredentialIdentity): boolean => credentials?.expiration !== undefined;
+export const credentialsWillNeedRefresh = (credentials?: AwsCredentialIdentity): boolean =>
+  credentials?.expiration !== undefined;
 export const credentialsTreatedAsExpired = (credentials?: AwsCredentialIdentity): boolean =>
   credentials?.expiration !== undefined && credentials.expiration.getTime() - Date.now() < 300_000;

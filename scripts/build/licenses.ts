@@ -35,16 +35,30 @@ async function readPackage(dir: string): Promise<PackageInfo | undefined> {
     return undefined;
   }
   if (!manifest.name) return undefined;
-  const files = (await readdir(dir)).filter((file) => /^(licen[cs]e|copying|notice)(\.|$)/i.test(file)).sort();
+  const files = (await readdir(dir))
+    .filter((file) => /^(licen[cs]e|copying|notice)(\.|$)/i.test(file))
+    .sort();
   const texts = await Promise.all(files.map((file) => readFile(path.join(dir, file), 'utf8')));
-  return { name: manifest.name, version: manifest.version ?? '', license: manifest.license ?? 'UNKNOWN', text: texts.join('\n').trim() };
+  return {
+    name: manifest.name,
+    version: manifest.version ?? '',
+    license: manifest.license ?? 'UNKNOWN',
+    text: texts.join('\n').trim(),
+  };
 }
 
-export async function thirdPartyLicenses(metafile: Metafile, rootDir: string): Promise<{ text: string; packages: readonly string[] }> {
-  const infos = (await Promise.all(bundledPackageDirs(metafile, rootDir).map(readPackage))).filter((info): info is PackageInfo => info !== undefined);
+export async function thirdPartyLicenses(
+  metafile: Metafile,
+  rootDir: string,
+): Promise<{ text: string; packages: readonly string[] }> {
+  const infos = (await Promise.all(bundledPackageDirs(metafile, rootDir).map(readPackage))).filter(
+    (info): info is PackageInfo => info !== undefined,
+  );
   const unique = new Map<string, PackageInfo>();
   for (const info of infos) unique.set(`${info.name}@${info.version}`, info);
-  const sorted = [...unique.values()].sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name.localeCompare(b.name)));
+  const sorted = [...unique.values()].sort((a, b) =>
+    a.name === b.name ? a.version.localeCompare(b.version) : a.name.localeCompare(b.name),
+  );
   // Many packages ship the same text (the AWS SDK's Apache-2.0): print each text once, under every package that uses it.
   const byText = new Map<string, string[]>();
   for (const info of sorted) {

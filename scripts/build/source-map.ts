@@ -27,7 +27,8 @@ export function decodeVlq(text: string): number[] {
   let shift = 0;
   for (const char of text) {
     const digit = BASE64_VALUE.get(char);
-    if (digit === undefined) throw new Error(`Invalid base64 VLQ character ${JSON.stringify(char)} in source map`);
+    if (digit === undefined)
+      throw new Error(`Invalid base64 VLQ character ${JSON.stringify(char)} in source map`);
     value += (digit & 31) * 2 ** shift;
     if (digit & 32) {
       shift += 5;
@@ -65,7 +66,9 @@ export function decodeMappings(mappings: string): Segment[][] {
       column += delta[0] ?? 0;
       if (delta.length === 1) return [column];
       for (let i = 1; i < delta.length; i += 1) state[i - 1] = (state[i - 1] ?? 0) + (delta[i] ?? 0);
-      return delta.length >= 5 ? [column, state[0] ?? 0, state[1] ?? 0, state[2] ?? 0, state[3] ?? 0] : [column, state[0] ?? 0, state[1] ?? 0, state[2] ?? 0];
+      return delta.length >= 5
+        ? [column, state[0] ?? 0, state[1] ?? 0, state[2] ?? 0, state[3] ?? 0]
+        : [column, state[0] ?? 0, state[1] ?? 0, state[2] ?? 0];
     });
   });
 }

@@ -38,7 +38,10 @@ export function closeOnTimeout(closer: () => unknown): void {
 export function closeAtInvocationEnd(closer: () => unknown): void {
   const store = invocation.getStore();
   if (store) store.orphans.push(closer);
-  else void Promise.resolve().then(closer).catch(() => undefined);
+  else
+    void Promise.resolve()
+      .then(closer)
+      .catch(() => undefined);
 }
 
 function runClosers(closers: readonly (() => unknown)[]): void {
@@ -70,7 +73,11 @@ export class StepTimeout extends Error {
 }
 
 /** Run one invocation under the step timeout; never throws. */
-export async function runStep(fn: BuiltFunction, event: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<StepRun> {
+export async function runStep(
+  fn: BuiltFunction,
+  event: Readonly<Record<string, unknown>>,
+  timeoutMs: number,
+): Promise<StepRun> {
   const state: InvocationState = { dead: false, closers: [], orphans: [] };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StepRun>((resolve) => {
@@ -124,9 +131,18 @@ export interface ChaosLambda {
 export function createChaosLambda(options: ChaosLambdaOptions): ChaosLambda {
   const abandoned = new Map<string, number>();
   const short = (token: string): string => token.slice(0, 8);
-  const invokeAndObserve = async (event: Readonly<Record<string, unknown>>, label: string): Promise<StepRun> => {
-    const result = await runStep(options.fn, event, lambda.calm ? options.calmTimeoutMs : options.stepTimeoutMs);
-    options.trace.push(`  ${label}: ${event['Step']} ${short(String(event['ClientRequestToken']))} -> ${result.ok ? 'ok' : describe(result.error)}`);
+  const invokeAndObserve = async (
+    event: Readonly<Record<string, unknown>>,
+    label: string,
+  ): Promise<StepRun> => {
+    const result = await runStep(
+      options.fn,
+      event,
+      lambda.calm ? options.calmTimeoutMs : options.stepTimeoutMs,
+    );
+    options.trace.push(
+      `  ${label}: ${event['Step']} ${short(String(event['ClientRequestToken']))} -> ${result.ok ? 'ok' : describe(result.error)}`,
+    );
     if (!result.ok) options.onError(result.error, label);
     await options.observe(`${label} ${event['Step']} ${short(String(event['ClientRequestToken']))}`);
     return result;
@@ -151,7 +167,8 @@ export function createChaosLambda(options: ChaosLambdaOptions): ChaosLambda {
       }
     }
     let result = await invokeAndObserve(event, 'invoke');
-    if (!result.ok && wild && rng.chance(options.stepRetryChance)) result = await invokeAndObserve(event, 'step-retry');
+    if (!result.ok && wild && rng.chance(options.stepRetryChance))
+      result = await invokeAndObserve(event, 'step-retry');
     if (result.ok && wild && rng.chance(options.duplicateChance)) {
       const duplicate = await invokeAndObserve(event, 'duplicate');
       if (!duplicate.ok) result = duplicate;

@@ -10,11 +10,20 @@ export class ChaosReport {
   readonly calls = new Map<string, number>();
   readonly faults = new Map<string, number>();
   readonly perTarget = new Map<string, number>();
-  readonly failures: { readonly seed: number; readonly target: string; readonly violations: readonly Violation[]; readonly trace: readonly string[] }[] = [];
+  readonly failures: {
+    readonly seed: number;
+    readonly target: string;
+    readonly violations: readonly Violation[];
+    readonly trace: readonly string[];
+  }[] = [];
   readonly crashes: { readonly seed: number; readonly target: string; readonly error: string }[] = [];
   /** Server logs scanned at the end of the run (PostgreSQL statement log), or why not. */
   serverLogScan = 'not run';
-  readonly serverLogLeaks: { readonly source: string; readonly valueOrigin: string; readonly excerpt: string }[] = [];
+  readonly serverLogLeaks: {
+    readonly source: string;
+    readonly valueOrigin: string;
+    readonly excerpt: string;
+  }[] = [];
 
   add(result: ScheduleResult): void {
     this.schedules += 1;
@@ -24,13 +33,23 @@ export class ChaosReport {
     this.perTarget.set(result.target, (this.perTarget.get(result.target) ?? 0) + 1);
     for (const [point, count] of result.calls) this.calls.set(point, (this.calls.get(point) ?? 0) + count);
     for (const [key, count] of result.faults) this.faults.set(key, (this.faults.get(key) ?? 0) + count);
-    if (result.violations.length > 0) this.failures.push({ seed: result.seed, target: result.target, violations: result.violations, trace: result.trace });
+    if (result.violations.length > 0)
+      this.failures.push({
+        seed: result.seed,
+        target: result.target,
+        violations: result.violations,
+        trace: result.trace,
+      });
   }
 
   /** A schedule whose harness itself failed (not the function): reported, and counted as a failure. */
   crash(seed: number, target: string, error: unknown): void {
     this.schedules += 1;
-    this.crashes.push({ seed, target, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    this.crashes.push({
+      seed,
+      target,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
 
   get violationCount(): number {
@@ -55,21 +74,38 @@ export class ChaosReport {
       `  targets: ${[...this.perTarget].map(([name, count]) => `${name}=${count}`).join(', ')}`,
       `  rotations: ${this.rotations}, invariant observations: ${this.observations}, texts scanned for leaks: ${this.textsScanned}`,
       `  injection points hit: ${this.calls.size} distinct, ${totalCalls} calls in total; faults injected: ${totalFaults} at ${faultedPoints.size} distinct points`,
-      `  faults by kind: ${[...byKind].sort().map(([kind, count]) => `${kind}=${count}`).join(', ') || 'none'}`,
-      `  points: ${[...this.calls].sort().map(([point, count]) => `${point}=${count}`).join(', ')}`,
+      `  faults by kind: ${
+        [...byKind]
+          .sort()
+          .map(([kind, count]) => `${kind}=${count}`)
+          .join(', ') || 'none'
+      }`,
+      `  points: ${[...this.calls]
+        .sort()
+        .map(([point, count]) => `${point}=${count}`)
+        .join(', ')}`,
       `  server logs scanned for leaks: ${this.serverLogScan}; values found there: ${this.serverLogLeaks.length}`,
       `  violations: ${this.violationCount} in ${this.failures.length} schedules; harness crashes: ${this.crashes.length}`,
     ];
-    for (const leak of this.serverLogLeaks) lines.push(`LEAK in ${leak.source}: ${leak.valueOrigin}: ${leak.excerpt}`);
+    for (const leak of this.serverLogLeaks)
+      lines.push(`LEAK in ${leak.source}: ${leak.valueOrigin}: ${leak.excerpt}`);
     for (const failure of this.failures) {
       lines.push('', `VIOLATION seed=${failure.seed} target=${failure.target}`);
-      for (const violation of failure.violations) lines.push(`  [${violation.invariant}] at ${violation.at}: ${violation.detail}`);
+      for (const violation of failure.violations)
+        lines.push(`  [${violation.invariant}] at ${violation.at}: ${violation.detail}`);
       const pinned = failure.trace.find((line) => line.includes('(pinned)'));
-      lines.push(`  replay: npm run chaos -- --replay ${failure.seed} --target ${failure.target}${pinned ? ` --pin ${pinned.replace(/.*pinned\) /, '')}` : ''}`, '  steps:');
+      lines.push(
+        `  replay: npm run chaos -- --replay ${failure.seed} --target ${failure.target}${pinned ? ` --pin ${pinned.replace(/.*pinned\) /, '')}` : ''}`,
+        '  steps:',
+      );
       lines.push(...failure.trace.map((line) => `    ${line}`));
     }
     for (const crash of this.crashes) {
-      lines.push('', `HARNESS CRASH seed=${crash.seed} target=${crash.target}: ${crash.error}`, `  replay: npm run chaos -- --replay ${crash.seed} --target ${crash.target}`);
+      lines.push(
+        '',
+        `HARNESS CRASH seed=${crash.seed} target=${crash.target}: ${crash.error}`,
+        `  replay: npm run chaos -- --replay ${crash.seed} --target ${crash.target}`,
+      );
     }
     return lines.join('\n');
   }

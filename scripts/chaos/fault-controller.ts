@@ -64,9 +64,17 @@ export class FaultController {
     const nth = (this.calls.get(point) ?? 0) + 1;
     this.calls.set(point, nth);
     // Pinned faults, like random ones, stop when the runner turns faults off to prove completion.
-    const pinned = this.enabled ? this.#plan.pinned?.find((fault) => fault.point === point && fault.nth === nth) : undefined;
+    const pinned = this.enabled
+      ? this.#plan.pinned?.find((fault) => fault.point === point && fault.nth === nth)
+      : undefined;
     let kind: FaultKind | undefined = pinned?.kind;
-    if (kind === undefined && this.enabled && this.#rng && this.#plan.probability > 0 && !this.#plan.exclude?.includes(point)) {
+    if (
+      kind === undefined &&
+      this.enabled &&
+      this.#rng &&
+      this.#plan.probability > 0 &&
+      !this.#plan.exclude?.includes(point)
+    ) {
       // Always draw twice so the sequence does not depend on which branch ran.
       const roll = this.#rng.next();
       const which = this.#rng.pick(this.#kinds);

@@ -41,10 +41,14 @@ export type FaultErrorFactory = (point: string, fault: FaultKind) => unknown;
 export const secretsPortError: FaultErrorFactory = (point, fault) => {
   const cause = new InjectedFault(point, fault);
   const operation = point.split('.').pop() ?? point;
-  return new RotationError(ErrorCode.ERR_SECRETS_MANAGER, `Secrets Manager ${operation} failed with ${cause.name}`, {
-    cause,
-    details: { operation, awsError: cause.name },
-  });
+  return new RotationError(
+    ErrorCode.ERR_SECRETS_MANAGER,
+    `Secrets Manager ${operation} failed with ${cause.name}`,
+    {
+      cause,
+      details: { operation, awsError: cause.name },
+    },
+  );
 };
 
 export interface InjectOptions {
@@ -66,12 +70,18 @@ const NEVER = (): Promise<never> => new Promise<never>(() => undefined);
  * A method counts as async when it is declared so, is an `async function`, or was
  * seen returning a promise; a sync method is never faulted (that would break its contract).
  */
-export function injectFaults<T extends object>(portName: string, port: T, controller: FaultController, options: InjectOptions = {}): T {
+export function injectFaults<T extends object>(
+  portName: string,
+  port: T,
+  controller: FaultController,
+  options: InjectOptions = {},
+): T {
   const seenAsync = new Set<string>(options.asyncMethods ?? []);
   const seenSync = new Set<string>();
   const errorFor = options.errorFor ?? ((point: string, fault: FaultKind) => new InjectedFault(point, fault));
   const rawCloser = (value: unknown): (() => unknown) | undefined => {
-    const close = value !== null && typeof value === 'object' ? (value as { close?: unknown }).close : undefined;
+    const close =
+      value !== null && typeof value === 'object' ? (value as { close?: unknown }).close : undefined;
     return typeof close === 'function' ? () => (close as () => unknown).call(value) : undefined;
   };
   const wrapResult = (method: string, value: unknown): unknown => {
@@ -79,14 +89,19 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
     if (child !== undefined && value !== null && typeof value === 'object') {
       const closer = rawCloser(value);
       if (closer) closeOnTimeout(closer);
-      return injectFaults(child, value, controller, { errorFor, ...(options.children ? { children: options.children } : {}), ...(closer ? { closeOrphan: closer } : {}) });
+      return injectFaults(child, value, controller, {
+        errorFor,
+        ...(options.children ? { children: options.children } : {}),
+        ...(closer ? { closeOrphan: closer } : {}),
+      });
     }
     return value;
   };
   return new Proxy(port, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string' || property === 'constructor') return value;
+      if (typeof value !== 'function' || typeof property !== 'string' || property === 'constructor')
+        return value;
       const method = value as (...args: unknown[]) => unknown;
       const point = `${portName}.${property}`;
       return function injected(this: unknown, ...args: unknown[]): unknown {
@@ -107,7 +122,13 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
           return result;
         }
         const fault = controller.decide(point);
-        if (fault !== undefined && fault !== FaultKind.failAfter && property === 'close' && options.closeOrphan) closeAtInvocationEnd(options.closeOrphan);
+        if (
+          fault !== undefined &&
+          fault !== FaultKind.failAfter &&
+          property === 'close' &&
+          options.closeOrphan
+        )
+          closeAtInvocationEnd(options.closeOrphan);
         const call = async (): Promise<unknown> => wrapResult(property, await method.apply(target, args));
         switch (fault) {
           case undefined:
@@ -119,13 +140,16 @@ export function injectFaults<T extends object>(portName: string, port: T, contro
             // The call landed but its answer is lost: a connection it opened is as good as broken.
             return Promise.resolve(method.apply(target, args)).then(
               (raw) => {
-                if (options.children?.[property] !== undefined) void Promise.resolve(rawCloser(raw)?.()).catch(() => undefined);
+                if (options.children?.[property] !== undefined)
+                  void Promise.resolve(rawCloser(raw)?.()).catch(() => undefined);
                 return Promise.reject(errorFor(point, fault));
               },
               () => Promise.reject(errorFor(point, fault)),
             );
           case FaultKind.hangReject:
-            return new Promise((_, reject) => setTimeout(() => reject(errorFor(point, fault)), controller.hangMs));
+            return new Promise((_, reject) =>
+              setTimeout(() => reject(errorFor(point, fault)), controller.hangMs),
+            );
           case FaultKind.hangForever:
             return NEVER();
         }

@@ -1,4 +1,8 @@
-import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { CredentialModel, type ChaosTarget } from './targets/chaos-target.ts';
 
 /** The five promises a schedule checks. */
@@ -37,7 +41,12 @@ export interface Observation {
   /** The value AWSCURRENT held before this rotation (the credential being replaced). */
   readonly replaced?: string;
   /** Whether the value labelled so authenticates; undefined when the label is absent or empty. */
-  readonly works: { readonly current?: boolean; readonly pending?: boolean; readonly previous?: boolean; readonly replaced?: boolean };
+  readonly works: {
+    readonly current?: boolean;
+    readonly pending?: boolean;
+    readonly previous?: boolean;
+    readonly replaced?: boolean;
+  };
 }
 
 function holders(labels: Readonly<Record<string, readonly string[]>>, stage: string): string[] {
@@ -46,7 +55,11 @@ function holders(labels: Readonly<Record<string, readonly string[]>>, stage: str
     .map(([id]) => id);
 }
 
-async function valueOf(client: SecretsManagerClient, arn: string, versionId: string | undefined): Promise<string | undefined> {
+async function valueOf(
+  client: SecretsManagerClient,
+  arn: string,
+  versionId: string | undefined,
+): Promise<string | undefined> {
   if (versionId === undefined) return undefined;
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: versionId }));
@@ -58,7 +71,12 @@ async function valueOf(client: SecretsManagerClient, arn: string, versionId: str
 }
 
 /** Read labels and values through an unfaulted client and try each labelled credential on the real target. */
-export async function observe(client: SecretsManagerClient, arn: string, target: ChaosTarget, replaced?: string): Promise<Observation> {
+export async function observe(
+  client: SecretsManagerClient,
+  arn: string,
+  target: ChaosTarget,
+  replaced?: string,
+): Promise<Observation> {
   const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
   const labels = described.VersionIdsToStages ?? {};
   const [currentId] = holders(labels, 'AWSCURRENT');
@@ -68,39 +86,78 @@ export async function observe(client: SecretsManagerClient, arn: string, target:
   const pending = pendingId === currentId ? undefined : await valueOf(client, arn, pendingId);
   const previous = await valueOf(client, arn, previousId);
   const view = { current, previous };
-  const tryIt = async (value: string | undefined): Promise<boolean | undefined> => (value === undefined ? undefined : target.authenticates(value, view));
+  const tryIt = async (value: string | undefined): Promise<boolean | undefined> =>
+    value === undefined ? undefined : target.authenticates(value, view);
   return {
     labels,
     ...(current !== undefined ? { current } : {}),
     ...(pending !== undefined ? { pending } : {}),
     ...(previous !== undefined ? { previous } : {}),
     ...(replaced !== undefined ? { replaced } : {}),
-    works: { current: await tryIt(current), pending: await tryIt(pending), previous: await tryIt(previous), replaced: replaced === current ? undefined : await tryIt(replaced) },
+    works: {
+      current: await tryIt(current),
+      pending: await tryIt(pending),
+      previous: await tryIt(previous),
+      replaced: replaced === current ? undefined : await tryIt(replaced),
+    },
   };
 }
 
 /** Check invariants 1, 2 and 4 on one observation. */
-export function checkObservation(observation: Observation, model: CredentialModel, phase: Phase, at: string): Violation[] {
+export function checkObservation(
+  observation: Observation,
+  model: CredentialModel,
+  phase: Phase,
+  at: string,
+): Violation[] {
   const violations: Violation[] = [];
   const currents = holders(observation.labels, 'AWSCURRENT');
   const pendings = holders(observation.labels, 'AWSPENDING');
-  if (currents.length !== 1) violations.push({ invariant: Invariant.labels, at, detail: `${currents.length} versions hold AWSCURRENT (${currents.join(', ') || 'none'})` });
-  if (pendings.length > 1) violations.push({ invariant: Invariant.labels, at, detail: `${pendings.length} versions hold AWSPENDING (${pendings.join(', ')})` });
+  if (currents.length !== 1)
+    violations.push({
+      invariant: Invariant.labels,
+      at,
+      detail: `${currents.length} versions hold AWSCURRENT (${currents.join(', ') || 'none'})`,
+    });
+  if (pendings.length > 1)
+    violations.push({
+      invariant: Invariant.labels,
+      at,
+      detail: `${pendings.length} versions hold AWSPENDING (${pendings.join(', ')})`,
+    });
   const { works } = observation;
   const done = phase !== Phase.during;
   if (model === CredentialModel.zeroDowntime || done) {
-    if (works.current !== true) violations.push({ invariant: Invariant.workingCredential, at, detail: `AWSCURRENT does not authenticate (${model}, ${phase})` });
+    if (works.current !== true)
+      violations.push({
+        invariant: Invariant.workingCredential,
+        at,
+        detail: `AWSCURRENT does not authenticate (${model}, ${phase})`,
+      });
   } else if (works.current !== true && works.pending !== true) {
-    violations.push({ invariant: Invariant.workingCredential, at, detail: 'neither AWSCURRENT nor AWSPENDING authenticates (single-user, during rotation)' });
+    violations.push({
+      invariant: Invariant.workingCredential,
+      at,
+      detail: 'neither AWSCURRENT nor AWSPENDING authenticates (single-user, during rotation)',
+    });
   }
   // Revocation: the credential this rotation replaced, once the rotation completed.
   if (observation.replaced !== undefined && observation.replaced !== observation.current && done) {
     const mustWork = model === CredentialModel.zeroDowntime && phase === Phase.completed;
     if (mustWork && works.replaced !== true) {
-      violations.push({ invariant: Invariant.revocation, at, detail: 'the replaced credential stopped working before the mode revokes it (zero-downtime keeps it until the next rotation)' });
+      violations.push({
+        invariant: Invariant.revocation,
+        at,
+        detail:
+          'the replaced credential stopped working before the mode revokes it (zero-downtime keeps it until the next rotation)',
+      });
     }
     if (!mustWork && works.replaced === true) {
-      violations.push({ invariant: Invariant.revocation, at, detail: `the replaced credential still authenticates after a completed ${phase === Phase.completedEmergency ? 'emergency' : 'single-user'} rotation` });
+      violations.push({
+        invariant: Invariant.revocation,
+        at,
+        detail: `the replaced credential still authenticates after a completed ${phase === Phase.completedEmergency ? 'emergency' : 'single-user'} rotation`,
+      });
     }
   }
   return violations;

@@ -101,7 +101,8 @@ export class LeakDetector {
   /** Replace every recorded value in `text` (so a report about a leak does not leak it again). */
   redact(text: string): string {
     let out = text;
-    for (const value of this.#values.keys()) for (const form of forms(value)) out = out.split(form).join('<secret>');
+    for (const value of this.#values.keys())
+      for (const form of forms(value)) out = out.split(form).join('<secret>');
     return out;
   }
 }
@@ -117,7 +118,14 @@ export function errorText(error: unknown, depth = 0): string {
   if (!(error instanceof Error)) return typeof error === 'string' ? error : safeJson(error);
   const details = (error as { details?: unknown }).details;
   const code = (error as { code?: unknown }).code;
-  return [error.name, String(code ?? ''), error.message, details === undefined ? '' : safeJson(details), error.stack ?? '', errorText(error.cause, depth + 1)].join('\n');
+  return [
+    error.name,
+    String(code ?? ''),
+    error.message,
+    details === undefined ? '' : safeJson(details),
+    error.stack ?? '',
+    errorText(error.cause, depth + 1),
+  ].join('\n');
 }
 
 function safeJson(value: unknown): string {

@@ -36,7 +36,8 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write(`Usage: npm run chaos -- [--schedules N] [--seed S] [--targets ${TARGET_NAMES.join(',')}] [--concurrency C]
+  process.stdout
+    .write(`Usage: npm run chaos -- [--schedules N] [--seed S] [--targets ${TARGET_NAMES.join(',')}] [--concurrency C]
        npm run chaos -- --replay <schedule seed> --target <name>
        npm run chaos -- --exhaustive --seed S --targets <names>   (one fault at every call, every kind)
        npm run chaos -- --replay S --target <name> --pin <point>:<nth>:<kind>   (replay one exhaustive run)
@@ -53,7 +54,10 @@ const toInt = (name: string, text: string | undefined): number => {
   return value;
 };
 
-const names = values.replay !== undefined ? [values.target ?? ''] : (values.targets?.split(',').map((name) => name.trim()) ?? [...TARGET_NAMES]);
+const names =
+  values.replay !== undefined
+    ? [values.target ?? '']
+    : (values.targets?.split(',').map((name) => name.trim()) ?? [...TARGET_NAMES]);
 const unknown = names.filter((name) => !(TARGET_NAMES as readonly string[]).includes(name));
 if (unknown.length > 0) {
   process.stderr.write(`error: unknown target ${unknown.join(', ')}; targets: ${TARGET_NAMES.join(', ')}\n`);
@@ -62,15 +66,30 @@ if (unknown.length > 0) {
 
 const started = Date.now();
 const stepTimeoutMs = toInt('step-timeout-ms', values['step-timeout-ms']);
-const emulator = await startEmulator({ port: 0, rotationRetries: 2, invocationTimeoutMs: Math.max(30_000, stepTimeoutMs * 20) });
-const client = new SecretsManagerClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+const emulator = await startEmulator({
+  port: 0,
+  rotationRetries: 2,
+  invocationTimeoutMs: Math.max(30_000, stepTimeoutMs * 20),
+});
+const client = new SecretsManagerClient({
+  endpoint: emulator.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  maxAttempts: 1,
+});
 const targets = await openTargets(names);
 let report: InstanceType<typeof ChaosReport>;
 try {
   if (values.exhaustive) {
     report = new ChaosReport();
     for (const target of targets) {
-      const one = await runExhaustive({ target, seed: toInt('seed', values.seed), emulator, client, stepTimeoutMs });
+      const one = await runExhaustive({
+        target,
+        seed: toInt('seed', values.seed),
+        emulator,
+        client,
+        stepTimeoutMs,
+      });
       for (const failure of one.failures) report.failures.push(failure);
       for (const crash of one.crashes) report.crashes.push(crash);
       report.schedules += one.schedules;
@@ -80,18 +99,35 @@ try {
       for (const [name, count] of one.perTarget) report.perTarget.set(name, count);
       for (const [point, count] of one.calls) report.calls.set(point, (report.calls.get(point) ?? 0) + count);
       for (const [key, count] of one.faults) report.faults.set(key, (report.faults.get(key) ?? 0) + count);
-      process.stderr.write(`  exhaustive ${target.name}: ${one.schedules} runs, ${one.violationCount} violations\n`);
+      process.stderr.write(
+        `  exhaustive ${target.name}: ${one.schedules} runs, ${one.violationCount} violations\n`,
+      );
     }
   } else if (values.replay !== undefined) {
     report = new ChaosReport();
     // --pin point:nth:kind replays one run of an exhaustive sweep (that single fault, no random ones).
     const pin = values.pin?.split(':');
-    const pinned = pin && pin.length === 3 ? { probability: 0, pinned: [{ point: pin[0]!, nth: toInt('pin', pin[1]), kind: pin[2] as FaultKind }] } : {};
-    const result = await runSchedule({ seed: toInt('replay', values.replay), target: targets[0]!, emulator, client, stepTimeoutMs, verbose: true, ...pinned });
+    const pinned =
+      pin && pin.length === 3
+        ? {
+            probability: 0,
+            pinned: [{ point: pin[0]!, nth: toInt('pin', pin[1]), kind: pin[2] as FaultKind }],
+          }
+        : {};
+    const result = await runSchedule({
+      seed: toInt('replay', values.replay),
+      target: targets[0]!,
+      emulator,
+      client,
+      stepTimeoutMs,
+      verbose: true,
+      ...pinned,
+    });
     report.add(result);
     process.stdout.write(`${result.trace.join('\n')}\n\n`);
   } else {
-    const maxMinutes = values['max-minutes'] !== undefined ? toInt('max-minutes', values['max-minutes']) : undefined;
+    const maxMinutes =
+      values['max-minutes'] !== undefined ? toInt('max-minutes', values['max-minutes']) : undefined;
     let lastPrint = Date.now();
     let printedFailures = 0;
     report = await runChaos({
@@ -108,12 +144,16 @@ try {
         while (printedFailures < progress.failures.length) {
           const failure = progress.failures[printedFailures]!;
           printedFailures += 1;
-          process.stderr.write(`  VIOLATION seed=${failure.seed} target=${failure.target}: ${failure.violations.map((v) => `[${v.invariant}] ${v.at}: ${v.detail}`).join('; ')}\n`);
+          process.stderr.write(
+            `  VIOLATION seed=${failure.seed} target=${failure.target}: ${failure.violations.map((v) => `[${v.invariant}] ${v.at}: ${v.detail}`).join('; ')}\n`,
+          );
           process.stderr.write(`${failure.trace.map((line) => `      | ${line}`).join('\n')}\n`);
         }
         if (Date.now() - lastPrint < 10_000) return;
         lastPrint = Date.now();
-        process.stderr.write(`  ... ${progress.schedules} schedules, ${progress.violationCount} violations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+        process.stderr.write(
+          `  ... ${progress.schedules} schedules, ${progress.violationCount} violations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
       },
     });
   }

@@ -52,7 +52,10 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
         const mine = new Promise<void>((resolve) => {
           release = resolve;
         });
-        locks.set(target.name, before.then(() => mine));
+        locks.set(
+          target.name,
+          before.then(() => mine),
+        );
         await before;
       }
       try {
@@ -88,7 +91,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     }
     report.serverLogScan = `${scanned} log(s) against ${runLeaks.size} values`;
   } else {
-    report.serverLogScan = 'skipped (run longer than 500 schedules; the leak canary test covers the server log)';
+    report.serverLogScan =
+      'skipped (run longer than 500 schedules; the leak canary test covers the server log)';
   }
   return report;
 }

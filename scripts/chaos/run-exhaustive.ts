@@ -24,7 +24,14 @@ export interface ExhaustiveOptions {
 export async function runExhaustive(options: ExhaustiveOptions): Promise<ChaosReport> {
   const report = new ChaosReport();
   const kinds = options.kinds ?? [FaultKind.failBefore, FaultKind.failAfter, FaultKind.hangForever];
-  const common = { seed: options.seed, target: options.target, emulator: options.emulator, client: options.client, probability: 0, ...(options.stepTimeoutMs !== undefined ? { stepTimeoutMs: options.stepTimeoutMs } : {}) };
+  const common = {
+    seed: options.seed,
+    target: options.target,
+    emulator: options.emulator,
+    client: options.client,
+    probability: 0,
+    ...(options.stepTimeoutMs !== undefined ? { stepTimeoutMs: options.stepTimeoutMs } : {}),
+  };
   const base = await runSchedule(common);
   report.add(base);
   for (const [point, count] of [...base.calls].sort()) {

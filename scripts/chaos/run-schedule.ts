@@ -29,7 +29,11 @@ import type { ChaosTarget } from './targets/chaos-target.ts';
 export interface EmulatorLike {
   readonly endpoint: string;
   registerFunction(name: string, target: (event: unknown) => Promise<unknown>): string;
-  waitForRotation(secretIdOrArn: string): Promise<{ readonly outcome: string; readonly attempts: number; readonly steps: readonly { readonly error?: { readonly message: string } }[] }>;
+  waitForRotation(secretIdOrArn: string): Promise<{
+    readonly outcome: string;
+    readonly attempts: number;
+    readonly steps: readonly { readonly error?: { readonly message: string } }[];
+  }>;
 }
 
 export interface ScheduleInput {
@@ -89,7 +93,11 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   const calmTimeoutMs = Math.max(10_000, stepTimeoutMs * 10);
   const probability = input.probability ?? rng.pick([0.03, 0.08, 0.15, 0.3]);
   const controller = new FaultController(
-    { probability, ...(input.kinds ? { kinds: input.kinds } : {}), ...(input.pinned ? { pinned: input.pinned } : {}) },
+    {
+      probability,
+      ...(input.kinds ? { kinds: input.kinds } : {}),
+      ...(input.pinned ? { pinned: input.pinned } : {}),
+    },
     rng.fork('faults'),
     trace,
   );
@@ -98,15 +106,23 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   for (const pin of input.pinned ?? []) trace.push(`  fault (pinned) ${pin.point}:${pin.nth}:${pin.kind}`);
 
   const extraSecrets: string[] = [];
-  const provisioned = await target.provision(name, rng.fork('provision'), async (extraName, secretString, tags) => {
-    leaks.addSecretString(secretString, `${extraName} value`);
-    const Tags = tags ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) : undefined;
-    const out = await client.send(new CreateSecretCommand({ Name: extraName, SecretString: secretString, ...(Tags ? { Tags } : {}) }));
-    extraSecrets.push(out.ARN as string);
-    return out.ARN as string;
-  });
+  const provisioned = await target.provision(
+    name,
+    rng.fork('provision'),
+    async (extraName, secretString, tags) => {
+      leaks.addSecretString(secretString, `${extraName} value`);
+      const Tags = tags ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) : undefined;
+      const out = await client.send(
+        new CreateSecretCommand({ Name: extraName, SecretString: secretString, ...(Tags ? { Tags } : {}) }),
+      );
+      extraSecrets.push(out.ARN as string);
+      return out.ARN as string;
+    },
+  );
   leaks.addSecretString(provisioned.secretString, `${name} initial value`);
-  const created = await client.send(new CreateSecretCommand({ Name: name, SecretString: provisioned.secretString }));
+  const created = await client.send(
+    new CreateSecretCommand({ Name: name, SecretString: provisioned.secretString }),
+  );
   const arn = created.ARN as string;
 
   // The function under test: its Secrets Manager port and target ports wrapped for faults.
@@ -132,8 +148,16 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     untagResource: async (id, keys) => sdkPort.untagResource(id, keys),
   };
   const secrets = injectFaults('secrets', recording, controller, { errorFor: secretsPortError });
-  const env = { ...target.env, ...provisioned.env, SECRETS_MANAGER_ENDPOINT: emulator.endpoint, AWS_REGION: 'us-east-1' };
-  const definition = target.definition((portName, port, options) => injectFaults(portName, port, controller, options ?? {}), env);
+  const env = {
+    ...target.env,
+    ...provisioned.env,
+    SECRETS_MANAGER_ENDPOINT: emulator.endpoint,
+    AWS_REGION: 'us-east-1',
+  };
+  const definition = target.definition(
+    (portName, port, options) => injectFaults(portName, port, controller, options ?? {}),
+    env,
+  );
   const fn = buildRotationFunction(definition, { env, secrets, logger, metrics });
 
   let observations = 0;
@@ -144,18 +168,31 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     const observation = await observe(client, arn, target, replaced);
     const found = checkObservation(observation, target.model, phase, at);
     if (input.verbose) {
-      const labels = Object.entries(observation.labels).map(([id, stages]) => `${id.slice(0, 8)}=[${stages.join(',')}]`).join(' ');
-      const works = Object.entries(observation.works).filter(([, value]) => value !== undefined).map(([label, value]) => `${label}:${value ? 'works' : 'refused'}`).join(' ');
+      const labels = Object.entries(observation.labels)
+        .map(([id, stages]) => `${id.slice(0, 8)}=[${stages.join(',')}]`)
+        .join(' ');
+      const works = Object.entries(observation.works)
+        .filter(([, value]) => value !== undefined)
+        .map(([label, value]) => `${label}:${value ? 'works' : 'refused'}`)
+        .join(' ');
       trace.push(`    observed (${phase}): ${labels}; ${works}`);
     }
-    for (const violation of found) trace.push(`  VIOLATION ${violation.invariant} at ${at}: ${violation.detail}`);
+    for (const violation of found)
+      trace.push(`  VIOLATION ${violation.invariant} at ${at}: ${violation.detail}`);
     violations.push(...found);
   };
   const tokens: string[] = [];
   const onError = (error: unknown, label: string): void => {
     texts.push({ source: `error (${label})`, text: errorText(error) });
-    const expected = isRotationError(error) || (error instanceof Error && (error.name === 'Sandbox.Timedout' || /abandoned/.test(error.message)));
-    if (!expected) violations.push({ invariant: Invariant.noLeak, at: label, detail: `step failed with ${describe(error)}, not a RotationError with a stable code` });
+    const expected =
+      isRotationError(error) ||
+      (error instanceof Error && (error.name === 'Sandbox.Timedout' || /abandoned/.test(error.message)));
+    if (!expected)
+      violations.push({
+        invariant: Invariant.noLeak,
+        at: label,
+        detail: `step failed with ${describe(error)}, not a RotationError with a stable code`,
+      });
   };
   const lambda = createChaosLambda({
     fn,
@@ -177,7 +214,8 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   let rotationIsEmergency = false;
   const rotateOnce = async (abandonStep?: Step): Promise<boolean> => {
     // The credential this rotation replaces: what revocation (invariant 4) is judged on.
-    replaced = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }))).SecretString;
+    replaced = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' })))
+      .SecretString;
     const tags = (await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];
     rotationIsEmergency = tags.some((tag) => tag.Key === 'RotationMode' && tag.Value === 'emergency');
     const token = randomUUID();
@@ -188,14 +226,22 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       trace.push(`  rotation ${tokens.length} will be abandoned after ${abandonStep}`);
     }
     try {
-      await client.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+      await client.send(
+        new RotateSecretCommand({
+          SecretId: arn,
+          ClientRequestToken: token,
+          RotationLambdaARN: functionArn,
+          RotationRules: { AutomaticallyAfterDays: 90 },
+        }),
+      );
     } catch (error) {
       trace.push(`  RotateSecret refused: ${describe(error)}`);
       tokens.pop();
       return false;
     }
     const record = await emulator.waitForRotation(arn);
-    for (const step of record.steps) if (step.error) texts.push({ source: 'emulator rotation record', text: step.error.message });
+    for (const step of record.steps)
+      if (step.error) texts.push({ source: 'emulator rotation record', text: step.error.message });
     trace.push(`  rotation ${tokens.length} ${record.outcome} after ${record.attempts} attempt(s)`);
     return record.outcome === 'succeeded';
   };
@@ -207,7 +253,9 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     const emergency = target.emergency && rng.chance(0.25);
     if (emergency) {
       trace.push(`rotation ${tokens.length + 1}: tagged RotationMode=emergency`);
-      await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }));
+      await client.send(
+        new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }),
+      );
     }
     const abandonStep: Step | undefined = rng.chance(0.15) ? rng.pick(STEPS.slice(0, 3)) : undefined;
     phase = Phase.during;
@@ -218,10 +266,19 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       lambda.calm = true;
       // `repair` drops the pending value's label; a single-user kind without an admin credential
       // cannot come back from that once setSecret landed (see ChaosTarget.repairSafe), so it resumes.
-      const recovery = !target.repairSafe ? 'resume' : abandonStep !== undefined ? 'repair' : rng.pick(RECOVERY);
+      const recovery = !target.repairSafe
+        ? 'resume'
+        : abandonStep !== undefined
+          ? 'repair'
+          : rng.pick(RECOVERY);
       trace.push(`recovery (${recovery}), faults off`);
       ok = recovery === 'resume' ? await resume(tokens[tokens.length - 1]) : await repairAndRotate();
-      if (!ok) violations.push({ invariant: Invariant.completion, at: `rotation ${tokens.length} recovery (${recovery})`, detail: 'the rotation did not complete once faults stopped' });
+      if (!ok)
+        violations.push({
+          invariant: Invariant.completion,
+          at: `rotation ${tokens.length} recovery (${recovery})`,
+          detail: 'the rotation did not complete once faults stopped',
+        });
     }
     phase = ok ? (rotationIsEmergency ? Phase.completedEmergency : Phase.completed) : Phase.during;
     await observeAt(`rotation ${tokens.length} end`);
@@ -232,7 +289,11 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     if (token === undefined) return false;
     trace.push(`recovery: resume token ${token.slice(0, 8)} (the service reattempts the rotation)`);
     for (const step of STEPS) {
-      const result = await runStep(fn, { Step: step, SecretId: arn, ClientRequestToken: token }, calmTimeoutMs);
+      const result = await runStep(
+        fn,
+        { Step: step, SecretId: arn, ClientRequestToken: token },
+        calmTimeoutMs,
+      );
       trace.push(`  resume ${step} -> ${result.ok ? 'ok' : describe(result.error)}`);
       if (!result.ok) {
         onError(result.error, `resume ${step}`);
@@ -245,7 +306,11 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
 
   async function repairAndRotate(): Promise<boolean> {
     const out = createMemoryOutput();
-    const code = await runCli(['repair', arn, '--yes', '--endpoint-url', emulator.endpoint], { env: {}, out, client });
+    const code = await runCli(['repair', arn, '--yes', '--endpoint-url', emulator.endpoint], {
+      env: {},
+      out,
+      client,
+    });
     texts.push({ source: 'CLI repair output', text: out.text() });
     trace.push(`recovery: rotation repair --yes -> exit ${code}`);
     await observeAt('recovery after repair');
@@ -253,21 +318,31 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   }
 
   // Invariant 5: every value the emulator holds, scanned for in everything written.
-  const versions = await client.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
+  const versions = await client.send(
+    new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }),
+  );
   for (const version of versions.Versions ?? []) {
-    const value = await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: version.VersionId })).catch(() => undefined);
-    if (value?.SecretString) leaks.addSecretString(value.SecretString, `${name} version ${version.VersionId}`);
+    const value = await client
+      .send(new GetSecretValueCommand({ SecretId: arn, VersionId: version.VersionId }))
+      .catch(() => undefined);
+    if (value?.SecretString)
+      leaks.addSecretString(value.SecretString, `${name} version ${version.VersionId}`);
   }
   texts.push(...logger.lines.map((text) => ({ source: 'log line', text })));
   texts.push({ source: 'metrics', text: JSON.stringify(metrics.records) });
   for (const { source, text } of texts) {
     for (const finding of leaks.scan(source, text)) {
-      violations.push({ invariant: Invariant.noLeak, at: finding.source, detail: `${finding.valueOrigin} appears: ${finding.excerpt}` });
+      violations.push({
+        invariant: Invariant.noLeak,
+        at: finding.source,
+        detail: `${finding.valueOrigin} appears: ${finding.excerpt}`,
+      });
     }
   }
   if (input.runLeaks) leaks.copyTo(input.runLeaks);
   if (input.cleanUp !== false) {
-    for (const id of [arn, ...extraSecrets]) await client.send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }));
+    for (const id of [arn, ...extraSecrets])
+      await client.send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }));
   }
 
   return {

@@ -12,8 +12,14 @@ export interface AwsSettings {
   readonly local: boolean;
 }
 
-export function resolveAwsSettings(flags: { readonly region?: string | undefined; readonly endpointUrl?: string | undefined }, env: Env): AwsSettings {
-  const endpoint = flags.endpointUrl ?? nonEmpty(env['AWS_ENDPOINT_URL_SECRETS_MANAGER']) ?? nonEmpty(env['AWS_ENDPOINT_URL']);
+export function resolveAwsSettings(
+  flags: { readonly region?: string | undefined; readonly endpointUrl?: string | undefined },
+  env: Env,
+): AwsSettings {
+  const endpoint =
+    flags.endpointUrl ??
+    nonEmpty(env['AWS_ENDPOINT_URL_SECRETS_MANAGER']) ??
+    nonEmpty(env['AWS_ENDPOINT_URL']);
   let local = false;
   if (endpoint !== undefined) {
     let url: URL;
@@ -22,10 +28,15 @@ export function resolveAwsSettings(flags: { readonly region?: string | undefined
     } catch {
       throw new UsageError(`--endpoint-url must be an http(s) URL, got "${endpoint}"`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--endpoint-url must be an http(s) URL, got "${endpoint}"`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UsageError(`--endpoint-url must be an http(s) URL, got "${endpoint}"`);
     local = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
   }
-  const region = flags.region ?? nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION']) ?? (local ? 'us-east-1' : undefined);
+  const region =
+    flags.region ??
+    nonEmpty(env['AWS_REGION']) ??
+    nonEmpty(env['AWS_DEFAULT_REGION']) ??
+    (local ? 'us-east-1' : undefined);
   return { endpoint: endpoint?.replace(/\/+$/, ''), region, local };
 }
 
@@ -35,11 +46,14 @@ export function resolveAwsSettings(flags: { readonly region?: string | undefined
  * accepts any), so `rotation status --endpoint-url http://127.0.0.1:4566` just works.
  */
 export function createCliSecretsClient(settings: AwsSettings, env: Env): SecretsManagerClient {
-  const haveCredentials = nonEmpty(env['AWS_ACCESS_KEY_ID']) !== undefined || nonEmpty(env['AWS_PROFILE']) !== undefined;
+  const haveCredentials =
+    nonEmpty(env['AWS_ACCESS_KEY_ID']) !== undefined || nonEmpty(env['AWS_PROFILE']) !== undefined;
   return new SecretsManagerClient({
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.region ? { region: settings.region } : {}),
-    ...(settings.local && !haveCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(settings.local && !haveCredentials
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
     maxAttempts: 3,
   });
 }
@@ -52,9 +66,15 @@ function nonEmpty(value: string | undefined): string | undefined {
 export function describeAwsError(error: unknown): { readonly name: string; readonly message: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { name: code, message: `cannot reach the Secrets Manager endpoint (${error.message})` };
-    if (error.name === 'CredentialsProviderError') return { name: error.name, message: `${error.message} (configure credentials: AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)` };
-    if (/region is missing/i.test(error.message)) return { name: error.name, message: `${error.message} (pass --region or set AWS_REGION)` };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+      return { name: code, message: `cannot reach the Secrets Manager endpoint (${error.message})` };
+    if (error.name === 'CredentialsProviderError')
+      return {
+        name: error.name,
+        message: `${error.message} (configure credentials: AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
+      };
+    if (/region is missing/i.test(error.message))
+      return { name: error.name, message: `${error.message} (pass --region or set AWS_REGION)` };
     return { name: error.name, message: error.message };
   }
   return { name: typeof error, message: String(error) };

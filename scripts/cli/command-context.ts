@@ -9,7 +9,10 @@ import type { ProgressSource } from './follow/rotation-snapshot.ts';
 import type { CommonFlags } from './options.ts';
 import { painter, type Output, type Painter } from './output.ts';
 
-export type FetchLike = (input: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+export type FetchLike = (
+  input: string,
+  init?: { signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 /** What the CLI gets from outside. main.ts fills it from the process; tests inject their own. */
 export interface CliDeps {
@@ -65,10 +68,13 @@ export function createContext(common: CommonFlags, deps: CliDeps): CommandContex
     sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     signal: deps.signal,
     progressSource(mode) {
-      if (mode === FollowMode.poll || settings.endpoint === undefined) return Promise.resolve(labelProgressSource(client));
+      if (mode === FollowMode.poll || settings.endpoint === undefined)
+        return Promise.resolve(labelProgressSource(client));
       const endpoint = settings.endpoint;
       if (mode === FollowMode.emulator) return Promise.resolve(emulatorProgressSource(endpoint, fetchImpl));
-      detected ??= isEmulator(endpoint, fetchImpl, deps.signal).then((yes) => (yes ? emulatorProgressSource(endpoint, fetchImpl) : labelProgressSource(client)));
+      detected ??= isEmulator(endpoint, fetchImpl, deps.signal).then((yes) =>
+        yes ? emulatorProgressSource(endpoint, fetchImpl) : labelProgressSource(client),
+      );
       return detected;
     },
   };

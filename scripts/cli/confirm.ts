@@ -48,8 +48,15 @@ export function scriptedConfirm(answers: readonly boolean[]): Confirm & { readon
  * guessing; otherwise the operator's answer decides. Returns the exit code to stop with,
  * or undefined to go on.
  */
-export async function confirmOrStop(confirm: Confirm, yes: boolean, question: string): Promise<ExitCode | undefined> {
+export async function confirmOrStop(
+  confirm: Confirm,
+  yes: boolean,
+  question: string,
+): Promise<ExitCode | undefined> {
   if (yes) return undefined;
-  if (!confirm.interactive) throw new UsageError('confirmation needed but there is no terminal to ask on; re-run with --yes to proceed');
+  if (!confirm.interactive)
+    throw new UsageError(
+      'confirmation needed but there is no terminal to ask on; re-run with --yes to proceed',
+    );
   return (await confirm.ask(question)) ? undefined : ExitCode.declined;
 }

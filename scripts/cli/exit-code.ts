@@ -30,7 +30,14 @@ export class UsageError extends Error {
 
 /** When several secrets were handled: a failed rotation outranks an API error. */
 export function worstExitCode(codes: readonly ExitCode[]): ExitCode {
-  const order: readonly ExitCode[] = [ExitCode.interrupted, ExitCode.usage, ExitCode.failed, ExitCode.awsError, ExitCode.declined, ExitCode.ok];
+  const order: readonly ExitCode[] = [
+    ExitCode.interrupted,
+    ExitCode.usage,
+    ExitCode.failed,
+    ExitCode.awsError,
+    ExitCode.declined,
+    ExitCode.ok,
+  ];
   for (const code of order) if (codes.includes(code)) return code;
   return ExitCode.ok;
 }

@@ -1,11 +1,19 @@
-import { ListSecretsCommand, type SecretListEntry, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  ListSecretsCommand,
+  type SecretListEntry,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 
 /**
  * Every secret whose name starts with `prefix` (all when undefined) and that has rotation
  * turned on. ListSecrets is eventually consistent (up to minutes on AWS); DescribeSecret
  * is authoritative for one secret.
  */
-export async function listRotationSecrets(client: SecretsManagerClient, prefix: string | undefined, signal?: AbortSignal): Promise<SecretListEntry[]> {
+export async function listRotationSecrets(
+  client: SecretsManagerClient,
+  prefix: string | undefined,
+  signal?: AbortSignal,
+): Promise<SecretListEntry[]> {
   const found: SecretListEntry[] = [];
   let nextToken: string | undefined;
   do {

@@ -36,12 +36,25 @@ export interface Parsed<V> {
 }
 
 /** parseArgs with the common options merged in; parse problems become UsageError (exit 2). */
-export function parseCommand<const O extends OptionSpecs>(argv: readonly string[], options: O, allowPositionals = true) {
+export function parseCommand<const O extends OptionSpecs>(
+  argv: readonly string[],
+  options: O,
+  allowPositionals = true,
+) {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...COMMON_OPTIONS, ...options },
+      allowPositionals,
+      strict: true,
+    });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '') : String(error));
+    throw new UsageError(
+      error instanceof Error
+        ? error.message.replace(/\. To specify a positional argument.*$/s, '')
+        : String(error),
+    );
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const common: CommonFlags = {
@@ -55,10 +68,16 @@ export function parseCommand<const O extends OptionSpecs>(argv: readonly string[
 }
 
 /** A positive integer option, or a usage error naming the option. */
-export function intOption(name: string, raw: string | undefined, fallback: number, range: { readonly min: number; readonly max: number }): number {
+export function intOption(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  range: { readonly min: number; readonly max: number },
+): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < range.min || value > range.max) throw new UsageError(`--${name} must be between ${range.min} and ${range.max}, got ${value}`);
+  if (value < range.min || value > range.max)
+    throw new UsageError(`--${name} must be between ${range.min} and ${range.max}, got ${value}`);
   return value;
 }

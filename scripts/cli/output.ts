@@ -20,7 +20,10 @@ export interface Output {
   readonly live: boolean;
 }
 
-export function createProcessOutput(env: Env, streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process): Output {
+export function createProcessOutput(
+  env: Env,
+  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+): Output {
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
   return {
     stdout: streams.stdout,
@@ -37,7 +40,9 @@ export interface MemoryOutput extends Output {
   readonly stderrText: () => string;
 }
 
-export function createMemoryOutput(options: { readonly color?: boolean; readonly live?: boolean } = {}): MemoryOutput {
+export function createMemoryOutput(
+  options: { readonly color?: boolean; readonly live?: boolean } = {},
+): MemoryOutput {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -58,7 +63,14 @@ export type Painter = Readonly<Record<Colour, (text: string) => string>>;
 
 export function painter(enabled: boolean): Painter {
   const make = (code: number) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return { red: make(CODES.red), green: make(CODES.green), yellow: make(CODES.yellow), blue: make(CODES.blue), dim: make(CODES.dim), bold: make(CODES.bold) };
+  return {
+    red: make(CODES.red),
+    green: make(CODES.green),
+    yellow: make(CODES.yellow),
+    blue: make(CODES.blue),
+    dim: make(CODES.dim),
+    bold: make(CODES.bold),
+  };
 }
 
 /** Remove ANSI colour codes (for width computations and tests). */
@@ -76,7 +88,12 @@ export function writeJson(out: Output, value: unknown): void {
 }
 
 /** An AWS failure: a line on stderr for people, and with --json also `{command, error}` on stdout. */
-export function reportAwsError(ctx: { readonly out: Output; readonly json: boolean }, command: string, error: { readonly name: string; readonly message: string }, line: string): void {
+export function reportAwsError(
+  ctx: { readonly out: Output; readonly json: boolean },
+  command: string,
+  error: { readonly name: string; readonly message: string },
+  line: string,
+): void {
   writeLine(ctx.out.stderr, line);
   if (ctx.json) writeJson(ctx.out, { command, error });
 }

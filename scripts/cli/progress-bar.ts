@@ -7,7 +7,12 @@ export interface ProgressBar {
 }
 
 /** A one-line bar on a terminal: `[#########.........] 90/200  ok 88  failed 2  12.3 s`. */
-export function createProgressBar(sink: TextSink, total: number, paint: Painter, now: () => number): ProgressBar {
+export function createProgressBar(
+  sink: TextSink,
+  total: number,
+  paint: Painter,
+  now: () => number,
+): ProgressBar {
   const started = now();
   const width = 30;
   let lastDrawn = '';

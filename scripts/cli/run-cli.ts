@@ -42,7 +42,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<Ex
   }
   const command = COMMANDS.find((candidate) => candidate.name === first);
   if (command === undefined) {
-    writeLine(deps.out.stderr, `error: unknown command "${first}"; commands: ${COMMANDS.map((candidate) => candidate.name).join(', ')} (see rotation --help)`);
+    writeLine(
+      deps.out.stderr,
+      `error: unknown command "${first}"; commands: ${COMMANDS.map((candidate) => candidate.name).join(', ')} (see rotation --help)`,
+    );
     return ExitCode.usage;
   }
   try {
@@ -53,7 +56,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<Ex
       return ExitCode.usage;
     }
     if (deps.signal?.aborted) {
-      writeLine(deps.out.stderr, '\ninterrupted: rotations already started go on in Secrets Manager; check them with: rotation status');
+      writeLine(
+        deps.out.stderr,
+        '\ninterrupted: rotations already started go on in Secrets Manager; check them with: rotation status',
+      );
       return ExitCode.interrupted;
     }
     const name = error instanceof Error ? error.name : typeof error;

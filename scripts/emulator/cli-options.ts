@@ -25,7 +25,8 @@ Runs a local AWS Secrets Manager (AWS JSON 1.1) on 127.0.0.1 until SIGINT/SIGTER
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+    throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return parsed;
 }
 
@@ -56,7 +57,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   const port = integer('--port', values.port, 0, 65535);
   const retries = integer('--retries', values.retries, 0, 100);
   const timeout = integer('--timeout-ms', values['timeout-ms'], 1, 900_000);
-  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region)) throw new Error(`--region is not a region name: ${JSON.stringify(values.region)}`);
+  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region))
+    throw new Error(`--region is not a region name: ${JSON.stringify(values.region)}`);
   return {
     help: values.help ?? false,
     functions,

@@ -62,7 +62,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let loading = true;
   const persist = (): void => {
     if (!options.stateFile || loading) return;
-    saveState(options.stateFile, { format: 1, regions: Object.fromEntries([...stores].map(([region, store]) => [region, store.snapshot()])) });
+    saveState(options.stateFile, {
+      format: 1,
+      regions: Object.fromEntries([...stores].map(([region, store]) => [region, store.snapshot()])),
+    });
   };
   const storeFor = (region: string): SecretStore => {
     let store = stores.get(region);
@@ -84,7 +87,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   loading = false;
 
-  const on = (method: keyof SecretStore): Operation => (body, context) => (storeFor(context.region)[method] as (b: Record<string, unknown>) => Record<string, unknown>).call(storeFor(context.region), body);
+  const on =
+    (method: keyof SecretStore): Operation =>
+    (body, context) =>
+      (storeFor(context.region)[method] as (b: Record<string, unknown>) => Record<string, unknown>).call(
+        storeFor(context.region),
+        body,
+      );
   const operations: Record<string, Operation> = {
     CreateSecret: on('createSecret'),
     DescribeSecret: on('describeSecret'),
@@ -101,9 +110,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     GetRandomPassword: (body) => getRandomPassword(body),
     RotateSecret: (body, context) => {
       const store = storeFor(context.region);
-      const { output, plan } = startRotation(store, body, (arn) => functions.has(arn), (arn) => {
-        if (runner.isRunning(arn)) throw invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.");
-      });
+      const { output, plan } = startRotation(
+        store,
+        body,
+        (arn) => functions.has(arn),
+        (arn) => {
+          if (runner.isRunning(arn))
+            throw invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.");
+        },
+      );
       runner.start(plan);
       return output;
     },
@@ -120,16 +135,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const found = store.find(secretId);
       if (found) return found.arn;
     }
-    const match = [...runner.history].reverse().find((record) => record.secretArn === secretId || record.secretArn.includes(`:secret:${secretId}-`));
+    const match = [...runner.history]
+      .reverse()
+      .find((record) => record.secretArn === secretId || record.secretArn.includes(`:secret:${secretId}-`));
     return match?.secretArn;
   };
 
   const server = createJsonServer({
     operations,
     defaultRegion,
-    onInternalError: options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
+    onInternalError:
+      options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
     extensions: (path, query) => {
-      if (path === 'health') return { status: 'ok', secrets: [...stores.values()].reduce((sum, store) => sum + store.all().length, 0), rotationsInFlight: runner.history.filter((record) => record.outcome === 'in-progress').length };
+      if (path === 'health')
+        return {
+          status: 'ok',
+          secrets: [...stores.values()].reduce((sum, store) => sum + store.all().length, 0),
+          rotationsInFlight: runner.history.filter((record) => record.outcome === 'in-progress').length,
+        };
       if (path === 'rotations') {
         const secretId = query.get('secretId');
         const arn = secretId ? resolveArn(secretId) : undefined;
@@ -146,12 +169,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://${host}:${port}`;
   // Requests are served only after this function returns, so the closures above see these.
-  const functions = new FunctionRegistry({ accountId, endpoint, region: defaultRegion, ...(options.verbose ? { verbose: true } : {}) });
+  const functions = new FunctionRegistry({
+    accountId,
+    endpoint,
+    region: defaultRegion,
+    ...(options.verbose ? { verbose: true } : {}),
+  });
   const runner = new RotationRunner({
     functions,
     storeFor,
     ...(options.rotationRetries !== undefined ? { rotationRetries: options.rotationRetries } : {}),
-    ...(options.invocationTimeoutMs !== undefined ? { invocationTimeoutMs: options.invocationTimeoutMs } : {}),
+    ...(options.invocationTimeoutMs !== undefined
+      ? { invocationTimeoutMs: options.invocationTimeoutMs }
+      : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
   });
 

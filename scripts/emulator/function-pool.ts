@@ -22,7 +22,15 @@ function runnerFor(modulePath: string): { readonly script: string; readonly exec
   if (/\.[cm]?ts$/.test(modulePath)) return { script: RUNNER, execArgv: ['--import', TSX_LOADER] };
   if (plainRunner === undefined) {
     const outfile = join(mkdtempSync(join(tmpdir(), 'sm-emulator-runner-')), 'function-runner.mjs');
-    buildSync({ entryPoints: [RUNNER], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent' });
+    buildSync({
+      entryPoints: [RUNNER],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'silent',
+    });
     plainRunner = outfile;
   }
   return { script: plainRunner, execArgv: [] };
@@ -57,7 +65,10 @@ class Sandbox {
   readonly ready: Promise<void>;
   dead = false;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
 
   constructor(options: PoolOptions, modulePath: string, onLine: (line: string) => void) {
     const runner = runnerFor(modulePath);
@@ -82,7 +93,13 @@ class Sandbox {
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') resolve();
-        else if (message.type === 'init-error') reject(new InvocationError({ name: 'Runtime.ImportModuleError', message: `${message.error.name}: ${message.error.message}` }));
+        else if (message.type === 'init-error')
+          reject(
+            new InvocationError({
+              name: 'Runtime.ImportModuleError',
+              message: `${message.error.name}: ${message.error.message}`,
+            }),
+          );
         else {
           const waiter = this.pending.get(message.id);
           this.pending.delete(message.id);
@@ -93,7 +110,10 @@ class Sandbox {
       });
       this.child.on('exit', (code, signal) => {
         this.dead = true;
-        const error = new InvocationError({ name: 'Runtime.ExitError', message: `Runtime exited with ${signal ? `signal: ${signal}` : `exit code ${code}`}` });
+        const error = new InvocationError({
+          name: 'Runtime.ExitError',
+          message: `Runtime exited with ${signal ? `signal: ${signal}` : `exit code ${code}`}`,
+        });
         reject(error);
         for (const waiter of this.pending.values()) waiter.reject(error);
         this.pending.clear();
@@ -105,7 +125,12 @@ class Sandbox {
     this.ready.catch(() => undefined);
   }
 
-  async invoke(event: unknown, context: ContextData, timeoutMs: number, initTimeoutMs: number): Promise<unknown> {
+  async invoke(
+    event: unknown,
+    context: ContextData,
+    timeoutMs: number,
+    initTimeoutMs: number,
+  ): Promise<unknown> {
     let initTimer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -113,7 +138,12 @@ class Sandbox {
         new Promise<never>((_, reject) => {
           initTimer = setTimeout(() => {
             this.kill();
-            reject(new InvocationError({ name: 'Sandbox.Timedout', message: `Init did not finish within ${(initTimeoutMs / 1000).toFixed(2)} seconds` }));
+            reject(
+              new InvocationError({
+                name: 'Sandbox.Timedout',
+                message: `Init did not finish within ${(initTimeoutMs / 1000).toFixed(2)} seconds`,
+              }),
+            );
           }, initTimeoutMs);
         }),
       ]);
@@ -126,7 +156,12 @@ class Sandbox {
         this.pending.delete(id);
         // A timed-out sandbox is not reused, as in Lambda.
         this.kill();
-        reject(new InvocationError({ name: 'Sandbox.Timedout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` }));
+        reject(
+          new InvocationError({
+            name: 'Sandbox.Timedout',
+            message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+          }),
+        );
       }, timeoutMs);
       this.pending.set(id, {
         resolve: (value) => {
@@ -140,7 +175,13 @@ class Sandbox {
       });
       const message: ParentMessage = { type: 'invoke', id, event, context };
       this.child.send(message, (error) => {
-        if (error) this.pending.get(id)?.reject(new InvocationError({ name: 'Runtime.ExitError', message: 'Could not reach the function process' }));
+        if (error)
+          this.pending.get(id)?.reject(
+            new InvocationError({
+              name: 'Runtime.ExitError',
+              message: 'Could not reach the function process',
+            }),
+          );
       });
     });
   }
@@ -189,7 +230,13 @@ export class FunctionPool {
   };
 
   private acquire(modulePath: string): Promise<Sandbox> {
-    if (this.closed) return Promise.reject(new InvocationError({ name: 'Runtime.Closed', message: `Function ${this.options.name} is shut down` }));
+    if (this.closed)
+      return Promise.reject(
+        new InvocationError({
+          name: 'Runtime.Closed',
+          message: `Function ${this.options.name} is shut down`,
+        }),
+      );
     const idle = this.idle.pop();
     if (idle) return Promise.resolve(idle);
     if (this.sandboxes.length < (this.options.poolSize ?? 4)) {
@@ -209,7 +256,8 @@ export class FunctionPool {
     if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
     // A waiter may now start a fresh process in the freed slot.
     const waiter = this.waiters.shift();
-    if (waiter && this.modulePath !== undefined) this.acquire(this.modulePath).then(waiter.resolve, waiter.reject);
+    if (waiter && this.modulePath !== undefined)
+      this.acquire(this.modulePath).then(waiter.resolve, waiter.reject);
   }
 
   private release(sandbox: Sandbox): void {
@@ -231,7 +279,13 @@ export class FunctionPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter.reject(new InvocationError({ name: 'Runtime.Closed', message: `Function ${this.options.name} is shut down` }));
+    for (const waiter of this.waiters.splice(0))
+      waiter.reject(
+        new InvocationError({
+          name: 'Runtime.Closed',
+          message: `Function ${this.options.name} is shut down`,
+        }),
+      );
     const all = [...this.sandboxes];
     for (const sandbox of all) sandbox.kill();
     await Promise.all(all.map((sandbox) => sandbox.exited()));

@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FunctionPool, InvocationError } from './function-pool.ts';
-import { buildContext, callHandler, errorInfo, type ContextData, type LambdaContext } from './lambda-types.ts';
+import {
+  buildContext,
+  callHandler,
+  errorInfo,
+  type ContextData,
+  type LambdaContext,
+} from './lambda-types.ts';
 import { unzipToTemp } from './unzip.ts';
 
 export type InProcessFunction = (event: unknown, context: LambdaContext) => unknown;
@@ -51,7 +57,8 @@ export class FunctionRegistry {
 
   /** Synchronous so callers get the ARN at once; a zip is unzipped before the first invocation. */
   register(name: string, target: FunctionTarget, options: FunctionOptions = {}): string {
-    if (!/^[a-zA-Z0-9-_]{1,64}$/.test(name)) throw new Error(`Invalid function name ${JSON.stringify(name)}: use 1-64 letters, digits, - or _`);
+    if (!/^[a-zA-Z0-9-_]{1,64}$/.test(name))
+      throw new Error(`Invalid function name ${JSON.stringify(name)}: use 1-64 letters, digits, - or _`);
     const arn = this.arnOf(name);
     this.unregister(arn);
     if (typeof target === 'function') {
@@ -65,8 +72,14 @@ export class FunctionRegistry {
     const modulePath = path.endsWith('.zip')
       ? unzipToTemp(path).then((dir) => {
           tempDirs.push(dir);
-          const entry = ['index.mjs', 'index.js'].map((file) => join(dir, file)).find((file) => existsSync(file));
-          if (!entry) throw new InvocationError({ name: 'Runtime.ImportModuleError', message: `${path} holds no index.mjs or index.js` });
+          const entry = ['index.mjs', 'index.js']
+            .map((file) => join(dir, file))
+            .find((file) => existsSync(file));
+          if (!entry)
+            throw new InvocationError({
+              name: 'Runtime.ImportModuleError',
+              message: `${path} holds no index.mjs or index.js`,
+            });
           return entry;
         })
       : Promise.resolve(path);
@@ -107,15 +120,30 @@ export class FunctionRegistry {
   /** Invoke synchronously (RequestResponse), as Secrets Manager does (R9). Rejects with InvocationError. */
   async invoke(arn: string, event: unknown, timeoutMs: number): Promise<unknown> {
     const fn = this.find(arn);
-    if (!fn) throw new InvocationError({ name: 'ResourceNotFoundException', message: `Function not found: ${arn}` });
-    const context: ContextData = { awsRequestId: randomUUID(), functionName: fn.name, invokedFunctionArn: arn, deadlineMs: Date.now() + timeoutMs };
+    if (!fn)
+      throw new InvocationError({ name: 'ResourceNotFoundException', message: `Function not found: ${arn}` });
+    const context: ContextData = {
+      awsRequestId: randomUUID(),
+      functionName: fn.name,
+      invokedFunctionArn: arn,
+      deadlineMs: Date.now() + timeoutMs,
+    };
     // The event crosses a boundary in Lambda: hand the function its own copy.
     const copy: unknown = JSON.parse(JSON.stringify(event));
     if (fn.pool) return fn.pool.invoke(copy, context, timeoutMs);
     const handler = fn.inProcess as InProcessFunction;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new InvocationError({ name: 'Sandbox.Timedout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` })), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new InvocationError({
+              name: 'Sandbox.Timedout',
+              message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+            }),
+          ),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([callHandler(handler, copy, buildContext(context)), timeout]);

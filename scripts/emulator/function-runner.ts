@@ -4,7 +4,13 @@
  * Started by function-pool.ts with tsx's loader, so .ts modules load too.
  */
 import { pathToFileURL } from 'node:url';
-import { buildContext, callHandler, errorInfo, type ChildMessage, type ParentMessage } from './lambda-types.ts';
+import {
+  buildContext,
+  callHandler,
+  errorInfo,
+  type ChildMessage,
+  type ParentMessage,
+} from './lambda-types.ts';
 
 const send = (message: ChildMessage): void => {
   process.send?.(message);
@@ -15,9 +21,15 @@ async function main(): Promise<void> {
   if (!modulePath) throw new Error('function-runner needs the module path as its first argument');
   let handler: Parameters<typeof callHandler>[0];
   try {
-    const loaded = (await import(pathToFileURL(modulePath).href)) as { handler?: unknown; default?: { handler?: unknown } };
+    const loaded = (await import(pathToFileURL(modulePath).href)) as {
+      handler?: unknown;
+      default?: { handler?: unknown };
+    };
     const candidate = loaded.handler ?? loaded.default?.handler;
-    if (typeof candidate !== 'function') throw Object.assign(new Error(`${modulePath} does not export a handler function`), { name: 'Runtime.HandlerNotFound' });
+    if (typeof candidate !== 'function')
+      throw Object.assign(new Error(`${modulePath} does not export a handler function`), {
+        name: 'Runtime.HandlerNotFound',
+      });
     handler = candidate as typeof handler;
   } catch (error) {
     send({ type: 'init-error', error: errorInfo(error) });
@@ -34,7 +46,12 @@ async function main(): Promise<void> {
           // Lambda returns the result as JSON; anything JSON cannot carry is a marshal error.
           marshalled = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
         } catch {
-          send({ type: 'result', id: message.id, ok: false, error: { name: 'Runtime.MarshalError', message: 'Unable to marshal the function result to JSON' } });
+          send({
+            type: 'result',
+            id: message.id,
+            ok: false,
+            error: { name: 'Runtime.MarshalError', message: 'Unable to marshal the function result to JSON' },
+          });
           return;
         }
         send({ type: 'result', id: message.id, ok: true, value: marshalled });

@@ -4,7 +4,10 @@ import { ServiceError, ServiceErrorType, validation } from './service-error.ts';
 const memberPath = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
 const typeError = (name: string, expected: string, value: unknown): ServiceError =>
-  new ServiceError(ServiceErrorType.SerializationException, `Member ${name} must be ${expected}, got ${Array.isArray(value) ? 'array' : typeof value}`);
+  new ServiceError(
+    ServiceErrorType.SerializationException,
+    `Member ${name} must be ${expected}, got ${Array.isArray(value) ? 'array' : typeof value}`,
+  );
 
 export interface StringRule {
   readonly required?: boolean;
@@ -42,13 +45,21 @@ export class Input {
     if (typeof value !== 'string') throw typeError(name, 'a string', value);
     const shown = rule.secret ? '[redacted]' : value;
     if (rule.min !== undefined && value.length < rule.min) {
-      throw validation(memberPath(name), `Member must have length greater than or equal to ${rule.min}`, shown);
+      throw validation(
+        memberPath(name),
+        `Member must have length greater than or equal to ${rule.min}`,
+        shown,
+      );
     }
     if (rule.max !== undefined && value.length > rule.max) {
       throw validation(memberPath(name), `Member must have length less than or equal to ${rule.max}`, shown);
     }
     if (rule.pattern && !rule.pattern.test(value)) {
-      throw validation(memberPath(name), `Member must satisfy regular expression pattern: ${rule.pattern.source}`, shown);
+      throw validation(
+        memberPath(name),
+        `Member must satisfy regular expression pattern: ${rule.pattern.source}`,
+        shown,
+      );
     }
     return value;
   }
@@ -65,7 +76,11 @@ export class Input {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError(name, 'an integer', value);
     if (range.min !== undefined && value < range.min) {
-      throw validation(memberPath(name), `Member must have value greater than or equal to ${range.min}`, value);
+      throw validation(
+        memberPath(name),
+        `Member must have value greater than or equal to ${range.min}`,
+        value,
+      );
     }
     if (range.max !== undefined && value > range.max) {
       throw validation(memberPath(name), `Member must have value less than or equal to ${range.max}`, value);
@@ -73,17 +88,33 @@ export class Input {
     return value;
   }
 
-  stringList(name: string, rule: { readonly min?: number; readonly max?: number; readonly item?: StringRule } = {}): string[] | undefined {
+  stringList(
+    name: string,
+    rule: { readonly min?: number; readonly max?: number; readonly item?: StringRule } = {},
+  ): string[] | undefined {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value)) throw typeError(name, 'a list', value);
     if (rule.min !== undefined && value.length < rule.min) {
-      throw validation(memberPath(name), `Member must have length greater than or equal to ${rule.min}`, `[${value.length} items]`);
+      throw validation(
+        memberPath(name),
+        `Member must have length greater than or equal to ${rule.min}`,
+        `[${value.length} items]`,
+      );
     }
     if (rule.max !== undefined && value.length > rule.max) {
-      throw validation(memberPath(name), `Member must have length less than or equal to ${rule.max}`, `[${value.length} items]`);
+      throw validation(
+        memberPath(name),
+        `Member must have length less than or equal to ${rule.max}`,
+        `[${value.length} items]`,
+      );
     }
-    return value.map((item, index) => new Input({ [`${name}.${index + 1}`]: item }).string(`${name}.${index + 1}`, { ...rule.item, required: true }));
+    return value.map((item, index) =>
+      new Input({ [`${name}.${index + 1}`]: item }).string(`${name}.${index + 1}`, {
+        ...rule.item,
+        required: true,
+      }),
+    );
   }
 
   object(name: string): Input | undefined {
@@ -98,7 +129,8 @@ export class Input {
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value)) throw typeError(name, 'a list', value);
     return value.map((item) => {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) throw typeError(`${name} member`, 'an object', item);
+      if (item === null || typeof item !== 'object' || Array.isArray(item))
+        throw typeError(`${name} member`, 'an object', item);
       return new Input(item as Record<string, unknown>);
     });
   }
@@ -107,7 +139,12 @@ export class Input {
   tags(name = 'Tags'): Tag[] | undefined {
     const list = this.objectList(name);
     if (list === undefined) return undefined;
-    if (list.length > 50) throw validation(memberPath(name), 'Member must have length less than or equal to 50', `[${list.length} items]`);
+    if (list.length > 50)
+      throw validation(
+        memberPath(name),
+        'Member must have length less than or equal to 50',
+        `[${list.length} items]`,
+      );
     return list.map((tag) => ({
       Key: tag.string('Key', { required: true, min: 1, max: 128 }),
       Value: tag.string('Value', { max: 256 }) ?? '',

@@ -26,7 +26,12 @@ export interface ContextData {
   readonly deadlineMs: number;
 }
 
-export type ParentMessage = { readonly type: 'invoke'; readonly id: number; readonly event: unknown; readonly context: ContextData };
+export type ParentMessage = {
+  readonly type: 'invoke';
+  readonly id: number;
+  readonly event: unknown;
+  readonly context: ContextData;
+};
 
 export type ChildMessage =
   | { readonly type: 'ready' }
@@ -54,17 +59,25 @@ export function errorInfo(error: unknown): InvocationErrorInfo {
     const code = (error as { code?: unknown }).code;
     return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
   }
-  return { name: 'Error', message: typeof error === 'string' ? error : `Non-error value thrown (${typeof error})` };
+  return {
+    name: 'Error',
+    message: typeof error === 'string' ? error : `Non-error value thrown (${typeof error})`,
+  };
 }
 
-type Handler = (event: unknown, context: LambdaContext, callback?: (error: unknown, value?: unknown) => void) => unknown;
+type Handler = (
+  event: unknown,
+  context: LambdaContext,
+  callback?: (error: unknown, value?: unknown) => void,
+) => unknown;
 
 /** Call a handler the ways Lambda's Node runtime allows: async, or callback style (three parameters). */
 export function callHandler(handler: Handler, event: unknown, context: LambdaContext): Promise<unknown> {
   if (handler.length >= 3) {
     return new Promise((resolve, reject) => {
       const result = handler(event, context, (error, value) => (error ? reject(error) : resolve(value)));
-      if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(resolve, reject);
+      if (result && typeof (result as Promise<unknown>).then === 'function')
+        (result as Promise<unknown>).then(resolve, reject);
     });
   }
   return Promise.resolve().then(() => handler(event, context));

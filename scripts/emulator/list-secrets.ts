@@ -3,7 +3,15 @@ import { compact, describeFields, seconds, type SecretRecord } from './secret-re
 import { decodeOffset, encodeOffset } from './pagination.ts';
 import { ServiceError, ServiceErrorType, validation } from './service-error.ts';
 
-const FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'] as const;
+const FILTER_KEYS = [
+  'description',
+  'name',
+  'tag-key',
+  'tag-value',
+  'primary-region',
+  'owning-service',
+  'all',
+] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 const VALUE = /^!?[a-zA-Z0-9 :_@/+=.\-!]*$/;
 const SORT_BY = ['created-date', 'last-accessed-date', 'last-changed-date', 'name'] as const;
@@ -28,7 +36,11 @@ function attributes(secret: SecretRecord, key: FilterKey): string[] {
     case 'owning-service':
       return [];
     case 'all':
-      return [secret.name, secret.description ?? '', ...(secret.tags ?? []).flatMap((tag) => [tag.Key, tag.Value])];
+      return [
+        secret.name,
+        secret.description ?? '',
+        ...(secret.tags ?? []).flatMap((tag) => [tag.Key, tag.Value]),
+      ];
   }
 }
 
@@ -45,7 +57,9 @@ function matches(secret: SecretRecord, key: FilterKey, rawValue: string): boolea
   if (key === 'all') {
     // Split the value into words; every word must start some attribute or one of its words.
     const pool = candidates.flatMap((text) => [text, ...words(text)]).map(fold);
-    const wanted = fold(value).split(/\s+/).filter((word) => word.length > 0);
+    const wanted = fold(value)
+      .split(/\s+/)
+      .filter((word) => word.length > 0);
     hit = wanted.every((word) => pool.some((text) => text.startsWith(word)));
   } else {
     hit = candidates.some((text) => fold(text).startsWith(fold(value)));
@@ -55,14 +69,23 @@ function matches(secret: SecretRecord, key: FilterKey, rawValue: string): boolea
 
 function readFilters(input: Input): Filter[] {
   const list = input.objectList('Filters') ?? [];
-  if (list.length > 10) throw validation('filters', 'Member must have length less than or equal to 10', `[${list.length} items]`);
+  if (list.length > 10)
+    throw validation('filters', 'Member must have length less than or equal to 10', `[${list.length} items]`);
   return list.map((filter, index) => {
     const key = filter.string('Key');
     if (key === undefined || !(FILTER_KEYS as readonly string[]).includes(key)) {
-      throw validation(`filters.${index + 1}.member.key`, `Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`, key ?? null);
+      throw validation(
+        `filters.${index + 1}.member.key`,
+        `Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`,
+        key ?? null,
+      );
     }
     const values = filter.stringList('Values', { min: 1, max: 10, item: { max: 512, pattern: VALUE } }) ?? [];
-    if (values.length === 0) throw new ServiceError(ServiceErrorType.InvalidParameterException, `Filter ${key} needs at least one value.`);
+    if (values.length === 0)
+      throw new ServiceError(
+        ServiceErrorType.InvalidParameterException,
+        `Filter ${key} needs at least one value.`,
+      );
     return { key: key as FilterKey, values };
   });
 }
@@ -86,13 +109,17 @@ export function listSecrets(secrets: readonly SecretRecord[], input: Input): Rec
   const nextToken = input.string('NextToken', { min: 1, max: 4096 });
   const includePlanned = input.boolean('IncludePlannedDeletion') ?? false;
   const sortOrder = input.string('SortOrder') ?? 'asc';
-  if (sortOrder !== 'asc' && sortOrder !== 'desc') throw validation('sortOrder', 'Member must satisfy enum value set: [asc, desc]', sortOrder);
+  if (sortOrder !== 'asc' && sortOrder !== 'desc')
+    throw validation('sortOrder', 'Member must satisfy enum value set: [asc, desc]', sortOrder);
   const sortBy = input.string('SortBy') ?? 'created-date';
-  if (!(SORT_BY as readonly string[]).includes(sortBy)) throw validation('sortBy', `Member must satisfy enum value set: [${SORT_BY.join(', ')}]`, sortBy);
+  if (!(SORT_BY as readonly string[]).includes(sortBy))
+    throw validation('sortBy', `Member must satisfy enum value set: [${SORT_BY.join(', ')}]`, sortBy);
   const filters = readFilters(input);
   const selected = secrets
     .filter((secret) => includePlanned || secret.deletionMs === undefined)
-    .filter((secret) => filters.every((filter) => filter.values.some((value) => matches(secret, filter.key, value))))
+    .filter((secret) =>
+      filters.every((filter) => filter.values.some((value) => matches(secret, filter.key, value))),
+    )
     .sort((a, b) => {
       const left = sortValue(a, sortBy);
       const right = sortValue(b, sortBy);
@@ -106,7 +133,10 @@ export function listSecrets(secrets: readonly SecretRecord[], input: Input): Rec
       const labelled = secret.versions.filter((version) => version.stages.length > 0);
       return compact({
         ...describeFields(secret),
-        SecretVersionsToStages: labelled.length > 0 ? Object.fromEntries(labelled.map((version) => [version.versionId, [...version.stages]])) : undefined,
+        SecretVersionsToStages:
+          labelled.length > 0
+            ? Object.fromEntries(labelled.map((version) => [version.versionId, [...version.stages]]))
+            : undefined,
       });
     }),
     NextToken: start + maxResults < selected.length ? encodeOffset(start + maxResults) : undefined,
@@ -114,7 +144,10 @@ export function listSecrets(secrets: readonly SecretRecord[], input: Input): Rec
 }
 
 /** ListSecretVersionIds (L1, L2): deprecated versions only with IncludeDeprecated, and then without VersionStages. */
-export function listSecretVersionIds(input: Input, requireSecret: () => SecretRecord): Record<string, unknown> {
+export function listSecretVersionIds(
+  input: Input,
+  requireSecret: () => SecretRecord,
+): Record<string, unknown> {
   const maxResults = input.integer('MaxResults', { min: 1, max: 100 }) ?? 100;
   const nextToken = input.string('NextToken', { min: 1, max: 4096 });
   const includeDeprecated = input.boolean('IncludeDeprecated') ?? false;

@@ -10,7 +10,13 @@ export function decodeOffset(token: string | undefined, length: number): number 
   if (token === undefined) return 0;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0 && parsed.offset <= length) return parsed.offset;
+    if (
+      typeof parsed.offset === 'number' &&
+      Number.isInteger(parsed.offset) &&
+      parsed.offset >= 0 &&
+      parsed.offset <= length
+    )
+      return parsed.offset;
   } catch {
     // not ours: fall through
   }

@@ -56,7 +56,8 @@ export function generatePassword(rules: PasswordRules): string {
   ].filter((chars) => chars.length > 0);
   const space = rules.includeSpace && !excluded.has(' ') ? ' ' : '';
   const pool = classes.join('') + space;
-  if (pool.length === 0) throw invalidParameter('The password cannot be generated: every character is excluded.');
+  if (pool.length === 0)
+    throw invalidParameter('The password cannot be generated: every character is excluded.');
   const required = rules.requireEachIncludedType ? classes.map(pick) : [];
   if (required.length > rules.length) {
     throw invalidParameter(

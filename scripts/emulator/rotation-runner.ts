@@ -124,24 +124,55 @@ export class RotationRunner {
     const timeoutMs = this.options.invocationTimeoutMs ?? 30_000;
     try {
       for (let attempt = 1; attempt <= retries + 1; attempt += 1) {
-        if (attempt > 1 && (this.options.retryDelayMs ?? 0) > 0) await new Promise((ok) => setTimeout(ok, this.options.retryDelayMs));
+        if (attempt > 1 && (this.options.retryDelayMs ?? 0) > 0)
+          await new Promise((ok) => setTimeout(ok, this.options.retryDelayMs));
         record.attempts = attempt;
         const rotationToken = randomUUID();
         let failed = false;
         for (const step of plan.steps) {
           if (entry.cancelled) {
-            record.steps.push({ step, attempt, ok: false, error: { name: 'RotationCancelled', message: 'The rotation was cancelled (CancelRotateSecret or emulator shutdown)' }, durationMs: 0 });
+            record.steps.push({
+              step,
+              attempt,
+              ok: false,
+              error: {
+                name: 'RotationCancelled',
+                message: 'The rotation was cancelled (CancelRotateSecret or emulator shutdown)',
+              },
+              durationMs: 0,
+            });
             record.outcome = 'failed';
             return;
           }
           record.currentStep = step;
           const started = performance.now();
           try {
-            await this.options.functions.invoke(plan.lambdaArn, { Step: step, SecretId: plan.secretArn, ClientRequestToken: plan.token, RotationToken: rotationToken }, timeoutMs);
-            record.steps.push({ step, attempt, ok: true, durationMs: Math.round(performance.now() - started) });
+            await this.options.functions.invoke(
+              plan.lambdaArn,
+              {
+                Step: step,
+                SecretId: plan.secretArn,
+                ClientRequestToken: plan.token,
+                RotationToken: rotationToken,
+              },
+              timeoutMs,
+            );
+            record.steps.push({
+              step,
+              attempt,
+              ok: true,
+              durationMs: Math.round(performance.now() - started),
+            });
           } catch (error) {
-            const info = error instanceof InvocationError ? error.info : { name: 'Error', message: 'Invocation failed' };
-            record.steps.push({ step, attempt, ok: false, error: info, durationMs: Math.round(performance.now() - started) });
+            const info =
+              error instanceof InvocationError ? error.info : { name: 'Error', message: 'Invocation failed' };
+            record.steps.push({
+              step,
+              attempt,
+              ok: false,
+              error: info,
+              durationMs: Math.round(performance.now() - started),
+            });
             failed = true;
             break;
           }
@@ -156,7 +187,10 @@ export class RotationRunner {
             step: last,
             attempt,
             ok: false,
-            error: { name: 'RotationIncomplete', message: `${last} returned but version ${plan.token} of ${plan.secretArn} is not AWSCURRENT` },
+            error: {
+              name: 'RotationIncomplete',
+              message: `${last} returned but version ${plan.token} of ${plan.secretArn} is not AWSCURRENT`,
+            },
             durationMs: 0,
           });
         }

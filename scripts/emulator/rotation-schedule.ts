@@ -11,23 +11,34 @@ const CRON = /^cron\((.+)\)$/;
 export function readRotationRules(input: Input | undefined): RotationRules | undefined {
   if (!input) return undefined;
   const days = input.integer('AutomaticallyAfterDays', { min: 1, max: 1000 });
-  const expression = input.string('ScheduleExpression', { min: 1, max: 256, pattern: /^[0-9A-Za-z()#?*\-/, ]+$/ });
+  const expression = input.string('ScheduleExpression', {
+    min: 1,
+    max: 256,
+    pattern: /^[0-9A-Za-z()#?*\-/, ]+$/,
+  });
   const duration = input.string('Duration', { min: 2, max: 3, pattern: /^[0-9h]+$/ });
   if (days !== undefined && expression !== undefined) {
-    throw invalidParameter('You cannot specify both rotation frequency (AutomaticallyAfterDays) and a rotation schedule expression (ScheduleExpression) together.');
+    throw invalidParameter(
+      'You cannot specify both rotation frequency (AutomaticallyAfterDays) and a rotation schedule expression (ScheduleExpression) together.',
+    );
   }
   if (expression !== undefined) checkExpression(expression);
   if (duration !== undefined) {
     const hours = /^(\d{1,2})h$/.exec(duration);
-    if (!hours || Number(hours[1]) < 1 || Number(hours[1]) > 24) throw invalidParameter(`Invalid Duration ${duration}: expected a number of hours from 1h to 24h.`);
+    if (!hours || Number(hours[1]) < 1 || Number(hours[1]) > 24)
+      throw invalidParameter(`Invalid Duration ${duration}: expected a number of hours from 1h to 24h.`);
     const rate = expression ? RATE.exec(expression) : null;
     if (rate && rate[2]?.startsWith('hour') && Number(hours[1]) >= Number(rate[1])) {
-      throw invalidParameter(`The rotation window (Duration ${duration}) must end before the next window of ${expression} begins.`);
+      throw invalidParameter(
+        `The rotation window (Duration ${duration}) must end before the next window of ${expression} begins.`,
+      );
     }
     // A cron window that starts at a fixed hour must not run into the next UTC day.
     const cronHour = expression ? CRON.exec(expression)?.[1]?.trim().split(/\s+/)[1] : undefined;
     if (cronHour !== undefined && /^\d+$/.test(cronHour) && Number(cronHour) + Number(hours[1]) > 24) {
-      throw invalidParameter(`The rotation window (Duration ${duration}) starting at ${cronHour}:00 UTC must not reach into the next UTC day.`);
+      throw invalidParameter(
+        `The rotation window (Duration ${duration}) starting at ${cronHour}:00 UTC must not reach into the next UTC day.`,
+      );
     }
   }
   return {
@@ -42,14 +53,21 @@ function checkExpression(expression: string): void {
   if (rate) {
     const amount = Number(rate[1]);
     const unit = rate[2] ?? '';
-    if (amount < 1) throw invalidParameter(`Invalid ScheduleExpression ${expression}: the rate must be positive.`);
-    if (unit.startsWith('hour') && amount < 4) throw invalidParameter(`Invalid ScheduleExpression ${expression}: rotation can happen at most every four hours.`);
-    if (unit.startsWith('day') && amount > 1000) throw invalidParameter(`Invalid ScheduleExpression ${expression}: at most 1000 days.`);
+    if (amount < 1)
+      throw invalidParameter(`Invalid ScheduleExpression ${expression}: the rate must be positive.`);
+    if (unit.startsWith('hour') && amount < 4)
+      throw invalidParameter(
+        `Invalid ScheduleExpression ${expression}: rotation can happen at most every four hours.`,
+      );
+    if (unit.startsWith('day') && amount > 1000)
+      throw invalidParameter(`Invalid ScheduleExpression ${expression}: at most 1000 days.`);
     return;
   }
   const cron = CRON.exec(expression);
   if (!cron || (cron[1] ?? '').trim().split(/\s+/).length !== 6) {
-    throw invalidParameter(`Invalid ScheduleExpression ${expression}: expected rate(N hours|days) or cron() with six fields.`);
+    throw invalidParameter(
+      `Invalid ScheduleExpression ${expression}: expected rate(N hours|days) or cron() with six fields.`,
+    );
   }
 }
 
@@ -61,7 +79,8 @@ export function withComputedDays(rules: RotationRules): RotationRules {
   return rules;
 }
 
-const durationHours = (rules: RotationRules): number | undefined => (rules.Duration ? Number(rules.Duration.replace('h', '')) : undefined);
+const durationHours = (rules: RotationRules): number | undefined =>
+  rules.Duration ? Number(rules.Duration.replace('h', '')) : undefined;
 
 /**
  * D3: NextRotationDate is the latest time the next rotation will happen: the end of the
@@ -79,18 +98,27 @@ export function nextRotationMs(rules: RotationRules | undefined, fromMs: number)
   const rate = RATE.exec(rules.ScheduleExpression);
   if (rate) {
     const amount = Number(rate[1]);
-    if (rate[2]?.startsWith('day')) return dailyWindowEnd(Math.floor((fromMs + amount * DAY_MS) / DAY_MS) * DAY_MS);
+    if (rate[2]?.startsWith('day'))
+      return dailyWindowEnd(Math.floor((fromMs + amount * DAY_MS) / DAY_MS) * DAY_MS);
     return fromMs + amount * HOUR_MS + (hours ?? 1) * HOUR_MS;
   }
   const start = nextCronMs(rules.ScheduleExpression, fromMs);
-  return start === undefined ? undefined : start + (hours ?? 24 - new Date(start).getUTCHours()) * HOUR_MS - 1000;
+  return start === undefined
+    ? undefined
+    : start + (hours ?? 24 - new Date(start).getUTCHours()) * HOUR_MS - 1000;
 }
 
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 
 /** Expand one cron field (numbers, names, `*`, `?`, lists, ranges, steps) to a set; `L`, `W`, `#` are not supported. */
-function cronField(field: string, min: number, max: number, names: readonly string[] = [], nameBase = min): Set<number> | undefined {
+function cronField(
+  field: string,
+  min: number,
+  max: number,
+  names: readonly string[] = [],
+  nameBase = min,
+): Set<number> | undefined {
   if (field === '*' || field === '?') return undefined;
   const values = new Set<number>();
   const parse = (token: string): number => {

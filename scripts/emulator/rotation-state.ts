@@ -1,7 +1,20 @@
 import { Input } from './input.ts';
 import { nextRotationMs, readRotationRules, withComputedDays } from './rotation-schedule.ts';
-import { AWSCURRENT, AWSPENDING, findVersion, hasValue, removeStage, versionWithStage } from './secret-record.ts';
-import { invalidParameter, invalidRequest, resourceExists, ServiceError, ServiceErrorType } from './service-error.ts';
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  findVersion,
+  hasValue,
+  removeStage,
+  versionWithStage,
+} from './secret-record.ts';
+import {
+  invalidParameter,
+  invalidRequest,
+  resourceExists,
+  ServiceError,
+  ServiceErrorType,
+} from './service-error.ts';
 import { SecretStore, sameTokenMessage, type Output } from './store.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -36,14 +49,16 @@ export function startRotation(
   const input = new Input(body);
   const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
   const token = input.string('ClientRequestToken', { min: 32, max: 64 });
-  if (token === undefined) throw invalidParameter('You must provide a ClientRequestToken value. We recommend a UUID-type value.'); // W10
+  if (token === undefined)
+    throw invalidParameter('You must provide a ClientRequestToken value. We recommend a UUID-type value.'); // W10
   const lambdaInput = input.string('RotationLambdaARN', { max: 2048 });
   const rules = readRotationRules(input.object('RotationRules'));
   const immediate = input.boolean('RotateImmediately') ?? true;
   return store.mutate(secretId, (secret, helpers) => {
     helpers.requireActive(); // R1
     const lambdaArn = lambdaInput ?? secret.rotationLambdaArn;
-    if (lambdaArn === undefined) throw invalidRequest('No Lambda rotation function ARN is associated with this secret.'); // R2
+    if (lambdaArn === undefined)
+      throw invalidRequest('No Lambda rotation function ARN is associated with this secret.'); // R2
     const pending = versionWithStage(secret, AWSPENDING);
     const current = versionWithStage(secret, AWSCURRENT);
     if (pending && pending !== current) throw invalidRequest(NOT_COMPLETE); // R3
@@ -51,7 +66,9 @@ export function startRotation(
     if (!canInvoke(lambdaArn)) throw new ServiceError(ServiceErrorType.AccessDeniedException, CANNOT_INVOKE); // R12
     if (findVersion(secret, token)) throw resourceExists(sameTokenMessage(token, secret.arn));
     if (!immediate && (!current || !hasValue(current))) {
-      throw invalidRequest(`Secret ${secret.arn} has no AWSCURRENT value to test the rotation configuration with.`);
+      throw invalidRequest(
+        `Secret ${secret.arn} has no AWSCURRENT value to test the rotation configuration with.`,
+      );
     }
     // R6: the placeholder has no value; R7: a copy of the current value to test with.
     // Attaching AWSPENDING takes it off the current version if it was left there.

@@ -44,7 +44,8 @@ export const AWSPENDING = 'AWSPENDING';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
 
 /** W6: epoch seconds, possibly fractional. */
-export const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+export const seconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : ms / 1000;
 
 /** G7, L1: access dates have date resolution (midnight UTC). */
 export const dayOf = (ms: number): number => Math.floor(ms / 86_400_000) * 86_400_000;
@@ -80,7 +81,11 @@ export function attachStage(secret: SecretRecord, target: VersionRecord, stage: 
  * leaves whichever version held it before. `dropPending` applies P7 (PutSecretValue and
  * UpdateSecret): the version AWSCURRENT left keeps no AWSPENDING.
  */
-export function moveCurrent(secret: SecretRecord, target: VersionRecord, options: { readonly dropPending: boolean }): void {
+export function moveCurrent(
+  secret: SecretRecord,
+  target: VersionRecord,
+  options: { readonly dropPending: boolean },
+): void {
   const old = versionWithStage(secret, AWSCURRENT);
   if (old === target) return;
   for (const version of secret.versions) removeStage(version, AWSPREVIOUS);

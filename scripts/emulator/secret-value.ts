@@ -17,11 +17,14 @@ export function readValue(input: Input, required: boolean): SecretValue | undefi
   const secretString = input.string('SecretString', { min: 1, max: 65536, secret: true });
   const secretBinary = input.string('SecretBinary', { secret: true });
   if (secretString !== undefined && secretBinary !== undefined) {
-    throw invalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.");
+    throw invalidParameter(
+      "You can't specify both a binary secret value and a string secret value in the same secret.",
+    );
   }
   if (secretBinary !== undefined) {
     const bytes = Buffer.from(secretBinary, 'base64');
-    if (bytes.length < 1 || bytes.length > 65536) throw validation('secretBinary', 'Member must have length between 1 and 65536 bytes', '[redacted]');
+    if (bytes.length < 1 || bytes.length > 65536)
+      throw validation('secretBinary', 'Member must have length between 1 and 65536 bytes', '[redacted]');
     return { secretBinary: bytes.toString('base64') };
   }
   if (secretString !== undefined) return { secretString };

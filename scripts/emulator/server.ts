@@ -23,7 +23,12 @@ export interface ServerOptions {
   readonly onInternalError?: (error: unknown) => void;
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'Content-Type': JSON_11, // W2: also on empty bodies
@@ -36,7 +41,12 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 
 /** W4: `{"__type": "<Shape>", "Message": "..."}` with the spec's status (W5). */
 function sendError(response: ServerResponse, error: ServiceError): void {
-  send(response, error.status, { __type: error.type, Message: error.message }, { 'x-amzn-ErrorType': error.type });
+  send(
+    response,
+    error.status,
+    { __type: error.type, Message: error.message },
+    { 'x-amzn-ErrorType': error.type },
+  );
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -46,7 +56,12 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new ServiceError(ServiceErrorType.SerializationException, `Request body exceeds ${MAX_BODY_BYTES} bytes`));
+        reject(
+          new ServiceError(
+            ServiceErrorType.SerializationException,
+            `Request body exceeds ${MAX_BODY_BYTES} bytes`,
+          ),
+        );
         request.destroy();
         return;
       }
@@ -67,7 +82,10 @@ export function parseBody(text: string): Record<string, unknown> {
     throw new ServiceError(ServiceErrorType.SerializationException, 'The request body is not valid JSON.');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ServiceError(ServiceErrorType.SerializationException, 'The request body must be a JSON object.');
+    throw new ServiceError(
+      ServiceErrorType.SerializationException,
+      'The request body must be a JSON object.',
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -84,18 +102,29 @@ export function createJsonServer(options: ServerOptions): Server {
     }
     try {
       if (request.method !== 'POST' || url.pathname !== '/') {
-        throw new ServiceError(ServiceErrorType.InvalidAction, `Secrets Manager accepts POST / only, not ${request.method} ${url.pathname}`);
+        throw new ServiceError(
+          ServiceErrorType.InvalidAction,
+          `Secrets Manager accepts POST / only, not ${request.method} ${url.pathname}`,
+        );
       }
       const target = request.headers['x-amz-target'];
       if (typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
-        throw new ServiceError(ServiceErrorType.InvalidAction, 'Missing or invalid X-Amz-Target header: expected secretsmanager.<Operation>');
+        throw new ServiceError(
+          ServiceErrorType.InvalidAction,
+          'Missing or invalid X-Amz-Target header: expected secretsmanager.<Operation>',
+        );
       }
       const name = target.slice(TARGET_PREFIX.length);
       const operation = Object.hasOwn(options.operations, name) ? options.operations[name] : undefined;
       // W8: CommonErrors' InvalidAction for an operation the service does not have.
-      if (!operation) throw new ServiceError(ServiceErrorType.InvalidAction, `The action or operation ${name} is not valid for Secrets Manager.`);
+      if (!operation)
+        throw new ServiceError(
+          ServiceErrorType.InvalidAction,
+          `The action or operation ${name} is not valid for Secrets Manager.`,
+        );
       const body = parseBody(await readBody(request));
-      const region = CREDENTIAL_REGION.exec(request.headers.authorization ?? '')?.[1] ?? options.defaultRegion;
+      const region =
+        CREDENTIAL_REGION.exec(request.headers.authorization ?? '')?.[1] ?? options.defaultRegion;
       send(response, 200, operation(body, { region }));
     } catch (error) {
       if (error instanceof ServiceError) {
@@ -103,13 +132,20 @@ export function createJsonServer(options: ServerOptions): Server {
         return;
       }
       options.onInternalError?.(error);
-      sendError(response, new ServiceError(ServiceErrorType.InternalServiceError, 'An error occurred on the server side.'));
+      sendError(
+        response,
+        new ServiceError(ServiceErrorType.InternalServiceError, 'An error occurred on the server side.'),
+      );
     }
   };
   return createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       options.onInternalError?.(error);
-      if (!response.headersSent) sendError(response, new ServiceError(ServiceErrorType.InternalServiceError, 'An error occurred on the server side.'));
+      if (!response.headersSent)
+        sendError(
+          response,
+          new ServiceError(ServiceErrorType.InternalServiceError, 'An error occurred on the server side.'),
+        );
     });
   });
 }

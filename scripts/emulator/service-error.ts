@@ -48,13 +48,21 @@ export class ServiceError extends Error {
 
 export const notFound = (message = "Secrets Manager can't find the specified secret."): ServiceError =>
   new ServiceError(ServiceErrorType.ResourceNotFoundException, message);
-export const invalidRequest = (message: string): ServiceError => new ServiceError(ServiceErrorType.InvalidRequestException, message);
-export const invalidParameter = (message: string): ServiceError => new ServiceError(ServiceErrorType.InvalidParameterException, message);
-export const resourceExists = (message: string): ServiceError => new ServiceError(ServiceErrorType.ResourceExistsException, message);
+export const invalidRequest = (message: string): ServiceError =>
+  new ServiceError(ServiceErrorType.InvalidRequestException, message);
+export const invalidParameter = (message: string): ServiceError =>
+  new ServiceError(ServiceErrorType.InvalidParameterException, message);
+export const resourceExists = (message: string): ServiceError =>
+  new ServiceError(ServiceErrorType.ResourceExistsException, message);
 
 /** A model-constraint failure, worded like AWS's ValidationException messages. */
 export function validation(member: string, constraint: string, value: unknown = null): ServiceError {
-  const shown = value === null || value === undefined ? 'null' : typeof value === 'string' ? `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}'` : String(value);
+  const shown =
+    value === null || value === undefined
+      ? 'null'
+      : typeof value === 'string'
+        ? `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}'`
+        : String(value);
   return new ServiceError(
     ServiceErrorType.ValidationException,
     `1 validation error detected: Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`,

@@ -3,11 +3,32 @@ import { Input } from './input.ts';
 import { listSecrets, listSecretVersionIds } from './list-secrets.ts';
 import { readToken, readValue, sameValue, TOKEN_RULE, type SecretValue } from './secret-value.ts';
 import {
-  AWSCURRENT, attachStage, cloneSecret, compact, dayOf, describeFields, findVersion, hasValue, moveCurrent, removeStage,
-  seconds, versionIdsToStages, versionWithStage, type SecretRecord, type VersionRecord,
+  AWSCURRENT,
+  attachStage,
+  cloneSecret,
+  compact,
+  dayOf,
+  describeFields,
+  findVersion,
+  hasValue,
+  moveCurrent,
+  removeStage,
+  seconds,
+  versionIdsToStages,
+  versionWithStage,
+  type SecretRecord,
+  type VersionRecord,
 } from './secret-record.ts';
 import { nextRotationMs } from './rotation-schedule.ts';
-import { invalidParameter, invalidRequest, notFound, resourceExists, ServiceError, ServiceErrorType, validation } from './service-error.ts';
+import {
+  invalidParameter,
+  invalidRequest,
+  notFound,
+  resourceExists,
+  ServiceError,
+  ServiceErrorType,
+  validation,
+} from './service-error.ts';
 
 export type Clock = () => number;
 export type Output = Record<string, unknown>;
@@ -26,7 +47,8 @@ export interface StoreOptions {
 const DAY_MS = 86_400_000;
 const SUFFIX_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const NAME = /^[A-Za-z0-9/_+=.@-]+$/;
-const MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion.";
+const MARKED_FOR_DELETION =
+  "You can't perform this operation on the secret because it was marked for deletion.";
 
 export const sameTokenMessage = (token: string, arn: string): string =>
   `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${arn}.`;
@@ -115,7 +137,9 @@ export class SecretStore {
   private ensureCapacity(secret: SecretRecord): void {
     const cutoff = this.clock() - DAY_MS;
     while (secret.versions.length >= this.versionQuota) {
-      const removable = secret.versions.find((version) => version.stages.length === 0 && version.createdMs <= cutoff);
+      const removable = secret.versions.find(
+        (version) => version.stages.length === 0 && version.createdMs <= cutoff,
+      );
       if (!removable) {
         throw new ServiceError(
           ServiceErrorType.LimitExceededException,
@@ -126,7 +150,12 @@ export class SecretStore {
     }
   }
 
-  private addVersion(secret: SecretRecord, versionId: string, value: SecretValue | undefined, stages: string[]): VersionRecord {
+  private addVersion(
+    secret: SecretRecord,
+    versionId: string,
+    value: SecretValue | undefined,
+    stages: string[],
+  ): VersionRecord {
     this.ensureCapacity(secret);
     const version: VersionRecord = { versionId, stages: [], createdMs: this.clock(), ...value };
     secret.versions.push(version);
@@ -150,7 +179,10 @@ export class SecretStore {
     const input = new Input(body);
     const name = input.string('Name', { required: true, min: 1, max: 512 });
     if (!NAME.test(name)) {
-      throw new ServiceError(ServiceErrorType.ValidationException, 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+      throw new ServiceError(
+        ServiceErrorType.ValidationException,
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+      );
     }
     const token = readToken(input, ServiceErrorType.InvalidRequestException);
     const description = input.string('Description', { max: 2048 });
@@ -158,15 +190,19 @@ export class SecretStore {
     const tags = input.tags();
     const value = readValue(input, false);
     const replicas = input.objectList('AddReplicaRegions');
-    if (replicas && replicas.length > 0) throw invalidParameter('AddReplicaRegions: replication is not supported by this emulator.');
+    if (replicas && replicas.length > 0)
+      throw invalidParameter('AddReplicaRegions: replication is not supported by this emulator.');
     const existing = this.find(name);
     if (existing) {
       if (existing.deletionMs !== undefined) {
-        throw invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.");
+        throw invalidRequest(
+          "You can't create this secret because a secret with this name is already scheduled for deletion.",
+        );
       }
       const version = findVersion(existing, token);
       if (version && value && hasValue(version)) {
-        if (sameValue(version, value)) return { ARN: existing.arn, Name: existing.name, VersionId: version.versionId };
+        if (sameValue(version, value))
+          return { ARN: existing.arn, Name: existing.name, VersionId: version.versionId };
         throw resourceExists(sameTokenMessage(token, existing.arn));
       }
       throw resourceExists(`The operation failed because the secret ${name} already exists.`);
@@ -201,7 +237,9 @@ export class SecretStore {
     const stage = input.string('VersionStage', { min: 1, max: 256 });
     const secret = this.requireActive(input);
     const missing = (): ServiceError =>
-      notFound(`Secrets Manager can't find the specified secret value for ${versionId !== undefined ? `VersionId: ${versionId}` : `staging label: ${stage ?? AWSCURRENT}`}`);
+      notFound(
+        `Secrets Manager can't find the specified secret value for ${versionId !== undefined ? `VersionId: ${versionId}` : `staging label: ${stage ?? AWSCURRENT}`}`,
+      );
     let version: VersionRecord | undefined;
     if (versionId !== undefined) {
       version = findVersion(secret, versionId);
@@ -235,7 +273,12 @@ export class SecretStore {
     const stages = input.stringList('VersionStages', { min: 1, max: 20, item: { min: 1, max: 256 } });
     input.string('RotationToken', { min: 36, max: 256, pattern: /^[a-zA-Z0-9-]+$/, secret: true });
     const secret = this.requireActive(input);
-    const respond = (version: VersionRecord): Output => ({ ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: [...version.stages] });
+    const respond = (version: VersionRecord): Output => ({
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: version.versionId,
+      VersionStages: [...version.stages],
+    });
     const existing = findVersion(secret, token);
     if (existing && hasValue(existing)) {
       if (sameValue(existing, value)) return respond(existing); // P2
@@ -288,7 +331,8 @@ export class SecretStore {
     const moveTo = input.string('MoveToVersionId', TOKEN_RULE);
     const removeFrom = input.string('RemoveFromVersionId', TOKEN_RULE);
     const secret = this.requireActive(input);
-    if (moveTo === undefined && removeFrom === undefined) throw invalidParameter('You must specify MoveToVersionId, RemoveFromVersionId, or both.');
+    if (moveTo === undefined && removeFrom === undefined)
+      throw invalidParameter('You must specify MoveToVersionId, RemoveFromVersionId, or both.');
     const version = (id: string): VersionRecord => {
       const found = findVersion(secret, id);
       if (!found) throw invalidParameter(`Not a valid version: ${id}`);
@@ -298,22 +342,31 @@ export class SecretStore {
     const source = removeFrom === undefined ? undefined : version(removeFrom);
     const holder = versionWithStage(secret, stage);
     if (source && !source.stages.includes(stage)) {
-      throw invalidParameter(`The staging label ${stage} is not attached to version ${source.versionId}, so you can't remove it from that version.`);
+      throw invalidParameter(
+        `The staging label ${stage} is not attached to version ${source.versionId}, so you can't remove it from that version.`,
+      );
     }
     if (target) {
       if (!target.stages.includes(stage) && target.stages.length >= 20) {
-        throw new ServiceError(ServiceErrorType.LimitExceededException, `Version ${target.versionId} already has 20 staging labels, the most a version can have.`); // V1
+        throw new ServiceError(
+          ServiceErrorType.LimitExceededException,
+          `Version ${target.versionId} already has 20 staging labels, the most a version can have.`,
+        ); // V1
       }
       if (holder && holder !== target && source !== holder) {
         throw invalidParameter(
           `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`,
         );
       }
-      if (stage === AWSCURRENT) moveCurrent(secret, target, { dropPending: false }); // U1, U3
+      if (stage === AWSCURRENT)
+        moveCurrent(secret, target, { dropPending: false }); // U1, U3
       else attachStage(secret, target, stage);
     } else if (source) {
       // U6 (decided): AWSCURRENT can only move, never simply be removed.
-      if (stage === AWSCURRENT) throw invalidParameter('You can only move staging label AWSCURRENT to a different secret version. It cannot be removed completely.');
+      if (stage === AWSCURRENT)
+        throw invalidParameter(
+          'You can only move staging label AWSCURRENT to a different secret version. It cannot be removed completely.',
+        );
       removeStage(source, stage); // U4
     }
     this.changed(secret);
@@ -340,7 +393,10 @@ export class SecretStore {
       if (index >= 0) merged[index] = tag;
       else merged.push(tag);
     }
-    if (merged.length > 50) throw invalidParameter(`A secret can have at most 50 tags; this request would give ${secret.name} ${merged.length}.`);
+    if (merged.length > 50)
+      throw invalidParameter(
+        `A secret can have at most 50 tags; this request would give ${secret.name} ${merged.length}.`,
+      );
     secret.tags = merged;
     this.changed(secret);
     return {};
@@ -362,7 +418,9 @@ export class SecretStore {
     const window = input.integer('RecoveryWindowInDays');
     const force = input.boolean('ForceDeleteWithoutRecovery') ?? false;
     if (window !== undefined && force) {
-      throw invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+      throw invalidParameter(
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
     }
     if (window !== undefined && (window < 7 || window > 30)) {
       throw invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
@@ -372,7 +430,9 @@ export class SecretStore {
     if (!secret) {
       if (!force) throw notFound();
       // DL7: forcing the deletion of a missing secret is not an error.
-      return secretId.startsWith('arn:') ? { ARN: secretId, DeletionDate: seconds(now) } : { Name: secretId, DeletionDate: seconds(now) };
+      return secretId.startsWith('arn:')
+        ? { ARN: secretId, DeletionDate: seconds(now) }
+        : { Name: secretId, DeletionDate: seconds(now) };
     }
     if (force) {
       this.secrets.delete(secret.arn);
@@ -380,7 +440,9 @@ export class SecretStore {
       return { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(now) };
     }
     if (secret.deletionMs !== undefined) {
-      throw invalidRequest(`You can't delete secret ${secret.arn} because it is already scheduled for deletion.`);
+      throw invalidRequest(
+        `You can't delete secret ${secret.arn} because it is already scheduled for deletion.`,
+      );
     }
     secret.deletionMs = now + (window ?? 30) * DAY_MS;
     this.changed(secret);

@@ -8,7 +8,9 @@ import yauzl from 'yauzl';
 /** Unzip a Lambda bundle once into a fresh temp folder; returns the folder. */
 export async function unzipToTemp(zipPath: string): Promise<string> {
   const target = await mkdtemp(join(tmpdir(), 'sm-emulator-fn-'));
-  const zip = await new Promise<yauzl.ZipFile>((ok, fail) => yauzl.open(zipPath, { lazyEntries: true }, (error, file) => (error ? fail(error) : ok(file))));
+  const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
+    yauzl.open(zipPath, { lazyEntries: true }, (error, file) => (error ? fail(error) : ok(file))),
+  );
   await new Promise<void>((ok, fail) => {
     zip.on('error', fail);
     zip.on('end', () => ok());

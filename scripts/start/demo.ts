@@ -1,4 +1,9 @@
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import type { Painter, Output } from '../cli/output.ts';
 import { writeLine } from '../cli/output.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -16,7 +21,14 @@ export interface DemoStack {
   readonly endpoint: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly functionArn: (kind: Kind) => string;
-  readonly postgres: { readonly host: string; readonly port: number; readonly adminUser: string; readonly adminPassword: string; readonly database: string; readonly caPem?: string };
+  readonly postgres: {
+    readonly host: string;
+    readonly port: number;
+    readonly adminUser: string;
+    readonly adminPassword: string;
+    readonly database: string;
+    readonly caPem?: string;
+  };
   readonly redis: { readonly host: string; readonly port: number; readonly adminPassword: string };
   /** Every secret value seen, for the leak scan at the end. */
   readonly known: Set<string>;
@@ -40,7 +52,10 @@ export interface Demo {
   /** A value-free line or two about the new AWSCURRENT after each rotation (optional). */
   afterRotation?(stack: DemoStack, current: string): Promise<readonly string[]>;
   /** Prove the new value works and show what happened to the old one. */
-  verify(stack: DemoStack, values: { readonly previous: string; readonly current: string }): Promise<readonly Check[]>;
+  verify(
+    stack: DemoStack,
+    values: { readonly previous: string; readonly current: string },
+  ): Promise<readonly Check[]>;
 }
 
 export interface DemoResult {
@@ -55,33 +70,79 @@ export interface DemoResult {
 export async function runDemo(stack: DemoStack, demo: Demo): Promise<DemoResult> {
   const { out, paint, sm } = stack;
   const started = Date.now();
-  writeLine(out.stdout, `\n${paint.bold(`== ${demo.title}`)}  (secret ${demo.secretName}, function ${demo.kind})`);
+  writeLine(
+    out.stdout,
+    `\n${paint.bold(`== ${demo.title}`)}  (secret ${demo.secretName}, function ${demo.kind})`,
+  );
   try {
     const initial = await demo.setup(stack);
     remember(stack, initial);
-    await sm.send(new CreateSecretCommand({ Name: demo.secretName, SecretString: initial, Description: `npm start demo: ${demo.title}` }));
+    await sm.send(
+      new CreateSecretCommand({
+        Name: demo.secretName,
+        SecretString: initial,
+        Description: `npm start demo: ${demo.title}`,
+      }),
+    );
     writeLine(out.stdout, `labels before:\n${await labelLines(sm, demo.secretName)}`);
     let exitCode = 0;
     for (let round = 1; round <= (demo.rotations ?? 1) && exitCode === 0; round++) {
-      const argv = ['rotate', demo.secretName, '--rotation-lambda-arn', stack.functionArn(demo.kind), '--after-days', '30', ...(demo.emergency ? ['--emergency', '--yes'] : [])];
+      const argv = [
+        'rotate',
+        demo.secretName,
+        '--rotation-lambda-arn',
+        stack.functionArn(demo.kind),
+        '--after-days',
+        '30',
+        ...(demo.emergency ? ['--emergency', '--yes'] : []),
+      ];
       writeLine(out.stdout, paint.dim(`$ rotation ${argv.join(' ')}`));
       exitCode = await runCli([...argv, '--endpoint-url', stack.endpoint], {
         env: stack.env,
         out: indented(out),
       });
-      writeLine(out.stdout, `labels after${(demo.rotations ?? 1) > 1 ? ` rotation ${round}` : ''}:\n${await labelLines(sm, demo.secretName)}`);
-      if (demo.afterRotation) for (const line of await demo.afterRotation(stack, await valueOf(stack, demo.secretName, 'AWSCURRENT'))) writeLine(out.stdout, `  ${line}`);
+      writeLine(
+        out.stdout,
+        `labels after${(demo.rotations ?? 1) > 1 ? ` rotation ${round}` : ''}:\n${await labelLines(sm, demo.secretName)}`,
+      );
+      if (demo.afterRotation)
+        for (const line of await demo.afterRotation(
+          stack,
+          await valueOf(stack, demo.secretName, 'AWSCURRENT'),
+        ))
+          writeLine(out.stdout, `  ${line}`);
     }
-    if (exitCode !== 0) return { title: demo.title, secretName: demo.secretName, exitCode, checks: [], durationMs: Date.now() - started };
+    if (exitCode !== 0)
+      return {
+        title: demo.title,
+        secretName: demo.secretName,
+        exitCode,
+        checks: [],
+        durationMs: Date.now() - started,
+      };
     const current = await valueOf(stack, demo.secretName, 'AWSCURRENT');
     const previous = await valueOf(stack, demo.secretName, 'AWSPREVIOUS');
     const checks = await demo.verify(stack, { current, previous });
-    for (const check of checks) writeLine(out.stdout, `  ${check.ok ? paint.green('ok  ') : paint.red('FAIL')} ${check.label}`);
-    return { title: demo.title, secretName: demo.secretName, exitCode, checks, durationMs: Date.now() - started };
+    for (const check of checks)
+      writeLine(out.stdout, `  ${check.ok ? paint.green('ok  ') : paint.red('FAIL')} ${check.label}`);
+    return {
+      title: demo.title,
+      secretName: demo.secretName,
+      exitCode,
+      checks,
+      durationMs: Date.now() - started,
+    };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     writeLine(out.stdout, `  ${paint.red('FAIL')} ${message}`);
-    return { title: demo.title, secretName: demo.secretName, exitCode: -1, checks: [], durationMs: Date.now() - started, error: message };
+    return {
+      title: demo.title,
+      secretName: demo.secretName,
+      exitCode: -1,
+      checks: [],
+      durationMs: Date.now() - started,
+      error: message,
+    };
   }
 }
 
@@ -120,7 +181,8 @@ async function valueOf(stack: DemoStack, secretId: string, stage: string): Promi
 export async function labelLines(sm: SecretsManagerClient, secretId: string): Promise<string> {
   const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
   const entries = Object.entries(described.VersionIdsToStages ?? {});
-  const rank = (labels: string[]) => (labels.includes('AWSCURRENT') ? 0 : labels.includes('AWSPENDING') ? 1 : 2);
+  const rank = (labels: string[]) =>
+    labels.includes('AWSCURRENT') ? 0 : labels.includes('AWSPENDING') ? 1 : 2;
   return entries
     .sort(([, a], [, b]) => rank(a) - rank(b))
     .map(([versionId, labels]) => `  ${versionId.slice(0, 8)}…  ${labels.join(', ')}`)

@@ -33,11 +33,17 @@ export function staleBundles(root: string): Kind[] {
 /** Run `npm run build` (the project's esbuild script); resolves with its exit code and output tail. */
 export function runBuild(root: string): Promise<{ readonly code: number; readonly output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'build.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'build.ts')],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', (error) => resolve({ code: 1, output: error.message }));
-    child.on('close', (code) => resolve({ code: code ?? 1, output: output.split('\n').slice(-15).join('\n') }));
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, output: output.split('\n').slice(-15).join('\n') }),
+    );
   });
 }

@@ -35,7 +35,14 @@ function functionEnv(kind: Kind, postgresCaPath: string | undefined): Record<str
  * built zips as rotation functions. Each piece registers its own stop with `cleanup`
  * as soon as it is up, so a failure half-way still stops what did start.
  */
-export async function startLocalStack(options: { readonly root: string; readonly cleanup: Cleanup; readonly out: Output; readonly paint: Painter; readonly env: Env; readonly kinds: readonly Kind[] }): Promise<LocalStack> {
+export async function startLocalStack(options: {
+  readonly root: string;
+  readonly cleanup: Cleanup;
+  readonly out: Output;
+  readonly paint: Painter;
+  readonly env: Env;
+  readonly kinds: readonly Kind[];
+}): Promise<LocalStack> {
   const { cleanup } = options;
   const recorded: string[] = [];
   const tee = (sink: Output['stdout']): Output['stdout'] => ({
@@ -66,9 +73,20 @@ export async function startLocalStack(options: { readonly root: string; readonly
 
   const arns = new Map<Kind, string>();
   for (const kind of options.kinds) {
-    arns.set(kind, emu.registerFunction(`rotation-${kind}`, { path: join(options.root, 'dist', `${kind}.zip`) }, { env: functionEnv(kind, postgres.tls?.caPath), poolSize: 1 }));
+    arns.set(
+      kind,
+      emu.registerFunction(
+        `rotation-${kind}`,
+        { path: join(options.root, 'dist', `${kind}.zip`) },
+        { env: functionEnv(kind, postgres.tls?.caPath), poolSize: 1 },
+      ),
+    );
   }
-  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sm = new SecretsManagerClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const known = new Set<string>([postgres.adminPassword, redisAdminPassword]);
   return {
     out,
@@ -77,10 +95,18 @@ export async function startLocalStack(options: { readonly root: string; readonly
     endpoint: emu.endpoint,
     env: { ...options.env, AWS_REGION: 'us-east-1' },
     functionArn: (kind) => arns.get(kind) ?? '',
-    postgres: { host: postgres.host, port: postgres.port, adminUser: postgres.adminUser, adminPassword: postgres.adminPassword, database: postgres.database, ...(postgres.tls ? { caPem: postgres.tls.caPem } : {}) },
+    postgres: {
+      host: postgres.host,
+      port: postgres.port,
+      adminUser: postgres.adminUser,
+      adminPassword: postgres.adminPassword,
+      database: postgres.database,
+      ...(postgres.tls ? { caPem: postgres.tls.caPem } : {}),
+    },
     redis: { host: redis.host, port: redis.port, adminPassword: redisAdminPassword },
     known,
     printed: () => recorded.join(''),
-    functionLogs: () => options.kinds.map((kind) => emu.functionLogs(`rotation-${kind}`).join('\n')).join('\n'),
+    functionLogs: () =>
+      options.kinds.map((kind) => emu.functionLogs(`rotation-${kind}`).join('\n')).join('\n'),
   };
 }

@@ -30,7 +30,10 @@ function executable(file: string): boolean {
 
 export function findOnPath(binary: string, options: SearchOptions): string | undefined {
   const dirs = [...(options.path ?? '').split(delimiter), ...(options.systemDirs ?? SYSTEM_DIRS)];
-  return dirs.filter((dir) => dir !== '').map((dir) => join(dir, binary)).find(executable);
+  return dirs
+    .filter((dir) => dir !== '')
+    .map((dir) => join(dir, binary))
+    .find(executable);
 }
 
 /** PostgreSQL's bin folder: `pg_config --bindir`, else the newest <root>/<version>/bin. */
@@ -39,7 +42,12 @@ export function findPostgresBinDir(options: SearchOptions): string | undefined {
   const pgConfig = options.usePgConfig === false ? undefined : findOnPath('pg_config', options);
   if (pgConfig) {
     try {
-      candidates.push(execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      candidates.push(
+        execFileSync(pgConfig, ['--bindir'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim(),
+      );
     } catch {
       // a broken pg_config: fall back to the folders below
     }
@@ -58,11 +66,17 @@ export function missingServerBinaries(options: SearchOptions): MissingBinary[] {
   if (findPostgresBinDir(options) === undefined) {
     missing.push({
       what: 'PostgreSQL server binaries (initdb, pg_ctl)',
-      install: ['Debian/Ubuntu: sudo apt-get install -y postgresql-15   (or the distribution\'s "postgresql" package)', 'macOS:         brew install postgresql@15'],
+      install: [
+        'Debian/Ubuntu: sudo apt-get install -y postgresql-15   (or the distribution\'s "postgresql" package)',
+        'macOS:         brew install postgresql@15',
+      ],
     });
   }
   if (findOnPath('redis-server', options) === undefined) {
-    missing.push({ what: 'Redis server (redis-server, 7.x)', install: ['Debian/Ubuntu: sudo apt-get install -y redis-server', 'macOS:         brew install redis'] });
+    missing.push({
+      what: 'Redis server (redis-server, 7.x)',
+      install: ['Debian/Ubuntu: sudo apt-get install -y redis-server', 'macOS:         brew install redis'],
+    });
   }
   return missing;
 }

@@ -25,7 +25,12 @@ export const ALL_DEMOS: readonly Demo[] = [...jwtDemos, ...postgresDemos, ...red
  * and checks the result against the real servers. Stops everything it started, also on
  * Ctrl-C. Returns the process exit code (0 when every demo passed).
  */
-export async function runStart(options: { readonly env: Env; readonly out: Output; readonly signal?: AbortSignal; readonly cleanup?: Cleanup }): Promise<number> {
+export async function runStart(options: {
+  readonly env: Env;
+  readonly out: Output;
+  readonly signal?: AbortSignal;
+  readonly cleanup?: Cleanup;
+}): Promise<number> {
   const { env, out } = options;
   const paint = painter(out.color);
   const cleanup = options.cleanup ?? new Cleanup();
@@ -41,10 +46,17 @@ export async function runStart(options: { readonly env: Env; readonly out: Outpu
 
   const stale = staleBundles(ROOT);
   if (stale.length > 0) {
-    writeLine(out.stdout, `building function zips (${stale.join(', ')} missing or older than the sources): npm run build`);
+    writeLine(
+      out.stdout,
+      `building function zips (${stale.join(', ')} missing or older than the sources): npm run build`,
+    );
     const buildStarted = Date.now();
     const build = await runBuild(ROOT);
-    if (build.code !== 0) writeLine(out.stderr, `npm run build failed (exit ${build.code}); going on with the zips that exist:\n${build.output}`);
+    if (build.code !== 0)
+      writeLine(
+        out.stderr,
+        `npm run build failed (exit ${build.code}); going on with the zips that exist:\n${build.output}`,
+      );
     else writeLine(out.stdout, `  built in ${formatDuration(Date.now() - buildStarted)}`);
   } else {
     writeLine(out.stdout, 'function zips are up to date (dist/*.zip)');
@@ -62,8 +74,18 @@ export async function runStart(options: { readonly env: Env; readonly out: Outpu
     for (const demo of ALL_DEMOS) {
       if (options.signal?.aborted) break;
       if (!kinds.includes(demo.kind)) {
-        writeLine(out.stdout, `\n${paint.yellow(`== ${demo.title}: skipped`)} (no dist/${demo.kind}.zip: the ${demo.kind} function did not build)`);
-        results.push({ title: demo.title, secretName: demo.secretName, exitCode: -1, checks: [], durationMs: 0, error: 'skipped: not built' });
+        writeLine(
+          out.stdout,
+          `\n${paint.yellow(`== ${demo.title}: skipped`)} (no dist/${demo.kind}.zip: the ${demo.kind} function did not build)`,
+        );
+        results.push({
+          title: demo.title,
+          secretName: demo.secretName,
+          exitCode: -1,
+          checks: [],
+          durationMs: 0,
+          error: 'skipped: not built',
+        });
         continue;
       }
       results.push(await runDemo(stack, demo));
@@ -91,7 +113,10 @@ async function containerRuntime(): Promise<boolean> {
 }
 
 /** No secret value in anything the demo printed or the functions logged. */
-async function leakScan(stack: DemoStack & { readonly printed: () => string; readonly functionLogs: () => string }, out: Output): Promise<number> {
+async function leakScan(
+  stack: DemoStack & { readonly printed: () => string; readonly functionLogs: () => string },
+  out: Output,
+): Promise<number> {
   const haystack = `${stack.printed()}\n${stack.functionLogs()}`;
   const leaked = [...stack.known].filter((value) => haystack.includes(value));
   writeLine(
@@ -103,7 +128,8 @@ async function leakScan(stack: DemoStack & { readonly printed: () => string; rea
 
 function report(stack: DemoStack, results: readonly DemoResult[], leaks: number, wallMs: number): number {
   const { out, paint } = stack;
-  const passed = (result: DemoResult) => result.exitCode === 0 && result.checks.length > 0 && result.checks.every((check) => check.ok);
+  const passed = (result: DemoResult) =>
+    result.exitCode === 0 && result.checks.length > 0 && result.checks.every((check) => check.ok);
   writeLine(out.stdout, `\n${paint.bold('Summary')}`);
   writeLine(
     out.stdout,
@@ -112,14 +138,19 @@ function report(stack: DemoStack, results: readonly DemoResult[], leaks: number,
       results.map((result) => [
         result.title,
         result.secretName,
-        result.exitCode === 0 ? paint.green('succeeded') : paint.red(result.error ? result.error.slice(0, 40) : `failed (exit ${result.exitCode})`),
+        result.exitCode === 0
+          ? paint.green('succeeded')
+          : paint.red(result.error ? result.error.slice(0, 40) : `failed (exit ${result.exitCode})`),
         `${result.checks.filter((check) => check.ok).length}/${result.checks.length}`,
         formatDuration(result.durationMs),
       ]),
     ),
   );
   const ok = results.length === ALL_DEMOS.length && results.every(passed) && leaks === 0;
-  writeLine(out.stdout, `${ok ? paint.green('all demos passed') : paint.red('some demos failed')} in ${formatDuration(wallMs)}`);
+  writeLine(
+    out.stdout,
+    `${ok ? paint.green('all demos passed') : paint.red('some demos failed')} in ${formatDuration(wallMs)}`,
+  );
   writeLine(out.stdout, 'next: npm test (unit + integration tests); the CLI: npx rotation --help');
   return ok ? 0 : 1;
 }

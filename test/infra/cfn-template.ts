@@ -41,10 +41,27 @@ const SCALAR_FUNCTIONS: Record<string, (value: string) => unknown> = {
   '!GetAZs': (value) => ({ 'Fn::GetAZs': value }),
   '!ImportValue': (value) => ({ 'Fn::ImportValue': value }),
 };
-const SEQUENCE_FUNCTIONS = ['If', 'Not', 'Equals', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap', 'Contains', 'Sub', 'GetAtt', 'Cidr'];
+const SEQUENCE_FUNCTIONS = [
+  'If',
+  'Not',
+  'Equals',
+  'And',
+  'Or',
+  'Join',
+  'Select',
+  'Split',
+  'FindInMap',
+  'Contains',
+  'Sub',
+  'GetAtt',
+  'Cidr',
+];
 
 const CFN_TAGS: Tags = [
-  ...Object.entries(SCALAR_FUNCTIONS).map(([tag, build]) => ({ tag, resolve: (value: string) => build(value) })),
+  ...Object.entries(SCALAR_FUNCTIONS).map(([tag, build]) => ({
+    tag,
+    resolve: (value: string) => build(value),
+  })),
   ...SEQUENCE_FUNCTIONS.map((name) => ({
     tag: `!${name}`,
     collection: 'seq' as const,
@@ -75,7 +92,9 @@ export function possibleStatements(statements: unknown): PolicyStatement[] {
 }
 
 /** The condition guarding a conditional statement, or undefined when it always applies. */
-export function statementConditions(statements: readonly unknown[]): Map<string | undefined, string | undefined> {
+export function statementConditions(
+  statements: readonly unknown[],
+): Map<string | undefined, string | undefined> {
   const result = new Map<string | undefined, string | undefined>();
   for (const entry of statements) {
     const record = entry as Record<string, unknown>;
@@ -89,18 +108,28 @@ export function statementConditions(statements: readonly unknown[]): Map<string 
   return result;
 }
 
-export const actionsOf = (statement: PolicyStatement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+export const actionsOf = (statement: PolicyStatement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
 /** Statements a role can carry: its inline policies plus AWS::IAM::Policy resources attached to it. */
 export function roleStatements(template: CfnTemplate, roleLogicalId: string): PolicyStatement[] {
   const role = template.Resources[roleLogicalId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not an AWS::IAM::Role`);
-  const inline = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: unknown } }[]).flatMap((policy) => possibleStatements(policy.PolicyDocument.Statement));
+  const inline = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: unknown } }[]).flatMap(
+    (policy) => possibleStatements(policy.PolicyDocument.Statement),
+  );
   const attached = Object.values(template.Resources)
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles ?? []).includes(JSON.stringify({ Ref: roleLogicalId })))
-    .flatMap((resource) => possibleStatements((resource.Properties?.PolicyDocument as { Statement: unknown }).Statement));
+    .filter(
+      (resource) =>
+        resource.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(resource.Properties?.Roles ?? []).includes(JSON.stringify({ Ref: roleLogicalId })),
+    )
+    .flatMap((resource) =>
+      possibleStatements((resource.Properties?.PolicyDocument as { Statement: unknown }).Statement),
+    );
   const managed = (role.Properties?.ManagedPolicyArns ?? []) as unknown[];
-  if (managed.length > 0) throw new Error(`${roleLogicalId} has managed policies; the tests expect inline statements only`);
+  if (managed.length > 0)
+    throw new Error(`${roleLogicalId} has managed policies; the tests expect inline statements only`);
   return [...inline, ...attached];
 }
 

@@ -17,7 +17,10 @@ const KINDS = [
   { kind: 'postgres', id: 'Postgres' },
   { kind: 'redis', id: 'Redis' },
 ] as const;
-const SERVICE_OF_CLIENT: Record<string, string> = { '@aws-sdk/client-rds': 'rds', '@aws-sdk/client-elasticache': 'elasticache' };
+const SERVICE_OF_CLIENT: Record<string, string> = {
+  '@aws-sdk/client-rds': 'rds',
+  '@aws-sdk/client-elasticache': 'elasticache',
+};
 
 async function sources(dir: string): Promise<string[]> {
   const files = (await readdir(path.join(rootDir, dir))).filter((file) => file.endsWith('.ts'));
@@ -32,15 +35,18 @@ async function actionsCalled(kind: string): Promise<string[]> {
   for (const text of own) {
     const client = Object.keys(SERVICE_OF_CLIENT).find((name) => text.includes(`from '${name}'`));
     if (!client) continue;
-    for (const match of text.matchAll(/new (\w+)Command\(/g)) actions.add(`${SERVICE_OF_CLIENT[client]}:${match[1]}`);
+    for (const match of text.matchAll(/new (\w+)Command\(/g))
+      actions.add(`${SERVICE_OF_CLIENT[client]}:${match[1]}`);
   }
   for (const text of [...own, ...shared]) {
     for (const match of text.matchAll(/\bsecrets\.(\w+)\(/g)) {
-      if (match[1] !== 'getRandomPassword') actions.add(`secretsmanager:${(match[1] ?? '').replace(/^\w/, (c) => c.toUpperCase())}`);
+      if (match[1] !== 'getRandomPassword')
+        actions.add(`secretsmanager:${(match[1] ?? '').replace(/^\w/, (c) => c.toUpperCase())}`);
     }
   }
   // The core's password generator wraps GetRandomPassword; only kinds that generate passwords call it.
-  if (own.some((text) => /\bgenerator\.generate\(|\bpasswords\.generate\(/.test(text))) actions.add('secretsmanager:GetRandomPassword');
+  if (own.some((text) => /\bgenerator\.generate\(|\bpasswords\.generate\(/.test(text)))
+    actions.add('secretsmanager:GetRandomPassword');
   return [...actions].sort();
 }
 

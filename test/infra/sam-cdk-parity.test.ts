@@ -4,7 +4,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RotationFunction } from '../../infra/cdk/rotation-function.ts';
 import type { RotationKind } from '../../infra/cdk/permissions.ts';
-import { actionsOf, loadCfnYaml, roleActions, roleStatements, type CfnTemplate, type PolicyStatement } from './cfn-template.ts';
+import {
+  actionsOf,
+  loadCfnYaml,
+  roleActions,
+  roleStatements,
+  type CfnTemplate,
+  type PolicyStatement,
+} from './cfn-template.ts';
 import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk/cdk-fixtures.ts';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,13 +22,19 @@ const KINDS: readonly { kind: RotationKind; id: string }[] = [
 ];
 
 /** Sid -> sorted actions. */
-const bySid = (statements: readonly PolicyStatement[]): Record<string, string[]> => Object.fromEntries(statements.map((s) => [s.Sid ?? '?', [...actionsOf(s)].sort()]));
+const bySid = (statements: readonly PolicyStatement[]): Record<string, string[]> =>
+  Object.fromEntries(statements.map((s) => [s.Sid ?? '?', [...actionsOf(s)].sort()]));
 
 /** The CDK construct with every option the SAM template has a parameter for turned on. */
 function cdkWithEverything(kind: RotationKind): CfnTemplate {
   const { stack } = newStack();
-  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: [`${REGION}a`], privateSubnetIds: ['subnet-1'] });
-  const secretArn = (name: string): string => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-1',
+    availabilityZones: [`${REGION}a`],
+    privateSubnetIds: ['subnet-1'],
+  });
+  const secretArn = (name: string): string =>
+    `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
   new RotationFunction(stack, 'Rotation', {
     kind,
     zipPath: fakeZip(kind),
@@ -50,8 +63,17 @@ describe('SAM and CDK grant the same permissions', () => {
 
   it.each(KINDS)('puts the same condition keys on each $kind statement', ({ kind, id }) => {
     const conditionKeys = (statements: readonly PolicyStatement[]): Record<string, string[]> =>
-      Object.fromEntries(statements.map((s) => [s.Sid ?? '?', Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) => Object.keys(keys).map((key) => `${operator}:${key}`)).sort()]));
+      Object.fromEntries(
+        statements.map((s) => [
+          s.Sid ?? '?',
+          Object.entries(s.Condition ?? {})
+            .flatMap(([operator, keys]) => Object.keys(keys).map((key) => `${operator}:${key}`))
+            .sort(),
+        ]),
+      );
     const cdk = cdkWithEverything(kind);
-    expect(conditionKeys(roleStatements(cdk, logicalId(cdk, 'AWS::IAM::Role', 'RotationRole')))).toEqual(conditionKeys(roleStatements(sam, `${id}Role`)));
+    expect(conditionKeys(roleStatements(cdk, logicalId(cdk, 'AWS::IAM::Role', 'RotationRole')))).toEqual(
+      conditionKeys(roleStatements(sam, `${id}Role`)),
+    );
   });
 });

@@ -20,8 +20,14 @@ const KINDS = [
   { id: 'Redis', definition: redisFunction as FunctionDefinition<unknown, object> },
 ] as const;
 
-function resolveEnvironment(template: CfnTemplate, id: string, overrides: Record<string, string>): Record<string, string> {
-  const variables = (template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+function resolveEnvironment(
+  template: CfnTemplate,
+  id: string,
+  overrides: Record<string, string>,
+): Record<string, string> {
+  const variables = (
+    template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, unknown> }
+  ).Variables;
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {
       if (typeof value === 'string') return [name, value];
@@ -32,7 +38,10 @@ function resolveEnvironment(template: CfnTemplate, id: string, overrides: Record
   );
 }
 
-function configProblems(definition: FunctionDefinition<unknown, object>, env: Record<string, string>): string | undefined {
+function configProblems(
+  definition: FunctionDefinition<unknown, object>,
+  env: Record<string, string>,
+): string | undefined {
   const reader = new EnvReader(env);
   readCoreConfig(reader, definition.passwordDefaults);
   const config = definition.readConfig(reader);
@@ -51,38 +60,76 @@ describe('SAM template environment', () => {
     template = await loadCfnYaml(path.join(rootDir, 'infra/template.yaml'));
   });
 
-  it.each(KINDS)('gives the $id function a valid configuration with every parameter at its default', ({ id, definition }) => {
-    expect(configProblems(definition, resolveEnvironment(template, id, {}))).toBeUndefined();
-  });
+  it.each(KINDS)(
+    'gives the $id function a valid configuration with every parameter at its default',
+    ({ id, definition }) => {
+      expect(configProblems(definition, resolveEnvironment(template, id, {}))).toBeUndefined();
+    },
+  );
 
-  it.each(KINDS)('gives the $id function a valid configuration for every allowed value of its parameters', ({ id, definition }) => {
-    const variables = (template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, { Ref?: string }> }).Variables;
-    const parameters = [...new Set(Object.values(variables).flatMap((value) => (value.Ref ? [value.Ref] : [])))];
-    let checked = 0;
-    for (const parameter of parameters) {
-      for (const value of template.Parameters?.[parameter]?.AllowedValues ?? []) {
-        expect(configProblems(definition, resolveEnvironment(template, id, { [parameter]: String(value) })), `${parameter}=${String(value)}`).toBeUndefined();
-        checked += 1;
+  it.each(KINDS)(
+    'gives the $id function a valid configuration for every allowed value of its parameters',
+    ({ id, definition }) => {
+      const variables = (
+        template.Resources[`${id}Function`]?.Properties?.Environment as {
+          Variables: Record<string, { Ref?: string }>;
+        }
+      ).Variables;
+      const parameters = [
+        ...new Set(Object.values(variables).flatMap((value) => (value.Ref ? [value.Ref] : []))),
+      ];
+      let checked = 0;
+      for (const parameter of parameters) {
+        for (const value of template.Parameters?.[parameter]?.AllowedValues ?? []) {
+          expect(
+            configProblems(definition, resolveEnvironment(template, id, { [parameter]: String(value) })),
+            `${parameter}=${String(value)}`,
+          ).toBeUndefined();
+          checked += 1;
+        }
       }
-    }
-    expect(checked).toBeGreaterThan(3);
-  });
+      expect(checked).toBeGreaterThan(3);
+    },
+  );
 
-  it.each(KINDS)('gives the $id function a valid configuration for every probe value its parameter constraints admit', ({ id, definition }) => {
-    const variables = (template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, { Ref?: string }> }).Variables;
-    const probes = ['', '0', '1', '63', '64', '240', '900', '901', '1024', '1025', '4096', '4097', '99999'];
-    for (const parameter of new Set(Object.values(variables).flatMap((value) => (value.Ref ? [value.Ref] : [])))) {
-      const spec = template.Parameters?.[parameter] as { Type: string; AllowedPattern?: string; MinValue?: number; MaxValue?: number } | undefined;
-      if (!spec || (spec.AllowedPattern === undefined && spec.Type !== 'Number')) continue;
-      for (const probe of probes) {
-        const admitted = spec.Type === 'Number' ? probe !== '' && Number(probe) >= (spec.MinValue ?? -Infinity) && Number(probe) <= (spec.MaxValue ?? Infinity) : new RegExp(spec.AllowedPattern ?? '').test(probe);
-        if (!admitted) continue;
-        expect(configProblems(definition, resolveEnvironment(template, id, { [parameter]: probe })), `${parameter}=${probe}`).toBeUndefined();
+  it.each(KINDS)(
+    'gives the $id function a valid configuration for every probe value its parameter constraints admit',
+    ({ id, definition }) => {
+      const variables = (
+        template.Resources[`${id}Function`]?.Properties?.Environment as {
+          Variables: Record<string, { Ref?: string }>;
+        }
+      ).Variables;
+      const probes = ['', '0', '1', '63', '64', '240', '900', '901', '1024', '1025', '4096', '4097', '99999'];
+      for (const parameter of new Set(
+        Object.values(variables).flatMap((value) => (value.Ref ? [value.Ref] : [])),
+      )) {
+        const spec = template.Parameters?.[parameter] as
+          { Type: string; AllowedPattern?: string; MinValue?: number; MaxValue?: number } | undefined;
+        if (!spec || (spec.AllowedPattern === undefined && spec.Type !== 'Number')) continue;
+        for (const probe of probes) {
+          const admitted =
+            spec.Type === 'Number'
+              ? probe !== '' &&
+                Number(probe) >= (spec.MinValue ?? -Infinity) &&
+                Number(probe) <= (spec.MaxValue ?? Infinity)
+              : new RegExp(spec.AllowedPattern ?? '').test(probe);
+          if (!admitted) continue;
+          expect(
+            configProblems(definition, resolveEnvironment(template, id, { [parameter]: probe })),
+            `${parameter}=${probe}`,
+          ).toBeUndefined();
+        }
       }
-    }
-  });
+    },
+  );
 
   it('is checked for real: a value the function refuses is reported', () => {
-    expect(configProblems(redisFunction as FunctionDefinition<unknown, object>, resolveEnvironment(template, 'Redis', { ElastiCacheWaitSeconds: '5000' }))).toMatch(/MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS/);
+    expect(
+      configProblems(
+        redisFunction as FunctionDefinition<unknown, object>,
+        resolveEnvironment(template, 'Redis', { ElastiCacheWaitSeconds: '5000' }),
+      ),
+    ).toMatch(/MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS/);
   });
 });

@@ -7,7 +7,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SSL_MODES } from '../../functions/postgres/tls-settings.ts';
 import { AlternatingNaming, PostgresStrategyName } from '../../functions/postgres/postgres-config.ts';
 import { REDIS_MODES } from '../../functions/redis/redis-mode.ts';
-import { loadCfnYaml, possibleStatements, roleActions, roleStatements, statementConditions, actionsOf, type CfnTemplate, type PolicyStatement } from './cfn-template.ts';
+import {
+  loadCfnYaml,
+  possibleStatements,
+  roleActions,
+  roleStatements,
+  statementConditions,
+  actionsOf,
+  type CfnTemplate,
+  type PolicyStatement,
+} from './cfn-template.ts';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const templatePath = path.join(rootDir, 'infra/template.yaml');
@@ -19,11 +28,29 @@ const KINDS = [
   { kind: 'redis', id: 'Redis' },
 ] as const;
 
-const ROTATE = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
+const ROTATE = [
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
+];
 /** PostgreSQL also lists deprecated versions for its password-reuse check. */
-const ROTATE_WITH_HISTORY = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
+const ROTATE_WITH_HISTORY = [
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:ListSecretVersionIds',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
+];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const ENI = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'];
+const ENI = [
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:UnassignPrivateIpAddresses',
+];
 const KMS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /** Every statement each function's role can hold: Sid -> [actions, the template condition that adds it]. */
@@ -41,9 +68,15 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     RotateSecretsThatNameThisFunction: [ROTATE_WITH_HISTORY, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
-    ReadAdminSecrets: [['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], 'HasPostgresAdminSecrets'],
+    ReadAdminSecrets: [
+      ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      'HasPostgresAdminSecrets',
+    ],
     DescribeDatabases: [['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], undefined],
-    BreakGlassResetMasterPassword: [['rds:ModifyDBCluster', 'rds:ModifyDBInstance'], 'PostgresBreakGlassEnabled'],
+    BreakGlassResetMasterPassword: [
+      ['rds:ModifyDBCluster', 'rds:ModifyDBInstance'],
+      'PostgresBreakGlassEnabled',
+    ],
     UseSecretsKeyThroughSecretsManager: [KMS, 'HasKmsKey'],
   },
   Redis: {
@@ -53,7 +86,15 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [['secretsmanager:GetSecretValue'], 'HasRedisAdminSecrets'],
-    RotateElastiCacheCredentials: [['elasticache:DescribeReplicationGroups', 'elasticache:DescribeUsers', 'elasticache:ModifyReplicationGroup', 'elasticache:ModifyUser'], undefined],
+    RotateElastiCacheCredentials: [
+      [
+        'elasticache:DescribeReplicationGroups',
+        'elasticache:DescribeUsers',
+        'elasticache:ModifyReplicationGroup',
+        'elasticache:ModifyUser',
+      ],
+      undefined,
+    ],
     UseSecretsKeyThroughSecretsManager: [KMS, 'HasKmsKey'],
   },
 };
@@ -63,7 +104,9 @@ function statementTable(template: CfnTemplate, id: string): Record<string, [stri
   const role = template.Resources[`${id}Role`];
   const policy = template.Resources[`${id}RotationPolicy`];
   const raw = [
-    ...((role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: unknown[] } }[]).flatMap((p) => p.PolicyDocument.Statement),
+    ...((role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: unknown[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    ),
     ...((policy?.Properties?.PolicyDocument as { Statement: unknown[] }).Statement ?? []),
   ];
   const guards = statementConditions(raw);
@@ -84,13 +127,30 @@ describe('SAM template (infra/template.yaml)', () => {
   });
 
   it('declares the three functions on nodejs22.x arm64 from the built zips, each behind its Deploy parameter', () => {
-    expect(template.Globals?.Function).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: { Ref: 'MemorySize' }, Timeout: { Ref: 'Timeout' } });
+    expect(template.Globals?.Function).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: { Ref: 'MemorySize' },
+      Timeout: { Ref: 'Timeout' },
+    });
     for (const { kind, id } of KINDS) {
       const fn = template.Resources[`${id}Function`];
-      expect(fn).toMatchObject({ Type: 'AWS::Serverless::Function', Condition: `${id}Enabled`, Properties: { CodeUri: `../dist/${kind}.zip`, Role: { 'Fn::GetAtt': [`${id}Role`, 'Arn'] } } });
-      expect(template.Conditions?.[`${id}Enabled`]).toEqual({ 'Fn::Equals': [{ Ref: `Deploy${id}` }, 'true'] });
-      expect(template.Parameters?.[`Deploy${id}`]).toMatchObject({ Default: 'true', AllowedValues: ['true', 'false'] });
-      for (const resource of Object.entries(template.Resources).filter(([name]) => name.startsWith(id)).map(([, r]) => r)) {
+      expect(fn).toMatchObject({
+        Type: 'AWS::Serverless::Function',
+        Condition: `${id}Enabled`,
+        Properties: { CodeUri: `../dist/${kind}.zip`, Role: { 'Fn::GetAtt': [`${id}Role`, 'Arn'] } },
+      });
+      expect(template.Conditions?.[`${id}Enabled`]).toEqual({
+        'Fn::Equals': [{ Ref: `Deploy${id}` }, 'true'],
+      });
+      expect(template.Parameters?.[`Deploy${id}`]).toMatchObject({
+        Default: 'true',
+        AllowedValues: ['true', 'false'],
+      });
+      for (const resource of Object.entries(template.Resources)
+        .filter(([name]) => name.startsWith(id))
+        .map(([, r]) => r)) {
         expect(resource.Condition, 'every resource of a kind is conditional').toMatch(new RegExp(`^${id}`));
       }
     }
@@ -98,43 +158,78 @@ describe('SAM template (infra/template.yaml)', () => {
 
   it('puts the functions in a VPC only when subnets are given', () => {
     expect(template.Globals?.Function?.VpcConfig).toEqual({
-      'Fn::If': ['HasVpc', { SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } }, { Ref: 'AWS::NoValue' }],
+      'Fn::If': [
+        'HasVpc',
+        { SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } },
+        { Ref: 'AWS::NoValue' },
+      ],
     });
   });
 
-  it.each(KINDS)('grants the $kind function exactly its statements, each under the right condition', ({ id }) => {
-    expect(statementTable(template, id)).toEqual(
-      Object.fromEntries(Object.entries(EXPECTED[id] ?? {}).map(([sid, [actions, guard]]) => [sid, [[...actions].sort(), guard]])),
-    );
-  });
+  it.each(KINDS)(
+    'grants the $kind function exactly its statements, each under the right condition',
+    ({ id }) => {
+      expect(statementTable(template, id)).toEqual(
+        Object.fromEntries(
+          Object.entries(EXPECTED[id] ?? {}).map(([sid, [actions, guard]]) => [
+            sid,
+            [[...actions].sort(), guard],
+          ]),
+        ),
+      );
+    },
+  );
 
-  it.each(KINDS)('lets the $kind function touch only secrets that name it as their rotation function', ({ id }) => {
-    const statements = roleStatements(template, `${id}Role`);
-    const onRotatedSecrets = statements.filter((s) => s.Sid === 'RotateSecretsThatNameThisFunction' || s.Sid === 'ClearEmergencyTag');
-    expect(onRotatedSecrets).toHaveLength(2);
-    for (const statement of onRotatedSecrets) {
-      expect(statement.Condition?.StringEquals).toEqual({ 'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::GetAtt': [`${id}Function`, 'Arn'] } });
-      expect(statement.Resource).toEqual({
-        'Fn::If': [`Has${id}SecretPatterns`, { Ref: `${id}SecretArnPatterns` }, { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' }],
+  it.each(KINDS)(
+    'lets the $kind function touch only secrets that name it as their rotation function',
+    ({ id }) => {
+      const statements = roleStatements(template, `${id}Role`);
+      const onRotatedSecrets = statements.filter(
+        (s) => s.Sid === 'RotateSecretsThatNameThisFunction' || s.Sid === 'ClearEmergencyTag',
+      );
+      expect(onRotatedSecrets).toHaveLength(2);
+      for (const statement of onRotatedSecrets) {
+        expect(statement.Condition?.StringEquals).toEqual({
+          'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::GetAtt': [`${id}Function`, 'Arn'] },
+        });
+        expect(statement.Resource).toEqual({
+          'Fn::If': [
+            `Has${id}SecretPatterns`,
+            { Ref: `${id}SecretArnPatterns` },
+            { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' },
+          ],
+        });
+      }
+      // The emergency tag is the only one the function may remove.
+      expect(
+        onRotatedSecrets.find((s) => s.Sid === 'ClearEmergencyTag')?.Condition?.['ForAllValues:StringEquals'],
+      ).toEqual({ 'aws:TagKeys': ['RotationMode'] });
+    },
+  );
+
+  it.each(KINDS)(
+    'uses KMS only through Secrets Manager and never grants a wildcard action for $kind',
+    ({ id }) => {
+      const statements = roleStatements(template, `${id}Role`);
+      const kms = statements.find((s) => s.Sid === 'UseSecretsKeyThroughSecretsManager');
+      expect(kms?.Resource).toEqual({ Ref: 'KmsKeyArn' });
+      expect(kms?.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
       });
-    }
-    // The emergency tag is the only one the function may remove.
-    expect(onRotatedSecrets.find((s) => s.Sid === 'ClearEmergencyTag')?.Condition?.['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': ['RotationMode'] });
-  });
-
-  it.each(KINDS)('uses KMS only through Secrets Manager and never grants a wildcard action for $kind', ({ id }) => {
-    const statements = roleStatements(template, `${id}Role`);
-    const kms = statements.find((s) => s.Sid === 'UseSecretsKeyThroughSecretsManager');
-    expect(kms?.Resource).toEqual({ Ref: 'KmsKeyArn' });
-    expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } });
-    for (const statement of statements) {
-      expect(statement.Effect).toBe('Allow');
-      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
-    }
-    // Resource "*" only where the action has no resource type (GetRandomPassword) or ENIs (Lambda's VPC plumbing).
-    const star = statements.filter((s: PolicyStatement) => s.Resource === '*').map((s) => s.Sid).sort();
-    expect(star).toEqual(id === 'Jwt' ? ['ManageVpcNetworkInterfaces'] : ['GeneratePasswords', 'ManageVpcNetworkInterfaces']);
-  });
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+      }
+      // Resource "*" only where the action has no resource type (GetRandomPassword) or ENIs (Lambda's VPC plumbing).
+      const star = statements
+        .filter((s: PolicyStatement) => s.Resource === '*')
+        .map((s) => s.Sid)
+        .sort();
+      expect(star).toEqual(
+        id === 'Jwt' ? ['ManageVpcNetworkInterfaces'] : ['GeneratePasswords', 'ManageVpcNetworkInterfaces'],
+      );
+    },
+  );
 
   it('scopes RDS and ElastiCache actions to the account and region, and break-glass to the given resources', () => {
     const pg = roleStatements(template, 'PostgresRole');
@@ -142,65 +237,122 @@ describe('SAM template (infra/template.yaml)', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:*' },
     ]);
-    expect(pg.find((s) => s.Sid === 'BreakGlassResetMasterPassword')?.Resource).toEqual({ Ref: 'PostgresBreakGlassResourceArns' });
-    expect(pg.find((s) => s.Sid === 'ReadAdminSecrets')?.Resource).toEqual({ Ref: 'PostgresAdminSecretArnPatterns' });
+    expect(pg.find((s) => s.Sid === 'BreakGlassResetMasterPassword')?.Resource).toEqual({
+      Ref: 'PostgresBreakGlassResourceArns',
+    });
+    expect(pg.find((s) => s.Sid === 'ReadAdminSecrets')?.Resource).toEqual({
+      Ref: 'PostgresAdminSecretArnPatterns',
+    });
     const redis = roleStatements(template, 'RedisRole');
     expect(redis.find((s) => s.Sid === 'RotateElastiCacheCredentials')?.Resource).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:replicationgroup:*' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:user:*' },
     ]);
-    expect(redis.find((s) => s.Sid === 'ReadAdminSecrets')?.Resource).toEqual({ Ref: 'RedisAdminSecretArnPatterns' });
-    expect(roleActions(template, 'JwtRole').some((a) => a.startsWith('rds:') || a.startsWith('elasticache:'))).toBe(false);
+    expect(redis.find((s) => s.Sid === 'ReadAdminSecrets')?.Resource).toEqual({
+      Ref: 'RedisAdminSecretArnPatterns',
+    });
+    expect(
+      roleActions(template, 'JwtRole').some((a) => a.startsWith('rds:') || a.startsWith('elasticache:')),
+    ).toBe(false);
     expect(roleActions(template, 'RedisRole').some((a) => a.startsWith('rds:'))).toBe(false);
     expect(roleActions(template, 'PostgresRole').some((a) => a.startsWith('elasticache:'))).toBe(false);
   });
 
   it('refuses break-glass without resources and a VPC with only subnets or only security groups', () => {
     expect(template.Conditions?.PostgresBreakGlassEnabled).toEqual({
-      'Fn::And': [{ 'Fn::Equals': [{ Ref: 'PostgresBreakGlass' }, 'true'] }, { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'PostgresBreakGlassResourceArns' }] }, ''] }] }],
+      'Fn::And': [
+        { 'Fn::Equals': [{ Ref: 'PostgresBreakGlass' }, 'true'] },
+        {
+          'Fn::Not': [
+            { 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'PostgresBreakGlassResourceArns' }] }, ''] },
+          ],
+        },
+      ],
     });
-    expect(template.Rules?.BreakGlassNeedsResources).toMatchObject({ RuleCondition: { 'Fn::Equals': [{ Ref: 'PostgresBreakGlass' }, 'true'] } });
+    expect(template.Rules?.BreakGlassNeedsResources).toMatchObject({
+      RuleCondition: { 'Fn::Equals': [{ Ref: 'PostgresBreakGlass' }, 'true'] },
+    });
     expect(JSON.stringify(template.Rules?.VpcNeedsSubnetsAndSecurityGroups)).toContain('SecurityGroupIds');
   });
 
-  it.each(KINDS)('lets only secretsmanager.amazonaws.com in this account invoke the $kind function', ({ id }) => {
-    expect(template.Resources[`${id}InvokePermission`]).toEqual({
-      Type: 'AWS::Lambda::Permission',
-      Condition: `${id}Enabled`,
-      Properties: { FunctionName: { 'Fn::GetAtt': [`${id}Function`, 'Arn'] }, Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } },
-    });
-  });
+  it.each(KINDS)(
+    'lets only secretsmanager.amazonaws.com in this account invoke the $kind function',
+    ({ id }) => {
+      expect(template.Resources[`${id}InvokePermission`]).toEqual({
+        Type: 'AWS::Lambda::Permission',
+        Condition: `${id}Enabled`,
+        Properties: {
+          FunctionName: { 'Fn::GetAtt': [`${id}Function`, 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'secretsmanager.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+        },
+      });
+    },
+  );
 
-  it.each(KINDS)('schedules the $kind secret every 90 days by default, with an optional window, once permissions exist', ({ id }) => {
-    const schedule = template.Resources[`${id}RotationSchedule`];
-    expect(schedule).toMatchObject({
-      Type: 'AWS::SecretsManager::RotationSchedule',
-      Condition: `${id}Scheduled`,
-      DependsOn: [`${id}RotationPolicy`, `${id}InvokePermission`],
-      Properties: {
-        SecretId: { Ref: `${id}SecretArn` },
-        RotationLambdaARN: { 'Fn::GetAtt': [`${id}Function`, 'Arn'] },
-        RotationRules: { ScheduleExpression: { Ref: `${id}ScheduleExpression` }, Duration: { 'Fn::If': [`Has${id}Window`, { Ref: `${id}ScheduleWindow` }, { Ref: 'AWS::NoValue' }] } },
-      },
-    });
-    expect(template.Parameters?.[`${id}ScheduleExpression`]?.Default).toBe('rate(90 days)');
-    expect(template.Conditions?.[`${id}Scheduled`]).toEqual({ 'Fn::And': [{ Condition: `${id}Enabled` }, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: `${id}SecretArn` }, ''] }] }] });
-  });
+  it.each(KINDS)(
+    'schedules the $kind secret every 90 days by default, with an optional window, once permissions exist',
+    ({ id }) => {
+      const schedule = template.Resources[`${id}RotationSchedule`];
+      expect(schedule).toMatchObject({
+        Type: 'AWS::SecretsManager::RotationSchedule',
+        Condition: `${id}Scheduled`,
+        DependsOn: [`${id}RotationPolicy`, `${id}InvokePermission`],
+        Properties: {
+          SecretId: { Ref: `${id}SecretArn` },
+          RotationLambdaARN: { 'Fn::GetAtt': [`${id}Function`, 'Arn'] },
+          RotationRules: {
+            ScheduleExpression: { Ref: `${id}ScheduleExpression` },
+            Duration: {
+              'Fn::If': [`Has${id}Window`, { Ref: `${id}ScheduleWindow` }, { Ref: 'AWS::NoValue' }],
+            },
+          },
+        },
+      });
+      expect(template.Parameters?.[`${id}ScheduleExpression`]?.Default).toBe('rate(90 days)');
+      expect(template.Conditions?.[`${id}Scheduled`]).toEqual({
+        'Fn::And': [
+          { Condition: `${id}Enabled` },
+          { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: `${id}SecretArn` }, ''] }] },
+        ],
+      });
+    },
+  );
 
-  it.each(KINDS)('alarms on $kind function errors and on the RotationFailed metric of its kind', ({ kind, id }) => {
-    expect(template.Resources[`${id}ErrorsAlarm`]).toMatchObject({
-      Condition: `${id}Alarms`,
-      Properties: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: `${id}Function` } }], AlarmActions: [{ Ref: 'AlarmTopicArn' }] },
-    });
-    const failed = template.Resources[`${id}RotationFailedAlarm`];
-    expect(failed).toMatchObject({ Condition: `${id}Alarms`, Properties: { AlarmActions: [{ Ref: 'AlarmTopicArn' }], Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' } });
-    const [query] = failed?.Properties?.Metrics as { Expression: { 'Fn::Sub': string } }[];
-    expect(query?.Expression['Fn::Sub']).toBe(`SELECT SUM(RotationFailed) FROM "\${MetricsNamespace}" WHERE kind = '${kind}'`);
-  });
+  it.each(KINDS)(
+    'alarms on $kind function errors and on the RotationFailed metric of its kind',
+    ({ kind, id }) => {
+      expect(template.Resources[`${id}ErrorsAlarm`]).toMatchObject({
+        Condition: `${id}Alarms`,
+        Properties: {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: `${id}Function` } }],
+          AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+        },
+      });
+      const failed = template.Resources[`${id}RotationFailedAlarm`];
+      expect(failed).toMatchObject({
+        Condition: `${id}Alarms`,
+        Properties: {
+          AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        },
+      });
+      const [query] = failed?.Properties?.Metrics as { Expression: { 'Fn::Sub': string } }[];
+      expect(query?.Expression['Fn::Sub']).toBe(
+        `SELECT SUM(RotationFailed) FROM "\${MetricsNamespace}" WHERE kind = '${kind}'`,
+      );
+    },
+  );
 
   it('passes settings only under the variable names the functions read, with allowed values the functions accept', async () => {
     for (const { kind, id } of KINDS) {
-      const variables = (template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      const variables = (
+        template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
       const sources = await readSources([`functions/${kind}`, 'shared']);
       for (const name of Object.keys(variables)) {
         if (name === 'NODE_OPTIONS' || name.startsWith('POWERTOOLS_')) continue;
@@ -210,9 +362,12 @@ describe('SAM template (infra/template.yaml)', () => {
       expect(variables.SECRETS_MANAGER_ENDPOINT).toEqual({ Ref: 'SecretsManagerEndpoint' });
     }
     // Bounded waits end before the function times out.
-    expect(Number(template.Parameters?.ElastiCacheWaitSeconds?.Default)).toBeLessThan(Number(template.Parameters?.Timeout?.Default));
+    expect(Number(template.Parameters?.ElastiCacheWaitSeconds?.Default)).toBeLessThan(
+      Number(template.Parameters?.Timeout?.Default),
+    );
     expect(300).toBeLessThan(Number(template.Parameters?.Timeout?.Default)); // PG_BREAK_GLASS_WAIT_MS default
-    const allowed = (name: string): unknown[] => (template.Parameters?.[name]?.AllowedValues ?? []).filter((value) => value !== '');
+    const allowed = (name: string): unknown[] =>
+      (template.Parameters?.[name]?.AllowedValues ?? []).filter((value) => value !== '');
     expect(allowed('PostgresSslMode').sort()).toEqual([...SSL_MODES].sort());
     expect(allowed('PostgresRotationStrategy').sort()).toEqual(Object.values(PostgresStrategyName).sort());
     expect(allowed('PostgresAlternatingNaming').sort()).toEqual(Object.values(AlternatingNaming).sort());
@@ -222,7 +377,9 @@ describe('SAM template (infra/template.yaml)', () => {
   it('passes cfn-lint (skipped with a reason when cfn-lint is not installed)', async (context) => {
     const version = await run('cfn-lint', ['--version']).catch(() => undefined);
     if (!version) {
-      console.warn('cfn-lint is not installed (it comes with the image Python; it cannot be installed from npm): skipping the SAM template lint');
+      console.warn(
+        'cfn-lint is not installed (it comes with the image Python; it cannot be installed from npm): skipping the SAM template lint',
+      );
       context.skip();
       return;
     }

@@ -22,8 +22,21 @@ import { isRotationError } from '../../shared/errors.ts';
 import { buildRotationFunction, type FunctionDefinition } from '../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
-import { freePort, startPostgres, startRedis, type PostgresServer, type RedisServer } from '../support/servers.ts';
-import { BAD_INPUTS, SecretState, validCurrent, type BadInputCase, type CaseContext, type FunctionName } from './bad-inputs.ts';
+import {
+  freePort,
+  startPostgres,
+  startRedis,
+  type PostgresServer,
+  type RedisServer,
+} from '../support/servers.ts';
+import {
+  BAD_INPUTS,
+  SecretState,
+  validCurrent,
+  type BadInputCase,
+  type CaseContext,
+  type FunctionName,
+} from './bad-inputs.ts';
 
 // Every malformed input of the catalogue (bad-inputs.ts) ends in its stable error code,
 // and leaves the secret's versions, labels and values, and the target's credentials
@@ -51,7 +64,13 @@ let closedPort: number;
 let erroringRedisPort: number;
 
 async function pgAdmin(sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ host: pgServer.host, port: pgServer.port, user: pgServer.adminUser, password: pgServer.adminPassword, database: 'postgres' });
+  const client = new pg.Client({
+    host: pgServer.host,
+    port: pgServer.port,
+    user: pgServer.adminUser,
+    password: pgServer.adminPassword,
+    database: 'postgres',
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -63,13 +82,24 @@ async function pgAdmin(sql: string): Promise<pg.QueryResult> {
 }
 
 beforeAll(async () => {
-  [emulator, pgServer, redisServer] = await Promise.all([startEmulator({ port: 0, rotationRetries: 0 }), startPostgres(), startRedis({ aclFile: true })]);
-  sm = new SecretsManagerClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  [emulator, pgServer, redisServer] = await Promise.all([
+    startEmulator({ port: 0, rotationRetries: 0 }),
+    startPostgres(),
+    startRedis({ aclFile: true }),
+  ]);
+  sm = new SecretsManagerClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
   // The service side only: a rotation function that refuses, so RotateSecret leaves its empty AWSPENDING placeholder.
   refuseArn = emulator.registerFunction('refuse', async () => {
     throw new Error('placeholder only');
   });
-  await redisAdmin(redisServer, {}, [['ACL', 'SETUSER', redisAdminUser.username, 'on', `>${redisAdminUser.password}`, '~*', '&*', '+@all']]);
+  await redisAdmin(redisServer, {}, [
+    ['ACL', 'SETUSER', redisAdminUser.username, 'on', `>${redisAdminUser.password}`, '~*', '&*', '+@all'],
+  ]);
   closedPort = await freePort();
   // A "Redis" that answers every command with an error reply.
   erroringRedis = net.createServer((socket) => {
@@ -95,15 +125,30 @@ async function smSnapshot(arn: string): Promise<string> {
   const listed = await sm.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
   const versions = [];
   for (const version of listed.Versions ?? []) {
-    const value = await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: version.VersionId })).catch(() => undefined);
-    versions.push({ id: version.VersionId, stages: [...(version.VersionStages ?? [])].sort(), value: value?.SecretString ?? (value?.SecretBinary ? Buffer.from(value.SecretBinary).toString('base64') : null) });
+    const value = await sm
+      .send(new GetSecretValueCommand({ SecretId: arn, VersionId: version.VersionId }))
+      .catch(() => undefined);
+    versions.push({
+      id: version.VersionId,
+      stages: [...(version.VersionStages ?? [])].sort(),
+      value:
+        value?.SecretString ??
+        (value?.SecretBinary ? Buffer.from(value.SecretBinary).toString('base64') : null),
+    });
   }
   versions.sort((a, b) => String(a.id).localeCompare(String(b.id)));
-  return JSON.stringify({ stages: described.VersionIdsToStages, enabled: described.RotationEnabled, tags: described.Tags ?? [], versions });
+  return JSON.stringify({
+    stages: described.VersionIdsToStages,
+    enabled: described.RotationEnabled,
+    tags: described.Tags ?? [],
+    versions,
+  });
 }
 
 async function targetSnapshot(): Promise<string> {
-  const roles = await pgAdmin("SELECT rolname, rolpassword, rolcanlogin FROM pg_authid WHERE rolname LIKE 'bad\\_%' OR rolname LIKE 'weak\\_%' ORDER BY rolname");
+  const roles = await pgAdmin(
+    "SELECT rolname, rolpassword, rolcanlogin FROM pg_authid WHERE rolname LIKE 'bad\\_%' OR rolname LIKE 'weak\\_%' ORDER BY rolname",
+  );
   const acl = await redisAdmin(redisServer, redisAdminUser, [['ACL', 'LIST']]);
   return JSON.stringify({ roles: roles.rows, acl });
 }
@@ -114,11 +159,18 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
   await pgAdmin(`DROP ROLE IF EXISTS ${user}_clone`);
   await pgAdmin(`DROP ROLE IF EXISTS ${user}`);
   await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
-  await redisAdmin(redisServer, redisAdminUser, [['ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '~*', '&*', '+@all']]);
+  await redisAdmin(redisServer, redisAdminUser, [
+    ['ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
+  ]);
   const leaks = new LeakDetector();
   leaks.add(password, 'case password');
   const ctx: CaseContext = {
-    pg: { host: pgServer.host, port: pgServer.port, adminUser: pgServer.adminUser, adminPassword: pgServer.adminPassword },
+    pg: {
+      host: pgServer.host,
+      port: pgServer.port,
+      adminUser: pgServer.adminUser,
+      adminPassword: pgServer.adminPassword,
+    },
     redis: { host: redisServer.host, port: redisServer.port },
     user,
     password,
@@ -126,7 +178,12 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
     erroringRedisPort,
     async createSecret(name, value) {
       if (typeof value === 'string') leaks.addSecretString(value, `${name} value`);
-      const out = await sm.send(new CreateSecretCommand({ Name: `bad-${index}-${name}`, ...(typeof value === 'string' ? { SecretString: value } : { SecretBinary: value }) }));
+      const out = await sm.send(
+        new CreateSecretCommand({
+          Name: `bad-${index}-${name}`,
+          ...(typeof value === 'string' ? { SecretString: value } : { SecretBinary: value }),
+        }),
+      );
       return out.ARN as string;
     },
     pgAdmin: async (sql) => void (await pgAdmin(sql)),
@@ -144,7 +201,13 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
   let pendingToken = 'e'.repeat(36);
   const state = testCase.state ?? SecretState.placeholder;
   if (state !== SecretState.idle) {
-    const rotation = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: refuseArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+    const rotation = await sm.send(
+      new RotateSecretCommand({
+        SecretId: arn,
+        RotationLambdaARN: refuseArn,
+        RotationRules: { AutomaticallyAfterDays: 90 },
+      }),
+    );
     pendingToken = rotation.VersionId as string;
     await emulator.waitForRotation(arn);
     if (state === SecretState.disabled) await sm.send(new CancelRotateSecretCommand({ SecretId: arn }));
@@ -152,24 +215,39 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
   if (testCase.pending) {
     const pending = testCase.pending(ctx);
     leaks.addSecretString(pending, 'pending value');
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: pendingToken, SecretString: pending, VersionStages: ['AWSPENDING'] }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: pendingToken,
+        SecretString: pending,
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
   }
 
   const logger = createMemoryLog();
   const metrics = createMemoryMetrics();
   const fn = buildRotationFunction(DEFINITIONS[testCase.fn], {
-    env: { SECRETS_MANAGER_ENDPOINT: emulator.endpoint, AWS_REGION: 'us-east-1', ...BASE_ENV[testCase.fn], ...(testCase.env ?? {}) },
+    env: {
+      SECRETS_MANAGER_ENDPOINT: emulator.endpoint,
+      AWS_REGION: 'us-east-1',
+      ...BASE_ENV[testCase.fn],
+      ...(testCase.env ?? {}),
+    },
     secrets: createSdkSecretsPort(sm),
     logger,
     metrics,
   });
-  for (const step of testCase.before ?? []) await fn.invoke({ Step: step, SecretId: arn, ClientRequestToken: pendingToken });
+  for (const step of testCase.before ?? [])
+    await fn.invoke({ Step: step, SecretId: arn, ClientRequestToken: pendingToken });
   await testCase.arrange?.(ctx);
 
   const secretBefore = await smSnapshot(arn);
   const targetBefore = await targetSnapshot();
   const eventContext = { arn, pendingToken, previousToken };
-  const rawEvent = testCase.event ? testCase.event(eventContext) : { Step: testCase.step ?? 'createSecret', SecretId: arn, ClientRequestToken: pendingToken };
+  const rawEvent = testCase.event
+    ? testCase.event(eventContext)
+    : { Step: testCase.step ?? 'createSecret', SecretId: arn, ClientRequestToken: pendingToken };
   let thrown: unknown;
   try {
     await fn.invoke(rawEvent);
@@ -182,7 +260,11 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
   expect(await smSnapshot(arn), 'versions, labels and values unchanged').toBe(secretBefore);
   expect(await targetSnapshot(), 'target credentials unchanged').toBe(targetBefore);
   // No value in the error or the logs.
-  const findings = [...leaks.scan('error', errorText(thrown)), ...leaks.scanAll('log', logger.lines), ...leaks.scan('metrics', JSON.stringify(metrics.records))];
+  const findings = [
+    ...leaks.scan('error', errorText(thrown)),
+    ...leaks.scanAll('log', logger.lines),
+    ...leaks.scan('metrics', JSON.stringify(metrics.records)),
+  ];
   expect(findings).toEqual([]);
 }
 
@@ -194,7 +276,12 @@ describe('bad inputs', () => {
     expect(new Set(BAD_INPUTS.map((c) => c.name)).size).toBe(BAD_INPUTS.length);
   });
 
-  it.each(BAD_INPUTS.map((testCase, index) => [`${testCase.category}: ${testCase.name} -> ${testCase.expected}`, index, testCase] as const))(
+  it.each(
+    BAD_INPUTS.map(
+      (testCase, index) =>
+        [`${testCase.category}: ${testCase.name} -> ${testCase.expected}`, index, testCase] as const,
+    ),
+  )(
     '%s, changing nothing',
     async (_label, index, testCase) => {
       await runCase(index, testCase);

@@ -25,7 +25,12 @@ export type FunctionName = 'jwt' | 'postgres' | 'redis';
 
 /** What a case can build its values from: a PostgreSQL role and a Redis ACL user made for it alone. */
 export interface CaseContext {
-  readonly pg: { readonly host: string; readonly port: number; readonly adminUser: string; readonly adminPassword: string };
+  readonly pg: {
+    readonly host: string;
+    readonly port: number;
+    readonly adminUser: string;
+    readonly adminPassword: string;
+  };
   readonly redis: { readonly host: string; readonly port: number };
   /** A PostgreSQL login role and Redis ACL user, both named this, with `password`. */
   readonly user: string;
@@ -83,10 +88,32 @@ export interface BadInputCase {
 const b64 = (bytes: number): string => randomBytes(bytes).toString('base64');
 const b64url = (bytes: number): string => randomBytes(bytes).toString('base64url');
 const pgJson = (ctx: CaseContext, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ engine: 'postgres', host: ctx.pg.host, port: ctx.pg.port, username: ctx.user, password: ctx.password, dbname: 'postgres', ssl: false, ...extra });
+  JSON.stringify({
+    engine: 'postgres',
+    host: ctx.pg.host,
+    port: ctx.pg.port,
+    username: ctx.user,
+    password: ctx.password,
+    dbname: 'postgres',
+    ssl: false,
+    ...extra,
+  });
 const redisJson = (ctx: CaseContext, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ host: ctx.redis.host, port: ctx.redis.port, username: ctx.user, password: ctx.password, mode: 'acl', ...extra });
-const hmacKey = (kid: string, status: string, k = b64url(64)) => ({ kid, alg: 'HS256', createdAt: '2026-01-01T00:00:00Z', status, k });
+  JSON.stringify({
+    host: ctx.redis.host,
+    port: ctx.redis.port,
+    username: ctx.user,
+    password: ctx.password,
+    mode: 'acl',
+    ...extra,
+  });
+const hmacKey = (kid: string, status: string, k = b64url(64)) => ({
+  kid,
+  alg: 'HS256',
+  createdAt: '2026-01-01T00:00:00Z',
+  status,
+  k,
+});
 const keyring = (keys: unknown[], format = 'jwt-keyring/v1'): string => JSON.stringify({ format, keys });
 
 export function validCurrent(fn: FunctionName, ctx: CaseContext): string {
@@ -101,23 +128,106 @@ export function validCurrent(fn: FunctionName, ctx: CaseContext): string {
 }
 
 const E = ErrorCode;
-const event = (ctx: EventContext, fields: Record<string, unknown>): unknown => ({ Step: 'createSecret', SecretId: ctx.arn, ClientRequestToken: ctx.pendingToken, ...fields });
+const event = (ctx: EventContext, fields: Record<string, unknown>): unknown => ({
+  Step: 'createSecret',
+  SecretId: ctx.arn,
+  ClientRequestToken: ctx.pendingToken,
+  ...fields,
+});
 
 export const BAD_INPUTS: readonly BadInputCase[] = [
   // --- Events (run through the JWT function; the core rejects them before any work) ---
-  { name: 'event is null', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: () => null },
-  { name: 'event is an array', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => [event(c, {})] },
-  { name: 'event is a JSON string', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => JSON.stringify(event(c, {})) },
-  { name: 'Step missing', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => ({ SecretId: c.arn, ClientRequestToken: c.pendingToken }) },
-  { name: 'SecretId missing', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => ({ Step: 'createSecret', ClientRequestToken: c.pendingToken }) },
-  { name: 'ClientRequestToken missing', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => ({ Step: 'createSecret', SecretId: c.arn }) },
-  { name: 'Step is a number', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => event(c, { Step: 1 }) },
-  { name: 'SecretId is an object', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => event(c, { SecretId: { arn: c.arn } }) },
-  { name: 'ClientRequestToken is empty', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => event(c, { ClientRequestToken: '' }) },
-  { name: 'RotationToken is a number', category: Category.event, fn: 'jwt', expected: E.ERR_EVENT_INVALID, event: (c) => event(c, { RotationToken: 42 }) },
-  { name: 'Step in snake_case (finish_secret)', category: Category.event, fn: 'jwt', expected: E.ERR_STEP_UNKNOWN, event: (c) => event(c, { Step: 'finish_secret' }) },
-  { name: 'Step with wrong case (CreateSecret)', category: Category.event, fn: 'jwt', expected: E.ERR_STEP_UNKNOWN, event: (c) => event(c, { Step: 'CreateSecret' }) },
-  { name: 'token is not a version of the secret', category: Category.event, fn: 'jwt', expected: E.ERR_TOKEN_UNKNOWN, event: (c) => event(c, { ClientRequestToken: 'f'.repeat(36) }) },
+  {
+    name: 'event is null',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: () => null,
+  },
+  {
+    name: 'event is an array',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => [event(c, {})],
+  },
+  {
+    name: 'event is a JSON string',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => JSON.stringify(event(c, {})),
+  },
+  {
+    name: 'Step missing',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => ({ SecretId: c.arn, ClientRequestToken: c.pendingToken }),
+  },
+  {
+    name: 'SecretId missing',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => ({ Step: 'createSecret', ClientRequestToken: c.pendingToken }),
+  },
+  {
+    name: 'ClientRequestToken missing',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => ({ Step: 'createSecret', SecretId: c.arn }),
+  },
+  {
+    name: 'Step is a number',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => event(c, { Step: 1 }),
+  },
+  {
+    name: 'SecretId is an object',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => event(c, { SecretId: { arn: c.arn } }),
+  },
+  {
+    name: 'ClientRequestToken is empty',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => event(c, { ClientRequestToken: '' }),
+  },
+  {
+    name: 'RotationToken is a number',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_EVENT_INVALID,
+    event: (c) => event(c, { RotationToken: 42 }),
+  },
+  {
+    name: 'Step in snake_case (finish_secret)',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_STEP_UNKNOWN,
+    event: (c) => event(c, { Step: 'finish_secret' }),
+  },
+  {
+    name: 'Step with wrong case (CreateSecret)',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_STEP_UNKNOWN,
+    event: (c) => event(c, { Step: 'CreateSecret' }),
+  },
+  {
+    name: 'token is not a version of the secret',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_TOKEN_UNKNOWN,
+    event: (c) => event(c, { ClientRequestToken: 'f'.repeat(36) }),
+  },
   {
     name: 'token of AWSPREVIOUS with no rotation in progress',
     category: Category.event,
@@ -135,60 +245,314 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     before: [],
     event: (c) => event(c, { ClientRequestToken: c.previousToken }),
   },
-  { name: 'rotation turned off (RotationEnabled false)', category: Category.event, fn: 'jwt', expected: E.ERR_ROTATION_NOT_ENABLED, state: SecretState.disabled },
-  { name: 'secret does not exist', category: Category.event, fn: 'jwt', expected: E.ERR_SECRETS_MANAGER, event: (c) => event(c, { SecretId: `${c.arn}-gone` }) },
-  { name: 'setSecret before createSecret stored a value', category: Category.event, fn: 'jwt', expected: E.ERR_PENDING_MISSING, step: 'setSecret' },
+  {
+    name: 'rotation turned off (RotationEnabled false)',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_ROTATION_NOT_ENABLED,
+    state: SecretState.disabled,
+  },
+  {
+    name: 'secret does not exist',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_SECRETS_MANAGER,
+    event: (c) => event(c, { SecretId: `${c.arn}-gone` }),
+  },
+  {
+    name: 'setSecret before createSecret stored a value',
+    category: Category.event,
+    fn: 'jwt',
+    expected: E.ERR_PENDING_MISSING,
+    step: 'setSecret',
+  },
 
   // --- JWT secret values ---
-  { name: 'JWT plain value is only spaces', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => '    ' },
-  { name: 'JWT value is a JSON array', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => `["${b64(64)}"]` },
-  { name: 'JWT value starts with { but is not JSON', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => `{"JWT_SECRET": "${b64(64)}"` },
-  { name: 'JWT JSON without any key field', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => JSON.stringify({ issuer: 'x', audience: 'y' }) },
-  { name: 'JWT key field is a number', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => JSON.stringify({ JWT_SECRET: 12345678 }) },
-  { name: 'JWT key field is empty', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => JSON.stringify({ JWT_SECRET: '  ' }) },
-  { name: 'JWT_KEY_FIELDS names a field the secret lacks', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, env: { JWT_KEY_FIELDS: 'SIGNING_KEY' }, current: () => JSON.stringify({ JWT_SECRET: b64(64) }) },
-  { name: 'keyring of an unknown format version', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([hmacKey('a', 'current')], 'jwt-keyring/v2') },
-  { name: 'keyring with no keys', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([]) },
-  { name: 'keyring with two current keys', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([hmacKey('a', 'current'), hmacKey('b', 'current')]) },
-  { name: 'keyring key with an unknown alg', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([{ ...hmacKey('a', 'current'), alg: 'none' }]) },
-  { name: 'keyring HMAC key not base64url', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([hmacKey('a', 'current', 'not base64url!')]) },
-  { name: 'keyring RS256 key without privateJwk', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([{ kid: 'a', alg: 'RS256', createdAt: '2026-01-01T00:00:00Z', status: 'current' }]) },
-  { name: 'keyring with a repeated kid', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, current: () => keyring([hmacKey('a', 'current'), hmacKey('a', 'previous')]) },
-  { name: 'JWT secret stored as SecretBinary', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_BINARY_UNSUPPORTED, current: () => randomBytes(64) },
-  { name: 'JWT pending value malformed at testSecret', category: Category.jwtSecret, fn: 'jwt', expected: E.ERR_SECRET_MALFORMED, step: 'testSecret', pending: () => '[]' },
+  {
+    name: 'JWT plain value is only spaces',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => '    ',
+  },
+  {
+    name: 'JWT value is a JSON array',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => `["${b64(64)}"]`,
+  },
+  {
+    name: 'JWT value starts with { but is not JSON',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => `{"JWT_SECRET": "${b64(64)}"`,
+  },
+  {
+    name: 'JWT JSON without any key field',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => JSON.stringify({ issuer: 'x', audience: 'y' }),
+  },
+  {
+    name: 'JWT key field is a number',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => JSON.stringify({ JWT_SECRET: 12345678 }),
+  },
+  {
+    name: 'JWT key field is empty',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => JSON.stringify({ JWT_SECRET: '  ' }),
+  },
+  {
+    name: 'JWT_KEY_FIELDS names a field the secret lacks',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    env: { JWT_KEY_FIELDS: 'SIGNING_KEY' },
+    current: () => JSON.stringify({ JWT_SECRET: b64(64) }),
+  },
+  {
+    name: 'keyring of an unknown format version',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => keyring([hmacKey('a', 'current')], 'jwt-keyring/v2'),
+  },
+  {
+    name: 'keyring with no keys',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => keyring([]),
+  },
+  {
+    name: 'keyring with two current keys',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => keyring([hmacKey('a', 'current'), hmacKey('b', 'current')]),
+  },
+  {
+    name: 'keyring key with an unknown alg',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => keyring([{ ...hmacKey('a', 'current'), alg: 'none' }]),
+  },
+  {
+    name: 'keyring HMAC key not base64url',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => keyring([hmacKey('a', 'current', 'not base64url!')]),
+  },
+  {
+    name: 'keyring RS256 key without privateJwk',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () =>
+      keyring([{ kid: 'a', alg: 'RS256', createdAt: '2026-01-01T00:00:00Z', status: 'current' }]),
+  },
+  {
+    name: 'keyring with a repeated kid',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => keyring([hmacKey('a', 'current'), hmacKey('a', 'previous')]),
+  },
+  {
+    name: 'JWT secret stored as SecretBinary',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_BINARY_UNSUPPORTED,
+    current: () => randomBytes(64),
+  },
+  {
+    name: 'JWT pending value malformed at testSecret',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    step: 'testSecret',
+    pending: () => '[]',
+  },
 
   // --- Configuration variables ---
-  { name: 'JWT_HMAC_KEY_BYTES below the minimum', category: Category.config, fn: 'jwt', expected: E.ERR_CONFIG_INVALID, env: { JWT_HMAC_KEY_BYTES: '32' } },
-  { name: 'JWT_RSA_MODULUS_BITS 1024', category: Category.config, fn: 'jwt', expected: E.ERR_CONFIG_INVALID, env: { JWT_RSA_MODULUS_BITS: '1024' } },
-  { name: 'PASSWORD_LENGTH not a number', category: Category.config, fn: 'postgres', expected: E.ERR_CONFIG_INVALID, env: { PASSWORD_LENGTH: 'long' } },
+  {
+    name: 'JWT_HMAC_KEY_BYTES below the minimum',
+    category: Category.config,
+    fn: 'jwt',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { JWT_HMAC_KEY_BYTES: '32' },
+  },
+  {
+    name: 'JWT_RSA_MODULUS_BITS 1024',
+    category: Category.config,
+    fn: 'jwt',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { JWT_RSA_MODULUS_BITS: '1024' },
+  },
+  {
+    name: 'PASSWORD_LENGTH not a number',
+    category: Category.config,
+    fn: 'postgres',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { PASSWORD_LENGTH: 'long' },
+  },
   {
     name: 'every character type excluded',
     category: Category.config,
     fn: 'postgres',
     expected: E.ERR_CONFIG_INVALID,
-    env: { EXCLUDE_NUMBERS: 'true', EXCLUDE_PUNCTUATION: 'true', EXCLUDE_UPPERCASE: 'true', EXCLUDE_LOWERCASE: 'true' },
+    env: {
+      EXCLUDE_NUMBERS: 'true',
+      EXCLUDE_PUNCTUATION: 'true',
+      EXCLUDE_UPPERCASE: 'true',
+      EXCLUDE_LOWERCASE: 'true',
+    },
   },
-  { name: 'SECRETS_MANAGER_ENDPOINT not http(s)', category: Category.config, fn: 'redis', expected: E.ERR_CONFIG_INVALID, env: { SECRETS_MANAGER_ENDPOINT: 'ftp://127.0.0.1' } },
-  { name: 'POWERTOOLS_LOG_LEVEL unknown', category: Category.config, fn: 'jwt', expected: E.ERR_CONFIG_INVALID, env: { POWERTOOLS_LOG_LEVEL: 'LOUD' } },
-  { name: 'REDIS_MODE unknown', category: Category.config, fn: 'redis', expected: E.ERR_CONFIG_INVALID, env: { REDIS_MODE: 'cluster' } },
-  { name: 'REDIS_TEST_COMMAND with arguments', category: Category.config, fn: 'redis', expected: E.ERR_CONFIG_INVALID, env: { REDIS_TEST_COMMAND: 'FLUSHALL ASYNC' } },
-  { name: 'REDIS_CONNECT_TIMEOUT_MS out of range', category: Category.config, fn: 'redis', expected: E.ERR_CONFIG_INVALID, env: { REDIS_CONNECT_TIMEOUT_MS: '5' } },
-  { name: 'PG_STATEMENT_TIMEOUT_MS not a number', category: Category.config, fn: 'postgres', expected: E.ERR_CONFIG_INVALID, env: { PG_STATEMENT_TIMEOUT_MS: 'soon' } },
-  { name: 'PG_TEST_QUERY with two statements', category: Category.config, fn: 'postgres', expected: E.ERR_CONFIG_INVALID, env: { PG_TEST_QUERY: 'SELECT 1; DROP TABLE t' } },
-  { name: 'PG_SSL_MODE unknown', category: Category.config, fn: 'postgres', expected: E.ERR_CONFIG_INVALID, env: { PG_SSL_MODE: 'maybe' } },
-  { name: 'PG_ROTATION_STRATEGY unknown', category: Category.config, fn: 'postgres', expected: E.ERR_CONFIG_INVALID, env: { PG_ROTATION_STRATEGY: 'triple-users' } },
+  {
+    name: 'SECRETS_MANAGER_ENDPOINT not http(s)',
+    category: Category.config,
+    fn: 'redis',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { SECRETS_MANAGER_ENDPOINT: 'ftp://127.0.0.1' },
+  },
+  {
+    name: 'POWERTOOLS_LOG_LEVEL unknown',
+    category: Category.config,
+    fn: 'jwt',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { POWERTOOLS_LOG_LEVEL: 'LOUD' },
+  },
+  {
+    name: 'REDIS_MODE unknown',
+    category: Category.config,
+    fn: 'redis',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { REDIS_MODE: 'cluster' },
+  },
+  {
+    name: 'REDIS_TEST_COMMAND with arguments',
+    category: Category.config,
+    fn: 'redis',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { REDIS_TEST_COMMAND: 'FLUSHALL ASYNC' },
+  },
+  {
+    name: 'REDIS_CONNECT_TIMEOUT_MS out of range',
+    category: Category.config,
+    fn: 'redis',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { REDIS_CONNECT_TIMEOUT_MS: '5' },
+  },
+  {
+    name: 'PG_STATEMENT_TIMEOUT_MS not a number',
+    category: Category.config,
+    fn: 'postgres',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { PG_STATEMENT_TIMEOUT_MS: 'soon' },
+  },
+  {
+    name: 'PG_TEST_QUERY with two statements',
+    category: Category.config,
+    fn: 'postgres',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { PG_TEST_QUERY: 'SELECT 1; DROP TABLE t' },
+  },
+  {
+    name: 'PG_SSL_MODE unknown',
+    category: Category.config,
+    fn: 'postgres',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { PG_SSL_MODE: 'maybe' },
+  },
+  {
+    name: 'PG_ROTATION_STRATEGY unknown',
+    category: Category.config,
+    fn: 'postgres',
+    expected: E.ERR_CONFIG_INVALID,
+    env: { PG_ROTATION_STRATEGY: 'triple-users' },
+  },
 
   // --- PostgreSQL secret values ---
-  { name: 'PostgreSQL JSON without password', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => JSON.stringify({ ...JSON.parse(pgJson(c)), password: undefined }) },
-  { name: 'PostgreSQL JSON without host', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => JSON.stringify({ ...JSON.parse(pgJson(c)), host: undefined }) },
-  { name: 'PostgreSQL port is not a number', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => pgJson(c, { port: 'fivefourthreetwo' }) },
-  { name: 'PostgreSQL port out of range', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => pgJson(c, { port: 70000 }) },
-  { name: 'PostgreSQL engine mysql', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_UNSUPPORTED_ENGINE, current: (c) => pgJson(c, { engine: 'mysql' }) },
-  { name: 'PostgreSQL ssl "prefer" (silent plaintext fallback)', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => pgJson(c, { ssl: 'prefer' }) },
-  { name: 'PostgreSQL value neither JSON nor URL', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: () => 'host=db user=app password=x' },
-  { name: 'PostgreSQL URL with mysql:// scheme', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_UNSUPPORTED_ENGINE, current: (c) => `mysql://${c.user}:${c.password}@${c.pg.host}:${c.pg.port}/postgres` },
-  { name: 'PostgreSQL URL without password', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => `postgresql://${c.user}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable` },
-  { name: 'PostgreSQL URL without user', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, current: (c) => `postgresql://:${c.password}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable` },
+  {
+    name: 'PostgreSQL JSON without password',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => JSON.stringify({ ...JSON.parse(pgJson(c)), password: undefined }),
+  },
+  {
+    name: 'PostgreSQL JSON without host',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => JSON.stringify({ ...JSON.parse(pgJson(c)), host: undefined }),
+  },
+  {
+    name: 'PostgreSQL port is not a number',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => pgJson(c, { port: 'fivefourthreetwo' }),
+  },
+  {
+    name: 'PostgreSQL port out of range',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => pgJson(c, { port: 70000 }),
+  },
+  {
+    name: 'PostgreSQL engine mysql',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_UNSUPPORTED_ENGINE,
+    current: (c) => pgJson(c, { engine: 'mysql' }),
+  },
+  {
+    name: 'PostgreSQL ssl "prefer" (silent plaintext fallback)',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => pgJson(c, { ssl: 'prefer' }),
+  },
+  {
+    name: 'PostgreSQL value neither JSON nor URL',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => 'host=db user=app password=x',
+  },
+  {
+    name: 'PostgreSQL URL with mysql:// scheme',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_UNSUPPORTED_ENGINE,
+    current: (c) => `mysql://${c.user}:${c.password}@${c.pg.host}:${c.pg.port}/postgres`,
+  },
+  {
+    name: 'PostgreSQL URL without password',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => `postgresql://${c.user}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable`,
+  },
+  {
+    name: 'PostgreSQL URL without user',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => `postgresql://:${c.password}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable`,
+  },
   {
     name: 'PostgreSQL pending names another user (single user)',
     category: Category.postgresSecret,
@@ -198,17 +562,71 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     step: 'setSecret',
     pending: (c) => pgJson(c, { username: 'postgres', password: 'Pending-Other-User-1' }),
   },
-  { name: 'alternating users without masterarn', category: Category.postgresSecret, fn: 'postgres', expected: E.ERR_SECRET_MALFORMED, env: { PG_ROTATION_STRATEGY: 'alternating-users' } },
+  {
+    name: 'alternating users without masterarn',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    env: { PG_ROTATION_STRATEGY: 'alternating-users' },
+  },
 
   // --- Redis secret values ---
-  { name: 'Redis JSON without password', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => JSON.stringify({ ...JSON.parse(redisJson(c)), password: undefined }) },
-  { name: 'Redis JSON without host', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => JSON.stringify({ ...JSON.parse(redisJson(c)), host: undefined }) },
-  { name: 'Redis port out of range', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => redisJson(c, { port: 0 }) },
-  { name: 'Redis unknown mode', category: Category.redisSecret, fn: 'redis', expected: E.ERR_UNSUPPORTED_MODE, current: (c) => redisJson(c, { mode: 'sentinel' }) },
-  { name: 'Redis value is http:// URL', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => `http://${c.user}:${c.password}@${c.redis.host}:${c.redis.port}` },
-  { name: 'Redis URL without password', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => `redis://${c.user}@${c.redis.host}:${c.redis.port}` },
-  { name: 'Redis URL with a non-numeric database', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: (c) => `redis://${c.user}:${c.password}@${c.redis.host}:${c.redis.port}/cache` },
-  { name: 'Redis value is a JSON array', category: Category.redisSecret, fn: 'redis', expected: E.ERR_SECRET_MALFORMED, current: () => '[]' },
+  {
+    name: 'Redis JSON without password',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => JSON.stringify({ ...JSON.parse(redisJson(c)), password: undefined }),
+  },
+  {
+    name: 'Redis JSON without host',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => JSON.stringify({ ...JSON.parse(redisJson(c)), host: undefined }),
+  },
+  {
+    name: 'Redis port out of range',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => redisJson(c, { port: 0 }),
+  },
+  {
+    name: 'Redis unknown mode',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_UNSUPPORTED_MODE,
+    current: (c) => redisJson(c, { mode: 'sentinel' }),
+  },
+  {
+    name: 'Redis value is http:// URL',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => `http://${c.user}:${c.password}@${c.redis.host}:${c.redis.port}`,
+  },
+  {
+    name: 'Redis URL without password',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => `redis://${c.user}@${c.redis.host}:${c.redis.port}`,
+  },
+  {
+    name: 'Redis URL with a non-numeric database',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: (c) => `redis://${c.user}:${c.password}@${c.redis.host}:${c.redis.port}/cache`,
+  },
+  {
+    name: 'Redis value is a JSON array',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    current: () => '[]',
+  },
   {
     name: 'Redis pending names another user',
     category: Category.redisSecret,
@@ -225,7 +643,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     fn: 'postgres',
     expected: E.ERR_ADMIN_SECRET_INVALID,
     env: { PG_ROTATION_STRATEGY: 'alternating-users' },
-    current: (c) => pgJson(c, { masterarn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-admin-AbCdEf' }),
+    current: (c) =>
+      pgJson(c, { masterarn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-admin-AbCdEf' }),
     before: ['createSecret'],
     step: 'setSecret',
   },
@@ -235,7 +654,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     fn: 'postgres',
     expected: E.ERR_ADMIN_SECRET_INVALID,
     env: { PG_ROTATION_STRATEGY: 'alternating-users' },
-    current: async (c) => pgJson(c, { masterarn: await c.createSecret('admin-not-json', 'postgres:hunter2') }),
+    current: async (c) =>
+      pgJson(c, { masterarn: await c.createSecret('admin-not-json', 'postgres:hunter2') }),
     before: ['createSecret'],
     step: 'setSecret',
   },
@@ -257,7 +677,17 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     env: { PG_ROTATION_STRATEGY: 'alternating-users' },
     current: async (c) =>
       pgJson(c, {
-        masterarn: await c.createSecret('admin-wrong-password', JSON.stringify({ engine: 'postgres', host: c.pg.host, port: c.pg.port, username: c.pg.adminUser, password: 'Wrong-Admin-Password-1', ssl: false })),
+        masterarn: await c.createSecret(
+          'admin-wrong-password',
+          JSON.stringify({
+            engine: 'postgres',
+            host: c.pg.host,
+            port: c.pg.port,
+            username: c.pg.adminUser,
+            password: 'Wrong-Admin-Password-1',
+            ssl: false,
+          }),
+        ),
       }),
     before: ['createSecret'],
     step: 'setSecret',
@@ -267,7 +697,10 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     category: Category.adminSecret,
     fn: 'redis',
     expected: E.ERR_ADMIN_SECRET_INVALID,
-    current: (c) => redisJson(c, { adminSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-admin-AbCdEf' }),
+    current: (c) =>
+      redisJson(c, {
+        adminSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-admin-AbCdEf',
+      }),
     before: ['createSecret'],
     step: 'setSecret',
   },
@@ -276,7 +709,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     category: Category.adminSecret,
     fn: 'redis',
     expected: E.ERR_ADMIN_SECRET_INVALID,
-    current: async (c) => redisJson(c, { adminSecretArn: await c.createSecret('redis-admin-bad', 'just some words') }),
+    current: async (c) =>
+      redisJson(c, { adminSecretArn: await c.createSecret('redis-admin-bad', 'just some words') }),
     before: ['createSecret'],
     step: 'setSecret',
   },
@@ -291,7 +725,17 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     arrange: async (c) => c.pgAdmin(`CREATE ROLE weak_${c.user} LOGIN PASSWORD 'Weak-Admin-Password-1'`),
     current: async (c) =>
       pgJson(c, {
-        masterarn: await c.createSecret('admin-weak', JSON.stringify({ engine: 'postgres', host: c.pg.host, port: c.pg.port, username: `weak_${c.user}`, password: 'Weak-Admin-Password-1', ssl: false })),
+        masterarn: await c.createSecret(
+          'admin-weak',
+          JSON.stringify({
+            engine: 'postgres',
+            host: c.pg.host,
+            port: c.pg.port,
+            username: `weak_${c.user}`,
+            password: 'Weak-Admin-Password-1',
+            ssl: false,
+          }),
+        ),
       }),
     before: ['createSecret'],
     step: 'setSecret',

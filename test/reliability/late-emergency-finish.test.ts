@@ -36,7 +36,11 @@ describe('a late finishSecret while an emergency rotation is in progress', () =>
     const { port, rotator, finished } = setUp();
     port.tags = { RotationMode: 'emergency' };
     port.addVersion(NEW, undefined, ['AWSPENDING']);
-    const outcome = await rotator.handle({ Step: 'finishSecret', SecretId: port.arn, ClientRequestToken: CURRENT });
+    const outcome = await rotator.handle({
+      Step: 'finishSecret',
+      SecretId: port.arn,
+      ClientRequestToken: CURRENT,
+    });
     expect(outcome).toBe(StepOutcome.alreadyCurrent);
     expect(finished).toEqual([]);
     expect(port.tags).toEqual({ RotationMode: 'emergency' });
@@ -46,7 +50,11 @@ describe('a late finishSecret while an emergency rotation is in progress', () =>
   it('still completes its own unfinished emergency work when no other rotation is pending', async () => {
     const { port, rotator, finished } = setUp();
     port.tags = { RotationMode: 'emergency' };
-    const outcome = await rotator.handle({ Step: 'finishSecret', SecretId: port.arn, ClientRequestToken: CURRENT });
+    const outcome = await rotator.handle({
+      Step: 'finishSecret',
+      SecretId: port.arn,
+      ClientRequestToken: CURRENT,
+    });
     expect(outcome).toBe(StepOutcome.done);
     expect(finished).toHaveLength(1);
     expect(port.tags).toEqual({});

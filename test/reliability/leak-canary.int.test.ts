@@ -48,7 +48,13 @@ const errors: string[] = [];
 const functionArns: Record<string, string> = {};
 
 async function pgAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: pgServer.host, port: pgServer.port, user: pgServer.adminUser, password: pgServer.adminPassword, database: 'postgres' });
+  const client = new pg.Client({
+    host: pgServer.host,
+    port: pgServer.port,
+    user: pgServer.adminUser,
+    password: pgServer.adminPassword,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     await client.query("SET log_statement = 'none'");
@@ -70,7 +76,11 @@ function recordingPort(): SecretsPort {
   };
 }
 
-function register(name: string, definition: FunctionDefinition<unknown, object>, env: Record<string, string>): void {
+function register(
+  name: string,
+  definition: FunctionDefinition<unknown, object>,
+  env: Record<string, string>,
+): void {
   const fn = buildRotationFunction(definition, {
     env: { SECRETS_MANAGER_ENDPOINT: emulator.endpoint, AWS_REGION: 'us-east-1', ...env },
     secrets: recordingPort(),
@@ -81,7 +91,11 @@ function register(name: string, definition: FunctionDefinition<unknown, object>,
     try {
       await fn.handler(event);
     } catch (error) {
-      errors.push(error instanceof Error ? `${error.name} ${(error as { code?: string }).code ?? ''} ${error.message} ${JSON.stringify((error as { details?: unknown }).details ?? {})}` : String(error));
+      errors.push(
+        error instanceof Error
+          ? `${error.name} ${(error as { code?: string }).code ?? ''} ${error.message} ${JSON.stringify((error as { details?: unknown }).details ?? {})}`
+          : String(error),
+      );
       throw error;
     }
     return null;
@@ -95,7 +109,13 @@ async function create(name: string, value: string): Promise<string> {
 }
 
 async function rotate(arn: string, fn: string): Promise<string> {
-  await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArns[fn], RotationRules: { AutomaticallyAfterDays: 90 } }));
+  await sm.send(
+    new RotateSecretCommand({
+      SecretId: arn,
+      RotationLambdaARN: functionArns[fn],
+      RotationRules: { AutomaticallyAfterDays: 90 },
+    }),
+  );
   return (await emulator.waitForRotation(arn)).outcome;
 }
 
@@ -107,7 +127,13 @@ async function cli(...argv: string[]): Promise<number> {
 }
 
 async function startMonitor(server: RedisServer): Promise<void> {
-  const client = new Redis({ host: server.host, port: server.port, username: admin.username, password: admin.password, lazyConnect: true });
+  const client = new Redis({
+    host: server.host,
+    port: server.port,
+    username: admin.username,
+    password: admin.password,
+    lazyConnect: true,
+  });
   client.on('error', () => undefined);
   await client.connect();
   const monitor = await client.monitor();
@@ -127,8 +153,16 @@ beforeAll(async () => {
     startRedis({ aclFile: true }),
     startRedis({ configFile: true }),
   ]);
-  sm = new SecretsManagerClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  for (const server of [aclRedis, passRedis]) await redisAdmin(server, {}, [['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all']]);
+  sm = new SecretsManagerClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  for (const server of [aclRedis, passRedis])
+    await redisAdmin(server, {}, [
+      ['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
+    ]);
   const known = (label: string): string => `Known-${label}-${randomBytes(12).toString('base64url')}`;
   const pgSingle = known('pg-single');
   const pgUrl = known('pg-url');
@@ -152,18 +186,79 @@ beforeAll(async () => {
   register('redis', redisFunction as FunctionDefinition<unknown, object>, {});
 
   const pg = { engine: 'postgres', host: pgServer.host, port: pgServer.port, dbname: 'postgres', ssl: false };
-  const adminArn = await create('pg-admin', JSON.stringify({ ...pg, username: pgServer.adminUser, password: pgServer.adminPassword }));
+  const adminArn = await create(
+    'pg-admin',
+    JSON.stringify({ ...pg, username: pgServer.adminUser, password: pgServer.adminPassword }),
+  );
   const secrets: [string, string, string][] = [
     ['jwt-plain', 'jwt', randomBytes(64).toString('base64')],
-    ['jwt-named', 'jwt', JSON.stringify({ JWT_SECRET: randomBytes(64).toString('base64'), REFRESH_KEY: randomBytes(64).toString('hex'), issuer: 'canary' })],
-    ['jwt-keyring', 'jwt', JSON.stringify({ format: 'jwt-keyring/v1', keys: [{ kid: 'k0', alg: 'HS256', createdAt: '2026-01-01T00:00:00Z', status: 'current', k: randomBytes(64).toString('base64url') }] })],
+    [
+      'jwt-named',
+      'jwt',
+      JSON.stringify({
+        JWT_SECRET: randomBytes(64).toString('base64'),
+        REFRESH_KEY: randomBytes(64).toString('hex'),
+        issuer: 'canary',
+      }),
+    ],
+    [
+      'jwt-keyring',
+      'jwt',
+      JSON.stringify({
+        format: 'jwt-keyring/v1',
+        keys: [
+          {
+            kid: 'k0',
+            alg: 'HS256',
+            createdAt: '2026-01-01T00:00:00Z',
+            status: 'current',
+            k: randomBytes(64).toString('base64url'),
+          },
+        ],
+      }),
+    ],
     ['pg-single-json', 'pg', JSON.stringify({ ...pg, username: 'canary_single', password: pgSingle })],
-    ['pg-single-url', 'pg', `postgresql://canary_url:${encodeURIComponent(pgUrl)}@${pgServer.host}:${pgServer.port}/postgres?sslmode=disable`],
-    ['pg-alternating', 'pg', JSON.stringify({ ...pg, username: 'canary_alt', password: pgAlt, masterarn: adminArn })],
-    ['pg-wrong-password', 'pg', JSON.stringify({ ...pg, username: 'canary_single', password: known('pg-wrong') })],
-    ['redis-acl-json', 'redis', JSON.stringify({ host: aclRedis.host, port: aclRedis.port, username: 'canary_acl', password: redisAcl, mode: 'acl' })],
-    ['redis-acl-url', 'redis', `redis://canary_acl_url:${encodeURIComponent(redisAclUrl)}@${aclRedis.host}:${aclRedis.port}`],
-    ['redis-requirepass', 'redis', JSON.stringify({ host: passRedis.host, port: passRedis.port, password: redisPass, mode: 'requirepass' })],
+    [
+      'pg-single-url',
+      'pg',
+      `postgresql://canary_url:${encodeURIComponent(pgUrl)}@${pgServer.host}:${pgServer.port}/postgres?sslmode=disable`,
+    ],
+    [
+      'pg-alternating',
+      'pg',
+      JSON.stringify({ ...pg, username: 'canary_alt', password: pgAlt, masterarn: adminArn }),
+    ],
+    [
+      'pg-wrong-password',
+      'pg',
+      JSON.stringify({ ...pg, username: 'canary_single', password: known('pg-wrong') }),
+    ],
+    [
+      'redis-acl-json',
+      'redis',
+      JSON.stringify({
+        host: aclRedis.host,
+        port: aclRedis.port,
+        username: 'canary_acl',
+        password: redisAcl,
+        mode: 'acl',
+      }),
+    ],
+    [
+      'redis-acl-url',
+      'redis',
+      `redis://canary_acl_url:${encodeURIComponent(redisAclUrl)}@${aclRedis.host}:${aclRedis.port}`,
+    ],
+    [
+      'redis-requirepass',
+      'redis',
+      JSON.stringify({
+        host: passRedis.host,
+        port: passRedis.port,
+        password: redisPass,
+        mode: 'requirepass',
+      }),
+    ],
   ];
   const arns: Record<string, string> = {};
   for (const [name, , value] of secrets) arns[name] = await create(name, value);
@@ -171,7 +266,17 @@ beforeAll(async () => {
   for (const [name, fn] of secrets) note(name, await rotate(arns[name] as string, fn));
   // Second: every canary secret at once through the operator CLI; then an emergency one.
   note('cli rotate --filter', await cli('rotate', '--filter', PREFIX, '--yes'));
-  note('cli rotate --emergency', await cli('rotate', `${PREFIX}redis-acl-json`, `${PREFIX}pg-alternating`, `${PREFIX}jwt-keyring`, '--emergency', '--yes'));
+  note(
+    'cli rotate --emergency',
+    await cli(
+      'rotate',
+      `${PREFIX}redis-acl-json`,
+      `${PREFIX}pg-alternating`,
+      `${PREFIX}jwt-keyring`,
+      '--emergency',
+      '--yes',
+    ),
+  );
   note('cli status', await cli('status', '--filter', PREFIX));
   note('cli repair', await cli('repair', `${PREFIX}pg-wrong-password`, '--yes'));
   note('cli status --json', await cli('status', '--filter', PREFIX, '--json'));
@@ -179,10 +284,15 @@ beforeAll(async () => {
   // Everything Secrets Manager holds, every version of every secret.
   const listed = await sm.send(new ListSecretsCommand({ MaxResults: 100 }));
   for (const secret of listed.SecretList ?? []) {
-    const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: secret.ARN, IncludeDeprecated: true }));
+    const versions = await sm.send(
+      new ListSecretVersionIdsCommand({ SecretId: secret.ARN, IncludeDeprecated: true }),
+    );
     for (const version of versions.Versions ?? []) {
-      const value = await sm.send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionId: version.VersionId })).catch(() => undefined);
-      if (value?.SecretString) leaks.addSecretString(value.SecretString, `${secret.Name} version ${version.VersionId}`);
+      const value = await sm
+        .send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionId: version.VersionId }))
+        .catch(() => undefined);
+      if (value?.SecretString)
+        leaks.addSecretString(value.SecretString, `${secret.Name} version ${version.VersionId}`);
     }
   }
   await new Promise((resolve) => setTimeout(resolve, 100)); // let MONITOR lines arrive
@@ -197,7 +307,17 @@ afterAll(async () => {
 
 describe('leak canary', () => {
   it('rotated every kind, including emergency and failing rotations, through the SDK and the CLI', () => {
-    for (const name of ['jwt-plain', 'jwt-named', 'jwt-keyring', 'pg-single-json', 'pg-single-url', 'pg-alternating', 'redis-acl-json', 'redis-acl-url', 'redis-requirepass']) {
+    for (const name of [
+      'jwt-plain',
+      'jwt-named',
+      'jwt-keyring',
+      'pg-single-json',
+      'pg-single-url',
+      'pg-alternating',
+      'redis-acl-json',
+      'redis-acl-url',
+      'redis-requirepass',
+    ]) {
       expect(outcomes[name], name).toEqual(['succeeded']);
     }
     expect(outcomes['pg-wrong-password']).toEqual(['failed']);
@@ -231,7 +351,10 @@ describe('leak canary', () => {
     const findings: LeakFinding[] = [
       ...leaks.scanAll('log line', logs.lines),
       ...leaks.scanAll('error message', errors),
-      ...leaks.scanAll('emulator rotation record', emulator.rotations.flatMap((record) => record.steps.map((step) => JSON.stringify(step.error ?? {})))),
+      ...leaks.scanAll(
+        'emulator rotation record',
+        emulator.rotations.flatMap((record) => record.steps.map((step) => JSON.stringify(step.error ?? {}))),
+      ),
       ...leaks.scan('metrics', JSON.stringify(metrics.records)),
       ...leaks.scanAll('CLI output', cliOutput),
       ...leaks.scan('PostgreSQL server log', await pgServer.readLog()),

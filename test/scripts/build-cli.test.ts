@@ -11,9 +11,14 @@ const tsx = path.join(rootDir, 'node_modules/tsx/dist/cli.mjs');
 /** `npm run build` is `tsx scripts/build.ts`; run it as a process, as npm does. */
 function build(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, 'scripts/build.ts', ...args], { cwd: rootDir }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [tsx, 'scripts/build.ts', ...args],
+      { cwd: rootDir },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -31,10 +36,14 @@ describe('npm run build (scripts/build.ts)', () => {
   it('prints each zip with its size and SHA-256, matching the manifest', async () => {
     const result = await build(['--only', 'jwt', '--out', outDir, '--strict']);
     expect(result.code).toBe(0);
-    const manifest = JSON.parse(await readFile(path.join(outDir, 'manifest.json'), 'utf8')) as { functions: { name: string; bytes: number; sha256: string }[] };
+    const manifest = JSON.parse(await readFile(path.join(outDir, 'manifest.json'), 'utf8')) as {
+      functions: { name: string; bytes: number; sha256: string }[];
+    };
     const jwt = manifest.functions.find((fn) => fn.name === 'jwt');
     expect(jwt?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(result.stdout).toContain(`${(Number(jwt?.bytes) / 1000).toFixed(1)} KB  sha256 ${jwt?.sha256} (budget 150 KB)`);
+    expect(result.stdout).toContain(
+      `${(Number(jwt?.bytes) / 1000).toFixed(1)} KB  sha256 ${jwt?.sha256} (budget 150 KB)`,
+    );
   }, 60_000);
 
   it('rejects an unknown function name with exit code 2, naming it', async () => {

@@ -10,18 +10,29 @@ const run = promisify(execFile);
 const shim = path.join(rootDir, 'scripts/build/lambda-credentials.ts');
 
 /** Runs the credential shim in a child process with the given environment (process.env here stays untouched). */
-async function resolveCredentials(env: Record<string, string>): Promise<{ ok: boolean; accessKeyId?: string; sessionToken?: string; name?: string; message?: string }> {
+async function resolveCredentials(
+  env: Record<string, string>,
+): Promise<{ ok: boolean; accessKeyId?: string; sessionToken?: string; name?: string; message?: string }> {
   const script = `
     const { defaultProvider } = await import(${JSON.stringify(shim)});
     try { const c = await defaultProvider({})(); console.log(JSON.stringify({ ok: true, accessKeyId: c.accessKeyId, sessionToken: c.sessionToken })); }
     catch (e) { console.log(JSON.stringify({ ok: false, name: e.name, message: e.message })); }`;
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: rootDir, env: { PATH: process.env.PATH ?? '', ...env } });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Awaited<ReturnType<typeof resolveCredentials>>;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: rootDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Awaited<
+    ReturnType<typeof resolveCredentials>
+  >;
 }
 
 describe('Lambda credential chain in the bundles', () => {
   it('returns the credentials Lambda puts in the environment', async () => {
-    const result = await resolveCredentials({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret', AWS_SESSION_TOKEN: 'session-token' });
+    const result = await resolveCredentials({
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+      AWS_SESSION_TOKEN: 'session-token',
+    });
     expect(result).toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE', sessionToken: 'session-token' });
   }, 20_000);
 
@@ -34,10 +45,24 @@ describe('Lambda credential chain in the bundles', () => {
   }, 20_000);
 
   it('replaces the SDK default chain so the STS, SSO and profile providers are not bundled', async () => {
-    const trimmed = await bundleFunction({ rootDir, entry: 'test/scripts/build-fixture/handler.ts', name: 'fixture' });
-    const full = await bundleFunction({ rootDir, entry: 'test/scripts/build-fixture/handler.ts', name: 'fixture', fullCredentialChain: true });
+    const trimmed = await bundleFunction({
+      rootDir,
+      entry: 'test/scripts/build-fixture/handler.ts',
+      name: 'fixture',
+    });
+    const full = await bundleFunction({
+      rootDir,
+      entry: 'test/scripts/build-fixture/handler.ts',
+      name: 'fixture',
+      fullCredentialChain: true,
+    });
     const inputs = (bundle: typeof trimmed): string[] => Object.keys(bundle.metafile.inputs);
-    const dropped = ['credential-provider-ini', 'credential-provider-sso', 'credential-provider-web-identity', 'nested-clients'];
+    const dropped = [
+      'credential-provider-ini',
+      'credential-provider-sso',
+      'credential-provider-web-identity',
+      'nested-clients',
+    ];
     for (const name of dropped) {
       expect(inputs(full).some((input) => input.includes(`/${name}/`))).toBe(true);
       expect(inputs(trimmed).some((input) => input.includes(`/${name}/`))).toBe(false);

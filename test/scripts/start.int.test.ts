@@ -22,7 +22,11 @@ interface Run {
 
 function start(onOutput?: (soFar: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [TSX, 'scripts/start.ts'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TSX, 'scripts/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const take = (chunk: Buffer) => {
     output += chunk.toString();
@@ -30,7 +34,11 @@ function start(onOutput?: (soFar: string, child: ReturnType<typeof spawn>) => vo
   };
   child.stdout.on('data', take);
   child.stderr.on('data', take);
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output, wallMs: performance.now() - started })));
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, output, wallMs: performance.now() - started }),
+    ),
+  );
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -45,7 +53,10 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 function stackPorts(output: string): number[] {
-  const match = /emulator http:\/\/127\.0\.0\.1:(\d+), PostgreSQL 127\.0\.0\.1:(\d+), Redis 127\.0\.0\.1:(\d+)/.exec(output);
+  const match =
+    /emulator http:\/\/127\.0\.0\.1:(\d+), PostgreSQL 127\.0\.0\.1:(\d+), Redis 127\.0\.0\.1:(\d+)/.exec(
+      output,
+    );
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [];
 }
 
@@ -55,7 +66,14 @@ describe('npm start', () => {
     console.info(`[figure] npm start: exit ${run.code} in ${Math.round(run.wallMs)} ms wall`);
     expect(run.output).toContain('all demos passed');
     expect(run.code).toBe(0);
-    for (const title of ['JWT, plain key', 'JWT, keyring', 'PostgreSQL, single user', 'PostgreSQL, alternating users', 'Redis, ACL user']) expect(run.output).toContain(`== ${title}`);
+    for (const title of [
+      'JWT, plain key',
+      'JWT, keyring',
+      'PostgreSQL, single user',
+      'PostgreSQL, alternating users',
+      'Redis, ACL user',
+    ])
+      expect(run.output).toContain(`== ${title}`);
     expect(run.output).toMatch(/leak check: \d+ secret values .*: none found/);
     expect(run.output).not.toMatch(/FAIL/);
     const ports = stackPorts(run.output);
@@ -75,6 +93,7 @@ describe('npm start', () => {
     expect(sent).toBe(true);
     expect(run.code).toBe(130);
     expect(run.output).toContain('SIGINT: stopping everything npm start started');
-    for (const port of stackPorts(run.output)) expect(await portOpen(port), `port ${port} still open`).toBe(false);
+    for (const port of stackPorts(run.output))
+      expect(await portOpen(port), `port ${port} still open`).toBe(false);
   }, 180_000);
 });

@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const FORBIDDEN_IN_CORE = [/^pg($|\/|-)/, /^ioredis/, /^redis/, /^@redis\//, /^jose/, /^@aws-sdk\/client-rds/, /^@aws-sdk\/client-elasticache/];
+const FORBIDDEN_IN_CORE = [
+  /^pg($|\/|-)/,
+  /^ioredis/,
+  /^redis/,
+  /^@redis\//,
+  /^jose/,
+  /^@aws-sdk\/client-rds/,
+  /^@aws-sdk\/client-elasticache/,
+];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });
@@ -13,7 +21,9 @@ async function sourceFiles(dir: string): Promise<string[]> {
 
 function importsOf(text: string): string[] {
   const specifiers: string[] = [];
-  for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+  for (const match of text.matchAll(
+    /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+  )) {
     specifiers.push((match[1] ?? match[2])!);
   }
   return specifiers;
@@ -24,19 +34,23 @@ describe('architecture boundaries', () => {
     const offenders: string[] = [];
     for (const file of await sourceFiles('shared')) {
       for (const spec of importsOf(await readFile(file, 'utf8'))) {
-        if (FORBIDDEN_IN_CORE.some((re) => re.test(spec)) || spec.includes('/functions/')) offenders.push(`${file}: ${spec}`);
+        if (FORBIDDEN_IN_CORE.some((re) => re.test(spec)) || spec.includes('/functions/'))
+          offenders.push(`${file}: ${spec}`);
       }
     }
     expect(offenders).toEqual([]);
   });
 
   it('never lets one function import another', async () => {
-    const kinds = (await readdir(join(root, 'functions'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    const kinds = (await readdir(join(root, 'functions'), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     const offenders: string[] = [];
     for (const kind of kinds) {
       for (const file of await sourceFiles(join('functions', kind))) {
         for (const spec of importsOf(await readFile(file, 'utf8'))) {
-          for (const other of kinds) if (other !== kind && new RegExp(`(^|/)${other}/`).test(spec)) offenders.push(`${file}: ${spec}`);
+          for (const other of kinds)
+            if (other !== kind && new RegExp(`(^|/)${other}/`).test(spec)) offenders.push(`${file}: ${spec}`);
         }
       }
     }

@@ -6,13 +6,22 @@ import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy } from '../../shared/passwo
 describe('EnvReader', () => {
   it('reads typed values with defaults and returns a frozen object', () => {
     const reader = new EnvReader({ A: ' 12 ', B: 'yes', C: 'x,y , z', D: '' });
-    const config = reader.done({ a: reader.int('A', 1), b: reader.bool('B', false), c: reader.list('C', []), d: reader.string('D', 'dflt') });
+    const config = reader.done({
+      a: reader.int('A', 1),
+      b: reader.bool('B', false),
+      c: reader.list('C', []),
+      d: reader.string('D', 'dflt'),
+    });
     expect(config).toEqual({ a: 12, b: true, c: ['x', 'y', 'z'], d: 'dflt' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reports every problem at once by variable name, never by value', () => {
-    const reader = new EnvReader({ PASSWORD_LENGTH: 'abc-secretish', EXCLUDE_NUMBERS: 'maybe', MODE: 'weird' });
+    const reader = new EnvReader({
+      PASSWORD_LENGTH: 'abc-secretish',
+      EXCLUDE_NUMBERS: 'maybe',
+      MODE: 'weird',
+    });
     readPasswordPolicy(reader);
     reader.oneOf('MODE', ['a', 'b'], 'a');
     try {
@@ -31,10 +40,20 @@ describe('EnvReader', () => {
   });
 
   it('honours AWS password knobs and keeps spaces in EXCLUDE_CHARACTERS', () => {
-    const reader = new EnvReader({ PASSWORD_LENGTH: '48', EXCLUDE_CHARACTERS: ' ;', EXCLUDE_PUNCTUATION: 'TRUE', REQUIRE_EACH_INCLUDED_TYPE: 'no' });
+    const reader = new EnvReader({
+      PASSWORD_LENGTH: '48',
+      EXCLUDE_CHARACTERS: ' ;',
+      EXCLUDE_PUNCTUATION: 'TRUE',
+      REQUIRE_EACH_INCLUDED_TYPE: 'no',
+    });
     const policy = readPasswordPolicy(reader);
     expect(reader.problems).toEqual([]);
-    expect(policy).toMatchObject({ PasswordLength: 48, ExcludeCharacters: ' ;', ExcludePunctuation: true, RequireEachIncludedType: false });
+    expect(policy).toMatchObject({
+      PasswordLength: 48,
+      ExcludeCharacters: ' ;',
+      ExcludePunctuation: true,
+      RequireEachIncludedType: false,
+    });
   });
 
   it('keeps AWS defaults when no knob is set', () => {
@@ -43,7 +62,12 @@ describe('EnvReader', () => {
   });
 
   it('rejects a policy that excludes every character type', () => {
-    const reader = new EnvReader({ EXCLUDE_NUMBERS: '1', EXCLUDE_PUNCTUATION: '1', EXCLUDE_UPPERCASE: '1', EXCLUDE_LOWERCASE: '1' });
+    const reader = new EnvReader({
+      EXCLUDE_NUMBERS: '1',
+      EXCLUDE_PUNCTUATION: '1',
+      EXCLUDE_UPPERCASE: '1',
+      EXCLUDE_LOWERCASE: '1',
+    });
     readPasswordPolicy(reader);
     expect(reader.problems.join()).toContain('exclude every character type');
   });

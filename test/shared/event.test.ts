@@ -3,7 +3,11 @@ import { ErrorCode } from '../../shared/errors.ts';
 import { parseRotationEvent } from '../../shared/event.ts';
 import { codeOf } from '../support/error-code.ts';
 
-const valid = { Step: 'createSecret', SecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf', ClientRequestToken: 'a'.repeat(36) };
+const valid = {
+  Step: 'createSecret',
+  SecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf',
+  ClientRequestToken: 'a'.repeat(36),
+};
 
 describe('parseRotationEvent', () => {
   it('accepts the documented event and passes RotationToken through', () => {

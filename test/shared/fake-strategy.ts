@@ -43,43 +43,77 @@ export function parseFake(secretString: Sensitive<string>, where: VersionRef): F
   try {
     parsed = JSON.parse(secretString.reveal());
   } catch {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) is not valid JSON`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}) is not valid JSON`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) must be a JSON object`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}) must be a JSON object`,
+    );
   }
   const { username, password, ...extra } = parsed as Record<string, unknown>;
   if (typeof username !== 'string' || username === '') {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}): field "username" must be a non-empty string`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}): field "username" must be a non-empty string`,
+    );
   }
   if (typeof password !== 'string' || password === '') {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}): field "password" must be a non-empty string`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}): field "password" must be a non-empty string`,
+    );
   }
   return { username, password: new Sensitive(password), extra };
 }
 
-export function fakeStrategy(target: FakeTarget, passwords: PasswordGenerator, policy = { PasswordLength: 24 }): RotationStrategy<FakeValue> {
+export function fakeStrategy(
+  target: FakeTarget,
+  passwords: PasswordGenerator,
+  policy = { PasswordLength: 24 },
+): RotationStrategy<FakeValue> {
   return {
     kind: SecretKind.generic,
     parse: parseFake,
-    serialize: (value) => new Sensitive(JSON.stringify({ ...value.extra, username: value.username, password: value.password.reveal() })),
+    serialize: (value) =>
+      new Sensitive(
+        JSON.stringify({ ...value.extra, username: value.username, password: value.password.reveal() }),
+      ),
     async createPending({ current }) {
-      const password = await passwords.generate({ ...DEFAULT_PASSWORD_POLICY, PasswordLength: policy.PasswordLength });
+      const password = await passwords.generate({
+        ...DEFAULT_PASSWORD_POLICY,
+        PasswordLength: policy.PasswordLength,
+      });
       return { ...current, password };
     },
     async setSecret({ current, pending, previous }) {
       if (target.login(pending.username, pending.password)) return;
       if (pending.username !== current.username) {
-        throw new RotationError(ErrorCode.ERR_SECRET_IDENTITY_CHANGED, 'Pending username differs from current');
+        throw new RotationError(
+          ErrorCode.ERR_SECRET_IDENTITY_CHANGED,
+          'Pending username differs from current',
+        );
       }
-      const canLogIn = target.login(current.username, current.password) || (previous !== undefined && target.login(previous.username, previous.password));
-      if (!canLogIn) throw new RotationError(ErrorCode.ERR_NO_WORKING_CREDENTIAL, `No stored credential logs in as ${current.username}`);
+      const canLogIn =
+        target.login(current.username, current.password) ||
+        (previous !== undefined && target.login(previous.username, previous.password));
+      if (!canLogIn)
+        throw new RotationError(
+          ErrorCode.ERR_NO_WORKING_CREDENTIAL,
+          `No stored credential logs in as ${current.username}`,
+        );
       target.setPassword(pending.username, pending.password);
     },
     async testSecret({ pending }) {
       if (target.failTest) throw new RotationError(ErrorCode.ERR_TEST_FAILED, 'Injected test failure');
       if (!target.login(pending.username, pending.password)) {
-        throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Pending credential for ${pending.username} does not log in`);
+        throw new RotationError(
+          ErrorCode.ERR_TEST_FAILED,
+          `Pending credential for ${pending.username} does not log in`,
+        );
       }
     },
   };
@@ -88,7 +122,10 @@ export function fakeStrategy(target: FakeTarget, passwords: PasswordGenerator, p
 export function fakeFunction(target: FakeTarget): FunctionDefinition<FakeValue, { readonly length: number }> {
   return {
     kind: SecretKind.generic,
-    readConfig: (reader: EnvReader) => ({ length: reader.int('FAKE_PASSWORD_LENGTH', 24, { min: 8, max: 128 }) }),
-    createStrategy: ({ passwords, config }) => fakeStrategy(target, passwords, { PasswordLength: config.length }),
+    readConfig: (reader: EnvReader) => ({
+      length: reader.int('FAKE_PASSWORD_LENGTH', 24, { min: 8, max: 128 }),
+    }),
+    createStrategy: ({ passwords, config }) =>
+      fakeStrategy(target, passwords, { PasswordLength: config.length }),
   };
 }

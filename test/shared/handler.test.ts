@@ -22,7 +22,9 @@ describe('buildRotationFunction', () => {
         expect.unreachable();
       } catch (error) {
         expect((error as RotationError).code).toBe(ErrorCode.ERR_CONFIG_INVALID);
-        expect((error as Error).message).toMatch(/PASSWORD_LENGTH.*FAKE_PASSWORD_LENGTH|FAKE_PASSWORD_LENGTH.*PASSWORD_LENGTH/);
+        expect((error as Error).message).toMatch(
+          /PASSWORD_LENGTH.*FAKE_PASSWORD_LENGTH|FAKE_PASSWORD_LENGTH.*PASSWORD_LENGTH/,
+        );
         expect((error as Error).message).toContain('SECRETS_MANAGER_ENDPOINT');
       }
     }
@@ -30,18 +32,39 @@ describe('buildRotationFunction', () => {
 
   it('rejects a malformed event before calling Secrets Manager', async () => {
     const port = new MemorySecretsPort();
-    const fn = buildRotationFunction(fakeFunction(new FakeTarget()), { env: {}, secrets: port, logger: createMemoryLog(), metrics: createMemoryMetrics() });
-    expect(await codeOfAsync(fn.handler({ Step: 'createSecret', SecretId: port.arn }))).toBe(ErrorCode.ERR_EVENT_INVALID);
-    expect(await codeOfAsync(fn.handler({ Step: 'finish_secret', SecretId: port.arn, ClientRequestToken: 't'.repeat(32) }))).toBe(ErrorCode.ERR_STEP_UNKNOWN);
+    const fn = buildRotationFunction(fakeFunction(new FakeTarget()), {
+      env: {},
+      secrets: port,
+      logger: createMemoryLog(),
+      metrics: createMemoryMetrics(),
+    });
+    expect(await codeOfAsync(fn.handler({ Step: 'createSecret', SecretId: port.arn }))).toBe(
+      ErrorCode.ERR_EVENT_INVALID,
+    );
+    expect(
+      await codeOfAsync(
+        fn.handler({ Step: 'finish_secret', SecretId: port.arn, ClientRequestToken: 't'.repeat(32) }),
+      ),
+    ).toBe(ErrorCode.ERR_STEP_UNKNOWN);
     expect(port.calls).toEqual([]);
   });
 
   it('reads configuration once and reuses it across invocations', async () => {
     let reads = 0;
     const def = fakeFunction(new FakeTarget());
-    const counting = { ...def, readConfig: (reader: Parameters<typeof def.readConfig>[0]) => ((reads += 1), def.readConfig(reader)) };
-    const port = new MemorySecretsPort().addVersion('c'.repeat(32), '{"username":"a","password":"b"}', ['AWSCURRENT']);
-    const fn = buildRotationFunction(counting, { env: {}, secrets: port, logger: createMemoryLog(), metrics: createMemoryMetrics() });
+    const counting = {
+      ...def,
+      readConfig: (reader: Parameters<typeof def.readConfig>[0]) => ((reads += 1), def.readConfig(reader)),
+    };
+    const port = new MemorySecretsPort().addVersion('c'.repeat(32), '{"username":"a","password":"b"}', [
+      'AWSCURRENT',
+    ]);
+    const fn = buildRotationFunction(counting, {
+      env: {},
+      secrets: port,
+      logger: createMemoryLog(),
+      metrics: createMemoryMetrics(),
+    });
     const event = { Step: 'testSecret', SecretId: port.arn, ClientRequestToken: 'c'.repeat(32) };
     await fn.handler(event);
     await fn.handler(event);

@@ -38,10 +38,16 @@ export class MemorySecretsPort implements SecretsPort {
     };
   }
 
-  async getSecretValue(input: { VersionId?: string; VersionStage?: string }): Promise<SecretVersion | undefined> {
+  async getSecretValue(input: {
+    VersionId?: string;
+    VersionStage?: string;
+  }): Promise<SecretVersion | undefined> {
     this.calls.push(`GetSecretValue:${input.VersionStage ?? ''}`);
-    const entry = [...this.versions.entries()].find(([id, v]) =>
-      (input.VersionId === undefined || id === input.VersionId) && v.stages.has(input.VersionStage ?? 'AWSCURRENT'));
+    const entry = [...this.versions.entries()].find(
+      ([id, v]) =>
+        (input.VersionId === undefined || id === input.VersionId) &&
+        v.stages.has(input.VersionStage ?? 'AWSCURRENT'),
+    );
     if (!entry || (entry[1].value === undefined && entry[1].binary === undefined)) return undefined;
     const [VersionId, v] = entry;
     return {
@@ -53,17 +59,30 @@ export class MemorySecretsPort implements SecretsPort {
     };
   }
 
-  async putSecretValue(input: { ClientRequestToken: string; SecretString: Sensitive<string>; VersionStages: readonly string[] }) {
+  async putSecretValue(input: {
+    ClientRequestToken: string;
+    SecretString: Sensitive<string>;
+    VersionStages: readonly string[];
+  }) {
     this.calls.push('PutSecretValue');
     const existing = this.versions.get(input.ClientRequestToken);
-    if (existing?.value !== undefined && existing.value !== input.SecretString.reveal()) throw new Error('ResourceExistsException');
+    if (existing?.value !== undefined && existing.value !== input.SecretString.reveal())
+      throw new Error('ResourceExistsException');
     for (const stage of input.VersionStages) for (const v of this.versions.values()) v.stages.delete(stage);
-    this.versions.set(input.ClientRequestToken, { value: input.SecretString.reveal(), stages: new Set([...(existing?.stages ?? []), ...input.VersionStages]) });
+    this.versions.set(input.ClientRequestToken, {
+      value: input.SecretString.reveal(),
+      stages: new Set([...(existing?.stages ?? []), ...input.VersionStages]),
+    });
   }
 
-  async updateSecretVersionStage(input: { VersionStage: string; MoveToVersionId?: string; RemoveFromVersionId?: string }) {
+  async updateSecretVersionStage(input: {
+    VersionStage: string;
+    MoveToVersionId?: string;
+    RemoveFromVersionId?: string;
+  }) {
     this.calls.push(`UpdateSecretVersionStage:${input.VersionStage}`);
-    if (input.RemoveFromVersionId) this.versions.get(input.RemoveFromVersionId)?.stages.delete(input.VersionStage);
+    if (input.RemoveFromVersionId)
+      this.versions.get(input.RemoveFromVersionId)?.stages.delete(input.VersionStage);
     if (input.MoveToVersionId) {
       if (input.VersionStage === 'AWSCURRENT' && input.RemoveFromVersionId) {
         for (const v of this.versions.values()) v.stages.delete('AWSPREVIOUS');
@@ -76,7 +95,10 @@ export class MemorySecretsPort implements SecretsPort {
   /** In insertion order, which is creation order here (no dates are modelled). */
   async listSecretVersionIds(): Promise<readonly SecretVersionEntry[]> {
     this.calls.push('ListSecretVersionIds');
-    return [...this.versions.entries()].map(([VersionId, v]) => ({ VersionId, VersionStages: [...v.stages] }));
+    return [...this.versions.entries()].map(([VersionId, v]) => ({
+      VersionId,
+      VersionStages: [...v.stages],
+    }));
   }
 
   async getRandomPassword(input: { PasswordLength: number }) {

@@ -29,7 +29,12 @@ const INITIAL_PASSWORD = 'Initial-Passw0rd!';
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, rotationRetries: 2 });
-  sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  sm = new SecretsManagerClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
 });
 
 afterAll(async () => {
@@ -40,20 +45,29 @@ afterAll(async () => {
 /** Which version holds which labels, with values as stored (for "nothing changed" checks). */
 async function snapshot(secretId: string): Promise<Record<string, { stages: string[]; value?: string }>> {
   const out: Record<string, { stages: string[]; value?: string }> = {};
-  const list = await sm.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true }));
+  const list = await sm.send(
+    new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true }),
+  );
   for (const version of list.Versions ?? []) {
     let value: string | undefined;
     try {
-      value = (await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: version.VersionId }))).SecretString;
+      value = (await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: version.VersionId })))
+        .SecretString;
     } catch {
       value = undefined;
     }
-    out[version.VersionId!] = { stages: [...(version.VersionStages ?? [])].sort(), ...(value !== undefined ? { value } : {}) };
+    out[version.VersionId!] = {
+      stages: [...(version.VersionStages ?? [])].sort(),
+      ...(value !== undefined ? { value } : {}),
+    };
   }
   return out;
 }
 
-async function currentValue(secretId: string, stage = 'AWSCURRENT'): Promise<{ username: string; password: string } | undefined> {
+async function currentValue(
+  secretId: string,
+  stage = 'AWSCURRENT',
+): Promise<{ username: string; password: string } | undefined> {
   try {
     const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
     return JSON.parse(out.SecretString!);
@@ -70,7 +84,9 @@ interface Setup {
   readonly arn: string;
 }
 
-async function setup(options: { secretString?: string; secrets?: (port: SecretsPort) => SecretsPort; repeat?: number } = {}): Promise<Setup> {
+async function setup(
+  options: { secretString?: string; secrets?: (port: SecretsPort) => SecretsPort; repeat?: number } = {},
+): Promise<Setup> {
   counter += 1;
   const name = `core/it-${counter}`;
   const target = new FakeTarget();
@@ -89,14 +105,22 @@ async function setup(options: { secretString?: string; secrets?: (port: SecretsP
   await sm.send(
     new CreateSecretCommand({
       Name: name,
-      SecretString: options.secretString ?? JSON.stringify({ username: 'app', password: INITIAL_PASSWORD, engine: 'fake', team: 'core' }),
+      SecretString:
+        options.secretString ??
+        JSON.stringify({ username: 'app', password: INITIAL_PASSWORD, engine: 'fake', team: 'core' }),
     }),
   );
   return { name, target, fn, logger, arn };
 }
 
 async function rotate(s: Setup) {
-  await sm.send(new RotateSecretCommand({ SecretId: s.name, RotationLambdaARN: s.arn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+  await sm.send(
+    new RotateSecretCommand({
+      SecretId: s.name,
+      RotationLambdaARN: s.arn,
+      RotationRules: { AutomaticallyAfterDays: 90 },
+    }),
+  );
   return emu.waitForRotation(s.name);
 }
 
@@ -120,7 +144,12 @@ describe('core through the emulator', () => {
     const s = await setup();
     const record = await rotate(s);
     expect(record.outcome).toBe('succeeded');
-    expect(record.steps.map((step) => step.step)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+    expect(record.steps.map((step) => step.step)).toEqual([
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
     await expectRotated(s, INITIAL_PASSWORD);
     // A second scheduled rotation works from the new state.
     const first = (await currentValue(s.name))!.password;
@@ -141,9 +170,10 @@ describe('core through the emulator', () => {
     // Count the external calls (Secrets Manager + target) of one clean rotation.
     let calls = 0;
     const counting = await setup({
-      secrets: (port) => wrapPort(port, () => {
-        calls += 1;
-      }),
+      secrets: (port) =>
+        wrapPort(port, () => {
+          calls += 1;
+        }),
     });
     expect((await rotate(counting)).outcome).toBe('succeeded');
     const totalSmCalls = calls;
@@ -153,14 +183,15 @@ describe('core through the emulator', () => {
       let seen = 0;
       let crashed = false;
       const s = await setup({
-        secrets: (port) => wrapPort(port, () => {
-          seen += 1;
-          if (seen === crashAt && !crashed) {
-            crashed = true;
-            return 'crash-after';
-          }
-          return undefined;
-        }),
+        secrets: (port) =>
+          wrapPort(port, () => {
+            seen += 1;
+            if (seen === crashAt && !crashed) {
+              crashed = true;
+              return 'crash-after';
+            }
+            return undefined;
+          }),
       });
       const record = await rotate(s);
       expect(crashed, `crash point ${crashAt} reached`).toBe(true);
@@ -197,17 +228,34 @@ describe('core through the emulator', () => {
     expect(s.target.login('app', new Sensitive(INITIAL_PASSWORD))).toBe(true);
 
     // The service refuses a new rotation while AWSPENDING sits on another version.
-    await expect(sm.send(new RotateSecretCommand({ SecretId: s.name }))).rejects.toThrow(/previous rotation isn't complete/);
+    await expect(sm.send(new RotateSecretCommand({ SecretId: s.name }))).rejects.toThrow(
+      /previous rotation isn't complete/,
+    );
 
     // A step for a different token while the stale AWSPENDING exists is a conflict with its own code.
     const versions = await snapshot(s.name);
     const currentId = Object.entries(versions).find(([, v]) => v.stages.includes('AWSCURRENT'))![0];
     const stalePendingId = Object.entries(versions).find(([, v]) => v.stages.includes('AWSPENDING'))![0];
-    await sm.send(new PutSecretValueCommand({ SecretId: s.name, ClientRequestToken: 'n'.repeat(36), SecretString: JSON.stringify({ username: 'app', password: 'x-y-z' }), VersionStages: ['NEWLABEL'] }));
-    await expect(s.fn.invoke({ Step: 'createSecret', SecretId: s.name, ClientRequestToken: 'n'.repeat(36) })).rejects.toMatchObject({ code: ErrorCode.ERR_ROTATION_CONFLICT });
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: s.name,
+        ClientRequestToken: 'n'.repeat(36),
+        SecretString: JSON.stringify({ username: 'app', password: 'x-y-z' }),
+        VersionStages: ['NEWLABEL'],
+      }),
+    );
+    await expect(
+      s.fn.invoke({ Step: 'createSecret', SecretId: s.name, ClientRequestToken: 'n'.repeat(36) }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_ROTATION_CONFLICT });
 
     // Repair: clear the stale AWSPENDING (never touching AWSCURRENT) and rotate again.
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: s.name, VersionStage: 'AWSPENDING', RemoveFromVersionId: stalePendingId }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: s.name,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: stalePendingId,
+      }),
+    );
     s.target.failSet = undefined;
     const record = await rotate(s);
     expect(record.outcome).toBe('succeeded');
@@ -240,7 +288,9 @@ describe('core through the emulator', () => {
 
   it('rejects bad events with their codes and changes nothing', async () => {
     const s = await setup();
-    await sm.send(new RotateSecretCommand({ SecretId: s.name, RotationLambdaARN: s.arn, RotateImmediately: false }));
+    await sm.send(
+      new RotateSecretCommand({ SecretId: s.name, RotationLambdaARN: s.arn, RotateImmediately: false }),
+    );
     await emu.waitForRotation(s.name);
     const before = await snapshot(s.name);
     const token = Object.keys(before)[0]!;
@@ -248,7 +298,10 @@ describe('core through the emulator', () => {
       [{ SecretId: s.name, ClientRequestToken: token }, ErrorCode.ERR_EVENT_INVALID],
       [{ Step: 'createSecret', SecretId: 42, ClientRequestToken: token }, ErrorCode.ERR_EVENT_INVALID],
       [{ Step: 'create_secret', SecretId: s.name, ClientRequestToken: token }, ErrorCode.ERR_STEP_UNKNOWN],
-      [{ Step: 'setSecret', SecretId: s.name, ClientRequestToken: 'u'.repeat(36) }, ErrorCode.ERR_TOKEN_UNKNOWN],
+      [
+        { Step: 'setSecret', SecretId: s.name, ClientRequestToken: 'u'.repeat(36) },
+        ErrorCode.ERR_TOKEN_UNKNOWN,
+      ],
       ['not an object', ErrorCode.ERR_EVENT_INVALID],
     ];
     for (const [event, code] of cases) {
@@ -261,20 +314,23 @@ describe('core through the emulator', () => {
     ['empty JSON object', '{}'],
     ['truncated JSON', '{"username": "app", "password": '],
     ['password not a string', '{"username": "app", "password": 12345}'],
-  ])('fails createSecret on a malformed current value (%s), storing nothing and moving no label', async (_name, secretString) => {
-    const s = await setup({ secretString });
-    const before = await snapshot(s.name);
-    const record = await rotate(s);
-    expect(record.outcome).toBe('failed');
-    expect(record.steps.find((step) => !step.ok)?.error?.code).toBe(ErrorCode.ERR_SECRET_MALFORMED);
-    const after = await snapshot(s.name);
-    // The only difference is the service's own empty AWSPENDING placeholder.
-    const added = Object.keys(after).filter((id) => !(id in before));
-    expect(added).toHaveLength(1);
-    expect(after[added[0]!]).toEqual({ stages: ['AWSPENDING'] });
-    for (const [id, version] of Object.entries(before)) expect(after[id]).toEqual(version);
-    expect(s.target.calls.filter((c) => c.startsWith('set:'))).toEqual([]);
-  });
+  ])(
+    'fails createSecret on a malformed current value (%s), storing nothing and moving no label',
+    async (_name, secretString) => {
+      const s = await setup({ secretString });
+      const before = await snapshot(s.name);
+      const record = await rotate(s);
+      expect(record.outcome).toBe('failed');
+      expect(record.steps.find((step) => !step.ok)?.error?.code).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+      const after = await snapshot(s.name);
+      // The only difference is the service's own empty AWSPENDING placeholder.
+      const added = Object.keys(after).filter((id) => !(id in before));
+      expect(added).toHaveLength(1);
+      expect(after[added[0]!]).toEqual({ stages: ['AWSPENDING'] });
+      for (const [id, version] of Object.entries(before)) expect(after[id]).toEqual(version);
+      expect(s.target.calls.filter((c) => c.startsWith('set:'))).toEqual([]);
+    },
+  );
 });
 
 /** Wrap a port so `hook` runs after each call took effect; 'crash-after' makes the caller see an error. */

@@ -14,14 +14,20 @@ const OTHER = 'o'.repeat(32);
 const currentValue = JSON.stringify({ username: 'app', password: 'Current-Passw0rd!', note: 'kept' });
 
 function setup() {
-  const port = new MemorySecretsPort().addVersion(CURRENT, currentValue, ['AWSCURRENT']).addVersion(TOKEN, undefined, ['AWSPENDING']);
+  const port = new MemorySecretsPort()
+    .addVersion(CURRENT, currentValue, ['AWSCURRENT'])
+    .addVersion(TOKEN, undefined, ['AWSPENDING']);
   const target = new FakeTarget();
   target.passwords.set('app', 'Current-Passw0rd!');
   const logger = createMemoryLog();
   const metrics = createMemoryMetrics();
   const strategy = fakeStrategy(target, secretsManagerPasswordGenerator(port));
   const rotator = new Rotator({ secrets: port, strategy, logger, metrics });
-  const event = (Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret') => ({ Step, SecretId: port.arn, ClientRequestToken: TOKEN });
+  const event = (Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret') => ({
+    Step,
+    SecretId: port.arn,
+    ClientRequestToken: TOKEN,
+  });
   return { port, target, logger, metrics, rotator, event, strategy };
 }
 
@@ -34,7 +40,9 @@ describe('Rotator guard', () => {
   it('rejects a secret whose rotation is disabled, changing nothing', async () => {
     s.port.rotationEnabled = false;
     const before = s.port.labels();
-    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_ROTATION_NOT_ENABLED);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(
+      ErrorCode.ERR_ROTATION_NOT_ENABLED,
+    );
     expect(s.port.labels()).toEqual(before);
     expect(s.port.calls).toEqual(['DescribeSecret']);
   });
@@ -59,13 +67,17 @@ describe('Rotator guard', () => {
   it('reports a different version holding AWSPENDING as a conflict', async () => {
     s.port.addVersion(OTHER, undefined, ['AWSPENDING']);
     s.port.versions.get(TOKEN)!.stages.add('custom');
-    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_ROTATION_CONFLICT);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(
+      ErrorCode.ERR_ROTATION_CONFLICT,
+    );
   });
 
   it('rejects a token that is neither AWSCURRENT nor AWSPENDING when nothing is pending', async () => {
     s.port.versions.get(TOKEN)!.stages.clear();
     s.port.versions.get(TOKEN)!.stages.add('AWSPREVIOUS');
-    expect(await codeOfAsync(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_TOKEN_NOT_PENDING);
+    expect(await codeOfAsync(s.rotator.handle(s.event('finishSecret')))).toBe(
+      ErrorCode.ERR_TOKEN_NOT_PENDING,
+    );
   });
 });
 
@@ -111,7 +123,9 @@ describe('Rotator steps', () => {
     const current = s.port.versions.get(CURRENT)!;
     delete current.value;
     current.binary = new Uint8Array([1, 2, 3]);
-    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(ErrorCode.ERR_SECRET_BINARY_UNSUPPORTED);
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(
+      ErrorCode.ERR_SECRET_BINARY_UNSUPPORTED,
+    );
   });
 
   it('passes RotationToken through to PutSecretValue', async () => {
@@ -149,12 +163,15 @@ describe('Rotator steps', () => {
     const errors = s.logger.lines.filter((l) => JSON.parse(l).level === 'ERROR');
     expect(errors).toHaveLength(1);
     expect(JSON.parse(errors[0]!).errorCode).toBe(ErrorCode.ERR_TEST_FAILED);
-    expect(s.metrics.records.some((r) => r.name === 'RotationFailed' && r.metric?.step === 'testSecret')).toBe(true);
+    expect(
+      s.metrics.records.some((r) => r.name === 'RotationFailed' && r.metric?.step === 'testSecret'),
+    ).toBe(true);
   });
 
   it('never writes a password into a log line', async () => {
     const s = setup();
-    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await s.rotator.handle(s.event(step));
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
+      await s.rotator.handle(s.event(step));
     const newPassword = JSON.parse(s.port.versions.get(TOKEN)!.value!).password as string;
     const text = s.logger.lines.join('\n');
     expect(text).not.toContain(newPassword);
@@ -184,7 +201,8 @@ describe('Rotator emergency finishing', () => {
   it('runs the finishing hook with the new and old values, then removes the emergency tag', async () => {
     const s = withHook();
     s.port.tags = { RotationMode: 'emergency', team: 'a' };
-    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await s.rotator.handle(s.event(step));
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
+      await s.rotator.handle(s.event(step));
     expect(s.finished).toHaveLength(1);
     expect(s.finished[0]!.context.emergency).toBe(true);
     expect(s.finished[0]!.previous?.password.reveal()).toBe('Current-Passw0rd!');
@@ -194,7 +212,8 @@ describe('Rotator emergency finishing', () => {
   it('completes unfinished emergency work when finishSecret is re-run after a crash past the label move', async () => {
     const s = withHook();
     s.port.tags = { RotationMode: 'emergency' };
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await s.rotator.handle(s.event(step));
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const)
+      await s.rotator.handle(s.event(step));
     s.setFailHook(true);
     expect(await codeOfAsync(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_INTERNAL);
     expect(s.port.labels()[TOKEN]).toContain('AWSCURRENT');
@@ -210,7 +229,8 @@ describe('Rotator emergency finishing', () => {
 
   it('does not run the hook on a scheduled (non-emergency) re-run of finishSecret', async () => {
     const s = withHook();
-    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await s.rotator.handle(s.event(step));
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
+      await s.rotator.handle(s.event(step));
     expect(await s.rotator.handle(s.event('finishSecret'))).toBe(StepOutcome.alreadyCurrent);
     expect(s.finished).toHaveLength(1);
   });

@@ -6,7 +6,10 @@ import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 // The SDK adapter's ListSecretVersionIds over a scripted client (no network): every page is
 // read with IncludeDeprecated, and failures come back as RotationErrors naming the AWS error.
 
-function scriptedClient(pages: Record<string, unknown>[] | Error): { client: SecretsManagerClient; inputs: Record<string, unknown>[] } {
+function scriptedClient(pages: Record<string, unknown>[] | Error): {
+  client: SecretsManagerClient;
+  inputs: Record<string, unknown>[];
+} {
   const inputs: Record<string, unknown>[] = [];
   const client = {
     async send(command: unknown) {
@@ -25,7 +28,13 @@ describe('createSdkSecretsPort listSecretVersionIds', () => {
   it('follows NextToken with IncludeDeprecated and keeps ids, stages and creation dates', async () => {
     const created = new Date('2026-01-01T00:00:00Z');
     const { client, inputs } = scriptedClient([
-      { Versions: [{ VersionId: 'v1', CreatedDate: created }, { VersionId: 'v2', VersionStages: ['AWSPREVIOUS'] }], NextToken: 't1' },
+      {
+        Versions: [
+          { VersionId: 'v1', CreatedDate: created },
+          { VersionId: 'v2', VersionStages: ['AWSPREVIOUS'] },
+        ],
+        NextToken: 't1',
+      },
       { Versions: [{ VersionId: 'v3', VersionStages: ['AWSCURRENT'], CreatedDate: created }] },
     ]);
     const versions = await createSdkSecretsPort(client).listSecretVersionIds('s');
@@ -45,15 +54,26 @@ describe('createSdkSecretsPort listSecretVersionIds', () => {
       { Versions: [{ VersionId: 'v1' }], NextToken: 'same' },
       { Versions: [{ VersionId: 'v2' }], NextToken: 'same' },
     ]);
-    expect((await createSdkSecretsPort(client).listSecretVersionIds('s')).map((v) => v.VersionId)).toEqual(['v1', 'v2']);
+    expect((await createSdkSecretsPort(client).listSecretVersionIds('s')).map((v) => v.VersionId)).toEqual([
+      'v1',
+      'v2',
+    ]);
     expect(inputs).toHaveLength(2);
   });
 
   it('wraps a failure as ERR_SECRETS_MANAGER naming the operation and the AWS error', async () => {
-    const denied = Object.assign(new Error('User is not authorized to perform secretsmanager:ListSecretVersionIds'), { name: 'AccessDeniedException' });
+    const denied = Object.assign(
+      new Error('User is not authorized to perform secretsmanager:ListSecretVersionIds'),
+      { name: 'AccessDeniedException' },
+    );
     const { client } = scriptedClient(denied);
-    const error = await createSdkSecretsPort(client).listSecretVersionIds('arn:s').catch((thrown: unknown) => thrown);
+    const error = await createSdkSecretsPort(client)
+      .listSecretVersionIds('arn:s')
+      .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(RotationError);
-    expect(error).toMatchObject({ code: ErrorCode.ERR_SECRETS_MANAGER, details: { operation: 'ListSecretVersionIds', awsError: 'AccessDeniedException', secretId: 'arn:s' } });
+    expect(error).toMatchObject({
+      code: ErrorCode.ERR_SECRETS_MANAGER,
+      details: { operation: 'ListSecretVersionIds', awsError: 'AccessDeniedException', secretId: 'arn:s' },
+    });
   });
 });

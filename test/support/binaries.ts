@@ -24,7 +24,10 @@ function isExecutable(file: string): boolean {
 const SYSTEM_FOLDERS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 
 /** Find `name` on PATH (plus the usual system folders, which a minimal PATH may lack). */
-export function findOnPath(name: string, folders: readonly string[] = [...(process.env.PATH ?? '').split(path.delimiter), ...SYSTEM_FOLDERS]): string | undefined {
+export function findOnPath(
+  name: string,
+  folders: readonly string[] = [...(process.env.PATH ?? '').split(path.delimiter), ...SYSTEM_FOLDERS],
+): string | undefined {
   for (const folder of folders) {
     if (folder === '') continue;
     const candidate = path.join(folder, name);
@@ -40,7 +43,12 @@ function missing(what: string, install: string, looked: string): Error {
 /** The path of executable `name` in `folders`, or an error naming the command that installs it. */
 export function requireBinary(name: string, install: string, folders?: readonly string[]): string {
   const found = findOnPath(name, folders);
-  if (found === undefined) throw missing(name, install, folders === undefined ? `PATH, ${SYSTEM_FOLDERS.join(', ')}` : folders.join(', '));
+  if (found === undefined)
+    throw missing(
+      name,
+      install,
+      folders === undefined ? `PATH, ${SYSTEM_FOLDERS.join(', ')}` : folders.join(', '),
+    );
   return found;
 }
 
@@ -62,9 +70,15 @@ export function postgresBinaries(): { initdb: string; postgres: string } {
       }
     }
     candidates.push('/usr/lib/postgresql/15/bin');
-    const found = candidates.find((dir) => isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'postgres')));
+    const found = candidates.find(
+      (dir) => isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'postgres')),
+    );
     if (found === undefined) {
-      throw missing('PostgreSQL server binaries (initdb, postgres)', INSTALL_HINTS.postgres, candidates.join(', '));
+      throw missing(
+        'PostgreSQL server binaries (initdb, postgres)',
+        INSTALL_HINTS.postgres,
+        candidates.join(', '),
+      );
     }
     postgresBinDir = found;
   }

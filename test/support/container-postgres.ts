@@ -18,7 +18,14 @@ import { makeWorkDir } from './work-dir.ts';
 export const POSTGRES_IMAGE = 'postgres:15';
 
 async function answers(port: number, password: string): Promise<boolean> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 1_000 });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 1_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -41,8 +48,13 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
     const port = await freePort();
     const logPath = path.join(work.path, 'postgres.log');
     writeFileSync(logPath, '');
-    const appendLogs = (stream: Readable): void => void stream.pipe(createWriteStream(logPath, { flags: 'a' }));
-    const tls = options.tls === true ? (mkdirSync(path.join(work.path, 'tls')), await createTlsMaterial(path.join(work.path, 'tls'), { ca: 'shared' })) : undefined;
+    const appendLogs = (stream: Readable): void =>
+      void stream.pipe(createWriteStream(logPath, { flags: 'a' }));
+    const tls =
+      options.tls === true
+        ? (mkdirSync(path.join(work.path, 'tls')),
+          await createTlsMaterial(path.join(work.path, 'tls'), { ca: 'shared' }))
+        : undefined;
 
     let builder = new PostgreSqlContainer(POSTGRES_IMAGE)
       .withUsername('postgres')
@@ -53,7 +65,16 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
         POSTGRES_HOST_AUTH_METHOD: 'scram-sha-256',
       })
       .withExposedPorts({ container: 5432, host: port })
-      .withCommand(['postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', ...(options.logStatements === true ? ['-c', 'log_statement=all'] : [])])
+      .withCommand([
+        'postgres',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        ...(options.logStatements === true ? ['-c', 'log_statement=all'] : []),
+      ])
       .withLogConsumer(appendLogs);
     if (tls !== undefined) builder = builder.withSSL(tls.certPath, tls.keyPath);
     const container = await builder.start();
@@ -66,7 +87,11 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
       await client.container.start(handle);
       appendLogs(await client.container.logs(handle, { since: Math.floor(Date.now() / 1000) }));
       running = true;
-      await waitUntil(async () => await answers(port, adminPassword), { what: `PostgreSQL container on 127.0.0.1:${port}`, timeoutMs: 30_000, intervalMs: 50 });
+      await waitUntil(async () => await answers(port, adminPassword), {
+        what: `PostgreSQL container on 127.0.0.1:${port}`,
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
     };
     const stop = async (): Promise<void> => {
       if (!running) return;
@@ -79,7 +104,9 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
       adminUser: 'postgres',
       adminPassword,
       database: 'postgres',
-      ...(tls === undefined ? {} : { tls: { caPath: tls.caPath, caPem: tls.caPem, serverName: tls.serverName } }),
+      ...(tls === undefined
+        ? {}
+        : { tls: { caPath: tls.caPath, caPem: tls.caPem, serverName: tls.serverName } }),
       logPath,
       backend: 'container',
       readLog: async () => await readFile(logPath, 'utf8'),

@@ -37,7 +37,8 @@ export class ContainerProcess implements ServerProcess {
         .withWorkingDir(this.spec.cwd)
         .withCommand([this.spec.command, ...this.spec.args])
         .withLogConsumer((stream) => this.appendLogs(stream));
-      if (this.spec.user !== undefined) builder = builder.withUser(`${this.spec.user.uid}:${this.spec.user.gid}`);
+      if (this.spec.user !== undefined)
+        builder = builder.withUser(`${this.spec.user.uid}:${this.spec.user.gid}`);
       this.container = await builder.start();
     } else {
       const client = await getContainerRuntimeClient();
@@ -57,7 +58,9 @@ export class ContainerProcess implements ServerProcess {
     if (this.container === undefined || !this.isRunning) return;
     const { getContainerRuntimeClient } = await import('testcontainers');
     const client = await getContainerRuntimeClient();
-    await client.container.stop(client.container.getById(this.container.getId()), { timeout: Math.ceil(timeoutMs / 1000) });
+    await client.container.stop(client.container.getById(this.container.getId()), {
+      timeout: Math.ceil(timeoutMs / 1000),
+    });
     this.isRunning = false;
   }
 

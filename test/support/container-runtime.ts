@@ -19,7 +19,10 @@ let answer: Promise<boolean> | undefined;
  * `container`; an escape hatch for machines where one of them misbehaves), else a container
  * when a runtime answers, else local binaries.
  */
-export async function chooseBackend(requested: Backend | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Backend> {
+export async function chooseBackend(
+  requested: Backend | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Backend> {
   if (requested !== undefined) return requested;
   const fromEnv = env.TEST_BED_BACKEND;
   if (fromEnv !== undefined && fromEnv !== '') {
@@ -40,7 +43,9 @@ function runtimeMayExist(): boolean {
     path.join(home, '.docker', 'run', 'docker.sock'),
     path.join(home, '.docker', 'desktop', 'docker.sock'),
     path.join('/run', 'user', String(os.userInfo().uid), 'docker.sock'),
-    ...(process.env.XDG_RUNTIME_DIR === undefined ? [] : [path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock')]),
+    ...(process.env.XDG_RUNTIME_DIR === undefined
+      ? []
+      : [path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock')]),
   ];
   return candidates.some((candidate) => existsSync(candidate));
 }

@@ -25,21 +25,39 @@ export interface EmulatorSecrets {
   close(): Promise<void>;
 }
 
-export async function startEmulatorSecrets(options: { rotationRetries?: number } = {}): Promise<EmulatorSecrets> {
+export async function startEmulatorSecrets(
+  options: { rotationRetries?: number } = {},
+): Promise<EmulatorSecrets> {
   const emu = await startEmulator({ port: 0, rotationRetries: options.rotationRetries ?? 0 });
-  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  const sm = new SecretsManagerClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const tagList = (tags: Record<string, string>) =>
+    Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   return {
     emu,
     sm,
     async createSecret(name, value, tags) {
       const out = await sm.send(
-        new CreateSecretCommand({ Name: name, SecretString: typeof value === 'string' ? value : JSON.stringify(value), ...(tags ? { Tags: tagList(tags) } : {}) }),
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: typeof value === 'string' ? value : JSON.stringify(value),
+          ...(tags ? { Tags: tagList(tags) } : {}),
+        }),
       );
       return out.ARN as string;
     },
     async rotate(secretId, functionArn) {
-      await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId: secretId,
+          RotationLambdaARN: functionArn,
+          RotationRules: { AutomaticallyAfterDays: 90 },
+        }),
+      );
       return emu.waitForRotation(secretId);
     },
     async current(secretId) {
@@ -62,5 +80,7 @@ export async function startEmulatorSecrets(options: { rotationRetries?: number }
 
 /** Every log line and every error of the rotation records, for leak checks. */
 export function everything(log: { lines: string[] }, records: readonly RotationRecord[]): string {
-  return [...log.lines, ...records.flatMap((r) => r.steps.map((s) => JSON.stringify(s.error ?? {})))].join('\n');
+  return [...log.lines, ...records.flatMap((r) => r.steps.map((s) => JSON.stringify(s.error ?? {})))].join(
+    '\n',
+  );
 }

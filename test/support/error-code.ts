@@ -2,7 +2,9 @@ import { RotationError } from '../../shared/errors.ts';
 
 /** What a thrown value says about itself, for assertions on stable error codes. */
 function describeThrown(error: unknown): string {
-  return error instanceof RotationError ? error.code : `not a RotationError: ${error instanceof Error ? error.name : typeof error}`;
+  return error instanceof RotationError
+    ? error.code
+    : `not a RotationError: ${error instanceof Error ? error.name : typeof error}`;
 }
 
 /** The RotationError code `run` throws, or undefined when it does not throw. */

@@ -37,22 +37,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
       startPostgres({ tls: true }).then(track),
       startRedis()
         .then(track)
-        .then(async (primary) => [primary, track(await startRedis({ replicaOf: { host: primary.host, port: primary.port } }))] as const),
+        .then(
+          async (primary) =>
+            [
+              primary,
+              track(await startRedis({ replicaOf: { host: primary.host, port: primary.port } })),
+            ] as const,
+        ),
     ]);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    const [postgres, postgresTls, [redis, replica]] = results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
-      PostgresServer,
-      PostgresServer,
-      readonly [RedisServer, RedisServer],
-    ];
+    const [postgres, postgresTls, [redis, replica]] = results.map(
+      (result) => (result as PromiseFulfilledResult<unknown>).value,
+    ) as [PostgresServer, PostgresServer, readonly [RedisServer, RedisServer]];
     const tls = postgresTls.tls;
     if (tls === undefined) throw new Error('the TLS PostgreSQL server came up without TLS material');
     const servers: SharedServers = {
       postgres: describePostgres(postgres),
       postgresTls: { ...describePostgres(postgresTls), tls },
       redis: { host: redis.host, port: redis.port },
-      redisReplica: { host: replica.host, port: replica.port, replicaOf: { host: redis.host, port: redis.port } },
+      redisReplica: {
+        host: replica.host,
+        port: replica.port,
+        replicaOf: { host: redis.host, port: redis.port },
+      },
     };
     project.provide('servers', servers);
   } catch (error) {

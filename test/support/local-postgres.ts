@@ -13,7 +13,14 @@ import pg from 'pg';
 import { postgresBinaries } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
 import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
-import { assertReachable, clusterTemplate, copyTemplate, give, postgresOsUser, scramVerifier } from './postgres-template.ts';
+import {
+  assertReachable,
+  clusterTemplate,
+  copyTemplate,
+  give,
+  postgresOsUser,
+  scramVerifier,
+} from './postgres-template.ts';
 import { waitUntil, withFreshPortOnConflict } from './ports.ts';
 import { createTlsMaterial, type TlsMaterial } from './tls.ts';
 import { makeWorkDir } from './work-dir.ts';
@@ -32,7 +39,11 @@ function hbaLines(tls: boolean): string {
   ].join('\n');
 }
 
-function serverSettings(socketDir: string, options: StartPostgresOptions, tls: TlsMaterial | undefined): string {
+function serverSettings(
+  socketDir: string,
+  options: StartPostgresOptions,
+  tls: TlsMaterial | undefined,
+): string {
   const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
   return [
     '',
@@ -45,7 +56,9 @@ function serverSettings(socketDir: string, options: StartPostgresOptions, tls: T
     "password_encryption = 'scram-sha-256'",
     'max_connections = 100',
     ...(options.logStatements === true ? ["log_statement = 'all'"] : []),
-    ...(tls === undefined ? [] : ['ssl = on', `ssl_cert_file = ${quote(tls.certPath)}`, `ssl_key_file = ${quote(tls.keyPath)}`]),
+    ...(tls === undefined
+      ? []
+      : ['ssl = on', `ssl_cert_file = ${quote(tls.certPath)}`, `ssl_key_file = ${quote(tls.keyPath)}`]),
     '',
   ].join('\n');
 }
@@ -58,7 +71,14 @@ function serverSettings(socketDir: string, options: StartPostgresOptions, tls: T
 async function isReady(port: number, password: string, logPath: string, logOffset: number): Promise<boolean> {
   const log = await readFile(logPath);
   if (!log.subarray(logOffset).includes('database system is ready to accept connections')) return false;
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 1_000 });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 1_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -74,9 +94,21 @@ async function isReady(port: number, password: string, logPath: string, logOffse
 }
 
 /** Replace the template's admin password with this server's own (sent as a SCRAM verifier). */
-async function setAdminPassword(port: number, templatePassword: string, adminPassword: string): Promise<void> {
+async function setAdminPassword(
+  port: number,
+  templatePassword: string,
+  adminPassword: string,
+): Promise<void> {
   // Statement logging is off for this session from its start, so the log shows nothing of it.
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: templatePassword, database: 'postgres', connectionTimeoutMillis: 5_000, options: '-c log_statement=none' });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: templatePassword,
+    database: 'postgres',
+    connectionTimeoutMillis: 5_000,
+    options: '-c log_statement=none',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -100,11 +132,14 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
     const tlsDir = path.join(base, 'tls');
     const [template, tls] = await Promise.all([
       clusterTemplate().then(async (made) => (await copyTemplate(made, dataDir), made)),
-      options.tls === true ? (mkdirSync(tlsDir, { mode: 0o755 }), createTlsMaterial(tlsDir, { ca: 'shared' })) : Promise.resolve(undefined),
+      options.tls === true
+        ? (mkdirSync(tlsDir, { mode: 0o755 }), createTlsMaterial(tlsDir, { ca: 'shared' }))
+        : Promise.resolve(undefined),
     ]);
     if (tls !== undefined) {
       // PostgreSQL insists the key be owned by its user and not readable by others.
-      for (const file of [tls.certPath, tls.keyPath, tls.caPath]) give(file, user, file === tls.keyPath ? 0o600 : 0o644);
+      for (const file of [tls.certPath, tls.keyPath, tls.caPath])
+        give(file, user, file === tls.keyPath ? 0o600 : 0o644);
     }
 
     writeFileSync(path.join(dataDir, 'pg_hba.conf'), hbaLines(tls !== undefined));
@@ -125,11 +160,17 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
         async () => {
           if (exitCode !== undefined) {
             const tail = (await readFile(logPath, 'utf8')).split('\n').slice(-8).join('\n');
-            throw new Error(`postgres exited (code ${String(exitCode)}) before accepting connections on 127.0.0.1:${port}; log tail:\n${tail}`);
+            throw new Error(
+              `postgres exited (code ${String(exitCode)}) before accepting connections on 127.0.0.1:${port}; log tail:\n${tail}`,
+            );
           }
           return await isReady(port, probePassword, logPath, logOffset);
         },
-        { what: `PostgreSQL on 127.0.0.1:${port} to accept connections (log: ${logPath})`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 25 },
+        {
+          what: `PostgreSQL on 127.0.0.1:${port} to accept connections (log: ${logPath})`,
+          timeoutMs: READY_TIMEOUT_MS,
+          intervalMs: 25,
+        },
       ).catch(async (error: unknown) => {
         await server.stop();
         throw error;
@@ -168,7 +209,9 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
       adminUser: 'postgres',
       adminPassword,
       database: 'postgres',
-      ...(tls === undefined ? {} : { tls: { caPath: copyOut(tls, base), caPem: tls.caPem, serverName: tls.serverName } }),
+      ...(tls === undefined
+        ? {}
+        : { tls: { caPath: copyOut(tls, base), caPem: tls.caPem, serverName: tls.serverName } }),
       logPath,
       backend: 'local',
       readLog: async () => await readFile(logPath, 'utf8'),

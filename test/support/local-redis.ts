@@ -22,7 +22,10 @@ const REPLICATION_TIMEOUT_MS = 10_000;
 type Setting = readonly [name: string, ...values: string[]];
 
 function configLine([name, ...values]: Setting): string {
-  return [name, ...values.map((value) => (value === '' || /[\s"'\\]/.test(value) ? JSON.stringify(value) : value))].join(' ');
+  return [
+    name,
+    ...values.map((value) => (value === '' || /[\s"'\\]/.test(value) ? JSON.stringify(value) : value)),
+  ].join(' ');
 }
 
 /**
@@ -64,12 +67,18 @@ async function primaryListsOnline(primary: RespTarget, replicaPort: number): Pro
   return new RegExp(`^slave\\d+:.*\\bport=${replicaPort},state=online\\b`, 'm').test(info ?? '');
 }
 
-export async function startLocalRedis(options: StartRedisOptions, runner: RedisRunner = localRunner): Promise<RedisServer> {
+export async function startLocalRedis(
+  options: StartRedisOptions,
+  runner: RedisRunner = localRunner,
+): Promise<RedisServer> {
   const binary = runner.backend === 'local' ? redisServerBinary() : 'redis-server';
   const work = makeWorkDir('redis');
   const dir = work.path;
   try {
-    const tls = options.tls === true ? (mkdirSync(path.join(dir, 'tls')), await createTlsMaterial(path.join(dir, 'tls'), { ca: 'shared' })) : undefined;
+    const tls =
+      options.tls === true
+        ? (mkdirSync(path.join(dir, 'tls')), await createTlsMaterial(path.join(dir, 'tls'), { ca: 'shared' }))
+        : undefined;
     const aclFilePath = options.aclFile === true ? path.join(dir, 'users.acl') : undefined;
     const configFilePath = options.configFile === true ? path.join(dir, 'redis.conf') : undefined;
     const logPath = path.join(dir, 'redis.log');
@@ -111,14 +120,23 @@ export async function startLocalRedis(options: StartRedisOptions, runner: RedisR
         if (tls !== undefined) settings.push(['tls-replication', 'yes']);
       }
       if (options.masterAuth !== undefined) settings.push(['masterauth', options.masterAuth]);
-      if (configFilePath === undefined) return settings.flatMap(([name, ...values]) => [`--${name}`, ...values]);
-      writeFileSync(configFilePath, `# Written by test/support/local-redis.ts\n${settings.map(configLine).join('\n')}\n`, { mode: 0o600 });
+      if (configFilePath === undefined)
+        return settings.flatMap(([name, ...values]) => [`--${name}`, ...values]);
+      writeFileSync(
+        configFilePath,
+        `# Written by test/support/local-redis.ts\n${settings.map(configLine).join('\n')}\n`,
+        { mode: 0o600 },
+      );
       return [configFilePath];
     };
 
     const startOn = async (server: ServerProcess, port: number): Promise<void> => {
       if (server.running) return;
-      const probeTarget: RespTarget = { host: '127.0.0.1', port, ...(tls === undefined ? {} : { tls: { caPem: tls.caPem } }) };
+      const probeTarget: RespTarget = {
+        host: '127.0.0.1',
+        port,
+        ...(tls === undefined ? {} : { tls: { caPem: tls.caPem } }),
+      };
       await server.spawn();
       let exitCode: number | null | undefined;
       void server.whenExited().then((code) => (exitCode = code));
@@ -127,17 +145,26 @@ export async function startLocalRedis(options: StartRedisOptions, runner: RedisR
           async () => {
             if (exitCode !== undefined) {
               const tail = (await readFile(logPath, 'utf8')).split('\n').slice(-6).join('\n');
-              throw new Error(`redis-server exited (code ${String(exitCode)}) before answering on 127.0.0.1:${port}; log tail:\n${tail}`);
+              throw new Error(
+                `redis-server exited (code ${String(exitCode)}) before answering on 127.0.0.1:${port}; log tail:\n${tail}`,
+              );
             }
             // Any reply, even NOAUTH, proves the server is up.
             await sendCommands(probeTarget, [['PING']], 500);
             return true;
           },
-          { what: `redis on 127.0.0.1:${port} to answer PING (log: ${logPath})`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 10 },
+          {
+            what: `redis on 127.0.0.1:${port} to answer PING (log: ${logPath})`,
+            timeoutMs: READY_TIMEOUT_MS,
+            intervalMs: 10,
+          },
         );
         if (options.replicaOf !== undefined) {
           const primary = options.replicaOf;
-          const withAuth: RespTarget = options.requirepass === undefined ? probeTarget : { ...probeTarget, password: options.requirepass };
+          const withAuth: RespTarget =
+            options.requirepass === undefined
+              ? probeTarget
+              : { ...probeTarget, password: options.requirepass };
           await waitUntil(async () => await replicationLinkUp(withAuth), {
             what: `replica on 127.0.0.1:${port} to link to its primary ${primary.host}:${primary.port} (log: ${logPath})`,
             timeoutMs: REPLICATION_TIMEOUT_MS,
@@ -167,7 +194,14 @@ export async function startLocalRedis(options: StartRedisOptions, runner: RedisR
     runner.prepare?.(dir);
     // The free port can be taken between asking for it and the server binding it: try another.
     const { server, port } = await withFreshPortOnConflict(logPath, async (candidate) => {
-      const created = runner.create({ command: binary, args: argsFor(candidate), logPath, cwd: dir, stopSignal: 'SIGTERM', deathSignal: 'SIGKILL' });
+      const created = runner.create({
+        command: binary,
+        args: argsFor(candidate),
+        logPath,
+        cwd: dir,
+        stopSignal: 'SIGTERM',
+        deathSignal: 'SIGKILL',
+      });
       await startOn(created, candidate);
       return created;
     });
@@ -176,7 +210,9 @@ export async function startLocalRedis(options: StartRedisOptions, runner: RedisR
     return {
       host: '127.0.0.1',
       port,
-      ...(tls === undefined ? {} : { tls: { caPath: tls.caPath, caPem: tls.caPem, serverName: tls.serverName } }),
+      ...(tls === undefined
+        ? {}
+        : { tls: { caPath: tls.caPath, caPem: tls.caPem, serverName: tls.serverName } }),
       ...(aclFilePath === undefined ? {} : { aclFilePath }),
       ...(configFilePath === undefined ? {} : { configFilePath }),
       logPath,

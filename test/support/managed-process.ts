@@ -56,7 +56,16 @@ export class ManagedProcess implements ServerProcess {
     const [command, args] =
       setpriv === undefined
         ? [this.spec.command, [...this.spec.args]]
-        : [setpriv, ['--pdeathsig', this.spec.deathSignal.replace(/^SIG/, ''), '--', this.spec.command, ...this.spec.args]];
+        : [
+            setpriv,
+            [
+              '--pdeathsig',
+              this.spec.deathSignal.replace(/^SIG/, ''),
+              '--',
+              this.spec.command,
+              ...this.spec.args,
+            ],
+          ];
     const logFd = openSync(this.spec.logPath, 'a');
     try {
       const child = spawn(command, args, {

@@ -40,7 +40,9 @@ export async function waitUntil(probe: () => Promise<boolean>, options: WaitOpti
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.what}`, { cause: lastError });
+      throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.what}`, {
+        cause: lastError,
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -53,7 +55,11 @@ const PORT_TAKEN = /Address already in use|could not bind|EADDRINUSE/i;
  * (seen in the server's log): the kernel may hand the same port to a client connection
  * between freePort() and the server binding it. The log is emptied before each attempt.
  */
-export async function withFreshPortOnConflict<T>(logPath: string, startOn: (port: number) => Promise<T>, attempts = 3): Promise<{ server: T; port: number }> {
+export async function withFreshPortOnConflict<T>(
+  logPath: string,
+  startOn: (port: number) => Promise<T>,
+  attempts = 3,
+): Promise<{ server: T; port: number }> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     await writeFile(logPath, '');

@@ -18,7 +18,9 @@ describe('assertReachable', () => {
 
   it('names the folder the server user cannot pass through', async () => {
     await chmod(parent, 0o700);
-    expect(() => assertReachable(path.join(parent, 'data'), stranger)).toThrow(`${parent} is not traversable (mode 700)`);
+    expect(() => assertReachable(path.join(parent, 'data'), stranger)).toThrow(
+      `${parent} is not traversable (mode 700)`,
+    );
   });
 
   it('accepts a path every folder of which the server user can pass through', async () => {
@@ -28,7 +30,7 @@ describe('assertReachable', () => {
 });
 
 describe('scramVerifier', () => {
-  it('has PostgreSQL\'s SCRAM-SHA-256 shape with a fresh salt each time', () => {
+  it("has PostgreSQL's SCRAM-SHA-256 shape with a fresh salt each time", () => {
     const first = scramVerifier('same password');
     const second = scramVerifier('same password');
     expect(first).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=$/);

@@ -31,7 +31,9 @@ export function postgresOsUser(): OsUser | undefined {
     .find((entry) => entry.startsWith('postgres:'));
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined || gid === undefined) {
-    throw new Error(`No 'postgres' OS user to run initdb as (initdb refuses root). Install the server package, which creates it: ${INSTALL_HINTS.postgres}`);
+    throw new Error(
+      `No 'postgres' OS user to run initdb as (initdb refuses root). Install the server package, which creates it: ${INSTALL_HINTS.postgres}`,
+    );
   }
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -44,9 +46,16 @@ export function assertReachable(dir: string, user: OsUser | undefined): void {
   if (user === undefined) return;
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     const stat = statSync(current);
-    const passable = stat.uid === user.uid ? (stat.mode & 0o100) !== 0 : stat.gid === user.gid ? (stat.mode & 0o010) !== 0 : (stat.mode & 0o001) !== 0;
+    const passable =
+      stat.uid === user.uid
+        ? (stat.mode & 0o100) !== 0
+        : stat.gid === user.gid
+          ? (stat.mode & 0o010) !== 0
+          : (stat.mode & 0o001) !== 0;
     if (!passable) {
-      throw new Error(`The postgres OS user cannot reach ${dir}: ${current} is not traversable (mode ${(stat.mode & 0o777).toString(8)}). Point TMPDIR at a folder like /tmp.`);
+      throw new Error(
+        `The postgres OS user cannot reach ${dir}: ${current} is not traversable (mode ${(stat.mode & 0o777).toString(8)}). Point TMPDIR at a folder like /tmp.`,
+      );
     }
     if (current === path.dirname(current)) return;
   }
@@ -83,9 +92,26 @@ async function initTemplate(): Promise<ClusterTemplate> {
   give(passwordFile, user, 0o600);
   const dataDir = path.join(work.path, 'data');
   // 1 MB WAL segments: each copy is 28 MB instead of 39 MB (auth and roles are unaffected).
-  const args = ['-D', dataDir, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions', '--wal-segsize=1'];
+  const args = [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    `--pwfile=${passwordFile}`,
+    '--auth=scram-sha-256',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+    '--no-sync',
+    '--no-instructions',
+    '--wal-segsize=1',
+  ];
   try {
-    await run(initdb, args, { cwd: work.path, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(user ?? {}) });
+    await run(initdb, args, {
+      cwd: work.path,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+      ...(user ?? {}),
+    });
   } catch (error) {
     work.remove();
     const stderr = (error as { stderr?: string }).stderr ?? '';
@@ -114,7 +140,11 @@ function parentTemplate(): ClusterTemplate | undefined {
   try {
     const parsed = JSON.parse(readFileSync(pointerPath(process.ppid), 'utf8')) as Partial<ClusterTemplate>;
     if (typeof parsed.dataDir !== 'string' || typeof parsed.password !== 'string') return undefined;
-    if (!existsSync(path.join(parsed.dataDir, 'PG_VERSION')) || !existsSync(path.join(parsed.dataDir, 'global', 'pg_control'))) return undefined;
+    if (
+      !existsSync(path.join(parsed.dataDir, 'PG_VERSION')) ||
+      !existsSync(path.join(parsed.dataDir, 'global', 'pg_control'))
+    )
+      return undefined;
     return { dataDir: parsed.dataDir, password: parsed.password };
   } catch {
     return undefined;

@@ -43,23 +43,40 @@ function parseReply(buffer: Buffer, offset: number): { value: string | RespError
  * Send `commands` (after AUTH when a password is given) and resolve with each reply, an
  * error reply as a RespError value. Rejects on connection errors and after `timeoutMs`.
  */
-export async function sendCommands(target: RespTarget, commands: readonly (readonly string[])[], timeoutMs = 1_000): Promise<(string | RespError)[]> {
+export async function sendCommands(
+  target: RespTarget,
+  commands: readonly (readonly string[])[],
+  timeoutMs = 1_000,
+): Promise<(string | RespError)[]> {
   const all = target.password === undefined ? commands : [['AUTH', target.password], ...commands];
   return await new Promise((resolve, reject) => {
     const socket =
       target.tls === undefined
         ? net.connect({ host: target.host, port: target.port })
-        : tls.connect({ host: target.host, port: target.port, ca: target.tls.caPem, servername: 'localhost' });
+        : tls.connect({
+            host: target.host,
+            port: target.port,
+            ca: target.tls.caPem,
+            servername: 'localhost',
+          });
     const replies: (string | RespError)[] = [];
     let buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(new Error(`no reply from redis on ${target.host}:${target.port} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        socket.destroy(
+          new Error(`no reply from redis on ${target.host}:${target.port} within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
     const finish = (error?: Error): void => {
       clearTimeout(timer);
       socket.destroy();
       if (error === undefined) resolve(target.password === undefined ? replies : replies.slice(1));
       else reject(error);
     };
-    socket.once(target.tls === undefined ? 'connect' : 'secureConnect', () => socket.write(all.map(encode).join('')));
+    socket.once(target.tls === undefined ? 'connect' : 'secureConnect', () =>
+      socket.write(all.map(encode).join('')),
+    );
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
       try {
@@ -73,6 +90,12 @@ export async function sendCommands(target: RespTarget, commands: readonly (reado
       }
     });
     socket.once('error', (error) => finish(error));
-    socket.once('close', () => finish(new Error(`redis on ${target.host}:${target.port} closed the connection after ${replies.length} of ${all.length} replies`)));
+    socket.once('close', () =>
+      finish(
+        new Error(
+          `redis on ${target.host}:${target.port} closed the connection after ${replies.length} of ${all.length} replies`,
+        ),
+      ),
+    );
   });
 }

@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { sendCommands } from './resp.ts';
 import { workRoot } from './work-dir.ts';
-import { createTlsMaterial, startPostgres, startRedis, withFreshPortOnConflict, type PostgresServer, type RedisServer } from './servers.ts';
+import {
+  createTlsMaterial,
+  startPostgres,
+  startRedis,
+  withFreshPortOnConflict,
+  type PostgresServer,
+  type RedisServer,
+} from './servers.ts';
 
 type PgConfig = pg.ClientConfig;
 
@@ -26,7 +33,13 @@ async function query(config: PgConfig, sql: string): Promise<pg.QueryResult> {
 }
 
 function adminConfig(server: PostgresServer): PgConfig {
-  return { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: server.database };
+  return {
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: server.database,
+  };
 }
 
 /**
@@ -34,7 +47,13 @@ function adminConfig(server: PostgresServer): PgConfig {
  * caused it (ioredis itself only says "Connection is closed").
  */
 async function redisClient(options: RedisOptions): Promise<Redis> {
-  const client = new Redis({ lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000, ...options });
+  const client = new Redis({
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    ...options,
+  });
   let lastError: Error | undefined;
   client.on('error', (error: Error) => (lastError = error));
   try {
@@ -62,7 +81,11 @@ describe('startPostgres', () => {
   let otherCa: string;
 
   beforeAll(async () => {
-    [plain, secure, otherCa] = await Promise.all([startPostgres({ logStatements: true }), startPostgres({ tls: true }), unrelatedCaPem()]);
+    [plain, secure, otherCa] = await Promise.all([
+      startPostgres({ logStatements: true }),
+      startPostgres({ tls: true }),
+      unrelatedCaPem(),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([plain?.destroy(), secure?.destroy()]);
@@ -73,13 +96,18 @@ describe('startPostgres', () => {
   });
 
   it('accepts the admin password over scram-sha-256 and runs PostgreSQL 15', async () => {
-    const { rows } = await query(adminConfig(plain), "SELECT current_setting('server_version_num')::int AS version, current_setting('password_encryption') AS encryption");
+    const { rows } = await query(
+      adminConfig(plain),
+      "SELECT current_setting('server_version_num')::int AS version, current_setting('password_encryption') AS encryption",
+    );
     expect(rows[0]).toMatchObject({ encryption: 'scram-sha-256' });
     expect(Math.floor((rows[0] as { version: number }).version / 10_000)).toBe(15);
   });
 
   it('rejects a wrong password with SQLSTATE 28P01', async () => {
-    await expect(query({ ...adminConfig(plain), password: 'not-the-password' }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+    await expect(
+      query({ ...adminConfig(plain), password: 'not-the-password' }, 'SELECT 1'),
+    ).rejects.toMatchObject({ code: '28P01' });
   });
 
   it('writes every statement to the server log when logStatements is set, but not its own admin password', async () => {
@@ -97,32 +125,47 @@ describe('startPostgres', () => {
 
   it('gives each server its own admin password', async () => {
     expect(plain.adminPassword).not.toBe(secure.adminPassword);
-    await expect(query({ ...adminConfig(plain), password: secure.adminPassword }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+    await expect(
+      query({ ...adminConfig(plain), password: secure.adminPassword }, 'SELECT 1'),
+    ).rejects.toMatchObject({ code: '28P01' });
   });
 
   it('serves TLS that verifies against its CA and server name', async () => {
     const tls = secure.tls;
     if (tls === undefined) throw new Error('TLS server without TLS material');
     const { rows } = await query(
-      { ...adminConfig(secure), host: '127.0.0.1', ssl: { ca: tls.caPem, servername: tls.serverName, rejectUnauthorized: true } },
+      {
+        ...adminConfig(secure),
+        host: '127.0.0.1',
+        ssl: { ca: tls.caPem, servername: tls.serverName, rejectUnauthorized: true },
+      },
       'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
     );
     expect(rows).toEqual([{ ssl: true }]);
   });
 
   it('fails TLS verification against a CA that did not sign the server', async () => {
-    await expect(query({ ...adminConfig(secure), ssl: { ca: otherCa, servername: 'localhost', rejectUnauthorized: true } }, 'SELECT 1')).rejects.toThrow(
-      /self[- ]signed|unable to (get|verify)/i,
-    );
+    await expect(
+      query(
+        { ...adminConfig(secure), ssl: { ca: otherCa, servername: 'localhost', rejectUnauthorized: true } },
+        'SELECT 1',
+      ),
+    ).rejects.toThrow(/self[- ]signed|unable to (get|verify)/i);
   });
 
   it('still accepts plaintext on the TLS server, so client policy is what tests prove', async () => {
-    const { rows } = await query({ ...adminConfig(secure), ssl: false }, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    const { rows } = await query(
+      { ...adminConfig(secure), ssl: false },
+      'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
     expect(rows).toEqual([{ ssl: false }]);
   });
 
   it('refuses connections after stop() and comes back with its data on the same port after start()', async () => {
-    await query(adminConfig(plain), 'CREATE TABLE survives_restart (id int); INSERT INTO survives_restart VALUES (7)');
+    await query(
+      adminConfig(plain),
+      'CREATE TABLE survives_restart (id int); INSERT INTO survives_restart VALUES (7)',
+    );
     const port = plain.port;
     await plain.stop();
     await expect(query(adminConfig(plain), 'SELECT 1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
@@ -150,10 +193,14 @@ describe('startRedis', () => {
 
   it('starts a replica whose link is up, which its primary lists as online, and which receives its writes', async () => {
     const primary = track(await startRedis({ requirepass: 'primary-pass' }));
-    const replica = track(await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: 'primary-pass' }));
+    const replica = track(
+      await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: 'primary-pass' }),
+    );
     const writer = await connect({ port: primary.port, password: 'primary-pass' });
     // Code that discovers replicas through the primary must see this one from the start.
-    expect(await writer.info('replication')).toMatch(new RegExp(`slave\\d+:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`));
+    expect(await writer.info('replication')).toMatch(
+      new RegExp(`slave\\d+:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`),
+    );
     const reader = await connect({ port: replica.port });
     await writer.set('replicated-key', 'v1');
     await writer.wait(1, 2_000);
@@ -213,15 +260,20 @@ describe('startRedis', () => {
     if (tls === undefined) throw new Error('TLS server without TLS material');
     const client = await connect({ port: server.port, tls: { ca: tls.caPem, servername: 'localhost' } });
     expect(await client.ping()).toBe('PONG');
-    await expect(redisClient({ port: server.port, tls: { ca: await unrelatedCaPem(), servername: 'localhost' } })).rejects.toThrow(
-      /self[- ]signed|unable to (get|verify)/i,
-    );
+    await expect(
+      redisClient({ port: server.port, tls: { ca: await unrelatedCaPem(), servername: 'localhost' } }),
+    ).rejects.toThrow(/self[- ]signed|unable to (get|verify)/i);
   });
 
   it('starts a TLS replica of a TLS primary: the replica trusts the primary and receives its writes', async () => {
     const primary = track(await startRedis({ tls: true }));
-    const replica = track(await startRedis({ tls: true, replicaOf: { host: primary.host, port: primary.port } }));
-    const tlsOf = (server: RedisServer): { ca: string; servername: string } => ({ ca: server.tls?.caPem ?? '', servername: 'localhost' });
+    const replica = track(
+      await startRedis({ tls: true, replicaOf: { host: primary.host, port: primary.port } }),
+    );
+    const tlsOf = (server: RedisServer): { ca: string; servername: string } => ({
+      ca: server.tls?.caPem ?? '',
+      servername: 'localhost',
+    });
     const writer = await connect({ port: primary.port, tls: tlsOf(primary) });
     const reader = await connect({ port: replica.port, tls: tlsOf(replica) });
     await writer.set('tls-replicated-key', 'v2');
@@ -250,9 +302,20 @@ describe('cleanup when the test process ends', () => {
   const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'signal-child.ts');
 
   /** Run the fixture, send `signal` once it is ready, and report what it printed and how it ended. */
-  function runChild(mode: string, signal: NodeJS.Signals): Promise<{ port: number; folder: string; output: string; code: number | null; signal: NodeJS.Signals | null }> {
+  function runChild(
+    mode: string,
+    signal: NodeJS.Signals,
+  ): Promise<{
+    port: number;
+    folder: string;
+    output: string;
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }> {
     return new Promise((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, mode], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       let ready: { port: number; folder: string } | undefined;
       proc.stdout.on('data', (chunk: Buffer) => {
@@ -266,7 +329,9 @@ describe('cleanup when the test process ends', () => {
       proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       proc.once('error', reject);
       proc.once('close', (code, endSignal) =>
-        ready === undefined ? reject(new Error(`child ended before it was ready:\n${output}`)) : resolve({ ...ready, output, code, signal: endSignal }),
+        ready === undefined
+          ? reject(new Error(`child ended before it was ready:\n${output}`))
+          : resolve({ ...ready, output, code, signal: endSignal }),
       );
     });
   }
@@ -337,11 +402,27 @@ describe('servers shared by global-setup', () => {
   const servers = inject('servers');
 
   it('provides a PostgreSQL and a TLS PostgreSQL that accept their admin passwords', async () => {
-    const plainRows = await query({ host: servers.postgres.host, port: servers.postgres.port, user: servers.postgres.adminUser, password: servers.postgres.adminPassword, database: 'postgres' }, 'SELECT 1 AS one');
+    const plainRows = await query(
+      {
+        host: servers.postgres.host,
+        port: servers.postgres.port,
+        user: servers.postgres.adminUser,
+        password: servers.postgres.adminPassword,
+        database: 'postgres',
+      },
+      'SELECT 1 AS one',
+    );
     expect(plainRows.rows).toEqual([{ one: 1 }]);
     const { postgresTls } = servers;
     const tlsRows = await query(
-      { host: postgresTls.host, port: postgresTls.port, user: postgresTls.adminUser, password: postgresTls.adminPassword, database: 'postgres', ssl: { ca: postgresTls.tls.caPem, servername: postgresTls.tls.serverName } },
+      {
+        host: postgresTls.host,
+        port: postgresTls.port,
+        user: postgresTls.adminUser,
+        password: postgresTls.adminPassword,
+        database: 'postgres',
+        ssl: { ca: postgresTls.tls.caPem, servername: postgresTls.tls.serverName },
+      },
       'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
     );
     expect(tlsRows.rows).toEqual([{ ssl: true }]);

@@ -36,8 +36,21 @@ async function createCa(dir: string): Promise<CertificateAuthority> {
   const ca = { certPath: path.join(dir, 'ca.crt'), keyPath: path.join(dir, 'ca.key') };
   const subject = `/CN=sm-rotation test bed CA ${randomBytes(4).toString('hex')}`;
   await run(opensslBinary(), [
-    'req', '-x509', ...EC_KEY, '-keyout', ca.keyPath, '-out', ca.certPath, '-days', '2', '-subj', subject,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    ...EC_KEY,
+    '-keyout',
+    ca.keyPath,
+    '-out',
+    ca.certPath,
+    '-days',
+    '2',
+    '-subj',
+    subject,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return ca;
 }
@@ -62,12 +75,25 @@ export interface CreateTlsMaterialOptions {
 }
 
 /** Write `ca.crt`, `server.crt` and `server.key` (and `ca.key` for a fresh CA) into `dir`, which must exist. */
-export async function createTlsMaterial(dir: string, options: CreateTlsMaterialOptions = {}): Promise<TlsMaterial> {
+export async function createTlsMaterial(
+  dir: string,
+  options: CreateTlsMaterialOptions = {},
+): Promise<TlsMaterial> {
   const openssl = opensslBinary();
   const file = (name: string): string => path.join(dir, name);
   const ca = options.ca === 'shared' ? await processCa() : await createCa(dir);
   if (ca.certPath !== file('ca.crt')) await copyFile(ca.certPath, file('ca.crt'));
-  await run(openssl, ['req', '-new', ...EC_KEY, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${TLS_SERVER_NAME}`]);
+  await run(openssl, [
+    'req',
+    '-new',
+    ...EC_KEY,
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+    '-subj',
+    `/CN=${TLS_SERVER_NAME}`,
+  ]);
   await writeFile(
     file('server.ext'),
     [
@@ -79,8 +105,22 @@ export async function createTlsMaterial(dir: string, options: CreateTlsMaterialO
     ].join('\n'),
   );
   await run(openssl, [
-    'x509', '-req', '-in', file('server.csr'), '-CA', ca.certPath, '-CAkey', ca.keyPath,
-    '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '2', '-extfile', file('server.ext'), '-out', file('server.crt'),
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    ca.certPath,
+    '-CAkey',
+    ca.keyPath,
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    '2',
+    '-extfile',
+    file('server.ext'),
+    '-out',
+    file('server.crt'),
   ]);
   return {
     caPem: await readFile(file('ca.crt'), 'utf8'),

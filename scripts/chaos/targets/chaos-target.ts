@@ -21,7 +21,11 @@ export type CredentialModel = (typeof CredentialModel)[keyof typeof CredentialMo
 export type PortWrapper = <P extends object>(portName: string, port: P, options?: InjectOptions) => P;
 
 /** Create another secret the function reads (an admin secret); resolves its ARN. */
-export type CreateSecret = (name: string, secretString: string, tags?: Readonly<Record<string, string>>) => Promise<string>;
+export type CreateSecret = (
+  name: string,
+  secretString: string,
+  tags?: Readonly<Record<string, string>>,
+) => Promise<string>;
 
 export interface ProvisionedSecret {
   readonly secretString: string;

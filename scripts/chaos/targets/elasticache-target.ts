@@ -25,7 +25,11 @@ export type ElastiCacheChaosMode = 'elasticache-user' | 'elasticache-auth-token'
 const newPassword = (): string => `Init${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 function apiError(operation: string, resource: string, awsErrorName: string): RotationError {
-  return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache ${operation} failed for ${resource} (${awsErrorName})`, { details: { operation, resource, awsErrorName } });
+  return new RotationError(
+    ErrorCode.ERR_AWS_API,
+    `ElastiCache ${operation} failed for ${resource} (${awsErrorName})`,
+    { details: { operation, resource, awsErrorName } },
+  );
 }
 
 class RedisBackedElastiCache implements ElastiCachePort {
@@ -37,14 +41,35 @@ class RedisBackedElastiCache implements ElastiCachePort {
   }
 
   async describeReplicationGroup(replicationGroupId: string) {
-    return { replicationGroupId, status: 'available', authTokenEnabled: true, transitEncryptionEnabled: true };
+    return {
+      replicationGroupId,
+      status: 'available',
+      authTokenEnabled: true,
+      transitEncryptionEnabled: true,
+    };
   }
 
-  async modifyAuthToken(replicationGroupId: string, authToken: { reveal(): string }, strategy: 'ROTATE' | 'SET') {
-    const [user] = (await redisAdmin(this.#server.address, this.#server.admin, [['ACL', 'GETUSER', 'default']])) as unknown[][];
+  async modifyAuthToken(
+    replicationGroupId: string,
+    authToken: { reveal(): string },
+    strategy: 'ROTATE' | 'SET',
+  ) {
+    const [user] = (await redisAdmin(this.#server.address, this.#server.admin, [
+      ['ACL', 'GETUSER', 'default'],
+    ])) as unknown[][];
     const passwords = (user?.[user.indexOf('passwords') + 1] as unknown[] | undefined) ?? [];
-    if (strategy === 'ROTATE' && passwords.length >= 2) throw apiError('ModifyReplicationGroup', replicationGroupId, 'InvalidParameterValue');
-    await redisAdmin(this.#server.address, this.#server.admin, [['ACL', 'SETUSER', 'default', 'on', ...(strategy === 'SET' ? ['resetpass'] : []), `>${authToken.reveal()}`]]);
+    if (strategy === 'ROTATE' && passwords.length >= 2)
+      throw apiError('ModifyReplicationGroup', replicationGroupId, 'InvalidParameterValue');
+    await redisAdmin(this.#server.address, this.#server.admin, [
+      [
+        'ACL',
+        'SETUSER',
+        'default',
+        'on',
+        ...(strategy === 'SET' ? ['resetpass'] : []),
+        `>${authToken.reveal()}`,
+      ],
+    ]);
   }
 
   async describeUser(userId: string) {
@@ -56,7 +81,9 @@ class RedisBackedElastiCache implements ElastiCachePort {
   async modifyUserPasswords(userId: string, passwords: readonly { reveal(): string }[]) {
     const userName = this.users.get(userId);
     if (userName === undefined) throw apiError('ModifyUser', userId, 'UserNotFound');
-    await redisAdmin(this.#server.address, this.#server.admin, [['ACL', 'SETUSER', userName, 'resetpass', ...passwords.map((p) => `>${p.reveal()}`)]]);
+    await redisAdmin(this.#server.address, this.#server.admin, [
+      ['ACL', 'SETUSER', userName, 'resetpass', ...passwords.map((p) => `>${p.reveal()}`)],
+    ]);
   }
 }
 
@@ -71,22 +98,49 @@ export function elastiCacheTarget(mode: ElastiCacheChaosMode, server: RedisTarge
     repairSafe: true,
     // The AUTH token is the server's `default` user: one schedule at a time.
     exclusive: tokenMode,
-    env: { REDIS_CONNECT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000', ELASTICACHE_POLL_INTERVAL_MS: '5', ELASTICACHE_WAIT_TIMEOUT_MS: '2000' },
+    env: {
+      REDIS_CONNECT_TIMEOUT_MS: '2000',
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+      ELASTICACHE_POLL_INTERVAL_MS: '5',
+      ELASTICACHE_WAIT_TIMEOUT_MS: '2000',
+    },
     async provision(secretName) {
       const password = newPassword();
       if (tokenMode) {
-        await redisAdmin(address, server.admin, [['ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${password}`, '~*', '&*', '+@all']]);
-        return { secretString: JSON.stringify({ host: address.host, port: address.port, password, replicationGroupId: `rg-${secretName.slice(-12)}` }) };
+        await redisAdmin(address, server.admin, [
+          ['ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${password}`, '~*', '&*', '+@all'],
+        ]);
+        return {
+          secretString: JSON.stringify({
+            host: address.host,
+            port: address.port,
+            password,
+            replicationGroupId: `rg-${secretName.slice(-12)}`,
+          }),
+        };
       }
       const userName = `ec_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}`;
       const userId = `uid-${secretName.slice(-16)}`;
       api.users.set(userId, userName);
-      await redisAdmin(address, server.admin, [['ACL', 'SETUSER', userName, 'reset', 'on', `>${password}`, '~*', '&*', '+@all']]);
-      return { secretString: JSON.stringify({ host: address.host, port: address.port, username: userName, password, userId }) };
+      await redisAdmin(address, server.admin, [
+        ['ACL', 'SETUSER', userName, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
+      ]);
+      return {
+        secretString: JSON.stringify({
+          host: address.host,
+          port: address.port,
+          username: userName,
+          password,
+          userId,
+        }),
+      };
     },
     definition(wrap): FunctionDefinition<unknown, object> {
       return createRedisFunction({
-        connector: (config) => wrap<RedisConnector>('redis', createIoredisConnector(config), { children: { open: 'redis.session' } }),
+        connector: (config) =>
+          wrap<RedisConnector>('redis', createIoredisConnector(config), {
+            children: { open: 'redis.session' },
+          }),
         elastiCache: () => wrap<ElastiCachePort>('elasticache', api),
       }) as FunctionDefinition<unknown, object>;
     },

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { jwtFunction } from '../../../functions/jwt/definition.ts';
-import { JwtSecretFormat, namedKeys, parseJwtSecret, type JwtSecret } from '../../../functions/jwt/jwt-secret.ts';
+import {
+  JwtSecretFormat,
+  namedKeys,
+  parseJwtSecret,
+  type JwtSecret,
+} from '../../../functions/jwt/jwt-secret.ts';
 import { KeyStatus, keyringMaterials, materialText } from '../../../functions/jwt/keyring.ts';
 import type { FunctionDefinition } from '../../../shared/handler.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
@@ -18,7 +23,11 @@ import { CredentialModel, type ChaosTarget, type VerifierView } from './chaos-ta
 export type JwtChaosFormat = 'plain' | 'named' | 'keyring';
 
 function parse(text: string): JwtSecret {
-  return parseJwtSecret(new Sensitive(text), { versionId: 'observer', stage: 'observer' }, { keyFields: undefined });
+  return parseJwtSecret(
+    new Sensitive(text),
+    { versionId: 'observer', stage: 'observer' },
+    { keyFields: undefined },
+  );
 }
 
 function signingKey(secret: JwtSecret): string {
@@ -48,7 +57,15 @@ function initialValue(format: JwtChaosFormat): string {
     case 'keyring':
       return JSON.stringify({
         format: 'jwt-keyring/v1',
-        keys: [{ kid: 'chaos-initial', alg: 'HS256', createdAt: new Date(0).toISOString(), status: 'current', k: key.toString('base64url') }],
+        keys: [
+          {
+            kid: 'chaos-initial',
+            alg: 'HS256',
+            createdAt: new Date(0).toISOString(),
+            status: 'current',
+            k: key.toString('base64url'),
+          },
+        ],
       });
   }
 }

@@ -37,11 +37,17 @@ function parse(secretString: Sensitive<string>, where: VersionRef): MemoryValue 
   try {
     parsed = JSON.parse(secretString.reveal());
   } catch {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) is not valid JSON`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}) is not valid JSON`,
+    );
   }
   const record = (parsed ?? {}) as Record<string, unknown>;
   if (typeof record['username'] !== 'string' || typeof record['password'] !== 'string') {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) needs string fields username and password`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}) needs string fields username and password`,
+    );
   }
   return { username: record['username'], password: new Sensitive(record['password']) };
 }
@@ -54,11 +60,16 @@ function parse(secretString: Sensitive<string>, where: VersionRef): MemoryValue 
  */
 export type MemoryBug = 'set-not-idempotent' | 'logs-password';
 
-function memoryStrategy(store: CredentialPort, generate: () => Promise<Sensitive<string>>, bug?: MemoryBug): RotationStrategy<MemoryValue> {
+function memoryStrategy(
+  store: CredentialPort,
+  generate: () => Promise<Sensitive<string>>,
+  bug?: MemoryBug,
+): RotationStrategy<MemoryValue> {
   return {
     kind: SecretKind.generic,
     parse,
-    serialize: (value) => new Sensitive(JSON.stringify({ username: value.username, password: value.password.reveal() })),
+    serialize: (value) =>
+      new Sensitive(JSON.stringify({ username: value.username, password: value.password.reveal() })),
     createPending: async ({ current, context }) => {
       const password = await generate();
       if (bug === 'logs-password') context.logger.info('Generated password', { password: password.reveal() });
@@ -66,18 +77,26 @@ function memoryStrategy(store: CredentialPort, generate: () => Promise<Sensitive
     },
     async setSecret({ current, pending, previous }) {
       if (bug !== 'set-not-idempotent' && (await store.login(pending.username, pending.password))) return;
-      const candidates = (bug === 'set-not-idempotent' ? [current] : [current, previous]).filter((value): value is MemoryValue => value !== undefined);
+      const candidates = (bug === 'set-not-idempotent' ? [current] : [current, previous]).filter(
+        (value): value is MemoryValue => value !== undefined,
+      );
       for (const candidate of candidates) {
         if (await store.login(candidate.username, candidate.password)) {
           await store.setPassword(pending.username, pending.password);
           return;
         }
       }
-      throw new RotationError(ErrorCode.ERR_NO_WORKING_CREDENTIAL, `No stored credential logs in as ${current.username}`);
+      throw new RotationError(
+        ErrorCode.ERR_NO_WORKING_CREDENTIAL,
+        `No stored credential logs in as ${current.username}`,
+      );
     },
     async testSecret({ pending }) {
       if (!(await store.login(pending.username, pending.password))) {
-        throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Pending credential for ${pending.username} does not log in`);
+        throw new RotationError(
+          ErrorCode.ERR_TEST_FAILED,
+          `Pending credential for ${pending.username} does not log in`,
+        );
       }
     },
   };
@@ -104,7 +123,12 @@ export function memoryTarget(bug?: MemoryBug): ChaosTarget {
       return {
         kind: SecretKind.generic,
         readConfig: () => ({}),
-        createStrategy: ({ passwords, core }) => memoryStrategy(port, () => passwords.generate(core.passwordPolicy), bug) as RotationStrategy<unknown>,
+        createStrategy: ({ passwords, core }) =>
+          memoryStrategy(
+            port,
+            () => passwords.generate(core.passwordPolicy),
+            bug,
+          ) as RotationStrategy<unknown>,
       };
     },
     async authenticates(secretString) {

@@ -29,8 +29,18 @@ export interface PostgresTargetServer {
 
 const newPassword = (): string => `Init-${randomBytes(15).toString('base64url')}`;
 
-async function withAdmin<T>(server: PostgresTargetServer, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres', connectionTimeoutMillis: 5000 });
+async function withAdmin<T>(
+  server: PostgresTargetServer,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: 'postgres',
+    connectionTimeoutMillis: 5000,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -42,8 +52,19 @@ async function withAdmin<T>(server: PostgresTargetServer, work: (client: pg.Clie
 }
 
 /** Does this user/password log in? false on a refused login, throws on anything else. */
-export async function pgAuthenticates(server: Pick<PostgresTargetServer, 'host' | 'port'>, user: string, password: string): Promise<boolean> {
-  const client = new pg.Client({ host: server.host, port: server.port, user, password, database: 'postgres', connectionTimeoutMillis: 5000 });
+export async function pgAuthenticates(
+  server: Pick<PostgresTargetServer, 'host' | 'port'>,
+  user: string,
+  password: string,
+): Promise<boolean> {
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user,
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 5000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -58,7 +79,8 @@ export async function pgAuthenticates(server: Pick<PostgresTargetServer, 'host' 
 }
 
 function credentialsOf(secretString: string): { username: string; password: string } {
-  if (secretString.trim().startsWith('{')) return JSON.parse(secretString) as { username: string; password: string };
+  if (secretString.trim().startsWith('{'))
+    return JSON.parse(secretString) as { username: string; password: string };
   const url = new URL(secretString);
   return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }
@@ -70,7 +92,15 @@ function rdsStandIn(server: PostgresTargetServer): RdsPort {
   return {
     describeDbInstance: async (identifier) =>
       identifier === RDS_INSTANCE
-        ? { identifier, engine: 'postgres', endpoint: { host: server.host, port: server.port }, masterUsername: server.adminUser, readReplicaSourceIdentifier: undefined, clusterIdentifier: undefined, status: 'available' }
+        ? {
+            identifier,
+            engine: 'postgres',
+            endpoint: { host: server.host, port: server.port },
+            masterUsername: server.adminUser,
+            readReplicaSourceIdentifier: undefined,
+            clusterIdentifier: undefined,
+            status: 'available',
+          }
         : undefined,
     describeDbCluster: async () => undefined,
     resetMasterPassword: async () => {
@@ -79,7 +109,11 @@ function rdsStandIn(server: PostgresTargetServer): RdsPort {
   };
 }
 
-export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: PostgresTargetServer): ChaosTarget {
+export function postgresTarget(
+  mode: PostgresChaosMode,
+  shape: PgShape,
+  server: PostgresTargetServer,
+): ChaosTarget {
   const alternating = mode !== 'single';
   return {
     name: `postgres/${mode}/${shape}`,
@@ -93,7 +127,9 @@ export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: 
       PG_STATEMENT_TIMEOUT_MS: '5000',
       PG_SSL_MODE: 'disable',
       ...(mode === 'alternating-owner' ? { PG_ALTERNATING_NAMING: 'owner-role' } : {}),
-      ...(mode === 'single' ? { PG_ROTATION_STRATEGY: 'single-user' } : { PG_ROTATION_STRATEGY: 'alternating-users' }),
+      ...(mode === 'single'
+        ? { PG_ROTATION_STRATEGY: 'single-user' }
+        : { PG_ROTATION_STRATEGY: 'alternating-users' }),
     },
     async provision(secretName, _rng, createSecret) {
       const username = `c_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}`.toLowerCase();
@@ -101,22 +137,43 @@ export function postgresTarget(mode: PostgresChaosMode, shape: PgShape, server: 
       await withAdmin(server, async (client) => {
         await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${username}_clone`)}`);
         await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(username)}`);
-        await client.query(`CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
+        await client.query(
+          `CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`,
+        );
       });
-      const base = { engine: 'postgres', host: server.host, port: server.port, username, password, dbname: 'postgres', ssl: false };
+      const base = {
+        engine: 'postgres',
+        host: server.host,
+        port: server.port,
+        username,
+        password,
+        dbname: 'postgres',
+        ssl: false,
+      };
       if (mode === 'alternating-rds') {
         // An RDS-managed master secret: only username and password; the database is found through RDS by its tag.
         const adminSecret = JSON.stringify({ username: server.adminUser, password: server.adminPassword });
-        const masterarn = await createSecret(`${secretName}-admin`, adminSecret, { [RDS_INSTANCE_TAG]: `arn:aws:rds:us-east-1:123456789012:db:${RDS_INSTANCE}` });
+        const masterarn = await createSecret(`${secretName}-admin`, adminSecret, {
+          [RDS_INSTANCE_TAG]: `arn:aws:rds:us-east-1:123456789012:db:${RDS_INSTANCE}`,
+        });
         return { secretString: JSON.stringify({ ...base, masterarn }) };
       }
       if (alternating) {
-        const adminSecret = JSON.stringify({ engine: 'postgres', host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, ssl: false });
+        const adminSecret = JSON.stringify({
+          engine: 'postgres',
+          host: server.host,
+          port: server.port,
+          username: server.adminUser,
+          password: server.adminPassword,
+          ssl: false,
+        });
         const masterarn = await createSecret(`${secretName}-admin`, adminSecret);
         return { secretString: JSON.stringify({ ...base, masterarn }) };
       }
       const secretString =
-        shape === 'json' ? JSON.stringify(base) : `postgresql://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${server.host}:${server.port}/postgres?sslmode=disable`;
+        shape === 'json'
+          ? JSON.stringify(base)
+          : `postgresql://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${server.host}:${server.port}/postgres?sslmode=disable`;
       return { secretString };
     },
     definition(wrap): FunctionDefinition<unknown, object> {

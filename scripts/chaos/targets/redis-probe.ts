@@ -5,7 +5,12 @@ export interface RedisAddress {
   readonly port: number;
 }
 
-function client(address: RedisAddress, username: string | undefined, password: string | undefined, errors: unknown[] = []): Redis {
+function client(
+  address: RedisAddress,
+  username: string | undefined,
+  password: string | undefined,
+  errors: unknown[] = [],
+): Redis {
   const redis = new Redis({
     host: address.host,
     port: address.port,
@@ -25,7 +30,11 @@ function client(address: RedisAddress, username: string | undefined, password: s
 }
 
 /** Does this username/password open a session and run PING? (the observer's check, unfaulted) */
-export async function redisAuthenticates(address: RedisAddress, username: string | undefined, password: string): Promise<boolean> {
+export async function redisAuthenticates(
+  address: RedisAddress,
+  username: string | undefined,
+  password: string,
+): Promise<boolean> {
   const errors: unknown[] = [];
   const redis = client(address, username, password, errors);
   try {
@@ -42,7 +51,11 @@ export async function redisAuthenticates(address: RedisAddress, username: string
 }
 
 /** Run admin commands on a server (set up users, requirepass) with the admin credential. */
-export async function redisAdmin(address: RedisAddress, admin: { readonly username?: string; readonly password?: string }, commands: readonly (readonly string[])[]): Promise<unknown[]> {
+export async function redisAdmin(
+  address: RedisAddress,
+  admin: { readonly username?: string; readonly password?: string },
+  commands: readonly (readonly string[])[],
+): Promise<unknown[]> {
   const redis = client(address, admin.username, admin.password);
   try {
     await redis.connect();

@@ -23,9 +23,14 @@ export interface RedisTargetServer {
 
 const newPassword = (): string => randomBytes(18).toString('base64url');
 
-export function redisTarget(mode: RedisChaosMode, shape: SecretShape, server: RedisTargetServer): ChaosTarget {
+export function redisTarget(
+  mode: RedisChaosMode,
+  shape: SecretShape,
+  server: RedisTargetServer,
+): ChaosTarget {
   const { address, admin } = server;
-  const user = (secretName: string): string | undefined => (mode === 'acl' ? `u_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}` : undefined);
+  const user = (secretName: string): string | undefined =>
+    mode === 'acl' ? `u_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}` : undefined;
   const usernameOf = new Map<string, string | undefined>();
   return {
     name: `redis/${mode}/${shape}`,
@@ -37,18 +42,30 @@ export function redisTarget(mode: RedisChaosMode, shape: SecretShape, server: Re
     async provision(secretName) {
       const password = newPassword();
       const username = user(secretName);
-      if (username !== undefined) await redisAdmin(address, admin, [['ACL', 'SETUSER', username, 'reset', 'on', `>${password}`, '~*', '&*', '+@all']]);
+      if (username !== undefined)
+        await redisAdmin(address, admin, [
+          ['ACL', 'SETUSER', username, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
+        ]);
       else await redisAdmin(address, admin, [['CONFIG', 'SET', 'requirepass', password]]);
       const secretString =
         shape === 'json'
-          ? JSON.stringify({ host: address.host, port: address.port, ...(username !== undefined ? { username } : {}), password, mode })
+          ? JSON.stringify({
+              host: address.host,
+              port: address.port,
+              ...(username !== undefined ? { username } : {}),
+              password,
+              mode,
+            })
           : `redis://${username ?? ''}:${encodeURIComponent(password)}@${address.host}:${address.port}`;
       usernameOf.set(secretString, username);
       return { secretString };
     },
     definition(wrap): FunctionDefinition<unknown, object> {
       return createRedisFunction({
-        connector: (config) => wrap<RedisConnector>('redis', createIoredisConnector(config), { children: { open: 'redis.session' } }),
+        connector: (config) =>
+          wrap<RedisConnector>('redis', createIoredisConnector(config), {
+            children: { open: 'redis.session' },
+          }),
       }) as FunctionDefinition<unknown, object>;
     },
     async authenticates(secretString) {

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../../test/support/servers.ts';
+import {
+  startPostgres,
+  startRedis,
+  type PostgresServer,
+  type RedisServer,
+} from '../../../test/support/servers.ts';
 import type { ChaosTarget } from './chaos-target.ts';
 import { elastiCacheTarget, type ElastiCacheChaosMode } from './elasticache-target.ts';
 import { jwtTarget } from './jwt-target.ts';
@@ -29,10 +34,15 @@ export const TARGET_NAMES = [
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** A Redis server with an admin ACL user the rotations never touch. */
-async function redisWithAdmin(options: { readonly aclFile?: boolean; readonly configFile?: boolean }): Promise<{ server: RedisServer; target: RedisTargetServer }> {
+async function redisWithAdmin(options: {
+  readonly aclFile?: boolean;
+  readonly configFile?: boolean;
+}): Promise<{ server: RedisServer; target: RedisTargetServer }> {
   const server = await startRedis(options);
   const admin = { username: 'chaos_admin', password: randomBytes(18).toString('base64url') };
-  await redisAdmin(server, {}, [['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all']]);
+  await redisAdmin(server, {}, [
+    ['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
+  ]);
   return { server, target: { address: { host: server.host, port: server.port }, admin } };
 }
 

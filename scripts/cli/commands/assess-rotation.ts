@@ -38,7 +38,9 @@ export interface RotationAssessment {
 }
 
 /** The rotation period in days: AutomaticallyAfterDays, a rate() expression, or the 90-day default. */
-export function rotationPeriodDays(facts: Pick<SecretFacts, 'automaticallyAfterDays' | 'scheduleExpression'>): { readonly days: number; readonly label: string } {
+export function rotationPeriodDays(
+  facts: Pick<SecretFacts, 'automaticallyAfterDays' | 'scheduleExpression'>,
+): { readonly days: number; readonly label: string } {
   if (facts.automaticallyAfterDays !== undefined && facts.automaticallyAfterDays > 0) {
     return { days: facts.automaticallyAfterDays, label: `every ${facts.automaticallyAfterDays} days` };
   }
@@ -50,7 +52,10 @@ export function rotationPeriodDays(facts: Pick<SecretFacts, 'automaticallyAfterD
       return { days, label: facts.scheduleExpression };
     }
     // cron(): the interval is not computed here; NextRotationDate still flags a missed run.
-    return { days: DEFAULT_PERIOD_DAYS, label: `${facts.scheduleExpression} (overdue after ${DEFAULT_PERIOD_DAYS} days)` };
+    return {
+      days: DEFAULT_PERIOD_DAYS,
+      label: `${facts.scheduleExpression} (overdue after ${DEFAULT_PERIOD_DAYS} days)`,
+    };
   }
   return { days: DEFAULT_PERIOD_DAYS, label: `none (${DEFAULT_PERIOD_DAYS}-day default)` };
 }

@@ -1,4 +1,8 @@
-import { DescribeSecretCommand, ListSecretVersionIdsCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { describeAwsError } from '../aws-client.ts';
 import { createContext, type CliDeps, type Command, type CommandContext } from '../command-context.ts';
 import { confirmOrStop } from '../confirm.ts';
@@ -37,7 +41,9 @@ export const repairCommand: Command = {
   summary: 'explain and clear a stale AWSPENDING that blocks rotation',
   help: HELP,
   async run(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
-    const { values, positionals, common } = parseCommand(argv, { yes: { type: 'boolean', short: 'y', default: false } });
+    const { values, positionals, common } = parseCommand(argv, {
+      yes: { type: 'boolean', short: 'y', default: false },
+    });
     if (common.help) {
       writeLine(deps.out.stdout, HELP);
       return ExitCode.ok;
@@ -62,12 +68,19 @@ async function repair(ctx: CommandContext, secretId: string, yes: boolean): Prom
   const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: secretId }), send);
   const arn = described.ARN ?? secretId;
   const name = described.Name ?? secretId;
-  const listed = await ctx.client.send(new ListSecretVersionIdsCommand({ SecretId: arn, MaxResults: 100 }), send);
-  const created = new Map((listed.Versions ?? []).map((version) => [version.VersionId ?? '', version.CreatedDate]));
-  const versions: VersionRow[] = Object.entries(described.VersionIdsToStages ?? {}).map(([versionId, stages]) => {
-    const createdDate = created.get(versionId);
-    return { versionId, stages, ...(createdDate ? { createdDate } : {}) };
-  });
+  const listed = await ctx.client.send(
+    new ListSecretVersionIdsCommand({ SecretId: arn, MaxResults: 100 }),
+    send,
+  );
+  const created = new Map(
+    (listed.Versions ?? []).map((version) => [version.VersionId ?? '', version.CreatedDate]),
+  );
+  const versions: VersionRow[] = Object.entries(described.VersionIdsToStages ?? {}).map(
+    ([versionId, stages]) => {
+      const createdDate = created.get(versionId);
+      return { versionId, stages, ...(createdDate ? { createdDate } : {}) };
+    },
+  );
   const current = versions.find((version) => version.stages.includes('AWSCURRENT'));
   const pending = versions.find((version) => version.stages.includes('AWSPENDING'));
   const now = ctx.now();
@@ -76,7 +89,10 @@ async function repair(ctx: CommandContext, secretId: string, yes: boolean): Prom
   const report = {
     command: 'repair',
     secret: { name, arn },
-    versions: versions.map((version) => ({ ...version, ageMs: version.createdDate ? now - version.createdDate.getTime() : undefined })),
+    versions: versions.map((version) => ({
+      ...version,
+      ageMs: version.createdDate ? now - version.createdDate.getTime() : undefined,
+    })),
     currentVersionId: current?.versionId,
     pendingVersionId: pending?.versionId,
     pendingAgeMs,
@@ -89,7 +105,12 @@ async function repair(ctx: CommandContext, secretId: string, yes: boolean): Prom
       out.stdout,
       formatTable(
         ['VERSION', 'LABELS', 'CREATED', 'AGE'],
-        versions.map((version) => [version.versionId, version.stages.join(', '), formatDate(version.createdDate), version.createdDate ? formatAge(now - version.createdDate.getTime()) : '-']),
+        versions.map((version) => [
+          version.versionId,
+          version.stages.join(', '),
+          formatDate(version.createdDate),
+          version.createdDate ? formatAge(now - version.createdDate.getTime()) : '-',
+        ]),
       ),
     );
     writeLine(out.stdout);
@@ -113,30 +134,59 @@ async function repair(ctx: CommandContext, secretId: string, yes: boolean): Prom
         `${paint.yellow('Found')}: AWSPENDING is on version ${pending.versionId} (created ${age} ago), which is not AWSCURRENT (${current?.versionId ?? 'no version'}).`,
         `A rotation started and did not finish. Until AWSPENDING is cleared, RotateSecret refuses with "A previous rotation isn't complete".`,
         ...(pendingAgeMs !== undefined && pendingAgeMs < RECENT_PENDING_MS
-          ? [paint.yellow(`Careful: the pending version is only ${age} old; a rotation may still be running, and clearing AWSPENDING makes it fail.`)]
+          ? [
+              paint.yellow(
+                `Careful: the pending version is only ${age} old; a rotation may still be running, and clearing AWSPENDING makes it fail.`,
+              ),
+            ]
           : []),
         `If that rotation got past setSecret, the target may already accept the pending value: the version stays readable by its id (${pending.versionId}) after the label is removed.`,
         `Fix: remove AWSPENDING from version ${pending.versionId} (UpdateSecretVersionStage RemoveFromVersionId). AWSCURRENT stays on ${current?.versionId ?? 'no version'}.`,
       ].join('\n'),
     );
   }
-  const stop = await confirmOrStop(ctx.confirm, yes, `Remove AWSPENDING from version ${pending.versionId} of ${name}?`);
+  const stop = await confirmOrStop(
+    ctx.confirm,
+    yes,
+    `Remove AWSPENDING from version ${pending.versionId} of ${name}?`,
+  );
   if (stop !== undefined) {
     if (ctx.json) writeJson(out, { ...report, action: 'declined' });
     else writeLine(out.stderr, 'declined: nothing was changed');
     return stop;
   }
-  await ctx.client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending.versionId }), send);
+  await ctx.client.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: arn,
+      VersionStage: 'AWSPENDING',
+      RemoveFromVersionId: pending.versionId,
+    }),
+    send,
+  );
   const after = await ctx.client.send(new DescribeSecretCommand({ SecretId: arn }), send);
-  const stillPending = Object.entries(after.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSPENDING'))?.[0];
-  const currentAfter = Object.entries(after.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  const stillPending = Object.entries(after.VersionIdsToStages ?? {}).find(([, stages]) =>
+    stages.includes('AWSPENDING'),
+  )?.[0];
+  const currentAfter = Object.entries(after.VersionIdsToStages ?? {}).find(([, stages]) =>
+    stages.includes('AWSCURRENT'),
+  )?.[0];
   const cleared = stillPending === undefined || stillPending === currentAfter;
   if (ctx.json) {
-    writeJson(out, { ...report, action: cleared ? 'cleared' : 'not-cleared', currentVersionIdAfter: currentAfter });
+    writeJson(out, {
+      ...report,
+      action: cleared ? 'cleared' : 'not-cleared',
+      currentVersionIdAfter: currentAfter,
+    });
   } else if (cleared) {
-    writeLine(out.stdout, `${paint.green('Cleared')}: AWSPENDING removed from ${pending.versionId}; AWSCURRENT is on ${currentAfter ?? 'no version'}. Rotate again with: rotation rotate ${name}`);
+    writeLine(
+      out.stdout,
+      `${paint.green('Cleared')}: AWSPENDING removed from ${pending.versionId}; AWSCURRENT is on ${currentAfter ?? 'no version'}. Rotate again with: rotation rotate ${name}`,
+    );
   } else {
-    writeLine(out.stdout, `${paint.red('Not cleared')}: AWSPENDING is now on ${stillPending}; another rotation may have started. Run \`rotation repair ${name}\` again.`);
+    writeLine(
+      out.stdout,
+      `${paint.red('Not cleared')}: AWSPENDING is now on ${stillPending}; another rotation may have started. Run \`rotation repair ${name}\` again.`,
+    );
   }
   return cleared ? ExitCode.ok : ExitCode.failed;
 }

@@ -1,9 +1,20 @@
-import { DescribeSecretCommand, RotateSecretCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { ROTATION_MODE_EMERGENCY, ROTATION_MODE_TAG } from '../../../shared/constants.ts';
 import { describeAwsError, isPreviousRotationIncomplete } from '../aws-client.ts';
 import type { CommandContext } from '../command-context.ts';
 import { followRotation } from '../follow/follow-rotation.ts';
-import { Phase, type ProgressSource, type RotationSnapshot, type StepError, type StepReport } from '../follow/rotation-snapshot.ts';
+import {
+  Phase,
+  type ProgressSource,
+  type RotationSnapshot,
+  type StepError,
+  type StepReport,
+} from '../follow/rotation-snapshot.ts';
 
 export const RotateOutcome = {
   succeeded: 'succeeded',
@@ -46,7 +57,11 @@ export interface RotateOneOptions {
 }
 
 /** Start one rotation (tagging it emergency first when asked) and follow it to its end. */
-export async function rotateOne(ctx: CommandContext, secretId: string, options: RotateOneOptions): Promise<RotateResult> {
+export async function rotateOne(
+  ctx: CommandContext,
+  secretId: string,
+  options: RotateOneOptions,
+): Promise<RotateResult> {
   const started = ctx.now();
   const send = { ...(ctx.signal ? { abortSignal: ctx.signal } : {}) };
   const base = { secretId, name: secretId, emergency: options.emergency, steps: [] as StepReport[] };
@@ -59,9 +74,13 @@ export async function rotateOne(ctx: CommandContext, secretId: string, options: 
       error: { name, message: `${action}: ${message}` },
       durationMs: ctx.now() - started,
       ...(isPreviousRotationIncomplete(error)
-        ? { hint: `an earlier rotation left AWSPENDING behind; inspect and clear it with: rotation repair ${secretId}` }
+        ? {
+            hint: `an earlier rotation left AWSPENDING behind; inspect and clear it with: rotation repair ${secretId}`,
+          }
         : /No Lambda rotation function ARN/i.test(describeAwsError(error).message)
-          ? { hint: 'rotation was never configured for this secret: pass --rotation-lambda-arn <arn> (and --after-days <n>)' }
+          ? {
+              hint: 'rotation was never configured for this secret: pass --rotation-lambda-arn <arn> (and --after-days <n>)',
+            }
           : {}),
     };
   };
@@ -70,9 +89,17 @@ export async function rotateOne(ctx: CommandContext, secretId: string, options: 
   if (options.emergency) {
     try {
       const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: secretId }), send);
-      const already = (described.Tags ?? []).some((tag) => tag.Key === ROTATION_MODE_TAG && tag.Value === ROTATION_MODE_EMERGENCY);
+      const already = (described.Tags ?? []).some(
+        (tag) => tag.Key === ROTATION_MODE_TAG && tag.Value === ROTATION_MODE_EMERGENCY,
+      );
       if (!already) {
-        await ctx.client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: ROTATION_MODE_TAG, Value: ROTATION_MODE_EMERGENCY }] }), send);
+        await ctx.client.send(
+          new TagResourceCommand({
+            SecretId: secretId,
+            Tags: [{ Key: ROTATION_MODE_TAG, Value: ROTATION_MODE_EMERGENCY }],
+          }),
+          send,
+        );
         addedTag = true;
       }
     } catch (error) {
@@ -88,7 +115,9 @@ export async function rotateOne(ctx: CommandContext, secretId: string, options: 
       new RotateSecretCommand({
         SecretId: secretId,
         ...(options.rotationLambdaArn ? { RotationLambdaARN: options.rotationLambdaArn } : {}),
-        ...(options.afterDays !== undefined ? { RotationRules: { AutomaticallyAfterDays: options.afterDays } } : {}),
+        ...(options.afterDays !== undefined
+          ? { RotationRules: { AutomaticallyAfterDays: options.afterDays } }
+          : {}),
       }),
       send,
     );
@@ -97,7 +126,10 @@ export async function rotateOne(ctx: CommandContext, secretId: string, options: 
     versionId = rotated.VersionId ?? '';
   } catch (error) {
     // Do not leave the emergency tag for the next scheduled rotation to find.
-    if (addedTag) await ctx.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [ROTATION_MODE_TAG] })).catch(() => undefined);
+    if (addedTag)
+      await ctx.client
+        .send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [ROTATION_MODE_TAG] }))
+        .catch(() => undefined);
     return apiError(error, 'RotateSecret was refused');
   }
   options.onStarted?.({ name, versionId });
@@ -138,6 +170,10 @@ export async function rotateOne(ctx: CommandContext, secretId: string, options: 
     };
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
-    return apiError(error, 'following the rotation failed (it was started and may still finish)', { name, arn, versionId });
+    return apiError(error, 'following the rotation failed (it was started and may still finish)', {
+      name,
+      arn,
+      versionId,
+    });
   }
 }

@@ -6,7 +6,8 @@ import { RotateOutcome, type RotateResult } from './rotate-one.ts';
 /** One line per rotation: outcome, where it failed and why, how long, what to do next. */
 export function renderResultLine(result: RotateResult, paint: Painter): string {
   const took = formatDuration(result.durationMs);
-  const attempts = result.attempts !== undefined && result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
+  const attempts =
+    result.attempts !== undefined && result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
   switch (result.outcome) {
     case RotateOutcome.succeeded:
       return `${paint.green('OK')}      ${result.name}: rotation succeeded in ${took}${attempts}${result.emergency ? ' (emergency: old credential revoked)' : ''}`;

@@ -1,5 +1,11 @@
 import { describeAwsError } from '../aws-client.ts';
-import { createContext, FollowMode, type CliDeps, type Command, type CommandContext } from '../command-context.ts';
+import {
+  createContext,
+  FollowMode,
+  type CliDeps,
+  type Command,
+  type CommandContext,
+} from '../command-context.ts';
 import { confirmOrStop } from '../confirm.ts';
 import { ExitCode, UsageError, worstExitCode } from '../exit-code.ts';
 import { describeSnapshot, Phase, type RotationSnapshot } from '../follow/rotation-snapshot.ts';
@@ -71,20 +77,34 @@ export const rotateCommand: Command = {
       return ExitCode.ok;
     }
     const filter = values.filter;
-    if (filter !== undefined && filter.trim() === '') throw new UsageError('--filter needs a non-empty name prefix');
-    if (positionals.length === 0 && filter === undefined) throw new UsageError('name at least one secret, or pass --filter <prefix>');
+    if (filter !== undefined && filter.trim() === '')
+      throw new UsageError('--filter needs a non-empty name prefix');
+    if (positionals.length === 0 && filter === undefined)
+      throw new UsageError('name at least one secret, or pass --filter <prefix>');
     const follow = values.follow ?? FollowMode.auto;
-    if (!Object.values(FollowMode).includes(follow as FollowMode)) throw new UsageError(`--follow must be auto, emulator or poll, got "${follow}"`);
+    if (!Object.values(FollowMode).includes(follow as FollowMode))
+      throw new UsageError(`--follow must be auto, emulator or poll, got "${follow}"`);
     const concurrency = intOption('concurrency', values.concurrency, 16, { min: 1, max: 100 });
     const timeoutMs = intOption('timeout', values.timeout, 600, { min: 1, max: 86_400 }) * 1000;
-    const afterDays = values['after-days'] === undefined ? undefined : intOption('after-days', values['after-days'], 90, { min: 1, max: 1000 });
-    const intervalMs = values['interval-ms'] === undefined ? undefined : intOption('interval-ms', values['interval-ms'], 100, { min: 10, max: 60_000 });
+    const afterDays =
+      values['after-days'] === undefined
+        ? undefined
+        : intOption('after-days', values['after-days'], 90, { min: 1, max: 1000 });
+    const intervalMs =
+      values['interval-ms'] === undefined
+        ? undefined
+        : intOption('interval-ms', values['interval-ms'], 100, { min: 10, max: 60_000 });
     const ctx = createContext(common, deps);
 
     let targets: string[];
     try {
       targets = [...positionals];
-      if (filter !== undefined) targets.push(...(await listRotationSecrets(ctx.client, filter, ctx.signal)).map((entry) => entry.Name ?? entry.ARN ?? ''));
+      if (filter !== undefined)
+        targets.push(
+          ...(await listRotationSecrets(ctx.client, filter, ctx.signal)).map(
+            (entry) => entry.Name ?? entry.ARN ?? '',
+          ),
+        );
       targets = [...new Set(targets.filter((target) => target !== ''))];
     } catch (error) {
       const { name, message } = describeAwsError(error);
@@ -93,12 +113,19 @@ export const rotateCommand: Command = {
     }
     if (targets.length === 0) {
       if (ctx.json) writeJson(ctx.out, { command: 'rotate', results: [], summary: summarize([], 0) });
-      else writeLine(ctx.out.stderr, `nothing to rotate: no rotation-enabled secret name starts with "${filter ?? ''}"`);
+      else
+        writeLine(
+          ctx.out.stderr,
+          `nothing to rotate: no rotation-enabled secret name starts with "${filter ?? ''}"`,
+        );
       return ExitCode.failed;
     }
 
     if (values.emergency) {
-      const list = targets.length <= 10 ? targets.join(', ') : `${targets.slice(0, 10).join(', ')} and ${targets.length - 10} more`;
+      const list =
+        targets.length <= 10
+          ? targets.join(', ')
+          : `${targets.slice(0, 10).join(', ')} and ${targets.length - 10} more`;
       const stop = await confirmOrStop(
         ctx.confirm,
         values.yes,
@@ -132,14 +159,18 @@ export const rotateCommand: Command = {
     } else {
       if (!detailed) {
         writeLine(ctx.out.stdout, renderSummary(results, ctx.paint));
-        for (const result of results.filter((each) => each.hint).slice(0, 20)) writeLine(ctx.out.stdout, `hint: ${result.name}: ${result.hint}`);
+        for (const result of results.filter((each) => each.hint).slice(0, 20))
+          writeLine(ctx.out.stdout, `hint: ${result.name}: ${result.hint}`);
       }
       const s = summarize(results, wallMs);
       if (results.length > 1) {
         const failed = s.failed > 0 ? ctx.paint.red(`${s.failed} failed`) : '0 failed';
         const errors = s.errors > 0 ? ctx.paint.red(`${s.errors} AWS errors`) : '0 AWS errors';
         const started = s.started > 0 ? `, ${s.started} started (not followed)` : '';
-        writeLine(ctx.out.stdout, `${s.total} secret(s): ${ctx.paint.green(`${s.succeeded} succeeded`)}, ${failed}, ${errors}${started} in ${formatDuration(wallMs)}`);
+        writeLine(
+          ctx.out.stdout,
+          `${s.total} secret(s): ${ctx.paint.green(`${s.succeeded} succeeded`)}, ${failed}, ${errors}${started} in ${formatDuration(wallMs)}`,
+        );
       }
     }
     return worstExitCode(results.map(exitCodeOf));
@@ -158,10 +189,21 @@ interface RotateAllOptions {
   readonly afterDays?: number;
 }
 
-async function rotateAll(ctx: CommandContext, targets: readonly string[], options: RotateAllOptions): Promise<RotateResult[]> {
+async function rotateAll(
+  ctx: CommandContext,
+  targets: readonly string[],
+  options: RotateAllOptions,
+): Promise<RotateResult[]> {
   const { out, paint } = ctx;
-  const bar = !options.detailed && out.live && !ctx.json ? createProgressBar(out.stderr, targets.length, paint, ctx.now) : undefined;
-  if (!options.detailed && !ctx.json) writeLine(out.stderr, `rotating ${targets.length} secrets, ${Math.min(options.concurrency, targets.length)} at a time${options.emergency ? ' (EMERGENCY)' : ''}`);
+  const bar =
+    !options.detailed && out.live && !ctx.json
+      ? createProgressBar(out.stderr, targets.length, paint, ctx.now)
+      : undefined;
+  if (!options.detailed && !ctx.json)
+    writeLine(
+      out.stderr,
+      `rotating ${targets.length} secrets, ${Math.min(options.concurrency, targets.length)} at a time${options.emergency ? ' (EMERGENCY)' : ''}`,
+    );
   let done = 0;
   let failed = 0;
   bar?.update({ done, failed });
@@ -171,7 +213,10 @@ async function rotateAll(ctx: CommandContext, targets: readonly string[], option
       ...(options.detailed
         ? {
             onStarted: ({ name, versionId }) =>
-              writeLine(out.stderr, `${paint.bold(name)}: rotation started (version ${versionId})${options.emergency ? paint.yellow(' EMERGENCY') : ''}`),
+              writeLine(
+                out.stderr,
+                `${paint.bold(name)}: rotation started (version ${versionId})${options.emergency ? paint.yellow(' EMERGENCY') : ''}`,
+              ),
             onChange: progressPrinter(ctx, secretId),
           }
         : {}),
@@ -187,7 +232,10 @@ async function rotateAll(ctx: CommandContext, targets: readonly string[], option
 }
 
 /** Step-by-step lines for one rotation: each finished step, and each change of the running step. */
-function progressPrinter(ctx: CommandContext, label: string): (snapshot: RotationSnapshot, elapsedMs: number) => void {
+function progressPrinter(
+  ctx: CommandContext,
+  label: string,
+): (snapshot: RotationSnapshot, elapsedMs: number) => void {
   let printedSteps = 0;
   let lastRunning = '';
   return (snapshot, elapsedMs) => {
@@ -196,7 +244,10 @@ function progressPrinter(ctx: CommandContext, label: string): (snapshot: Rotatio
       const mark = step.ok ? paint.green('ok') : paint.red('FAILED');
       const why = step.error ? ` ${step.error.code ?? step.error.name}: ${step.error.message}` : '';
       const attempt = step.attempt !== undefined && step.attempt > 1 ? ` (attempt ${step.attempt})` : '';
-      writeLine(out.stderr, `  ${label}  ${step.step.padEnd(13)} ${mark}  ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''}${attempt}${why}`);
+      writeLine(
+        out.stderr,
+        `  ${label}  ${step.step.padEnd(13)} ${mark}  ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''}${attempt}${why}`,
+      );
     }
     printedSteps = snapshot.steps.length;
     if (snapshot.phase === Phase.running || snapshot.phase === Phase.starting) {

@@ -1,4 +1,8 @@
-import { DescribeSecretCommand, ListSecretVersionIdsCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  type SecretListEntry,
+} from '@aws-sdk/client-secrets-manager';
 import { describeAwsError } from '../aws-client.ts';
 import { createContext, type CliDeps, type Command, type CommandContext } from '../command-context.ts';
 import { ExitCode } from '../exit-code.ts';
@@ -8,7 +12,12 @@ import { COMMON_HELP, parseCommand } from '../options.ts';
 import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { runBounded } from '../run-bounded.ts';
 import { formatTable } from '../table.ts';
-import { assessRotation, DEFAULT_PERIOD_DAYS, type RotationAssessment, type SecretFacts } from './assess-rotation.ts';
+import {
+  assessRotation,
+  DEFAULT_PERIOD_DAYS,
+  type RotationAssessment,
+  type SecretFacts,
+} from './assess-rotation.ts';
 
 const HELP = `Usage: rotation status [<secret-id>...] [--filter <name-prefix>] [options]
 
@@ -55,7 +64,12 @@ export const statusCommand: Command = {
     const overdue = rows.filter((row) => row.overdue).length;
     const stuck = rows.filter((row) => row.stuck).length;
     if (ctx.json) {
-      writeJson(ctx.out, { command: 'status', generatedAt: new Date(ctx.now()).toISOString(), secrets: rows, summary: { total: rows.length, overdue, stuck } });
+      writeJson(ctx.out, {
+        command: 'status',
+        generatedAt: new Date(ctx.now()).toISOString(),
+        secrets: rows,
+        summary: { total: rows.length, overdue, stuck },
+      });
     } else {
       renderStatus(ctx, rows, overdue, stuck);
     }
@@ -63,23 +77,35 @@ export const statusCommand: Command = {
   },
 };
 
-export async function collectStatus(ctx: CommandContext, secretIds: readonly string[], filter: string | undefined): Promise<StatusRow[]> {
+export async function collectStatus(
+  ctx: CommandContext,
+  secretIds: readonly string[],
+  filter: string | undefined,
+): Promise<StatusRow[]> {
   const send = ctx.signal ? { abortSignal: ctx.signal } : {};
   const facts: SecretFacts[] = [];
   if (secretIds.length === 0 || filter !== undefined) {
-    for (const entry of await listRotationSecrets(ctx.client, filter, ctx.signal)) facts.push(factsFromListEntry(entry));
+    for (const entry of await listRotationSecrets(ctx.client, filter, ctx.signal))
+      facts.push(factsFromListEntry(entry));
   }
   for (const secretId of secretIds) {
     const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: secretId }), send);
-    facts.push(factsFromListEntry({ ...described, SecretVersionsToStages: described.VersionIdsToStages ?? {} }));
+    facts.push(
+      factsFromListEntry({ ...described, SecretVersionsToStages: described.VersionIdsToStages ?? {} }),
+    );
   }
   const unique = [...new Map(facts.map((fact) => [fact.arn, fact])).values()];
   const now = ctx.now();
   return runBounded(unique, 8, async (fact): Promise<StatusRow> => {
     const assessment = assessRotation(fact, now);
     if (!assessment.stuck || assessment.pendingVersionId === undefined) return assessment;
-    const versions = await ctx.client.send(new ListSecretVersionIdsCommand({ SecretId: fact.arn, MaxResults: 100 }), send);
-    const created = versions.Versions?.find((version) => version.VersionId === assessment.pendingVersionId)?.CreatedDate;
+    const versions = await ctx.client.send(
+      new ListSecretVersionIdsCommand({ SecretId: fact.arn, MaxResults: 100 }),
+      send,
+    );
+    const created = versions.Versions?.find(
+      (version) => version.VersionId === assessment.pendingVersionId,
+    )?.CreatedDate;
     return created ? { ...assessment, pendingAgeMs: now - created.getTime() } : assessment;
   });
 }
@@ -89,8 +115,12 @@ function factsFromListEntry(entry: SecretListEntry): SecretFacts {
     name: entry.Name ?? entry.ARN ?? '?',
     arn: entry.ARN ?? entry.Name ?? '?',
     ...(entry.RotationLambdaARN ? { rotationLambdaArn: entry.RotationLambdaARN } : {}),
-    ...(entry.RotationRules?.AutomaticallyAfterDays !== undefined ? { automaticallyAfterDays: entry.RotationRules.AutomaticallyAfterDays } : {}),
-    ...(entry.RotationRules?.ScheduleExpression ? { scheduleExpression: entry.RotationRules.ScheduleExpression } : {}),
+    ...(entry.RotationRules?.AutomaticallyAfterDays !== undefined
+      ? { automaticallyAfterDays: entry.RotationRules.AutomaticallyAfterDays }
+      : {}),
+    ...(entry.RotationRules?.ScheduleExpression
+      ? { scheduleExpression: entry.RotationRules.ScheduleExpression }
+      : {}),
     ...(entry.LastRotatedDate ? { lastRotatedDate: entry.LastRotatedDate } : {}),
     ...(entry.NextRotationDate ? { nextRotationDate: entry.NextRotationDate } : {}),
     ...(entry.CreatedDate ? { createdDate: entry.CreatedDate } : {}),
@@ -113,12 +143,17 @@ function renderStatus(ctx: CommandContext, rows: readonly StatusRow[], overdue: 
       formatDate(row.lastRotatedDate),
       formatDate(row.nextRotationDate),
       row.overdue ? paint.red('OVERDUE') : 'no',
-      row.stuck ? paint.red(`STUCK (pending ${row.pendingAgeMs !== undefined ? formatAge(row.pendingAgeMs) : 'age unknown'})`) : 'no',
+      row.stuck
+        ? paint.red(
+            `STUCK (pending ${row.pendingAgeMs !== undefined ? formatAge(row.pendingAgeMs) : 'age unknown'})`,
+          )
+        : 'no',
     ]),
   );
   writeLine(out.stdout, table);
   for (const row of rows) {
-    if (row.overdue) writeLine(out.stdout, `${paint.yellow('overdue')}  ${row.name}: ${row.overdueReason ?? ''}`);
+    if (row.overdue)
+      writeLine(out.stdout, `${paint.yellow('overdue')}  ${row.name}: ${row.overdueReason ?? ''}`);
     if (row.stuck) {
       writeLine(
         out.stdout,
@@ -126,5 +161,8 @@ function renderStatus(ctx: CommandContext, rows: readonly StatusRow[], overdue: 
       );
     }
   }
-  writeLine(out.stdout, `${rows.length} secret(s) with rotation on: ${overdue > 0 ? paint.red(`${overdue} overdue`) : '0 overdue'}, ${stuck > 0 ? paint.red(`${stuck} stuck`) : '0 stuck'}`);
+  writeLine(
+    out.stdout,
+    `${rows.length} secret(s) with rotation on: ${overdue > 0 ? paint.red(`${overdue} overdue`) : '0 overdue'}, ${stuck > 0 ? paint.red(`${stuck} stuck`) : '0 stuck'}`,
+  );
 }

@@ -1,4 +1,10 @@
-import { Phase, isDone, type ProgressSource, type RotationSnapshot, type RotationTarget } from './rotation-snapshot.ts';
+import {
+  Phase,
+  isDone,
+  type ProgressSource,
+  type RotationSnapshot,
+  type RotationTarget,
+} from './rotation-snapshot.ts';
 
 export interface FollowOptions {
   readonly timeoutMs: number;
@@ -17,7 +23,11 @@ export interface FollowResult {
 }
 
 /** Poll `source` until the rotation ends or `timeoutMs` passes. A timeout is reported as failed at the last step seen. */
-export async function followRotation(source: ProgressSource, target: RotationTarget, options: FollowOptions): Promise<FollowResult> {
+export async function followRotation(
+  source: ProgressSource,
+  target: RotationTarget,
+  options: FollowOptions,
+): Promise<FollowResult> {
   let last: RotationSnapshot | undefined;
   let lastKey = '';
   const deadline = target.startedAtMs + options.timeoutMs;
@@ -38,7 +48,10 @@ export async function followRotation(source: ProgressSource, target: RotationTar
           ...last,
           phase: Phase.failed,
           failedStep: step,
-          error: { name: 'FollowTimeout', message: `no outcome after ${Math.round(options.timeoutMs / 1000)} s; last seen at ${step} (the rotation may still finish or be retried)` },
+          error: {
+            name: 'FollowTimeout',
+            message: `no outcome after ${Math.round(options.timeoutMs / 1000)} s; last seen at ${step} (the rotation may still finish or be retried)`,
+          },
         },
         timedOut: true,
         elapsedMs: options.now() - target.startedAtMs,

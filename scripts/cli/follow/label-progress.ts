@@ -1,4 +1,9 @@
-import { DescribeSecretCommand, GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { Phase, type ProgressSource, type RotationSnapshot } from './rotation-snapshot.ts';
 
 /**
@@ -23,7 +28,9 @@ export function labelProgressSource(client: SecretsManagerClient): ProgressSourc
       const options = signal ? { abortSignal: signal } : {};
       const described = await client.send(new DescribeSecretCommand({ SecretId: target.arn }), options);
       const labels = described.VersionIdsToStages?.[target.versionId];
-      const rotatedSinceStart = described.LastRotatedDate !== undefined && described.LastRotatedDate.getTime() >= Math.floor(target.startedAtMs / 1000) * 1000;
+      const rotatedSinceStart =
+        described.LastRotatedDate !== undefined &&
+        described.LastRotatedDate.getTime() >= Math.floor(target.startedAtMs / 1000) * 1000;
       if (labels?.includes('AWSCURRENT')) {
         if (!labels.includes('AWSPENDING') || rotatedSinceStart) return { phase: Phase.succeeded, steps: [] };
         return { phase: Phase.running, step: 'finishSecret', steps: [] };
@@ -37,10 +44,18 @@ export function labelProgressSource(client: SecretsManagerClient): ProgressSourc
       if (!canReadPending) return { phase: Phase.running, step: 'createSecret..testSecret', steps: [] };
       try {
         // Only whether a value exists matters; the response is discarded without reading it.
-        await client.send(new GetSecretValueCommand({ SecretId: target.arn, VersionId: target.versionId, VersionStage: 'AWSPENDING' }), options);
+        await client.send(
+          new GetSecretValueCommand({
+            SecretId: target.arn,
+            VersionId: target.versionId,
+            VersionStage: 'AWSPENDING',
+          }),
+          options,
+        );
         return { phase: Phase.running, step: 'setSecret/testSecret', steps: [] };
       } catch (error) {
-        if (error instanceof ResourceNotFoundException) return { phase: Phase.running, step: 'createSecret', steps: [] };
+        if (error instanceof ResourceNotFoundException)
+          return { phase: Phase.running, step: 'createSecret', steps: [] };
         canReadPending = false;
         return { phase: Phase.running, step: 'createSecret..testSecret', steps: [] };
       }

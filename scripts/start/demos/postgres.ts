@@ -21,7 +21,15 @@ function ssl(target: PgTarget): pg.ClientConfig['ssl'] {
 
 /** 'ok', or the SQLSTATE of the failed login (28P01: wrong password). */
 async function login(target: PgTarget, user: string, secret: string): Promise<string> {
-  const client = new pg.Client({ host: target.host, port: target.port, user, password: secret, database: target.database, ssl: ssl(target), connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user,
+    password: secret,
+    database: target.database,
+    ssl: ssl(target),
+    connectionTimeoutMillis: 5000,
+  });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -34,7 +42,14 @@ async function login(target: PgTarget, user: string, secret: string): Promise<st
 }
 
 async function asAdmin(target: PgTarget, statements: readonly string[]): Promise<void> {
-  const client = new pg.Client({ host: target.host, port: target.port, user: target.adminUser, password: target.adminPassword, database: target.database, ssl: ssl(target) });
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.adminUser,
+    password: target.adminPassword,
+    database: target.database,
+    ssl: ssl(target),
+  });
   await client.connect();
   try {
     for (const statement of statements) await client.query(statement);
@@ -43,8 +58,21 @@ async function asAdmin(target: PgTarget, statements: readonly string[]): Promise
   }
 }
 
-function secretJson(target: PgTarget, username: string, secret: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ engine: 'postgres', host: target.host, port: target.port, username, password: secret, dbname: target.database, ...extra });
+function secretJson(
+  target: PgTarget,
+  username: string,
+  secret: string,
+  extra: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    engine: 'postgres',
+    host: target.host,
+    port: target.port,
+    username,
+    password: secret,
+    dbname: target.database,
+    ...extra,
+  });
 }
 
 const single: Demo = {
@@ -62,8 +90,14 @@ const single: Demo = {
     const newLogin = await login(stack.postgres, now.username, now.password);
     const oldLogin = await login(stack.postgres, before.username, before.password);
     return [
-      { label: `new: ${now.username} logs in with the AWSCURRENT password (${newLogin})`, ok: newLogin === 'ok' },
-      { label: `old: the AWSPREVIOUS password is refused (${oldLogin === '28P01' ? 'SQLSTATE 28P01, wrong password' : oldLogin})`, ok: oldLogin === '28P01' },
+      {
+        label: `new: ${now.username} logs in with the AWSCURRENT password (${newLogin})`,
+        ok: newLogin === 'ok',
+      },
+      {
+        label: `old: the AWSPREVIOUS password is refused (${oldLogin === '28P01' ? 'SQLSTATE 28P01, wrong password' : oldLogin})`,
+        ok: oldLogin === '28P01',
+      },
     ] satisfies Check[];
   },
 };
@@ -75,10 +109,17 @@ const alternating: Demo = {
   async setup(stack) {
     const target = stack.postgres;
     const admin = await stack.sm.send(
-      new CreateSecretCommand({ Name: 'demo/postgres/admin', SecretString: secretJson(target, target.adminUser, target.adminPassword), Description: 'npm start demo: admin credential' }),
+      new CreateSecretCommand({
+        Name: 'demo/postgres/admin',
+        SecretString: secretJson(target, target.adminUser, target.adminPassword),
+        Description: 'npm start demo: admin credential',
+      }),
     );
     const first = password();
-    await asAdmin(target, [`CREATE ROLE demo_alt LOGIN PASSWORD ${pg.escapeLiteral(first)}`, 'GRANT pg_read_all_data TO demo_alt']);
+    await asAdmin(target, [
+      `CREATE ROLE demo_alt LOGIN PASSWORD ${pg.escapeLiteral(first)}`,
+      'GRANT pg_read_all_data TO demo_alt',
+    ]);
     return secretJson(target, 'demo_alt', first, { masterarn: admin.ARN });
   },
   async verify(stack, { current, previous }) {
@@ -87,9 +128,18 @@ const alternating: Demo = {
     const newLogin = await login(stack.postgres, now.username, now.password);
     const oldLogin = await login(stack.postgres, before.username, before.password);
     return [
-      { label: `the secret switched users: ${before.username} -> ${now.username}`, ok: now.username !== before.username },
-      { label: `new: ${now.username} logs in with the AWSCURRENT password (${newLogin})`, ok: newLogin === 'ok' },
-      { label: `old: ${before.username} still logs in with its password until the next rotation (${oldLogin})`, ok: oldLogin === 'ok' },
+      {
+        label: `the secret switched users: ${before.username} -> ${now.username}`,
+        ok: now.username !== before.username,
+      },
+      {
+        label: `new: ${now.username} logs in with the AWSCURRENT password (${newLogin})`,
+        ok: newLogin === 'ok',
+      },
+      {
+        label: `old: ${before.username} still logs in with its password until the next rotation (${oldLogin})`,
+        ok: oldLogin === 'ok',
+      },
     ] satisfies Check[];
   },
 };

@@ -19,7 +19,14 @@ async function auth(target: RedisTarget, username: string, password: string): Pr
 }
 
 async function asAdmin<T>(target: RedisTarget, work: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: target.host, port: target.port, password: target.adminPassword, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const client = new Redis({
+    host: target.host,
+    port: target.port,
+    password: target.adminPassword,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -29,7 +36,21 @@ async function asAdmin<T>(target: RedisTarget, work: (client: Redis) => Promise<
   }
 }
 
-const PERMISSIONS = ['~demo:*', 'resetchannels', '+@read', '+@write', '+@connection', '+acl|getuser', '+acl|setuser', '+acl|save', '+role', '+info', '+config|get', '+client|kill', '+dbsize'];
+const PERMISSIONS = [
+  '~demo:*',
+  'resetchannels',
+  '+@read',
+  '+@write',
+  '+@connection',
+  '+acl|getuser',
+  '+acl|setuser',
+  '+acl|save',
+  '+role',
+  '+info',
+  '+config|get',
+  '+client|kill',
+  '+dbsize',
+];
 
 async function passwordCount(target: RedisTarget, username: string): Promise<number> {
   return asAdmin(target, async (client) => {
@@ -46,8 +67,15 @@ const acl: Demo = {
   async setup(stack) {
     const first = randomBytes(24).toString('base64url');
     // Least privilege for an application that rotates its own password.
-    await asAdmin(stack.redis, (client) => client.call('ACL', 'SETUSER', 'demo_app', 'on', `>${first}`, ...PERMISSIONS));
-    return JSON.stringify({ host: stack.redis.host, port: stack.redis.port, username: 'demo_app', password: first });
+    await asAdmin(stack.redis, (client) =>
+      client.call('ACL', 'SETUSER', 'demo_app', 'on', `>${first}`, ...PERMISSIONS),
+    );
+    return JSON.stringify({
+      host: stack.redis.host,
+      port: stack.redis.port,
+      username: 'demo_app',
+      password: first,
+    });
   },
   async verify(stack, { current, previous }) {
     const now = JSON.parse(current) as { username: string; password: string };
@@ -56,8 +84,14 @@ const acl: Demo = {
     const oldAuth = await auth(stack.redis, now.username, before.password);
     const passwords = await passwordCount(stack.redis, now.username);
     return [
-      { label: `new: ${now.username} authenticates with the AWSCURRENT password (${newAuth})`, ok: newAuth === 'ok' },
-      { label: `old: the AWSPREVIOUS password still works until the next rotation (${oldAuth}); the user holds ${passwords} password hashes`, ok: oldAuth === 'ok' && passwords === 2 },
+      {
+        label: `new: ${now.username} authenticates with the AWSCURRENT password (${newAuth})`,
+        ok: newAuth === 'ok',
+      },
+      {
+        label: `old: the AWSPREVIOUS password still works until the next rotation (${oldAuth}); the user holds ${passwords} password hashes`,
+        ok: oldAuth === 'ok' && passwords === 2,
+      },
     ] satisfies Check[];
   },
 };
@@ -69,7 +103,9 @@ const emergencyUrl: Demo = {
   emergency: true,
   async setup(stack) {
     const first = randomBytes(24).toString('base64url');
-    await asAdmin(stack.redis, (client) => client.call('ACL', 'SETUSER', 'demo_leaked', 'on', `>${first}`, ...PERMISSIONS));
+    await asAdmin(stack.redis, (client) =>
+      client.call('ACL', 'SETUSER', 'demo_leaked', 'on', `>${first}`, ...PERMISSIONS),
+    );
     return `redis://demo_leaked:${encodeURIComponent(first)}@${stack.redis.host}:${stack.redis.port}/0`;
   },
   async verify(stack, { current, previous }) {
@@ -79,12 +115,22 @@ const emergencyUrl: Demo = {
     const newAuth = await auth(stack.redis, user, decodeURIComponent(now.password));
     const oldAuth = await auth(stack.redis, user, decodeURIComponent(before.password));
     const passwords = await passwordCount(stack.redis, user);
-    const tagged = (await stack.sm.send(new DescribeSecretCommand({ SecretId: 'demo/redis/url-emergency' }))).Tags ?? [];
+    const tagged =
+      (await stack.sm.send(new DescribeSecretCommand({ SecretId: 'demo/redis/url-emergency' }))).Tags ?? [];
     return [
-      { label: `the secret kept its redis:// URL shape (user ${user})`, ok: now.protocol === 'redis:' && user === 'demo_leaked' },
+      {
+        label: `the secret kept its redis:// URL shape (user ${user})`,
+        ok: now.protocol === 'redis:' && user === 'demo_leaked',
+      },
       { label: `new: ${user} authenticates with the AWSCURRENT password (${newAuth})`, ok: newAuth === 'ok' },
-      { label: `old: the leaked AWSPREVIOUS password is revoked at once (${oldAuth}); the user holds ${passwords} password hash`, ok: oldAuth === 'WRONGPASS' && passwords === 1 },
-      { label: 'the RotationMode=emergency tag was removed after the rotation', ok: !tagged.some((tag) => tag.Key === 'RotationMode') },
+      {
+        label: `old: the leaked AWSPREVIOUS password is revoked at once (${oldAuth}); the user holds ${passwords} password hash`,
+        ok: oldAuth === 'WRONGPASS' && passwords === 1,
+      },
+      {
+        label: 'the RotationMode=emergency tag was removed after the rotation',
+        ok: !tagged.some((tag) => tag.Key === 'RotationMode'),
+      },
     ] satisfies Check[];
   },
 };

@@ -2,12 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../../scripts/build/build-functions.ts';
 import { startEmulator, type Emulator } from '../../../scripts/emulator/index.ts';
 import { keyringSecret, plainBase64Key, secretFragments } from './jwt-fixtures.ts';
-import { signWithKeyString, signWithKeyring, verifiesWithAnyKeyString, verifiesWithKeyring } from './jwt-verifiers.ts';
+import {
+  signWithKeyString,
+  signWithKeyring,
+  verifiesWithAnyKeyString,
+  verifiesWithKeyring,
+} from './jwt-verifiers.ts';
 
 /**
  * The shipped artefact: jwt.zip as `npm run build` makes it, run by the emulator in a
@@ -22,12 +34,24 @@ const seen: string[] = [];
 
 beforeAll(async () => {
   outDir = await mkdtemp(path.join(tmpdir(), 'jwt-bundle-'));
-  const result = await buildFunctions({ rootDir, outDir, sources: [{ name: 'jwt', entry: 'functions/jwt/handler.ts' }] });
+  const result = await buildFunctions({
+    rootDir,
+    outDir,
+    sources: [{ name: 'jwt', entry: 'functions/jwt/handler.ts' }],
+  });
   const zip = result.built[0];
   if (!zip) throw new Error(`jwt.zip was not built: ${result.skipped.map((s) => s.reason).join('; ')}`);
   emu = await startEmulator({ port: 0, rotationRetries: 0 });
-  client = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  lambdaArn = emu.registerFunction('jwt-zip', { path: zip.zipPath }, { env: { JWT_HMAC_KEY_BYTES: '96', POWERTOOLS_LOG_LEVEL: 'INFO' }, poolSize: 1 });
+  client = new SecretsManagerClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  lambdaArn = emu.registerFunction(
+    'jwt-zip',
+    { path: zip.zipPath },
+    { env: { JWT_HMAC_KEY_BYTES: '96', POWERTOOLS_LOG_LEVEL: 'INFO' }, poolSize: 1 },
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -42,13 +66,20 @@ async function create(name: string, value: string): Promise<string> {
 }
 
 async function rotate(arn: string): Promise<string> {
-  await client.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+  await client.send(
+    new RotateSecretCommand({
+      SecretId: arn,
+      RotationLambdaARN: lambdaArn,
+      RotationRules: { AutomaticallyAfterDays: 90 },
+    }),
+  );
   return (await emu.waitForRotation(arn)).outcome;
 }
 
 async function value(arn: string, stage = 'AWSCURRENT'): Promise<string | undefined> {
   try {
-    const out = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage }))).SecretString;
+    const out = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage })))
+      .SecretString;
     if (out) seen.push(out);
     return out;
   } catch {
@@ -76,7 +107,9 @@ describe('the built jwt.zip', () => {
     const token = await signWithKeyring(initial);
     expect(await rotate(arn)).toBe('succeeded');
     expect(await verifiesWithKeyring(token, (await value(arn))!)).toBe(true);
-    await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }));
+    await client.send(
+      new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }),
+    );
     expect(await rotate(arn)).toBe('succeeded');
     expect(await verifiesWithKeyring(token, (await value(arn))!)).toBe(false);
     const tags = (await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];

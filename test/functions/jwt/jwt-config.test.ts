@@ -14,7 +14,13 @@ describe('readJwtConfig', () => {
   });
 
   it('reads a trimmed JWT_KEY_FIELDS list and the key sizes', () => {
-    expect(read({ JWT_KEY_FIELDS: ' access , refresh ,', JWT_HMAC_KEY_BYTES: '128', JWT_RSA_MODULUS_BITS: '4096' })).toEqual({
+    expect(
+      read({
+        JWT_KEY_FIELDS: ' access , refresh ,',
+        JWT_HMAC_KEY_BYTES: '128',
+        JWT_RSA_MODULUS_BITS: '4096',
+      }),
+    ).toEqual({
       keyFields: ['access', 'refresh'],
       hmacKeyBytes: 128,
       rsaModulusBits: 4096,

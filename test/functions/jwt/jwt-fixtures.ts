@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { generateKeyMaterial } from '../../../functions/jwt/generate-key-material.ts';
-import { keyringDocument, KEYRING_FORMAT, type JwtAlg, type KeyMaterial } from '../../../functions/jwt/keyring.ts';
+import {
+  keyringDocument,
+  KEYRING_FORMAT,
+  type JwtAlg,
+  type KeyMaterial,
+} from '../../../functions/jwt/keyring.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 
 /** Test data for JWT secrets: real random keys, so leak scans have something to look for. */
@@ -17,7 +22,16 @@ export function namedSecret(): { value: string; access: string; refresh: string 
   let access = randomBytes(64).toString('base64url');
   while (!/[-_]/.test(access)) access = randomBytes(64).toString('base64url');
   const refresh = randomBytes(64).toString('hex');
-  return { value: JSON.stringify({ JWT_SECRET: access, JWT_REFRESH_SECRET: refresh, issuer: 'https://issuer.example', ttl: 900 }), access, refresh };
+  return {
+    value: JSON.stringify({
+      JWT_SECRET: access,
+      JWT_REFRESH_SECRET: refresh,
+      issuer: 'https://issuer.example',
+      ttl: 900,
+    }),
+    access,
+    refresh,
+  };
 }
 
 export interface KeyringSeed {
@@ -27,11 +41,24 @@ export interface KeyringSeed {
 }
 
 /** A keyring document with fresh keys; also returns each key's material text for leak scans. */
-export async function keyringSecret(seeds: readonly KeyringSeed[], extra: Record<string, unknown> = { owner: 'team-auth' }): Promise<{ value: string; materials: string[] }> {
+export async function keyringSecret(
+  seeds: readonly KeyringSeed[],
+  extra: Record<string, unknown> = { owner: 'team-auth' },
+): Promise<{ value: string; materials: string[] }> {
   const keys = await Promise.all(
     seeds.map(async (seed) => {
-      const material: KeyMaterial = await generateKeyMaterial(seed.alg, { hmacKeyBytes: 64, rsaModulusBits: 2048 });
-      return { kid: seed.kid, alg: seed.alg, createdAt: '2026-01-01T00:00:00.000Z', status: seed.status, material: new Sensitive(material), extra: new Sensitive({}) };
+      const material: KeyMaterial = await generateKeyMaterial(seed.alg, {
+        hmacKeyBytes: 64,
+        rsaModulusBits: 2048,
+      });
+      return {
+        kid: seed.kid,
+        alg: seed.alg,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        status: seed.status,
+        material: new Sensitive(material),
+        extra: new Sensitive({}),
+      };
     }),
   );
   const document = keyringDocument({ keys, extra: new Sensitive(extra) });

@@ -13,9 +13,19 @@ import { startEmulator, type Emulator, type RotationRecord } from '../../../scri
 import { buildRotationFunction } from '../../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
-import type { PutSecretValueInput, SecretsPort, UpdateSecretVersionStageInput } from '../../../shared/secrets-port.ts';
+import type {
+  PutSecretValueInput,
+  SecretsPort,
+  UpdateSecretVersionStageInput,
+} from '../../../shared/secrets-port.ts';
 import { ALGS, keyringSecret, namedSecret, plainBase64Key, secretFragments } from './jwt-fixtures.ts';
-import { signWithKeyString, signWithKeyring, verifiesWithAnyKeyString, verifiesWithJwks, verifiesWithKeyring } from './jwt-verifiers.ts';
+import {
+  signWithKeyString,
+  signWithKeyring,
+  verifiesWithAnyKeyString,
+  verifiesWithJwks,
+  verifiesWithKeyring,
+} from './jwt-verifiers.ts';
 
 /**
  * Evidence, end to end: the real AWS SDK drives RotateSecret on the project's Secrets
@@ -61,9 +71,18 @@ let counter = 0;
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, rotationRetries: 2 });
-  client = new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  client = new SecretsManagerClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   port = new CrashingPort(createSdkSecretsPort(client));
-  const fn = buildRotationFunction(jwtFunction, { env: { AWS_REGION: 'us-east-1' }, secrets: port, logger, metrics: createMemoryMetrics() });
+  const fn = buildRotationFunction(jwtFunction, {
+    env: { AWS_REGION: 'us-east-1' },
+    secrets: port,
+    logger,
+    metrics: createMemoryMetrics(),
+  });
   lambdaArn = emu.registerFunction('jwt-rotation', (event) => fn.handler(event));
   // Every step invoked twice in a row: re-runs must change nothing.
   twiceArn = emu.registerFunction('jwt-rotation-twice', async (event) => {
@@ -91,7 +110,13 @@ async function createSecret(value: string | Uint8Array, tags: Record<string, str
 }
 
 async function rotate(arn: string, functionArn = lambdaArn): Promise<RotationRecord> {
-  await client.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 90 } }));
+  await client.send(
+    new RotateSecretCommand({
+      SecretId: arn,
+      RotationLambdaARN: functionArn,
+      RotationRules: { AutomaticallyAfterDays: 90 },
+    }),
+  );
   return emu.waitForRotation(arn);
 }
 
@@ -111,7 +136,9 @@ async function describe_(arn: string) {
 }
 
 async function emergency(arn: string): Promise<RotationRecord> {
-  await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }));
+  await client.send(
+    new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }),
+  );
   return rotate(arn);
 }
 
@@ -125,7 +152,9 @@ describe('plain and named-key secrets through RotateSecret', () => {
     const arn = await createSecret(key);
     const before = await signWithKeyString(key);
     expect((await rotate(arn)).outcome).toBe('succeeded');
-    expect(await verifiesWithAnyKeyString(before, [await valueOf(arn), await valueOf(arn, 'AWSPREVIOUS')])).toBe(true);
+    expect(
+      await verifiesWithAnyKeyString(before, [await valueOf(arn), await valueOf(arn, 'AWSPREVIOUS')]),
+    ).toBe(true);
 
     const leaked = (await valueOf(arn))!;
     const signedWithLeaked = await signWithKeyString(leaked);
@@ -147,7 +176,9 @@ describe('plain and named-key secrets through RotateSecret', () => {
     const previous = JSON.parse((await valueOf(arn, 'AWSPREVIOUS'))!);
     expect(current).toMatchObject({ issuer: 'https://issuer.example', ttl: 900 });
     expect(await verifiesWithAnyKeyString(accessToken, [current.JWT_SECRET, previous.JWT_SECRET])).toBe(true);
-    expect(await verifiesWithAnyKeyString(refreshToken, [current.JWT_REFRESH_SECRET, previous.JWT_REFRESH_SECRET])).toBe(true);
+    expect(
+      await verifiesWithAnyKeyString(refreshToken, [current.JWT_REFRESH_SECRET, previous.JWT_REFRESH_SECRET]),
+    ).toBe(true);
 
     const leakedAccess = await signWithKeyString(current.JWT_SECRET);
     expect((await emergency(arn)).outcome).toBe('succeeded');
@@ -169,9 +200,9 @@ describe.each(ALGS)('a %s keyring through RotateSecret', (alg) => {
     const before = await signWithKeyring(value);
     expect((await rotate(arn)).outcome).toBe('succeeded');
     const scheduled = (await valueOf(arn))!;
-    expect(JSON.parse(scheduled).keys.map((key: { kid: string; status: string }) => `${key.kid}:${key.status}`)).toEqual(
-      expect.arrayContaining([`${alg}-2:current`, `${alg}-1:previous`]),
-    );
+    expect(
+      JSON.parse(scheduled).keys.map((key: { kid: string; status: string }) => `${key.kid}:${key.status}`),
+    ).toEqual(expect.arrayContaining([`${alg}-2:current`, `${alg}-1:previous`]));
     expect(await verifiesWithKeyring(before, scheduled)).toBe(true);
     if (!alg.startsWith('HS')) expect(await verifiesWithJwks(before, scheduled)).toBe(true);
 
@@ -194,7 +225,10 @@ describe('idempotency and recovery', () => {
     expect(record.outcome).toBe('succeeded');
     expect(record.attempts).toBe(1);
     const versions = await client.send(new ListSecretVersionIdsCommand({ SecretId: arn }));
-    expect(versions.Versions?.map((v) => v.VersionStages?.join(',')).sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+    expect(versions.Versions?.map((v) => v.VersionStages?.join(',')).sort()).toEqual([
+      'AWSCURRENT',
+      'AWSPREVIOUS',
+    ]);
     const doc = JSON.parse((await valueOf(arn))!);
     expect(doc.keys.map((key: { status: string }) => key.status).sort()).toEqual(['current', 'next']);
   });
@@ -218,7 +252,10 @@ describe('idempotency and recovery', () => {
     port.crashAfter = 'moveCurrent';
     const record = await rotate(arn);
     expect(record.outcome).toBe('succeeded');
-    expect(record.steps.filter((step) => step.step === 'finishSecret').map((step) => step.ok)).toEqual([false, true]);
+    expect(record.steps.filter((step) => step.step === 'finishSecret').map((step) => step.ok)).toEqual([
+      false,
+      true,
+    ]);
     expect(await valueOf(arn, 'AWSPREVIOUS')).toBeUndefined();
     expect(await verifiesWithAnyKeyString(token, [await valueOf(arn)])).toBe(false);
     expectTagGone(await describe_(arn));
@@ -227,7 +264,14 @@ describe('idempotency and recovery', () => {
 
 describe('bad inputs fail with a stable code and change nothing', () => {
   const twoCurrent = async () => {
-    const doc = JSON.parse((await keyringSecret([{ kid: 'a', status: 'current', alg: 'HS256' }, { kid: 'b', status: 'next', alg: 'HS256' }])).value);
+    const doc = JSON.parse(
+      (
+        await keyringSecret([
+          { kid: 'a', status: 'current', alg: 'HS256' },
+          { kid: 'b', status: 'next', alg: 'HS256' },
+        ])
+      ).value,
+    );
     doc.keys[1].status = 'current';
     return JSON.stringify(doc);
   };
@@ -238,10 +282,18 @@ describe('bad inputs fail with a stable code and change nothing', () => {
   };
   const cases: [string, () => Promise<string | Uint8Array>, string][] = [
     ['an empty (blank) secret', async () => '   ', 'ERR_SECRET_MALFORMED'],
-    ['a value that looks like JSON but is not', async () => `{"a": "${plainBase64Key()}"`, 'ERR_SECRET_MALFORMED'],
+    [
+      'a value that looks like JSON but is not',
+      async () => `{"a": "${plainBase64Key()}"`,
+      'ERR_SECRET_MALFORMED',
+    ],
     ['a keyring with two current keys', twoCurrent, 'ERR_SECRET_MALFORMED'],
     ['a keyring with an unknown alg', unknownAlg, 'ERR_SECRET_MALFORMED'],
-    ['a key field that is not a string', async () => JSON.stringify({ JWT_SECRET: { value: plainBase64Key() } }), 'ERR_SECRET_MALFORMED'],
+    [
+      'a key field that is not a string',
+      async () => JSON.stringify({ JWT_SECRET: { value: plainBase64Key() } }),
+      'ERR_SECRET_MALFORMED',
+    ],
     ['a binary secret', async () => new Uint8Array(64).fill(7), 'ERR_SECRET_BINARY_UNSUPPORTED'],
   ];
   it.each(cases)('%s', async (_name, make, code) => {
@@ -253,22 +305,30 @@ describe('bad inputs fail with a stable code and change nothing', () => {
     expect(record.outcome).toBe('failed');
     expect(record.attempts).toBe(3);
     expect(record.steps).toHaveLength(3);
-    expect(record.steps.every((step) => !step.ok && step.step === 'createSecret' && step.error?.code === code)).toBe(true);
+    expect(
+      record.steps.every((step) => !step.ok && step.step === 'createSecret' && step.error?.code === code),
+    ).toBe(true);
     const after = await describe_(arn);
     const currentAfter = await client.send(new GetSecretValueCommand({ SecretId: arn }));
     expect(currentAfter.VersionId).toBe(currentBefore.VersionId);
     expect(currentAfter.SecretString).toBe(currentBefore.SecretString);
     // Only the rotation's empty AWSPENDING placeholder was added, as Secrets Manager does.
-    const added = Object.keys(after.VersionIdsToStages ?? {}).filter((id) => !(id in (before.VersionIdsToStages ?? {})));
+    const added = Object.keys(after.VersionIdsToStages ?? {}).filter(
+      (id) => !(id in (before.VersionIdsToStages ?? {})),
+    );
     expect(added).toEqual([record.token]);
     expect(await valueOf(arn, 'AWSPENDING')).toBeUndefined();
-    for (const step of record.steps) if (typeof value === 'string' && value.trim()) for (const fragment of fragmentsOf(value)) expect(step.error?.message).not.toContain(fragment);
+    for (const step of record.steps)
+      if (typeof value === 'string' && value.trim())
+        for (const fragment of fragmentsOf(value)) expect(step.error?.message).not.toContain(fragment);
   });
 
   it('replaces a current key weaker than the policy and says so without the key', async () => {
     const arn = await createSecret('hunter2hunter2');
     expect((await rotate(arn)).outcome).toBe('succeeded');
-    const warning = logger.lines.find((line) => line.includes('below the key-strength policy') && line.includes(arn));
+    const warning = logger.lines.find(
+      (line) => line.includes('below the key-strength policy') && line.includes(arn),
+    );
     expect(warning).toBeDefined();
     expect(warning).not.toContain('hunter2hunter2');
     expect(Buffer.byteLength((await valueOf(arn))!)).toBeGreaterThanOrEqual(64);
@@ -289,6 +349,7 @@ describe('no key material leaks', () => {
     const fragments = [...seenValues].flatMap(fragmentsOf);
     expect(fragments.length).toBeGreaterThan(20);
     const messages = emu.rotations.flatMap((record) => record.steps.map((step) => step.error?.message ?? ''));
-    for (const text of [...logger.lines, ...messages]) for (const fragment of fragments) expect(text.includes(fragment)).toBe(false);
+    for (const text of [...logger.lines, ...messages])
+      for (const fragment of fragments) expect(text.includes(fragment)).toBe(false);
   });
 });

@@ -6,7 +6,8 @@ import { Sensitive } from '../../../shared/sensitive.ts';
 import { keyringSecret, namedSecret, plainBase64Key } from './jwt-fixtures.ts';
 
 const where = { versionId: 'v-1', stage: 'AWSCURRENT' };
-const parse = (value: string, keyFields?: readonly string[]): JwtSecret => parseJwtSecret(new Sensitive(value), where, { keyFields });
+const parse = (value: string, keyFields?: readonly string[]): JwtSecret =>
+  parseJwtSecret(new Sensitive(value), where, { keyFields });
 
 function rejection(value: string, keyFields?: readonly string[]): RotationError {
   try {
@@ -37,17 +38,25 @@ describe('parseJwtSecret', () => {
     expect(secret.format).toBe('named');
     if (secret.format !== 'named') return;
     expect(secret.keyFields).toEqual(['JWT_SECRET', 'JWT_REFRESH_SECRET']);
-    expect(secret.encodings).toEqual({ JWT_SECRET: KeyEncoding.base64url, JWT_REFRESH_SECRET: KeyEncoding.hex });
+    expect(secret.encodings).toEqual({
+      JWT_SECRET: KeyEncoding.base64url,
+      JWT_REFRESH_SECRET: KeyEncoding.hex,
+    });
     expect(JSON.parse(serializeJwtSecret(secret).reveal())).toEqual(JSON.parse(value));
   });
 
   it('matches the default rule case-insensitively on SECRET and _KEY suffixes only', () => {
-    const secret = parse(JSON.stringify({ clientSecret: 'x'.repeat(10), signing_key: 'y'.repeat(10), keyId: 'k', monkey: 'm' }));
+    const secret = parse(
+      JSON.stringify({ clientSecret: 'x'.repeat(10), signing_key: 'y'.repeat(10), keyId: 'k', monkey: 'm' }),
+    );
     expect(secret.format === 'named' && secret.keyFields).toEqual(['clientSecret', 'signing_key']);
   });
 
   it('uses JWT_KEY_FIELDS when configured, ignoring listed fields the secret lacks', () => {
-    const secret = parse(JSON.stringify({ access: 'a'.repeat(20), JWT_SECRET: 'b'.repeat(20) }), ['access', 'refresh']);
+    const secret = parse(JSON.stringify({ access: 'a'.repeat(20), JWT_SECRET: 'b'.repeat(20) }), [
+      'access',
+      'refresh',
+    ]);
     expect(secret.format === 'named' && secret.keyFields).toEqual(['access']);
   });
 
@@ -86,12 +95,25 @@ describe('parseJwtSecret rejects bad input with ERR_SECRET_MALFORMED and no valu
   const cases: [string, string, RegExp, (readonly string[])?][] = [
     ['an empty secret', '', /empty/],
     ['a blank secret', '   \n', /empty/],
-    ['a value that looks like JSON but is not', '{"JWT_SECRET": "s3cr3t-value-that-must-not-leak",', /not valid JSON/],
+    [
+      'a value that looks like JSON but is not',
+      '{"JWT_SECRET": "s3cr3t-value-that-must-not-leak",',
+      /not valid JSON/,
+    ],
     ['a JSON array', '["s3cr3t-value-that-must-not-leak"]', /array/],
     ['a key field that is not a string', '{"JWT_SECRET": 1234567890123456}', /JWT_SECRET.*must be a string/],
-    ['an empty key field', '{"JWT_SECRET": "", "issuer": "s3cr3t-value-that-must-not-leak"}', /JWT_SECRET.*empty/],
+    [
+      'an empty key field',
+      '{"JWT_SECRET": "", "issuer": "s3cr3t-value-that-must-not-leak"}',
+      /JWT_SECRET.*empty/,
+    ],
     ['a JSON object without key fields', '{"token": "s3cr3t-value-that-must-not-leak"}', /JWT_KEY_FIELDS/],
-    ['a JSON object without the configured fields', '{"JWT_SECRET": "s3cr3t-value-that-must-not-leak"}', /access/, ['access']],
+    [
+      'a JSON object without the configured fields',
+      '{"JWT_SECRET": "s3cr3t-value-that-must-not-leak"}',
+      /access/,
+      ['access'],
+    ],
   ];
   it.each(cases)('refuses %s', (_name, value, message, keyFields) => {
     const error = rejection(value, keyFields);
@@ -105,7 +127,9 @@ describe('parseJwtSecret rejects bad input with ERR_SECRET_MALFORMED and no valu
 });
 
 describe('parseJwtSecret rejects bad keyrings', () => {
-  async function keyringWith(mutate: (doc: { keys: Record<string, unknown>[] } & Record<string, unknown>) => void): Promise<{ value: string; materials: string[] }> {
+  async function keyringWith(
+    mutate: (doc: { keys: Record<string, unknown>[] } & Record<string, unknown>) => void,
+  ): Promise<{ value: string; materials: string[] }> {
     const { value, materials } = await keyringSecret([
       { kid: 'a', status: 'current', alg: 'HS256' },
       { kid: 'b', status: 'next', alg: 'HS256' },
@@ -117,19 +141,62 @@ describe('parseJwtSecret rejects bad keyrings', () => {
   }
 
   it.each([
-    ['two current keys', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.status = 'current'), /exactly one key with status "current" \(found 2\)/],
-    ['no current key', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[0]!.status = 'previous'), /found 0/],
-    ['an unknown alg', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[0]!.alg = 'none'), /keys\[0\]\.alg must be one of/],
-    ['a repeated kid', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.kid = 'a'), /keys\[1\]\.kid repeats/],
-    ['an unknown status', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.status = 'retired'), /keys\[1\]\.status/],
-    ['a bad createdAt', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.createdAt = 'yesterday'), /keys\[1\]\.createdAt/],
-    ['an HMAC key without k', (doc: { keys: Record<string, unknown>[] }) => void delete doc.keys[0]!.k, /keys\[0\]\.k must be a base64url string/],
-    ['an EC key on the wrong curve', (doc: { keys: Record<string, unknown>[] }) => void ((doc.keys[2]!.privateJwk as Record<string, unknown>).crv = 'P-384'), /keys\[2\]\.privateJwk\.crv/],
-    ['private members in publicJwk', (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[2]!.publicJwk = doc.keys[2]!.privateJwk), /publicJwk must not contain private/],
-    ['an unknown format version', (doc: Record<string, unknown>) => void (doc.format = 'jwt-keyring/v9'), /format must be/],
+    [
+      'two current keys',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.status = 'current'),
+      /exactly one key with status "current" \(found 2\)/,
+    ],
+    [
+      'no current key',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[0]!.status = 'previous'),
+      /found 0/,
+    ],
+    [
+      'an unknown alg',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[0]!.alg = 'none'),
+      /keys\[0\]\.alg must be one of/,
+    ],
+    [
+      'a repeated kid',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.kid = 'a'),
+      /keys\[1\]\.kid repeats/,
+    ],
+    [
+      'an unknown status',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.status = 'retired'),
+      /keys\[1\]\.status/,
+    ],
+    [
+      'a bad createdAt',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[1]!.createdAt = 'yesterday'),
+      /keys\[1\]\.createdAt/,
+    ],
+    [
+      'an HMAC key without k',
+      (doc: { keys: Record<string, unknown>[] }) => void delete doc.keys[0]!.k,
+      /keys\[0\]\.k must be a base64url string/,
+    ],
+    [
+      'an EC key on the wrong curve',
+      (doc: { keys: Record<string, unknown>[] }) =>
+        void ((doc.keys[2]!.privateJwk as Record<string, unknown>).crv = 'P-384'),
+      /keys\[2\]\.privateJwk\.crv/,
+    ],
+    [
+      'private members in publicJwk',
+      (doc: { keys: Record<string, unknown>[] }) => void (doc.keys[2]!.publicJwk = doc.keys[2]!.privateJwk),
+      /publicJwk must not contain private/,
+    ],
+    [
+      'an unknown format version',
+      (doc: Record<string, unknown>) => void (doc.format = 'jwt-keyring/v9'),
+      /format must be/,
+    ],
     ['no keys', (doc: Record<string, unknown>) => void (doc.keys = []), /keys must be a non-empty array/],
   ] as const)('refuses %s, naming the field', async (_name, mutate, message) => {
-    const { value, materials } = await keyringWith(mutate as (doc: { keys: Record<string, unknown>[] } & Record<string, unknown>) => void);
+    const { value, materials } = await keyringWith(
+      mutate as (doc: { keys: Record<string, unknown>[] } & Record<string, unknown>) => void,
+    );
     const error = rejection(value);
     expect(error.code).toBe(ErrorCode.ERR_SECRET_MALFORMED);
     expect(error.message).toMatch(message);

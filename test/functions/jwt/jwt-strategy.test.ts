@@ -9,7 +9,13 @@ import { buildRotationFunction } from '../../../shared/handler.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
 import { MemorySecretsPort } from '../../shared/memory-secrets-port.ts';
 import { ALGS, keyringSecret, namedSecret, plainBase64Key, secretFragments } from './jwt-fixtures.ts';
-import { signWithKeyString, signWithKeyring, verifiesWithAnyKeyString, verifiesWithJwks, verifiesWithKeyring } from './jwt-verifiers.ts';
+import {
+  signWithKeyString,
+  signWithKeyring,
+  verifiesWithAnyKeyString,
+  verifiesWithJwks,
+  verifiesWithKeyring,
+} from './jwt-verifiers.ts';
 import { codeOfAsync } from '../../support/error-code.ts';
 
 const CURRENT_ID = 'c0000000-0000-4000-8000-000000000000';
@@ -17,9 +23,15 @@ const CURRENT_ID = 'c0000000-0000-4000-8000-000000000000';
 function setup(value: string, env: Record<string, string> = {}) {
   const port = new MemorySecretsPort().addVersion(CURRENT_ID, value, ['AWSCURRENT']);
   const logger = createMemoryLog();
-  const fn = buildRotationFunction(jwtFunction, { env, secrets: port, logger, metrics: createMemoryMetrics() });
+  const fn = buildRotationFunction(jwtFunction, {
+    env,
+    secrets: port,
+    logger,
+    metrics: createMemoryMetrics(),
+  });
   let counter = 0;
-  const valueOf = (stage: string): string | undefined => [...port.versions.values()].find((v) => v.stages.has(stage))?.value;
+  const valueOf = (stage: string): string | undefined =>
+    [...port.versions.values()].find((v) => v.stages.has(stage))?.value;
   const rotate = async (options: { twice?: boolean } = {}): Promise<string> => {
     counter += 1;
     const token = `t${counter}`.padEnd(32, '0');
@@ -36,7 +48,9 @@ function setup(value: string, env: Record<string, string> = {}) {
 function expectNoLeak(lines: readonly string[], values: readonly (string | undefined)[]): void {
   const fragments = values.flatMap((value) => (value === undefined ? [] : secretFragments(value)));
   expect(fragments.length).toBeGreaterThan(0);
-  for (const line of lines) for (const fragment of fragments) expect(line.includes(fragment), `log line leaks key material: ${line.slice(0, 80)}`).toBe(false);
+  for (const line of lines)
+    for (const fragment of fragments)
+      expect(line.includes(fragment), `log line leaks key material: ${line.slice(0, 80)}`).toBe(false);
 }
 
 describe('plain JWT keys', () => {
@@ -95,7 +109,16 @@ describe('re-run steps', () => {
   it.each([
     ['plain', async () => plainBase64Key()],
     ['named', async () => namedSecret().value],
-    ['keyring', async () => (await keyringSecret([{ kid: 'k1', status: 'current', alg: 'HS256' }, { kid: 'k2', status: 'next', alg: 'HS256' }])).value],
+    [
+      'keyring',
+      async () =>
+        (
+          await keyringSecret([
+            { kid: 'k1', status: 'current', alg: 'HS256' },
+            { kid: 'k2', status: 'next', alg: 'HS256' },
+          ])
+        ).value,
+    ],
   ])('a %s secret ends the same when every step runs twice, with one stored value', async (_format, make) => {
     const initial = await make();
     const once = setup(initial);
@@ -105,7 +128,8 @@ describe('re-run steps', () => {
     expect(twice.port.labels()).toEqual(once.port.labels());
     expect(twice.port.labels()[token]).toContain('AWSCURRENT');
     expect(twice.port.calls.filter((call) => call === 'PutSecretValue')).toHaveLength(1);
-    const shape = (value: string) => (value.startsWith('{') ? Object.keys(JSON.parse(value)).sort() : value.length);
+    const shape = (value: string) =>
+      value.startsWith('{') ? Object.keys(JSON.parse(value)).sort() : value.length;
     expect(shape(twice.valueOf('AWSCURRENT')!)).toEqual(shape(once.valueOf('AWSCURRENT')!));
   });
 });
@@ -130,51 +154,59 @@ describe('named JWT keys', () => {
   });
 
   it('rotates only the fields JWT_KEY_FIELDS lists', async () => {
-    const { rotate, valueOf } = setup(JSON.stringify({ access: plainBase64Key(), JWT_SECRET: 'kept-as-is' }), { JWT_KEY_FIELDS: 'access' });
+    const { rotate, valueOf } = setup(
+      JSON.stringify({ access: plainBase64Key(), JWT_SECRET: 'kept-as-is' }),
+      { JWT_KEY_FIELDS: 'access' },
+    );
     await rotate();
     expect(JSON.parse(valueOf('AWSCURRENT')!).JWT_SECRET).toBe('kept-as-is');
   });
 });
 
 describe('keyrings', () => {
-  it.each(ALGS)('publishes a next key first, then promotes it, and a %s token signed before each rotation verifies after it', async (alg) => {
-    const { value } = await keyringSecret([{ kid: 'k1', status: 'current', alg }]);
-    const { rotate, valueOf, logger } = setup(value);
-    const before = await signWithKeyring(value);
+  it.each(ALGS)(
+    'publishes a next key first, then promotes it, and a %s token signed before each rotation verifies after it',
+    async (alg) => {
+      const { value } = await keyringSecret([{ kid: 'k1', status: 'current', alg }]);
+      const { rotate, valueOf, logger } = setup(value);
+      const before = await signWithKeyring(value);
 
-    await rotate();
-    const first = valueOf('AWSCURRENT')!;
-    const firstDoc = JSON.parse(first);
-    expect(firstDoc.owner).toBe('team-auth');
-    expect(firstDoc.keys.map((key: { status: string }) => key.status).sort()).toEqual(['current', 'next']);
-    expect(firstDoc.keys.find((key: { status: string }) => key.status === 'current').kid).toBe('k1');
-    expect(await verifiesWithKeyring(before, first)).toBe(true);
+      await rotate();
+      const first = valueOf('AWSCURRENT')!;
+      const firstDoc = JSON.parse(first);
+      expect(firstDoc.owner).toBe('team-auth');
+      expect(firstDoc.keys.map((key: { status: string }) => key.status).sort()).toEqual(['current', 'next']);
+      expect(firstDoc.keys.find((key: { status: string }) => key.status === 'current').kid).toBe('k1');
+      expect(await verifiesWithKeyring(before, first)).toBe(true);
 
-    const middle = await signWithKeyring(first);
-    await rotate();
-    const second = valueOf('AWSCURRENT')!;
-    const secondDoc = JSON.parse(second);
-    const nextKid = firstDoc.keys.find((key: { status: string }) => key.status === 'next').kid;
-    expect(secondDoc.keys.find((key: { status: string }) => key.status === 'current').kid).toBe(nextKid);
-    expect(secondDoc.keys.find((key: { status: string }) => key.status === 'previous').kid).toBe('k1');
-    expect(await verifiesWithKeyring(middle, second)).toBe(true);
-    expect(await verifiesWithKeyring(await signWithKeyring(second), first)).toBe(true); // published before use
-    if (alg.startsWith('HS')) expect(secondDoc.jwks.keys).toEqual([]);
-    else expect(await verifiesWithJwks(middle, second)).toBe(true);
+      const middle = await signWithKeyring(first);
+      await rotate();
+      const second = valueOf('AWSCURRENT')!;
+      const secondDoc = JSON.parse(second);
+      const nextKid = firstDoc.keys.find((key: { status: string }) => key.status === 'next').kid;
+      expect(secondDoc.keys.find((key: { status: string }) => key.status === 'current').kid).toBe(nextKid);
+      expect(secondDoc.keys.find((key: { status: string }) => key.status === 'previous').kid).toBe('k1');
+      expect(await verifiesWithKeyring(middle, second)).toBe(true);
+      expect(await verifiesWithKeyring(await signWithKeyring(second), first)).toBe(true); // published before use
+      if (alg.startsWith('HS')) expect(secondDoc.jwks.keys).toEqual([]);
+      else expect(await verifiesWithJwks(middle, second)).toBe(true);
 
-    await rotate();
-    const third = valueOf('AWSCURRENT')!;
-    expect(JSON.parse(third).keys).toHaveLength(3);
-    expect(JSON.parse(third).keys.some((key: { kid: string }) => key.kid === 'k1')).toBe(false);
-    expect(await verifiesWithKeyring(before, third)).toBe(false);
-    expectNoLeak(logger.lines, [value, first, second, third]);
-  });
+      await rotate();
+      const third = valueOf('AWSCURRENT')!;
+      expect(JSON.parse(third).keys).toHaveLength(3);
+      expect(JSON.parse(third).keys.some((key: { kid: string }) => key.kid === 'k1')).toBe(false);
+      expect(await verifiesWithKeyring(before, third)).toBe(false);
+      expectNoLeak(logger.lines, [value, first, second, third]);
+    },
+  );
 
   it('makes new RS256 keys with the modulus JWT_RSA_MODULUS_BITS asks for', async () => {
     const { value } = await keyringSecret([{ kid: 'k1', status: 'current', alg: 'RS256' }]);
     const { rotate, valueOf } = setup(value, { JWT_RSA_MODULUS_BITS: '3072' });
     await rotate();
-    const next = JSON.parse(valueOf('AWSCURRENT')!).keys.find((key: { status: string }) => key.status === 'next');
+    const next = JSON.parse(valueOf('AWSCURRENT')!).keys.find(
+      (key: { status: string }) => key.status === 'next',
+    );
     expect(Buffer.from(next.publicJwk.n, 'base64url').length * 8).toBe(3072);
   });
 });
@@ -190,8 +222,12 @@ describe('emergency rotation', () => {
     await rotate({ twice: true });
     expect(port.tags.RotationMode).toBeUndefined();
     expect(valueOf('AWSPREVIOUS')).toBeUndefined();
-    expect(await verifiesWithAnyKeyString(token, [valueOf('AWSCURRENT'), valueOf('AWSPREVIOUS')])).toBe(false);
-    expect(logger.lines.some((line) => line.includes('"level":"WARN"') && line.includes('now invalid'))).toBe(true);
+    expect(await verifiesWithAnyKeyString(token, [valueOf('AWSCURRENT'), valueOf('AWSPREVIOUS')])).toBe(
+      false,
+    );
+    expect(logger.lines.some((line) => line.includes('"level":"WARN"') && line.includes('now invalid'))).toBe(
+      true,
+    );
     expectNoLeak(logger.lines, [oldKey, leaked, valueOf('AWSCURRENT')]);
   });
 
@@ -217,11 +253,17 @@ describe('emergency rotation', () => {
 });
 
 describe('testSecret refuses a pending value that breaks the policy', () => {
-  async function withPending(current: string, pending: string, env: Record<string, string> = {}): Promise<{ code: string | undefined; port: MemorySecretsPort; lines: string[] }> {
+  async function withPending(
+    current: string,
+    pending: string,
+    env: Record<string, string> = {},
+  ): Promise<{ code: string | undefined; port: MemorySecretsPort; lines: string[] }> {
     const { fn, port, logger } = setup(current, env);
     const token = 'p'.repeat(32);
     port.addVersion(token, pending, ['AWSPENDING']);
-    const code = await codeOfAsync(fn.invoke({ Step: 'testSecret', SecretId: port.arn, ClientRequestToken: token }));
+    const code = await codeOfAsync(
+      fn.invoke({ Step: 'testSecret', SecretId: port.arn, ClientRequestToken: token }),
+    );
     return { code, port, lines: logger.lines };
   }
 
@@ -238,13 +280,24 @@ describe('testSecret refuses a pending value that breaks the policy', () => {
 
   it('when the access and refresh keys are equal', async () => {
     const shared = plainBase64Key();
-    const { code, lines } = await withPending(namedSecret().value, JSON.stringify({ JWT_SECRET: shared, JWT_REFRESH_SECRET: shared, issuer: 'https://issuer.example', ttl: 900 }));
+    const { code, lines } = await withPending(
+      namedSecret().value,
+      JSON.stringify({
+        JWT_SECRET: shared,
+        JWT_REFRESH_SECRET: shared,
+        issuer: 'https://issuer.example',
+        ttl: 900,
+      }),
+    );
     expect(code).toBe(ErrorCode.ERR_POLICY_VIOLATION);
     expect(lines.join('\n')).not.toContain(shared);
   });
 
   it('when the named secret lost a non-key field', async () => {
-    const { code } = await withPending(namedSecret().value, JSON.stringify({ JWT_SECRET: plainBase64Key(), JWT_REFRESH_SECRET: plainBase64Key() }));
+    const { code } = await withPending(
+      namedSecret().value,
+      JSON.stringify({ JWT_SECRET: plainBase64Key(), JWT_REFRESH_SECRET: plainBase64Key() }),
+    );
     expect(code).toBe(ErrorCode.ERR_TEST_FAILED);
   });
 
@@ -263,7 +316,9 @@ describe('testSecret refuses a pending value that breaks the policy', () => {
       { kid: 'k2', status: 'next', alg: 'HS256' },
     ]);
     const doc = JSON.parse(current.value);
-    doc.keys = doc.keys.filter((key: { kid: string }) => key.kid !== 'k1').map((key: { status: string }) => ({ ...key, status: 'current' }));
+    doc.keys = doc.keys
+      .filter((key: { kid: string }) => key.kid !== 'k1')
+      .map((key: { status: string }) => ({ ...key, status: 'current' }));
     const fresh = await keyringSecret([{ kid: 'k3', status: 'next', alg: 'HS256' }]);
     doc.keys.push(JSON.parse(fresh.value).keys[0]);
     expect((await withPending(current.value, JSON.stringify(doc))).code).toBe(ErrorCode.ERR_TEST_FAILED);
@@ -279,7 +334,11 @@ describe('bad current values change nothing', () => {
     const { fn, port } = setup(value);
     port.addVersion('n'.repeat(32), undefined, ['AWSPENDING']);
     const before = port.labels();
-    expect(await codeOfAsync(fn.invoke({ Step: 'createSecret', SecretId: port.arn, ClientRequestToken: 'n'.repeat(32) }))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(
+      await codeOfAsync(
+        fn.invoke({ Step: 'createSecret', SecretId: port.arn, ClientRequestToken: 'n'.repeat(32) }),
+      ),
+    ).toBe(ErrorCode.ERR_SECRET_MALFORMED);
     expect(port.labels()).toEqual(before);
     expect(port.calls).not.toContain('PutSecretValue');
   });

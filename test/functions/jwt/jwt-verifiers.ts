@@ -16,11 +16,18 @@ interface StoredKey {
 
 /** Sign like an app using a plain or named key string: HS256 over its UTF-8 bytes. */
 export async function signWithKeyString(key: string): Promise<string> {
-  return new SignJWT({ sub: 'user-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(key));
+  return new SignJWT({ sub: 'user-1' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(key));
 }
 
 /** Verify like an app holding AWSCURRENT and AWSPREVIOUS: accept either key. */
-export async function verifiesWithAnyKeyString(token: string, keys: readonly (string | undefined)[]): Promise<boolean> {
+export async function verifiesWithAnyKeyString(
+  token: string,
+  keys: readonly (string | undefined)[],
+): Promise<boolean> {
   for (const key of keys) {
     if (key === undefined) continue;
     try {
@@ -38,8 +45,14 @@ export async function signWithKeyring(keyringJson: string): Promise<string> {
   const keyring = JSON.parse(keyringJson) as { keys: StoredKey[] };
   const current = keyring.keys.find((key) => key.status === 'current');
   if (!current) throw new Error('keyring has no current key');
-  const key = current.k ? await importJWK({ kty: 'oct', k: current.k }, current.alg) : await importJWK(current.privateJwk as JWK, current.alg);
-  return new SignJWT({ sub: 'user-1' }).setProtectedHeader({ alg: current.alg, kid: current.kid }).setIssuedAt().setExpirationTime('1h').sign(key);
+  const key = current.k
+    ? await importJWK({ kty: 'oct', k: current.k }, current.alg)
+    : await importJWK(current.privateJwk as JWK, current.alg);
+  return new SignJWT({ sub: 'user-1' })
+    .setProtectedHeader({ alg: current.alg, kid: current.kid })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(key);
 }
 
 /** Verify with the whole keyring: any status, key chosen by kid. */
@@ -48,7 +61,9 @@ export async function verifiesWithKeyring(token: string, keyringJson: string): P
   const getKey = async (header: JWTHeaderParameters) => {
     const entry = keyring.keys.find((key) => key.kid === header.kid && key.alg === header.alg);
     if (!entry) throw new Error('unknown kid');
-    return entry.k ? importJWK({ kty: 'oct', k: entry.k }, entry.alg) : importJWK(entry.publicJwk as JWK, entry.alg);
+    return entry.k
+      ? importJWK({ kty: 'oct', k: entry.k }, entry.alg)
+      : importJWK(entry.publicJwk as JWK, entry.alg);
   };
   try {
     await jwtVerify(token, getKey, { algorithms: ['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'] });

@@ -1,13 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { detectKeyEncoding, estimateKeyBytes, generateKey, KeyEncoding, shannonEntropy } from '../../../functions/jwt/key-encoding.ts';
+import {
+  detectKeyEncoding,
+  estimateKeyBytes,
+  generateKey,
+  KeyEncoding,
+  shannonEntropy,
+} from '../../../functions/jwt/key-encoding.ts';
 
 describe('detectKeyEncoding', () => {
   it.each([
     ['openssl rand -base64 64', randomBytes(64).toString('base64'), KeyEncoding.base64],
     ['openssl rand -hex 64', randomBytes(64).toString('hex'), KeyEncoding.hex],
     ['upper-case hex', randomBytes(64).toString('hex').toUpperCase(), KeyEncoding.hexUpper],
-    ['two-line openssl rand -base64 64 output', (() => { const b = randomBytes(64).toString('base64'); return `${b.slice(0, 64)}\n${b.slice(64)}`; })(), KeyEncoding.base64Lines],
+    [
+      'two-line openssl rand -base64 64 output',
+      (() => {
+        const b = randomBytes(64).toString('base64');
+        return `${b.slice(0, 64)}\n${b.slice(64)}`;
+      })(),
+      KeyEncoding.base64Lines,
+    ],
     ['base64 without padding', 'ab+/'.repeat(20) + 'xyz', KeyEncoding.base64Unpadded],
     ['base64url', 'ab-_'.repeat(20) + 'xy', KeyEncoding.base64url],
     ['letters and digits', 'abcXYZ0123456789', KeyEncoding.alphanumeric],
@@ -18,14 +31,17 @@ describe('detectKeyEncoding', () => {
 });
 
 describe('generateKey', () => {
-  it.each(Object.values(KeyEncoding))('makes a %s key that reads back as the same encoding with at least the bytes asked for', (encoding) => {
-    for (let i = 0; i < 300; i += 1) {
-      const key = generateKey(encoding, 64);
-      expect(detectKeyEncoding(key)).toBe(encoding);
-      expect(estimateKeyBytes(key, encoding)).toBeGreaterThanOrEqual(64);
-      expect(key).not.toMatch(/^[[{]/);
-    }
-  });
+  it.each(Object.values(KeyEncoding))(
+    'makes a %s key that reads back as the same encoding with at least the bytes asked for',
+    (encoding) => {
+      for (let i = 0; i < 300; i += 1) {
+        const key = generateKey(encoding, 64);
+        expect(detectKeyEncoding(key)).toBe(encoding);
+        expect(estimateKeyBytes(key, encoding)).toBeGreaterThanOrEqual(64);
+        expect(key).not.toMatch(/^[[{]/);
+      }
+    },
+  );
 
   it('makes a different key every time', () => {
     const keys = new Set(Array.from({ length: 50 }, () => generateKey(KeyEncoding.base64, 64)));
@@ -53,7 +69,9 @@ describe('generateKey', () => {
 describe('estimateKeyBytes', () => {
   it('counts a trailing "=" of a text key as a character, not as base64 padding', () => {
     const text = `${'a!'.repeat(39)}=`;
-    expect(estimateKeyBytes(text, KeyEncoding.printable)).toBe(estimateKeyBytes(`${'a!'.repeat(39)}b`, KeyEncoding.printable));
+    expect(estimateKeyBytes(text, KeyEncoding.printable)).toBe(
+      estimateKeyBytes(`${'a!'.repeat(39)}b`, KeyEncoding.printable),
+    );
     expect(estimateKeyBytes('AAAA'.repeat(21) + 'AA==', KeyEncoding.base64)).toBe(64);
   });
 });

@@ -29,6 +29,8 @@ describe('assessSymmetricKey', () => {
 describe('assessHmacBytes', () => {
   it('measures the decoded length of a base64url key', () => {
     expect(assessHmacBytes(randomBytes(64).toString('base64url'), 64).problems).toEqual([]);
-    expect(assessHmacBytes(randomBytes(48).toString('base64url'), 64).problems).toEqual(['is 48 bytes, policy requires 64']);
+    expect(assessHmacBytes(randomBytes(48).toString('base64url'), 64).problems).toEqual([
+      'is 48 bytes, policy requires 64',
+    ]);
   });
 });

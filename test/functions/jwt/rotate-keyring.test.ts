@@ -9,7 +9,11 @@ const now = new Date('2026-11-23T10:00:00.000Z');
 const options = { hmacKeyBytes: 64, rsaModulusBits: 2048 };
 
 async function keyring(seeds: KeyringSeed[]): Promise<Keyring> {
-  const secret = parseJwtSecret(new Sensitive((await keyringSecret(seeds)).value), { versionId: 'v', stage: 'AWSCURRENT' }, { keyFields: undefined });
+  const secret = parseJwtSecret(
+    new Sensitive((await keyringSecret(seeds)).value),
+    { versionId: 'v', stage: 'AWSCURRENT' },
+    { keyFields: undefined },
+  );
   if (secret.format !== 'keyring') throw new Error('fixture is not a keyring');
   return secret.keyring;
 }
@@ -24,7 +28,13 @@ describe('rotateKeyring', () => {
       { kid: 'old1', status: 'previous', alg: 'HS256' },
       { kid: 'old2', status: 'previous', alg: 'HS256' },
     ]);
-    const { keyring: rotated, change } = await rotateKeyring({ keyring: ring, emergency: false, now, avoid: new Set(), options });
+    const { keyring: rotated, change } = await rotateKeyring({
+      keyring: ring,
+      emergency: false,
+      now,
+      avoid: new Set(),
+      options,
+    });
     const added = change.added[0]!;
     expect(statuses(rotated)).toEqual({ nxt: 'current', cur: 'previous', [added]: 'next' });
     expect(change).toEqual({ added: [added], promoted: 'nxt', demoted: 'cur', dropped: ['old1', 'old2'] });
@@ -33,7 +43,9 @@ describe('rotateKeyring', () => {
     expect(fresh.createdAt).toBe(now.toISOString());
     expect(added).toMatch(/^20261123-[A-Za-z0-9_-]{11}$/);
     // Promoted keys keep their material and creation date.
-    expect(rotated.keys.find((key) => key.kid === 'nxt')!.material.reveal()).toEqual(ring.keys.find((key) => key.kid === 'nxt')!.material.reveal());
+    expect(rotated.keys.find((key) => key.kid === 'nxt')!.material.reveal()).toEqual(
+      ring.keys.find((key) => key.kid === 'nxt')!.material.reveal(),
+    );
     expect(rotated.keys.find((key) => key.kid === 'nxt')!.createdAt).toBe('2026-01-01T00:00:00.000Z');
   });
 
@@ -42,7 +54,13 @@ describe('rotateKeyring', () => {
       { kid: 'cur', status: 'current', alg: 'EdDSA' },
       { kid: 'old', status: 'previous', alg: 'EdDSA' },
     ]);
-    const { keyring: rotated, change } = await rotateKeyring({ keyring: ring, emergency: false, now, avoid: new Set(), options });
+    const { keyring: rotated, change } = await rotateKeyring({
+      keyring: ring,
+      emergency: false,
+      now,
+      avoid: new Set(),
+      options,
+    });
     expect(statuses(rotated)).toEqual({ cur: 'current', old: 'previous', [change.added[0]!]: 'next' });
     expect(change.dropped).toEqual([]);
   });
@@ -53,16 +71,30 @@ describe('rotateKeyring', () => {
       { kid: 'nxt', status: 'next', alg: 'HS512' },
       { kid: 'old', status: 'previous', alg: 'HS512' },
     ]);
-    const { keyring: rotated, change } = await rotateKeyring({ keyring: ring, emergency: true, now, avoid: new Set(), options });
+    const { keyring: rotated, change } = await rotateKeyring({
+      keyring: ring,
+      emergency: true,
+      now,
+      avoid: new Set(),
+      options,
+    });
     expect(rotated.keys.map((key) => key.status).sort()).toEqual(['current', 'next']);
-    expect(rotated.keys.every((key) => key.alg === 'HS512' && !['cur', 'nxt', 'old'].includes(key.kid))).toBe(true);
+    expect(rotated.keys.every((key) => key.alg === 'HS512' && !['cur', 'nxt', 'old'].includes(key.kid))).toBe(
+      true,
+    );
     expect([...change.dropped].sort()).toEqual(['cur', 'nxt', 'old']);
     expect(new Set(rotated.keys.map((key) => JSON.stringify(key.material.reveal()))).size).toBe(2);
   });
 
   it('keeps unknown top-level fields', async () => {
     const ring = await keyring([{ kid: 'cur', status: 'current', alg: 'HS256' }]);
-    const { keyring: rotated } = await rotateKeyring({ keyring: ring, emergency: true, now, avoid: new Set(), options });
+    const { keyring: rotated } = await rotateKeyring({
+      keyring: ring,
+      emergency: true,
+      now,
+      avoid: new Set(),
+      options,
+    });
     expect(rotated.extra.reveal()).toEqual({ owner: 'team-auth' });
   });
 });

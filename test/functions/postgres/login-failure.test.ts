@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
-import { FailureReason, classifyPgError, failureReason, pgFailure } from '../../../functions/postgres/login-failure.ts';
+import {
+  FailureReason,
+  classifyPgError,
+  failureReason,
+  pgFailure,
+} from '../../../functions/postgres/login-failure.ts';
 
-const driverError = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code });
+const driverError = (message: string, code?: string) =>
+  Object.assign(new Error(message), code === undefined ? {} : { code });
 
 describe('classifyPgError', () => {
   it.each([
     ['28P01', 'password authentication failed for user "app"', FailureReason.wrongPassword],
     ['28000', 'role "ghost" does not exist', FailureReason.roleMissing],
-    ['28000', 'no pg_hba.conf entry for host "10.0.0.1", user "app", database "db", no encryption', FailureReason.notAllowed],
+    [
+      '28000',
+      'no pg_hba.conf entry for host "10.0.0.1", user "app", database "db", no encryption',
+      FailureReason.notAllowed,
+    ],
     ['3D000', 'database "nope" does not exist', FailureReason.databaseMissing],
     ['53300', 'sorry, too many clients already', FailureReason.tooManyConnections],
     ['53300', 'too many connections for role "app"', FailureReason.tooManyConnections],
@@ -21,7 +31,11 @@ describe('classifyPgError', () => {
     [undefined, 'timeout expired', FailureReason.timeout],
     [undefined, 'Connection terminated due to connection timeout', FailureReason.timeout],
     ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain', FailureReason.tlsFailure],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", FailureReason.tlsFailure],
+    [
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      "Hostname/IP does not match certificate's altnames",
+      FailureReason.tlsFailure,
+    ],
     [undefined, 'The server does not support SSL connections', FailureReason.tlsFailure],
     [undefined, 'Connection terminated unexpectedly', FailureReason.unreachable],
     [undefined, 'something new', FailureReason.other],
@@ -32,15 +46,34 @@ describe('classifyPgError', () => {
 
 describe('pgFailure', () => {
   it('names action, reason, credential, user, host and port, and keeps codes in details', () => {
-    const error = pgFailure(driverError('password authentication failed for user "app"', '28P01'), { action: 'login', host: 'db.example.com', port: 5432, user: 'app', credential: 'current' });
+    const error = pgFailure(driverError('password authentication failed for user "app"', '28P01'), {
+      action: 'login',
+      host: 'db.example.com',
+      port: 5432,
+      user: 'app',
+      credential: 'current',
+    });
     expect(error.code).toBe(ErrorCode.ERR_TARGET_AUTH_FAILED);
-    expect(error.message).toBe('PostgreSQL login failed (wrong password) for current credentials, user "app" on db.example.com:5432');
-    expect(error.details).toMatchObject({ reason: 'wrong password', sqlState: '28P01', host: 'db.example.com', user: 'app', credential: 'current' });
+    expect(error.message).toBe(
+      'PostgreSQL login failed (wrong password) for current credentials, user "app" on db.example.com:5432',
+    );
+    expect(error.details).toMatchObject({
+      reason: 'wrong password',
+      sqlState: '28P01',
+      host: 'db.example.com',
+      user: 'app',
+      credential: 'current',
+    });
     expect(failureReason(error)).toBe(FailureReason.wrongPassword);
   });
 
   it('never copies the driver message, which may quote a statement or a secret', () => {
-    const error = pgFailure(driverError(`syntax error at or near "hunter2-secret"`, '42601'), { action: 'ALTER ROLE', host: 'h', port: 1, user: 'u' });
+    const error = pgFailure(driverError(`syntax error at or near "hunter2-secret"`, '42601'), {
+      action: 'ALTER ROLE',
+      host: 'h',
+      port: 1,
+      user: 'u',
+    });
     expect(error.message).not.toContain('hunter2');
     expect(JSON.stringify(error.details)).not.toContain('hunter2');
     expect(error.code).toBe(ErrorCode.ERR_TARGET_REJECTED);
@@ -52,6 +85,8 @@ describe('pgFailure', () => {
     ['SELF_SIGNED_CERT_IN_CHAIN', ErrorCode.ERR_TARGET_TLS],
     ['57014', ErrorCode.ERR_TARGET_TIMEOUT],
   ])('maps %s to %s', (code, expected) => {
-    expect(pgFailure(driverError('x', code), { action: 'login', host: 'h', port: 1, user: 'u' }).code).toBe(expected);
+    expect(pgFailure(driverError('x', code), { action: 'login', host: 'h', port: 1, user: 'u' }).code).toBe(
+      expected,
+    );
   });
 });

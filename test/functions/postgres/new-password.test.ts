@@ -5,7 +5,11 @@ import { Sensitive } from '../../../shared/sensitive.ts';
 import { newPassword } from '../../../functions/postgres/new-password.ts';
 import { scripted } from './scripted-passwords.ts';
 
-const GOOD = ['Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!', 'Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#', 'Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$'];
+const GOOD = [
+  'Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!',
+  'Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#Bb2#',
+  'Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$Cc3$',
+];
 
 describe('newPassword', () => {
   it('returns the first candidate that meets the policy', async () => {
@@ -16,7 +20,11 @@ describe('newPassword', () => {
 
   it('draws again when a candidate equals one of the recent passwords', async () => {
     const generator = scripted([GOOD[0] as string, GOOD[1] as string, GOOD[2] as string]);
-    const password = await newPassword(generator, DEFAULT_PASSWORD_POLICY, [new Sensitive(GOOD[0] as string), undefined, new Sensitive(GOOD[1] as string)]);
+    const password = await newPassword(generator, DEFAULT_PASSWORD_POLICY, [
+      new Sensitive(GOOD[0] as string),
+      undefined,
+      new Sensitive(GOOD[1] as string),
+    ]);
     expect(password.reveal()).toBe(GOOD[2]);
     expect(generator.calls).toBe(3);
   });

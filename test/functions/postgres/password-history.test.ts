@@ -34,8 +34,16 @@ class HistoryPort {
   listError: Error | undefined;
 
   add(value: object | string | undefined, stages: string[] = []): this {
-    const text = value === undefined || typeof value === 'string' ? value : JSON.stringify({ host: 'db.internal', ssl: false, ...value });
-    this.versions.push({ id: `v${this.versions.length + 1}`, value: text, stages, created: 1_700_000_000_000 + this.versions.length * 1000 });
+    const text =
+      value === undefined || typeof value === 'string'
+        ? value
+        : JSON.stringify({ host: 'db.internal', ssl: false, ...value });
+    this.versions.push({
+      id: `v${this.versions.length + 1}`,
+      value: text,
+      stages,
+      created: 1_700_000_000_000 + this.versions.length * 1000,
+    });
     return this;
   }
 
@@ -53,13 +61,20 @@ class HistoryPort {
       listSecretVersionIds: async (): Promise<SecretVersionEntry[]> => {
         if (this.listError) throw this.listError;
         // Service order is not creation order: the port must sort by CreatedDate.
-        return [...this.versions].reverse().map((v) => ({ VersionId: v.id, VersionStages: v.stages, CreatedDate: new Date(v.created) }));
+        return [...this.versions]
+          .reverse()
+          .map((v) => ({ VersionId: v.id, VersionStages: v.stages, CreatedDate: new Date(v.created) }));
       },
       getSecretValue: async (input): Promise<SecretVersion | undefined> => {
         this.reads.push(input.VersionId ?? '');
         const version = this.versions.find((v) => v.id === input.VersionId);
         if (version?.value === undefined) return undefined;
-        return { ARN, VersionId: version.id, VersionStages: version.stages, SecretString: new Sensitive(version.value) };
+        return {
+          ARN,
+          VersionId: version.id,
+          VersionStages: version.stages,
+          SecretString: new Sensitive(version.value),
+        };
       },
     };
   }
@@ -67,7 +82,10 @@ class HistoryPort {
   labelled(stage: string): { id: string; secret: PostgresSecret } | undefined {
     const version = this.versions.find((v) => v.stages.includes(stage));
     if (version?.value === undefined) return undefined;
-    return { id: version.id, secret: parsePostgresSecret(new Sensitive(version.value), { versionId: version.id, stage }) };
+    return {
+      id: version.id,
+      secret: parsePostgresSecret(new Sensitive(version.value), { versionId: version.id, stage }),
+    };
   }
 }
 
@@ -103,19 +121,26 @@ async function createPending(history: HistoryPort, generator: PasswordGenerator)
 /** app's passwords pw(1)..pw(5), oldest first; pw(5) is AWSCURRENT, pw(4) AWSPREVIOUS, the rest deprecated. */
 function singleUserHistory(): HistoryPort {
   const history = new HistoryPort();
-  for (let n = 1; n <= 5; n += 1) history.add({ username: 'app', password: pw(n) }, n === 5 ? ['AWSCURRENT'] : n === 4 ? ['AWSPREVIOUS'] : []);
+  for (let n = 1; n <= 5; n += 1)
+    history.add(
+      { username: 'app', password: pw(n) },
+      n === 5 ? ['AWSCURRENT'] : n === 4 ? ['AWSPREVIOUS'] : [],
+    );
   return history;
 }
 
 describe('createPending: no reuse of the last four passwords of the user', () => {
-  it.each([5, 4, 3, 2])('single user: rejects pw(%i), one of the last four, and keeps the fresh one drawn after it', async (old) => {
-    const generator = scripted([pw(old), pw(99)]);
-    const { run, logger } = await createPending(singleUserHistory(), generator);
-    const pending = await run;
-    expect(pending.password.reveal()).toBe(pw(99));
-    expect(generator.calls).toBe(2);
-    for (let n = 1; n <= 5; n += 1) expect(logger.lines.join('\n')).not.toContain(pw(n));
-  });
+  it.each([5, 4, 3, 2])(
+    'single user: rejects pw(%i), one of the last four, and keeps the fresh one drawn after it',
+    async (old) => {
+      const generator = scripted([pw(old), pw(99)]);
+      const { run, logger } = await createPending(singleUserHistory(), generator);
+      const pending = await run;
+      expect(pending.password.reveal()).toBe(pw(99));
+      expect(generator.calls).toBe(2);
+      for (let n = 1; n <= 5; n += 1) expect(logger.lines.join('\n')).not.toContain(pw(n));
+    },
+  );
 
   it('single user: accepts the fifth-oldest password, which is out of the window', async () => {
     const generator = scripted([pw(1), pw(99)]);
@@ -150,11 +175,14 @@ describe('createPending: no reuse of the last four passwords of the user', () =>
     expect((await (await createPending(history, allowed)).run).password.reveal()).toBe(pw(2));
   });
 
-  it('alternating: checks the pending login\'s past passwords and the other login\'s current one only', async () => {
+  it("alternating: checks the pending login's past passwords and the other login's current one only", async () => {
     // app and app_clone alternate: app_clone holds pw(1), pw(3), pw(5) (AWSPREVIOUS); app holds pw(2), pw(4), pw(6) (AWSCURRENT).
     const history = new HistoryPort();
     for (let n = 1; n <= 6; n += 1) {
-      history.add({ username: n % 2 === 1 ? 'app_clone' : 'app', password: pw(n), masterarn: 'arn:admin' }, n === 6 ? ['AWSCURRENT'] : n === 5 ? ['AWSPREVIOUS'] : []);
+      history.add(
+        { username: n % 2 === 1 ? 'app_clone' : 'app', password: pw(n), masterarn: 'arn:admin' },
+        n === 6 ? ['AWSCURRENT'] : n === 5 ? ['AWSPREVIOUS'] : [],
+      );
     }
     for (const old of [1, 3, 5, 6]) {
       const generator = scripted([pw(old), pw(99)]);
@@ -168,7 +196,11 @@ describe('createPending: no reuse of the last four passwords of the user', () =>
 
   it(`reads at most ${HISTORY_SCAN_LIMIT} past versions`, async () => {
     const history = new HistoryPort();
-    for (let n = 1; n <= 30; n += 1) history.add({ username: n <= 28 ? 'other' : 'app', password: pw(n) }, n === 30 ? ['AWSCURRENT'] : n === 29 ? ['AWSPREVIOUS'] : []);
+    for (let n = 1; n <= 30; n += 1)
+      history.add(
+        { username: n <= 28 ? 'other' : 'app', password: pw(n) },
+        n === 30 ? ['AWSCURRENT'] : n === 29 ? ['AWSPREVIOUS'] : [],
+      );
     const { run } = await createPending(history, scripted([pw(99)]));
     await run;
     expect(history.reads).toHaveLength(HISTORY_SCAN_LIMIT);
@@ -178,19 +210,26 @@ describe('createPending: no reuse of the last four passwords of the user', () =>
 
   it('falls back to the labelled versions with a warning when the versions cannot be listed', async () => {
     const history = singleUserHistory();
-    history.listError = new RotationError(ErrorCode.ERR_SECRETS_MANAGER, `Secrets Manager ListSecretVersionIds failed with AccessDeniedException for ${ARN}`, {
-      details: { operation: 'ListSecretVersionIds', awsError: 'AccessDeniedException', secretId: ARN },
-    });
+    history.listError = new RotationError(
+      ErrorCode.ERR_SECRETS_MANAGER,
+      `Secrets Manager ListSecretVersionIds failed with AccessDeniedException for ${ARN}`,
+      {
+        details: { operation: 'ListSecretVersionIds', awsError: 'AccessDeniedException', secretId: ARN },
+      },
+    );
     const current = scripted([pw(5), pw(99)]);
     const first = await createPending(history, current);
     expect((await first.run).password.reveal()).toBe(pw(99));
-    const warning = first.logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['level'] === 'WARN');
+    const warning = first.logger.lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line['level'] === 'WARN');
     expect(warning).toMatchObject({ secretId: ARN, user: 'app', error: 'AccessDeniedException' });
     // Without the history only AWSCURRENT and AWSPREVIOUS are known: pw(3) gets through.
     const older = scripted([pw(3), pw(99)]);
     const second = await createPending(history, older);
     expect((await second.run).password.reveal()).toBe(pw(3));
-    for (let n = 1; n <= 5; n += 1) expect([...first.logger.lines, ...second.logger.lines].join('\n')).not.toContain(pw(n));
+    for (let n = 1; n <= 5; n += 1)
+      expect([...first.logger.lines, ...second.logger.lines].join('\n')).not.toContain(pw(n));
   });
 
   it('still fails with ERR_POLICY_VIOLATION, naming no value, when every draw is a recent password', async () => {

@@ -41,20 +41,43 @@ describe('readPostgresConfig', () => {
       PG_BREAK_GLASS: 'true',
       PG_SCRAM_ITERATIONS: '8192',
     });
-    expect(config).toMatchObject({ connectTimeoutMs: 1500, sslMode: 'require', sslCaPath: '/opt/ca.pem', strategy: 'alternating-users', alternatingNaming: 'owner-role', ownerRole: 'app_owner', emergencyTerminateSessions: true, breakGlass: true, scramIterations: 8192 });
+    expect(config).toMatchObject({
+      connectTimeoutMs: 1500,
+      sslMode: 'require',
+      sslCaPath: '/opt/ca.pem',
+      strategy: 'alternating-users',
+      alternatingNaming: 'owner-role',
+      ownerRole: 'app_owner',
+      emergencyTerminateSessions: true,
+      breakGlass: true,
+      scramIterations: 8192,
+    });
   });
 
   it('reports every bad variable at once, by name and never by value', () => {
     let error: unknown;
     try {
-      read({ PG_SSL_MODE: 'prefer', PG_SCRAM_ITERATIONS: '1000', PG_CONNECT_TIMEOUT_MS: 'soon', PG_TEST_QUERY: 'SELECT 1; DROP TABLE x', RDS_ENDPOINT: 'localhost:1' });
+      read({
+        PG_SSL_MODE: 'prefer',
+        PG_SCRAM_ITERATIONS: '1000',
+        PG_CONNECT_TIMEOUT_MS: 'soon',
+        PG_TEST_QUERY: 'SELECT 1; DROP TABLE x',
+        RDS_ENDPOINT: 'localhost:1',
+      });
     } catch (thrown) {
       error = thrown;
     }
     expect(error).toBeInstanceOf(RotationError);
     const message = (error as RotationError).message;
     expect((error as RotationError).code).toBe(ErrorCode.ERR_CONFIG_INVALID);
-    for (const name of ['PG_SSL_MODE', 'PG_SCRAM_ITERATIONS', 'PG_CONNECT_TIMEOUT_MS', 'PG_TEST_QUERY', 'RDS_ENDPOINT']) expect(message).toContain(name);
+    for (const name of [
+      'PG_SSL_MODE',
+      'PG_SCRAM_ITERATIONS',
+      'PG_CONNECT_TIMEOUT_MS',
+      'PG_TEST_QUERY',
+      'RDS_ENDPOINT',
+    ])
+      expect(message).toContain(name);
     expect(message).not.toContain('DROP TABLE');
     expect(message).not.toContain('prefer');
   });

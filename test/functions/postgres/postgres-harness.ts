@@ -47,7 +47,12 @@ export async function startPgHarness(options: { rotationRetries?: number } = {})
     register(name, options = {}) {
       const port = createSdkSecretsPort(sm);
       const fn = buildRotationFunction(definePostgresFunction(options.ports ?? {}), {
-        env: { SECRETS_MANAGER_ENDPOINT: emu.endpoint, AWS_REGION: 'us-east-1', ...FAST_ENV, ...(options.env ?? {}) },
+        env: {
+          SECRETS_MANAGER_ENDPOINT: emu.endpoint,
+          AWS_REGION: 'us-east-1',
+          ...FAST_ENV,
+          ...(options.env ?? {}),
+        },
         logger: log,
         metrics: createMemoryMetrics(),
         secrets: options.secrets ? options.secrets(port) : port,
@@ -68,7 +73,12 @@ export async function startPgHarness(options: { rotationRetries?: number } = {})
 type ServerLike = Pick<PostgresServer, 'port' | 'tls'>;
 
 /** A raw node-postgres client (not the code under test). */
-export async function connect(server: ServerLike, user: string, password: string, database = 'postgres'): Promise<pg.Client> {
+export async function connect(
+  server: ServerLike,
+  user: string,
+  password: string,
+  database = 'postgres',
+): Promise<pg.Client> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port: server.port,
@@ -84,7 +94,13 @@ export async function connect(server: ServerLike, user: string, password: string
 }
 
 /** Run statements as the given user and disconnect; returns the rows of the last one. */
-export async function run(server: ServerLike, user: string, password: string, statements: (string | [string, unknown[]])[], database = 'postgres'): Promise<Record<string, unknown>[]> {
+export async function run(
+  server: ServerLike,
+  user: string,
+  password: string,
+  statements: (string | [string, unknown[]])[],
+  database = 'postgres',
+): Promise<Record<string, unknown>[]> {
   const client = await connect(server, user, password, database);
   try {
     let rows: Record<string, unknown>[] = [];
@@ -98,7 +114,11 @@ export async function run(server: ServerLike, user: string, password: string, st
   }
 }
 
-export function admin(server: PostgresServer, statements: (string | [string, unknown[]])[], database = 'postgres'): Promise<Record<string, unknown>[]> {
+export function admin(
+  server: PostgresServer,
+  statements: (string | [string, unknown[]])[],
+  database = 'postgres',
+): Promise<Record<string, unknown>[]> {
   return run(server, server.adminUser, server.adminPassword, statements, database);
 }
 
@@ -106,11 +126,18 @@ export function admin(server: PostgresServer, statements: (string | [string, unk
 export async function createLogin(server: PostgresServer, user: string, password: string): Promise<void> {
   const name = pg.escapeIdentifier(user);
   const exists = await admin(server, [['SELECT 1 FROM pg_roles WHERE rolname = $1', [user]]]);
-  await admin(server, [`${exists.length > 0 ? 'ALTER' : 'CREATE'} ROLE ${name} WITH LOGIN PASSWORD ${pg.escapeLiteral(password)}`]);
+  await admin(server, [
+    `${exists.length > 0 ? 'ALTER' : 'CREATE'} ROLE ${name} WITH LOGIN PASSWORD ${pg.escapeLiteral(password)}`,
+  ]);
 }
 
 /** Does this password log in as this user? false on a wrong password, throws on anything else. */
-export async function canLogin(server: ServerLike, user: string, password: string, database = 'postgres'): Promise<boolean> {
+export async function canLogin(
+  server: ServerLike,
+  user: string,
+  password: string,
+  database = 'postgres',
+): Promise<boolean> {
   try {
     const client = await connect(server, user, password, database);
     await client.end();
@@ -121,12 +148,15 @@ export async function canLogin(server: ServerLike, user: string, password: strin
   }
 }
 
-
 export function credentialsOf(secretText: string): { username: string; password: string } {
-  if (secretText.trim().startsWith('{')) return JSON.parse(secretText) as { username: string; password: string };
+  if (secretText.trim().startsWith('{'))
+    return JSON.parse(secretText) as { username: string; password: string };
   const match = /^[^:]+:\/\/([^:@]*):([^@]*)@/.exec(secretText);
   if (!match) throw new Error('not a credentialed URL');
-  return { username: decodeURIComponent(match[1] as string), password: decodeURIComponent(match[2] as string) };
+  return {
+    username: decodeURIComponent(match[1] as string),
+    password: decodeURIComponent(match[2] as string),
+  };
 }
 
 /** The error codes of the failed steps of a rotation record. */

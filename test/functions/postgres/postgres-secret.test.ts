@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
-import { parsePostgresSecret, serializePostgresSecret, withCredentials } from '../../../functions/postgres/postgres-secret.ts';
+import {
+  parsePostgresSecret,
+  serializePostgresSecret,
+  withCredentials,
+} from '../../../functions/postgres/postgres-secret.ts';
 
 const where = { versionId: 'v-1', stage: 'AWSCURRENT' };
-const parse = (value: string | object) => parsePostgresSecret(new Sensitive(typeof value === 'string' ? value : JSON.stringify(value)), where);
+const parse = (value: string | object) =>
+  parsePostgresSecret(new Sensitive(typeof value === 'string' ? value : JSON.stringify(value)), where);
 const HOSTILE_PASSWORD = 'p@ss:w/rd#?%&+ "\'\\é';
 
 function codeOf(run: () => unknown): string | undefined {
@@ -21,19 +26,39 @@ function codeOf(run: () => unknown): string | undefined {
 
 describe('parsePostgresSecret (AWS JSON)', () => {
   it('reads AWS single-user JSON with defaults for port and dbname', () => {
-    const secret = parse({ engine: 'postgres', host: 'db.example.com', username: 'app', password: 's3cr3t-value' });
-    expect(secret).toMatchObject({ format: 'json', engine: 'postgres', host: 'db.example.com', port: 5432, username: 'app', database: 'postgres' });
+    const secret = parse({
+      engine: 'postgres',
+      host: 'db.example.com',
+      username: 'app',
+      password: 's3cr3t-value',
+    });
+    expect(secret).toMatchObject({
+      format: 'json',
+      engine: 'postgres',
+      host: 'db.example.com',
+      port: 5432,
+      username: 'app',
+      database: 'postgres',
+    });
     expect(secret.password.reveal()).toBe('s3cr3t-value');
     expect(secret.tls).toEqual({ mode: undefined, caPath: undefined });
   });
 
   it('accepts aurora-postgresql, a missing engine and a port given as a string', () => {
-    expect(parse({ engine: 'aurora-postgresql', host: 'h', username: 'u', password: 'p', port: '6543' }).port).toBe(6543);
+    expect(
+      parse({ engine: 'aurora-postgresql', host: 'h', username: 'u', password: 'p', port: '6543' }).port,
+    ).toBe(6543);
     expect(parse({ host: 'h', username: 'u', password: 'p' }).engine).toBeUndefined();
   });
 
   it('reads the platform-team variant: database and ssl_cert_path', () => {
-    const secret = parse({ host: 'h', username: 'u', password: 'p', database: 'orders', ssl_cert_path: '/etc/ssl/rds.pem' });
+    const secret = parse({
+      host: 'h',
+      username: 'u',
+      password: 'p',
+      database: 'orders',
+      ssl_cert_path: '/etc/ssl/rds.pem',
+    });
     expect(secret.database).toBe('orders');
     expect(secret.tls.caPath).toBe('/etc/ssl/rds.pem');
   });
@@ -42,27 +67,62 @@ describe('parsePostgresSecret (AWS JSON)', () => {
     expect(parse({ host: 'h', username: 'u', password: 'p', ssl: true }).tls.mode).toBe('verify-full');
     expect(parse({ host: 'h', username: 'u', password: 'p', ssl: false }).tls.mode).toBe('disable');
     expect(parse({ host: 'h', username: 'u', password: 'p', ssl: 'FALSE' }).tls.mode).toBe('disable');
-    expect(parse({ host: 'h', username: 'u', password: 'p', ssl: true, sslmode: 'require' }).tls.mode).toBe('require');
+    expect(parse({ host: 'h', username: 'u', password: 'p', ssl: true, sslmode: 'require' }).tls.mode).toBe(
+      'require',
+    );
   });
 
   it('refuses sslmode prefer because it would allow a plaintext fallback', () => {
-    expect(codeOf(() => parse({ host: 'h', username: 'u', password: 'p', sslmode: 'prefer' }))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(codeOf(() => parse({ host: 'h', username: 'u', password: 'p', sslmode: 'prefer' }))).toBe(
+      ErrorCode.ERR_SECRET_MALFORMED,
+    );
   });
 
   it('reads masterarn and the RDS identifiers', () => {
-    const secret = parse({ host: 'h', username: 'u', password: 'p', masterarn: 'arn:admin', dbInstanceIdentifier: 'db1', dbClusterIdentifier: 'c1' });
-    expect(secret).toMatchObject({ masterArn: 'arn:admin', dbInstanceIdentifier: 'db1', dbClusterIdentifier: 'c1' });
+    const secret = parse({
+      host: 'h',
+      username: 'u',
+      password: 'p',
+      masterarn: 'arn:admin',
+      dbInstanceIdentifier: 'db1',
+      dbClusterIdentifier: 'c1',
+    });
+    expect(secret).toMatchObject({
+      masterArn: 'arn:admin',
+      dbInstanceIdentifier: 'db1',
+      dbClusterIdentifier: 'c1',
+    });
   });
 
   it.each([
     ['missing host', { username: 'u', password: 's3cr3t-value' }, ErrorCode.ERR_SECRET_MALFORMED],
     ['missing username', { host: 'h', password: 's3cr3t-value' }, ErrorCode.ERR_SECRET_MALFORMED],
     ['missing password', { host: 'h', username: 'u' }, ErrorCode.ERR_SECRET_MALFORMED],
-    ['engine mysql', { engine: 'mysql', host: 'h', username: 'u', password: 's3cr3t-value' }, ErrorCode.ERR_UNSUPPORTED_ENGINE],
-    ['port not a number', { host: 'h', username: 'u', password: 's3cr3t-value', port: 'five' }, ErrorCode.ERR_SECRET_MALFORMED],
-    ['port out of range', { host: 'h', username: 'u', password: 's3cr3t-value', port: 70000 }, ErrorCode.ERR_SECRET_MALFORMED],
-    ['username over 63 bytes', { host: 'h', username: 'é'.repeat(32), password: 's3cr3t-value' }, ErrorCode.ERR_SECRET_MALFORMED],
-    ['ssl of the wrong type', { host: 'h', username: 'u', password: 's3cr3t-value', ssl: 3 }, ErrorCode.ERR_SECRET_MALFORMED],
+    [
+      'engine mysql',
+      { engine: 'mysql', host: 'h', username: 'u', password: 's3cr3t-value' },
+      ErrorCode.ERR_UNSUPPORTED_ENGINE,
+    ],
+    [
+      'port not a number',
+      { host: 'h', username: 'u', password: 's3cr3t-value', port: 'five' },
+      ErrorCode.ERR_SECRET_MALFORMED,
+    ],
+    [
+      'port out of range',
+      { host: 'h', username: 'u', password: 's3cr3t-value', port: 70000 },
+      ErrorCode.ERR_SECRET_MALFORMED,
+    ],
+    [
+      'username over 63 bytes',
+      { host: 'h', username: 'é'.repeat(32), password: 's3cr3t-value' },
+      ErrorCode.ERR_SECRET_MALFORMED,
+    ],
+    [
+      'ssl of the wrong type',
+      { host: 'h', username: 'u', password: 's3cr3t-value', ssl: 3 },
+      ErrorCode.ERR_SECRET_MALFORMED,
+    ],
   ])('rejects %s with a stable code', (_name, value, code) => {
     expect(codeOf(() => parse(value))).toBe(code);
   });
@@ -84,9 +144,21 @@ describe('parsePostgresSecret (AWS JSON)', () => {
   });
 
   it('keeps every other field, in place, when the credentials change', () => {
-    const stored = { engine: 'postgres', host: 'h', port: '5432', username: 'app', password: 'old', dbname: 'db', masterarn: 'arn:m', custom: { nested: [1, 2] }, ssl: 'true' };
+    const stored = {
+      engine: 'postgres',
+      host: 'h',
+      port: '5432',
+      username: 'app',
+      password: 'old',
+      dbname: 'db',
+      masterarn: 'arn:m',
+      custom: { nested: [1, 2] },
+      ssl: 'true',
+    };
     const secret = parse(stored);
-    const out = JSON.parse(serializePostgresSecret(withCredentials(secret, 'app_clone', new Sensitive('new'))).reveal()) as Record<string, unknown>;
+    const out = JSON.parse(
+      serializePostgresSecret(withCredentials(secret, 'app_clone', new Sensitive('new'))).reveal(),
+    ) as Record<string, unknown>;
     expect(out).toEqual({ ...stored, username: 'app_clone', password: 'new' });
     expect(Object.keys(out)).toEqual(Object.keys(stored));
   });
@@ -94,19 +166,34 @@ describe('parsePostgresSecret (AWS JSON)', () => {
 
 describe('parsePostgresSecret (connection URLs)', () => {
   it('reads postgresql:// with host, port, database and query', () => {
-    const secret = parse('postgresql://app:s3cr3t-value@db.example.com:6432/orders?sslmode=verify-ca&application_name=x');
-    expect(secret).toMatchObject({ format: 'url', host: 'db.example.com', port: 6432, username: 'app', database: 'orders' });
+    const secret = parse(
+      'postgresql://app:s3cr3t-value@db.example.com:6432/orders?sslmode=verify-ca&application_name=x',
+    );
+    expect(secret).toMatchObject({
+      format: 'url',
+      host: 'db.example.com',
+      port: 6432,
+      username: 'app',
+      database: 'orders',
+    });
     expect(secret.password.reveal()).toBe('s3cr3t-value');
     expect(secret.tls.mode).toBe('verify-ca');
   });
 
   it('reads dialect schemes such as postgresql+asyncpg with ssl=require', () => {
     const secret = parse('postgresql+asyncpg://app:pw@h:5432/db?ssl=require');
-    expect(secret).toMatchObject({ host: 'h', port: 5432, database: 'db', tls: { mode: 'require', caPath: undefined } });
+    expect(secret).toMatchObject({
+      host: 'h',
+      port: 5432,
+      database: 'db',
+      tls: { mode: 'require', caPath: undefined },
+    });
   });
 
   it('decodes percent-encoded credentials and bracketed IPv6 hosts', () => {
-    const secret = parse(`postgres://${encodeURIComponent('Ünïcode user')}:${encodeURIComponent(HOSTILE_PASSWORD)}@[::1]/db`);
+    const secret = parse(
+      `postgres://${encodeURIComponent('Ünïcode user')}:${encodeURIComponent(HOSTILE_PASSWORD)}@[::1]/db`,
+    );
     expect(secret.username).toBe('Ünïcode user');
     expect(secret.password.reveal()).toBe(HOSTILE_PASSWORD);
     expect(secret.host).toBe('::1');
@@ -118,10 +205,15 @@ describe('parsePostgresSecret (connection URLs)', () => {
   });
 
   it('round-trips any password, keeping scheme, host, port, database and query byte for byte', () => {
-    const stored = 'postgresql+asyncpg://app:old@DB.Example.com:5432/my%20db?ssl=require&options=-c%20search_path%3Dx';
+    const stored =
+      'postgresql+asyncpg://app:old@DB.Example.com:5432/my%20db?ssl=require&options=-c%20search_path%3Dx';
     const secret = parse(stored);
-    const text = serializePostgresSecret(withCredentials(secret, 'app_clone', new Sensitive(HOSTILE_PASSWORD))).reveal();
-    expect(text).toBe(`postgresql+asyncpg://app_clone:${encodeURIComponent(HOSTILE_PASSWORD)}@DB.Example.com:5432/my%20db?ssl=require&options=-c%20search_path%3Dx`);
+    const text = serializePostgresSecret(
+      withCredentials(secret, 'app_clone', new Sensitive(HOSTILE_PASSWORD)),
+    ).reveal();
+    expect(text).toBe(
+      `postgresql+asyncpg://app_clone:${encodeURIComponent(HOSTILE_PASSWORD)}@DB.Example.com:5432/my%20db?ssl=require&options=-c%20search_path%3Dx`,
+    );
     const again = parse(text);
     expect(again.password.reveal()).toBe(HOSTILE_PASSWORD);
     expect(again.username).toBe('app_clone');

@@ -10,7 +10,11 @@ import type { RotationContext } from '../../../shared/strategy.ts';
 import { pgFailure } from '../../../functions/postgres/login-failure.ts';
 import type { PgConnector, PgEndpoint } from '../../../functions/postgres/pg-connector.ts';
 import { readPostgresConfig } from '../../../functions/postgres/postgres-config.ts';
-import { parsePostgresSecret, serializePostgresSecret, type PostgresSecret } from '../../../functions/postgres/postgres-secret.ts';
+import {
+  parsePostgresSecret,
+  serializePostgresSecret,
+  type PostgresSecret,
+} from '../../../functions/postgres/postgres-secret.ts';
 import { createPostgresStrategy } from '../../../functions/postgres/postgres-strategy.ts';
 import type { RdsPort, RdsTarget } from '../../../functions/postgres/rds-port.ts';
 
@@ -27,14 +31,28 @@ class FakeDatabase implements PgConnector {
   async connect(endpoint: PgEndpoint, credential?: string) {
     const ok = this.passwords.get(endpoint.user) === endpoint.password.reveal();
     this.log.push(`${credential}:${endpoint.user}:${ok ? 'ok' : 'denied'}`);
-    if (!ok) throw pgFailure(Object.assign(new Error('password authentication failed'), { code: '28P01' }), { action: 'login', host: endpoint.host, port: endpoint.port, user: endpoint.user, ...(credential ? { credential } : {}) });
+    if (!ok)
+      throw pgFailure(Object.assign(new Error('password authentication failed'), { code: '28P01' }), {
+        action: 'login',
+        host: endpoint.host,
+        port: endpoint.port,
+        user: endpoint.user,
+        ...(credential ? { credential } : {}),
+      });
     this.open += 1;
     let closed = false;
     return {
       query: async (text: string) => {
         this.sql.push(text);
-        if (text.startsWith('ALTER ROLE') && this.failAlter) throw pgFailure(Object.assign(new Error('permission denied'), { code: '42501' }), { action: 'ALTER ROLE', host: endpoint.host, port: endpoint.port, user: endpoint.user });
-        if (text.startsWith('SELECT current_user')) return [{ current_user: endpoint.user, session_user: endpoint.user }];
+        if (text.startsWith('ALTER ROLE') && this.failAlter)
+          throw pgFailure(Object.assign(new Error('permission denied'), { code: '42501' }), {
+            action: 'ALTER ROLE',
+            host: endpoint.host,
+            port: endpoint.port,
+            user: endpoint.user,
+          });
+        if (text.startsWith('SELECT current_user'))
+          return [{ current_user: endpoint.user, session_user: endpoint.user }];
         return [];
       },
       close: async () => {
@@ -46,7 +64,11 @@ class FakeDatabase implements PgConnector {
 }
 
 const where = { versionId: 'v', stage: 'AWSCURRENT' };
-const secret = (fields: object): PostgresSecret => parsePostgresSecret(new Sensitive(JSON.stringify({ host: 'db.internal', username: 'app', ssl: false, ...fields })), where);
+const secret = (fields: object): PostgresSecret =>
+  parsePostgresSecret(
+    new Sensitive(JSON.stringify({ host: 'db.internal', username: 'app', ssl: false, ...fields })),
+    where,
+  );
 
 function setup(env: Record<string, string> = {}, rds?: RdsPort) {
   const db = new FakeDatabase();
@@ -69,7 +91,13 @@ function setup(env: Record<string, string> = {}, rds?: RdsPort) {
   });
   // The secret has no version history beyond the labelled ones (password-history.test.ts covers it).
   const secrets = { listSecretVersionIds: async () => [] } as unknown as SecretsPort;
-  const context = { emergency: false, logger, secrets, secretArn: 'arn:s', versionIds: { current: 'v', pending: 'p' } } as unknown as RotationContext;
+  const context = {
+    emergency: false,
+    logger,
+    secrets,
+    secretArn: 'arn:s',
+    versionIds: { current: 'v', pending: 'p' },
+  } as unknown as RotationContext;
   return { db, strategy, context, logger };
 }
 
@@ -77,7 +105,12 @@ describe('single-user setSecret', () => {
   it('does nothing when the pending password already logs in', async () => {
     const { db, strategy, context } = setup();
     db.passwords.set('app', 'new-Pw');
-    await strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: undefined, context });
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw' }),
+      pending: secret({ password: 'new-Pw' }),
+      previous: undefined,
+      context,
+    });
     expect(db.log).toEqual(['pending:app:ok']);
     expect(db.sql).toEqual([]);
     expect(db.open).toBe(0);
@@ -86,10 +119,17 @@ describe('single-user setSecret', () => {
   it('tries pending, then current, and sets a SCRAM verifier, never the password', async () => {
     const { db, strategy, context } = setup();
     db.passwords.set('app', 'old-Pw');
-    await strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw-plaintext' }), previous: undefined, context });
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw' }),
+      pending: secret({ password: 'new-Pw-plaintext' }),
+      previous: undefined,
+      context,
+    });
     expect(db.log).toEqual(['pending:app:denied', 'current:app:ok']);
     expect(db.sql).toHaveLength(1);
-    expect(db.sql[0]).toMatch(/^ALTER ROLE "app" WITH PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/);
+    expect(db.sql[0]).toMatch(
+      /^ALTER ROLE "app" WITH PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/,
+    );
     expect(db.sql[0]).not.toContain('new-Pw-plaintext');
     expect(db.open).toBe(0);
   });
@@ -97,11 +137,23 @@ describe('single-user setSecret', () => {
   it('falls back to previous, and skips a previous version that names another user', async () => {
     const { db, strategy, context } = setup();
     db.passwords.set('app', 'older-Pw');
-    await strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: secret({ password: 'older-Pw' }), context });
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw' }),
+      pending: secret({ password: 'new-Pw' }),
+      previous: secret({ password: 'older-Pw' }),
+      context,
+    });
     expect(db.log).toEqual(['pending:app:denied', 'current:app:denied', 'previous:app:ok']);
     const other = setup();
     other.db.passwords.set('root', 'older-Pw');
-    await expect(other.strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: secret({ username: 'root', password: 'older-Pw' }), context: other.context })).rejects.toMatchObject({
+    await expect(
+      other.strategy.setSecret({
+        current: secret({ password: 'old-Pw' }),
+        pending: secret({ password: 'new-Pw' }),
+        previous: secret({ username: 'root', password: 'older-Pw' }),
+        context: other.context,
+      }),
+    ).rejects.toMatchObject({
       code: ErrorCode.ERR_NO_WORKING_CREDENTIAL,
     });
     expect(other.db.log).toEqual(['pending:app:denied', 'current:app:denied']);
@@ -111,7 +163,12 @@ describe('single-user setSecret', () => {
     const { strategy, context } = setup();
     let error: unknown;
     try {
-      await strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: secret({ password: 'older-Pw' }), context });
+      await strategy.setSecret({
+        current: secret({ password: 'old-Pw' }),
+        pending: secret({ password: 'new-Pw' }),
+        previous: secret({ password: 'older-Pw' }),
+        context,
+      });
     } catch (thrown) {
       error = thrown;
     }
@@ -125,7 +182,14 @@ describe('single-user setSecret', () => {
     const { db, strategy, context } = setup();
     db.passwords.set('app', 'old-Pw');
     db.failAlter = true;
-    await expect(strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: undefined, context })).rejects.toMatchObject({ code: ErrorCode.ERR_TARGET_PERMISSION_DENIED });
+    await expect(
+      strategy.setSecret({
+        current: secret({ password: 'old-Pw' }),
+        pending: secret({ password: 'new-Pw' }),
+        previous: undefined,
+        context,
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_TARGET_PERMISSION_DENIED });
     expect(db.open).toBe(0);
   });
 
@@ -136,7 +200,14 @@ describe('single-user setSecret', () => {
     ['database', { dbname: 'other' }],
   ])('refuses a pending value that changes the %s, before logging in', async (_field, change) => {
     const { db, strategy, context } = setup();
-    await expect(strategy.setSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw', ...change }), previous: undefined, context })).rejects.toMatchObject({
+    await expect(
+      strategy.setSecret({
+        current: secret({ password: 'old-Pw' }),
+        pending: secret({ password: 'new-Pw', ...change }),
+        previous: undefined,
+        context,
+      }),
+    ).rejects.toMatchObject({
       code: ErrorCode.ERR_SECRET_IDENTITY_CHANGED,
     });
     expect(db.log).toEqual([]);
@@ -150,12 +221,20 @@ describe('createPending', () => {
     const pending = await strategy.createPending({ current, previous: undefined, context });
     expect(pending.username).toBe('app');
     expect(pending.password.reveal()).toHaveLength(32);
-    expect(JSON.parse(serializePostgresSecret(pending).reveal())).toMatchObject({ extra: 1, username: 'app', host: 'db.internal' });
+    expect(JSON.parse(serializePostgresSecret(pending).reveal())).toMatchObject({
+      extra: 1,
+      username: 'app',
+      host: 'db.internal',
+    });
   });
 
   it('alternating (masterarn present): switches to the _clone user and back', async () => {
     const { strategy, context } = setup();
-    const first = await strategy.createPending({ current: secret({ password: 'p', masterarn: 'arn:m' }), previous: undefined, context });
+    const first = await strategy.createPending({
+      current: secret({ password: 'p', masterarn: 'arn:m' }),
+      previous: undefined,
+      context,
+    });
     expect(first.username).toBe('app_clone');
     const second = await strategy.createPending({ current: first, previous: undefined, context });
     expect(second.username).toBe('app');
@@ -163,12 +242,22 @@ describe('createPending', () => {
 
   it('PG_ROTATION_STRATEGY=alternating-users without masterarn fails before storing anything', async () => {
     const { strategy, context } = setup({ PG_ROTATION_STRATEGY: 'alternating-users' });
-    await expect(strategy.createPending({ current: secret({ password: 'p' }), previous: undefined, context })).rejects.toMatchObject({ code: ErrorCode.ERR_SECRET_MALFORMED, details: { field: 'masterarn' } });
+    await expect(
+      strategy.createPending({ current: secret({ password: 'p' }), previous: undefined, context }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_SECRET_MALFORMED, details: { field: 'masterarn' } });
   });
 
   it('PG_ROTATION_STRATEGY=single-user keeps the user even with masterarn', async () => {
     const { strategy, context } = setup({ PG_ROTATION_STRATEGY: 'single-user' });
-    expect((await strategy.createPending({ current: secret({ password: 'p', masterarn: 'arn:m' }), previous: undefined, context })).username).toBe('app');
+    expect(
+      (
+        await strategy.createPending({
+          current: secret({ password: 'p', masterarn: 'arn:m' }),
+          previous: undefined,
+          context,
+        })
+      ).username,
+    ).toBe('app');
   });
 });
 
@@ -176,7 +265,12 @@ describe('testSecret', () => {
   it('logs in as pending, probes, and closes', async () => {
     const { db, strategy, context } = setup();
     db.passwords.set('app', 'new-Pw');
-    await strategy.testSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: undefined, context });
+    await strategy.testSecret({
+      current: secret({ password: 'old-Pw' }),
+      pending: secret({ password: 'new-Pw' }),
+      previous: undefined,
+      context,
+    });
     expect(db.log).toEqual(['pending:app:ok']);
     expect(db.sql).toEqual(['SELECT current_user AS current_user, session_user AS session_user']);
     expect(db.open).toBe(0);
@@ -184,21 +278,43 @@ describe('testSecret', () => {
 
   it('keeps the classified login code when pending cannot log in', async () => {
     const { strategy, context } = setup();
-    await expect(strategy.testSecret({ current: secret({ password: 'old-Pw' }), pending: secret({ password: 'new-Pw' }), previous: undefined, context })).rejects.toMatchObject({ code: ErrorCode.ERR_TARGET_AUTH_FAILED });
+    await expect(
+      strategy.testSecret({
+        current: secret({ password: 'old-Pw' }),
+        pending: secret({ password: 'new-Pw' }),
+        previous: undefined,
+        context,
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_TARGET_AUTH_FAILED });
   });
 
   it('owner-role mode: fails when the login does not act as the owner role', async () => {
     const { db, strategy, context } = setup({ PG_ALTERNATING_NAMING: 'owner-role' });
     db.passwords.set('app_clone', 'new-Pw');
     await expect(
-      strategy.testSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context }),
-    ).rejects.toMatchObject({ code: ErrorCode.ERR_TEST_FAILED, message: expect.stringContaining('owner role "app_owner"') });
+      strategy.testSecret({
+        current: secret({ password: 'old-Pw', masterarn: 'arn:m' }),
+        pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }),
+        previous: undefined,
+        context,
+      }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.ERR_TEST_FAILED,
+      message: expect.stringContaining('owner role "app_owner"'),
+    });
   });
 });
 
 describe('alternating setSecret', () => {
   const adminSecrets = {
-    getSecretValue: async () => ({ ARN: 'arn:m', VersionId: 'a', VersionStages: ['AWSCURRENT'], SecretString: new Sensitive(JSON.stringify({ host: 'db.internal', username: 'postgres', password: 'admin-Pw', ssl: false })) }),
+    getSecretValue: async () => ({
+      ARN: 'arn:m',
+      VersionId: 'a',
+      VersionStages: ['AWSCURRENT'],
+      SecretString: new Sensitive(
+        JSON.stringify({ host: 'db.internal', username: 'postgres', password: 'admin-Pw', ssl: false }),
+      ),
+    }),
   };
 
   it('owner-role naming: sets up a pending login that logs in but does not act as the owner role yet', async () => {
@@ -207,9 +323,18 @@ describe('alternating setSecret', () => {
     db.passwords.set('app_clone', 'new-Pw');
     db.passwords.set('postgres', 'admin-Pw');
     const withSecrets = { ...context, secrets: adminSecrets } as unknown as RotationContext;
-    await strategy.setSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context: withSecrets });
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw', masterarn: 'arn:m' }),
+      pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }),
+      previous: undefined,
+      context: withSecrets,
+    });
     expect(db.log).toEqual(['pending:app_clone:ok', 'current:app:ok', 'admin:postgres:ok']);
-    expect(db.sql.filter((sql) => /^(CREATE|ALTER|GRANT)/.test(sql)).map((sql) => sql.replace(/'SCRAM-SHA-256[^']*'/, "'<verifier>'"))).toEqual([
+    expect(
+      db.sql
+        .filter((sql) => /^(CREATE|ALTER|GRANT)/.test(sql))
+        .map((sql) => sql.replace(/'SCRAM-SHA-256[^']*'/, "'<verifier>'")),
+    ).toEqual([
       `CREATE ROLE "app_clone" WITH LOGIN PASSWORD '<verifier>'`,
       'CREATE ROLE "app_owner" WITH NOLOGIN',
       'GRANT "app_owner" TO "app"',
@@ -224,7 +349,12 @@ describe('alternating setSecret', () => {
   it('clone naming: does nothing when the pending login already works', async () => {
     const { db, strategy, context } = setup();
     db.passwords.set('app_clone', 'new-Pw');
-    await strategy.setSecret({ current: secret({ password: 'old-Pw', masterarn: 'arn:m' }), pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }), previous: undefined, context });
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw', masterarn: 'arn:m' }),
+      pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }),
+      previous: undefined,
+      context,
+    });
     expect(db.log).toEqual(['pending:app_clone:ok']);
     expect(db.sql).toEqual([]);
   });
@@ -236,7 +366,15 @@ describe('break-glass', () => {
     const late: { db?: FakeDatabase } = {};
     const rds: RdsPort = {
       describeDbInstance: async () => undefined,
-      describeDbCluster: async (identifier) => ({ identifier, engine: 'aurora-postgresql', endpoint: undefined, readerEndpoint: undefined, masterUsername: 'app', members: [], status: 'available' }),
+      describeDbCluster: async (identifier) => ({
+        identifier,
+        engine: 'aurora-postgresql',
+        endpoint: undefined,
+        readerEndpoint: undefined,
+        masterUsername: 'app',
+        members: [],
+        status: 'available',
+      }),
       resetMasterPassword: async (target, password) => {
         resets.push(target);
         late.db?.passwords.set('app', password.reveal());
@@ -244,20 +382,41 @@ describe('break-glass', () => {
     };
     const made = setup({ PG_BREAK_GLASS: 'true' }, rds);
     late.db = made.db;
-    await made.strategy.setSecret({ current: secret({ password: 'lost-Pw', dbClusterIdentifier: 'aur' }), pending: secret({ password: 'new-Pw', dbClusterIdentifier: 'aur' }), previous: undefined, context: made.context });
+    await made.strategy.setSecret({
+      current: secret({ password: 'lost-Pw', dbClusterIdentifier: 'aur' }),
+      pending: secret({ password: 'new-Pw', dbClusterIdentifier: 'aur' }),
+      previous: undefined,
+      context: made.context,
+    });
     expect(resets).toEqual([{ kind: 'cluster', identifier: 'aur' }]);
     expect(made.db.log).toEqual(['pending:app:denied', 'current:app:denied', 'pending:app:ok']);
     expect(made.db.open).toBe(0);
   });
 
   it('is not tried when a login failed for a reason a reset cannot fix', async () => {
-    const rds = { describeDbInstance: async () => undefined, describeDbCluster: async () => undefined, resetMasterPassword: async () => undefined } as RdsPort;
+    const rds = {
+      describeDbInstance: async () => undefined,
+      describeDbCluster: async () => undefined,
+      resetMasterPassword: async () => undefined,
+    } as RdsPort;
     const made = setup({ PG_BREAK_GLASS: 'true' }, rds);
     made.db.connect = async (endpoint, credential) => {
       made.db.log.push(`${credential}:${endpoint.user}:refused`);
-      throw pgFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { action: 'login', host: endpoint.host, port: endpoint.port, user: endpoint.user });
+      throw pgFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), {
+        action: 'login',
+        host: endpoint.host,
+        port: endpoint.port,
+        user: endpoint.user,
+      });
     };
-    await expect(made.strategy.setSecret({ current: secret({ password: 'p', dbInstanceIdentifier: 'prod' }), pending: secret({ password: 'q', dbInstanceIdentifier: 'prod' }), previous: undefined, context: made.context })).rejects.toMatchObject({
+    await expect(
+      made.strategy.setSecret({
+        current: secret({ password: 'p', dbInstanceIdentifier: 'prod' }),
+        pending: secret({ password: 'q', dbInstanceIdentifier: 'prod' }),
+        previous: undefined,
+        context: made.context,
+      }),
+    ).rejects.toMatchObject({
       code: ErrorCode.ERR_TARGET_UNREACHABLE,
     });
   });

@@ -1,4 +1,10 @@
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
@@ -24,7 +30,16 @@ describe('createSdkRdsPort', () => {
   it('maps DescribeDBInstances', async () => {
     const port = createSdkRdsPort(
       client(() => ({
-        DBInstances: [{ DBInstanceIdentifier: 'prod-replica', Engine: 'postgres', Endpoint: { Address: 'prod-replica.x.rds.amazonaws.com', Port: 5433 }, MasterUsername: 'postgres', ReadReplicaSourceDBInstanceIdentifier: 'prod', DBInstanceStatus: 'available' }],
+        DBInstances: [
+          {
+            DBInstanceIdentifier: 'prod-replica',
+            Engine: 'postgres',
+            Endpoint: { Address: 'prod-replica.x.rds.amazonaws.com', Port: 5433 },
+            MasterUsername: 'postgres',
+            ReadReplicaSourceDBInstanceIdentifier: 'prod',
+            DBInstanceStatus: 'available',
+          },
+        ],
       })),
     );
     expect(await port.describeDbInstance('prod-replica')).toEqual({
@@ -41,15 +56,43 @@ describe('createSdkRdsPort', () => {
   it('maps DescribeDBClusters with its members', async () => {
     const port = createSdkRdsPort(
       client(() => ({
-        DBClusters: [{ DBClusterIdentifier: 'aur', Engine: 'aurora-postgresql', Endpoint: 'aur.cluster-x.rds.amazonaws.com', ReaderEndpoint: 'aur.cluster-ro-x.rds.amazonaws.com', Port: 5432, MasterUsername: 'postgres', Status: 'available', DBClusterMembers: [{ DBInstanceIdentifier: 'aur-1', IsClusterWriter: true }, { DBInstanceIdentifier: 'aur-2', IsClusterWriter: false }] }],
+        DBClusters: [
+          {
+            DBClusterIdentifier: 'aur',
+            Engine: 'aurora-postgresql',
+            Endpoint: 'aur.cluster-x.rds.amazonaws.com',
+            ReaderEndpoint: 'aur.cluster-ro-x.rds.amazonaws.com',
+            Port: 5432,
+            MasterUsername: 'postgres',
+            Status: 'available',
+            DBClusterMembers: [
+              { DBInstanceIdentifier: 'aur-1', IsClusterWriter: true },
+              { DBInstanceIdentifier: 'aur-2', IsClusterWriter: false },
+            ],
+          },
+        ],
       })),
     );
-    expect(await port.describeDbCluster('aur')).toMatchObject({ readerEndpoint: 'aur.cluster-ro-x.rds.amazonaws.com', members: [{ instanceIdentifier: 'aur-1', isWriter: true }, { instanceIdentifier: 'aur-2', isWriter: false }] });
+    expect(await port.describeDbCluster('aur')).toMatchObject({
+      readerEndpoint: 'aur.cluster-ro-x.rds.amazonaws.com',
+      members: [
+        { instanceIdentifier: 'aur-1', isWriter: true },
+        { instanceIdentifier: 'aur-2', isWriter: false },
+      ],
+    });
   });
 
   it('answers undefined for an instance or cluster that does not exist', async () => {
-    expect(await createSdkRdsPort(client(() => Promise.reject(named('DBInstanceNotFoundFault')))).describeDbInstance('x')).toBeUndefined();
-    expect(await createSdkRdsPort(client(() => Promise.reject(named('DBClusterNotFoundFault')))).describeDbCluster('x')).toBeUndefined();
+    expect(
+      await createSdkRdsPort(
+        client(() => Promise.reject(named('DBInstanceNotFoundFault'))),
+      ).describeDbInstance('x'),
+    ).toBeUndefined();
+    expect(
+      await createSdkRdsPort(client(() => Promise.reject(named('DBClusterNotFoundFault')))).describeDbCluster(
+        'x',
+      ),
+    ).toBeUndefined();
   });
 
   it('sends the password only as MasterUserPassword, applied immediately', async () => {
@@ -58,24 +101,47 @@ describe('createSdkRdsPort', () => {
     await port.resetMasterPassword({ kind: 'instance', identifier: 'prod' }, new Sensitive('break-glass-Pw'));
     await port.resetMasterPassword({ kind: 'cluster', identifier: 'aur' }, new Sensitive('break-glass-Pw'));
     expect(fake.sent[0]).toBeInstanceOf(ModifyDBInstanceCommand);
-    expect((fake.sent[0] as ModifyDBInstanceCommand).input).toEqual({ DBInstanceIdentifier: 'prod', MasterUserPassword: 'break-glass-Pw', ApplyImmediately: true });
+    expect((fake.sent[0] as ModifyDBInstanceCommand).input).toEqual({
+      DBInstanceIdentifier: 'prod',
+      MasterUserPassword: 'break-glass-Pw',
+      ApplyImmediately: true,
+    });
     expect(fake.sent[1]).toBeInstanceOf(ModifyDBClusterCommand);
-    expect((fake.sent[1] as ModifyDBClusterCommand).input).toEqual({ DBClusterIdentifier: 'aur', MasterUserPassword: 'break-glass-Pw', ApplyImmediately: true });
+    expect((fake.sent[1] as ModifyDBClusterCommand).input).toEqual({
+      DBClusterIdentifier: 'aur',
+      MasterUserPassword: 'break-glass-Pw',
+      ApplyImmediately: true,
+    });
   });
 
   it('wraps other failures as ERR_AWS_API naming the operation and identifier, never the password', async () => {
-    const port = createSdkRdsPort(client(() => Promise.reject(Object.assign(new Error('MasterUserPassword break-glass-Pw is invalid'), { name: 'InvalidParameterValue' }))));
+    const port = createSdkRdsPort(
+      client(() =>
+        Promise.reject(
+          Object.assign(new Error('MasterUserPassword break-glass-Pw is invalid'), {
+            name: 'InvalidParameterValue',
+          }),
+        ),
+      ),
+    );
     let error: unknown;
     try {
-      await port.resetMasterPassword({ kind: 'instance', identifier: 'prod' }, new Sensitive('break-glass-Pw'));
+      await port.resetMasterPassword(
+        { kind: 'instance', identifier: 'prod' },
+        new Sensitive('break-glass-Pw'),
+      );
     } catch (thrown) {
       error = thrown;
     }
     expect(error).toBeInstanceOf(RotationError);
     expect((error as RotationError).code).toBe(ErrorCode.ERR_AWS_API);
-    expect((error as RotationError).message).toBe('RDS ModifyDBInstance failed with InvalidParameterValue for prod');
+    expect((error as RotationError).message).toBe(
+      'RDS ModifyDBInstance failed with InvalidParameterValue for prod',
+    );
     expect(JSON.stringify((error as RotationError).details)).not.toContain('break-glass-Pw');
-    await expect(createSdkRdsPort(client(() => Promise.reject(named('AccessDenied')))).describeDbInstance('prod')).rejects.toMatchObject({ code: ErrorCode.ERR_AWS_API });
+    await expect(
+      createSdkRdsPort(client(() => Promise.reject(named('AccessDenied')))).describeDbInstance('prod'),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_AWS_API });
   });
 
   it('sends the commands it claims to', async () => {

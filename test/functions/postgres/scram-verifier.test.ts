@@ -1,13 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Sensitive } from '../../../shared/sensitive.ts';
-import { parseScramVerifier, saslPrep, scramKeys, scramSha256Verifier } from '../../../functions/postgres/scram-verifier.ts';
+import {
+  parseScramVerifier,
+  saslPrep,
+  scramKeys,
+  scramSha256Verifier,
+} from '../../../functions/postgres/scram-verifier.ts';
 
 // RFC 7677 section 3: user "user", password "pencil".
 const RFC = {
   salt: Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'),
   iterations: 4096,
-  authMessage: 'n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0',
+  authMessage:
+    'n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0',
   clientProof: 'dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
   serverSignature: '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
 };
@@ -18,7 +24,9 @@ describe('scramSha256Verifier', () => {
     const clientSignature = createHmac('sha256', keys.storedKey).update(RFC.authMessage).digest();
     const proof = Buffer.from(keys.clientKey.map((byte, index) => byte ^ (clientSignature[index] as number)));
     expect(proof.toString('base64')).toBe(RFC.clientProof);
-    expect(createHmac('sha256', keys.serverKey).update(RFC.authMessage).digest('base64')).toBe(RFC.serverSignature);
+    expect(createHmac('sha256', keys.serverKey).update(RFC.authMessage).digest('base64')).toBe(
+      RFC.serverSignature,
+    );
   });
 
   it("writes PostgreSQL's SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey> format", () => {
@@ -38,7 +46,9 @@ describe('scramSha256Verifier', () => {
 
   it('refuses fewer than 4096 iterations', () => {
     expect(() => scramSha256Verifier(new Sensitive('x'), { iterations: 1000 })).toThrow(RangeError);
-    expect(parseScramVerifier(scramSha256Verifier(new Sensitive('x'), { iterations: 8192 }))?.iterations).toBe(8192);
+    expect(
+      parseScramVerifier(scramSha256Verifier(new Sensitive('x'), { iterations: 8192 }))?.iterations,
+    ).toBe(8192);
   });
 });
 

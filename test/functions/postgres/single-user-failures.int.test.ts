@@ -5,7 +5,17 @@ import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import { freePort, startPostgres, type PostgresServer } from '../../support/servers.ts';
-import { admin, canLogin, connect, createLogin, credentialsOf, everything, failedCodes, startPgHarness, type PgHarness } from './postgres-harness.ts';
+import {
+  admin,
+  canLogin,
+  connect,
+  createLogin,
+  credentialsOf,
+  everything,
+  failedCodes,
+  startPgHarness,
+  type PgHarness,
+} from './postgres-harness.ts';
 
 // AWS's crash table for the single-user function (section 3.2), one crash per point, and
 // recovery by the service's retry; then bad inputs that must fail with a stable code and
@@ -47,7 +57,10 @@ describe('single-user crashes and recovery', () => {
   const wrapConnector = (base: PgConnector): PgConnector => ({
     async connect(endpoint, credential) {
       if (step === 'testSecret' && credential === 'pending' && fire('testLogin')) {
-        throw new RotationError(ErrorCode.ERR_TARGET_TIMEOUT, 'injected: pending login timed out in testSecret');
+        throw new RotationError(
+          ErrorCode.ERR_TARGET_TIMEOUT,
+          'injected: pending login timed out in testSecret',
+        );
       }
       const session = await base.connect(endpoint, credential);
       return {
@@ -84,7 +97,14 @@ describe('single-user crashes and recovery', () => {
   async function newSecret(name: string) {
     const password = `initial-${name}-Pw`;
     await createLogin(server, name, password);
-    const stored = { engine: 'postgres', host: '127.0.0.1', port: server.port, username: name, password, ssl: false };
+    const stored = {
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: server.port,
+      username: name,
+      password,
+      ssl: false,
+    };
     return { secretId: await h.createSecret(`pg/${name}`, stored), stored };
   }
 
@@ -123,14 +143,21 @@ describe('single-user crashes and recovery', () => {
     armed.set('testLogin', 3);
     const record = await h.rotate(secretId, fn);
     expect(record.outcome).toBe('failed');
-    expect(failedCodes(record)).toEqual([ErrorCode.ERR_TARGET_TIMEOUT, ErrorCode.ERR_TARGET_TIMEOUT, ErrorCode.ERR_TARGET_TIMEOUT]);
+    expect(failedCodes(record)).toEqual([
+      ErrorCode.ERR_TARGET_TIMEOUT,
+      ErrorCode.ERR_TARGET_TIMEOUT,
+      ErrorCode.ERR_TARGET_TIMEOUT,
+    ]);
     // AWSCURRENT still serves the old value; single user's inherent window: the database already has the new one.
     expect(credentialsOf(await h.current(secretId)).password).toBe(stored.password);
     const stages = await h.stages(secretId);
     expect(stages[record.token]).toEqual(['AWSPENDING']);
-    await expect(h.sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: fn }))).rejects.toThrow(/previous rotation isn't complete/);
+    await expect(
+      h.sm.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: fn })),
+    ).rejects.toThrow(/previous rotation isn't complete/);
     // The service's re-attempt of the same token completes it.
-    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await invoke({ Step, SecretId: secretId, ClientRequestToken: record.token });
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'])
+      await invoke({ Step, SecretId: secretId, ClientRequestToken: record.token });
     const now = credentialsOf(await h.current(secretId));
     passwords.push(now.password);
     expect(now.password).not.toBe(stored.password);
@@ -145,8 +172,17 @@ describe('single-user crashes and recovery', () => {
     const current = credentialsOf(await h.current(secretId));
     passwords.push(current.password);
     const token = '11111111-2222-3333-4444-555555555555';
-    await h.sm.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify({ ...stored, username: 'victim_other', password: 'attacker-Pw-0000' }) }));
-    await expect(invoke({ Step: 'setSecret', SecretId: secretId, ClientRequestToken: token })).rejects.toMatchObject({ code: ErrorCode.ERR_SECRET_IDENTITY_CHANGED });
+    await h.sm.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        VersionStages: ['AWSPENDING'],
+        SecretString: JSON.stringify({ ...stored, username: 'victim_other', password: 'attacker-Pw-0000' }),
+      }),
+    );
+    await expect(
+      invoke({ Step: 'setSecret', SecretId: secretId, ClientRequestToken: token }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_SECRET_IDENTITY_CHANGED });
     expect(await canLogin(server, 'victim_other', 'other-Pw-unchanged')).toBe(true);
     expect(await canLogin(server, 'victim_other', 'attacker-Pw-0000')).toBe(false);
     expect(await canLogin(server, stored.username, current.password)).toBe(true);
@@ -155,7 +191,8 @@ describe('single-user crashes and recovery', () => {
   it('never writes a password to a log line or an error', () => {
     const text = everything(h.log, h.emu.rotations);
     expect(passwords.length).toBeGreaterThanOrEqual(8);
-    for (const password of [...passwords, 'attacker-Pw-0000', 'other-Pw-unchanged']) expect(text).not.toContain(password);
+    for (const password of [...passwords, 'attacker-Pw-0000', 'other-Pw-unchanged'])
+      expect(text).not.toContain(password);
   });
 });
 
@@ -176,7 +213,13 @@ describe('single-user bad inputs', () => {
     await server?.destroy();
   });
 
-  async function expectRejected(name: string, value: string | object, step: string, code: string, messagePattern?: RegExp) {
+  async function expectRejected(
+    name: string,
+    value: string | object,
+    step: string,
+    code: string,
+    messagePattern?: RegExp,
+  ) {
     const secretId = await h.createSecret(`pg/bad-${name}`, value);
     const before = await h.current(secretId);
     const record = await h.rotate(secretId, fn);
@@ -190,7 +233,14 @@ describe('single-user bad inputs', () => {
     expect(await canLogin(server, 'bad_inputs', 'bad-inputs-Pw-1')).toBe(true);
   }
 
-  const base = () => ({ engine: 'postgres', host: '127.0.0.1', port: server.port, username: 'bad_inputs', password: 'bad-inputs-Pw-1', ssl: false });
+  const base = () => ({
+    engine: 'postgres',
+    host: '127.0.0.1',
+    port: server.port,
+    username: 'bad_inputs',
+    password: 'bad-inputs-Pw-1',
+    ssl: false,
+  });
 
   it('rejects a secret without host', async () => {
     const { host: _host, ...value } = base();
@@ -203,24 +253,56 @@ describe('single-user bad inputs', () => {
   });
 
   it('rejects engine mysql', async () => {
-    await expectRejected('mysql', { ...base(), engine: 'mysql' }, 'createSecret', ErrorCode.ERR_UNSUPPORTED_ENGINE, /mysql/);
+    await expectRejected(
+      'mysql',
+      { ...base(), engine: 'mysql' },
+      'createSecret',
+      ErrorCode.ERR_UNSUPPORTED_ENGINE,
+      /mysql/,
+    );
   });
 
   it('rejects a port that is not a number', async () => {
-    await expectRejected('port', { ...base(), port: 'fivefourthreetwo' }, 'createSecret', ErrorCode.ERR_SECRET_MALFORMED, /port/);
+    await expectRejected(
+      'port',
+      { ...base(), port: 'fivefourthreetwo' },
+      'createSecret',
+      ErrorCode.ERR_SECRET_MALFORMED,
+      /port/,
+    );
   });
 
   it('rejects a malformed URL', async () => {
-    await expectRejected('url', `postgresql://bad_inputs:bad-inputs-Pw-1%zz@127.0.0.1:${server.port}/postgres?sslmode=disable`, 'createSecret', ErrorCode.ERR_SECRET_MALFORMED, /percent-encoded/);
+    await expectRejected(
+      'url',
+      `postgresql://bad_inputs:bad-inputs-Pw-1%zz@127.0.0.1:${server.port}/postgres?sslmode=disable`,
+      'createSecret',
+      ErrorCode.ERR_SECRET_MALFORMED,
+      /percent-encoded/,
+    );
   });
 
   it('names the host, the user and the reason for each credential when the host is unreachable', async () => {
     const port = await freePort();
-    await expectRejected('unreachable', { ...base(), port }, 'setSecret', ErrorCode.ERR_TARGET_UNREACHABLE, new RegExp(`127\\.0\\.0\\.1:${port}.*pending \\(user "bad_inputs"\\): host unreachable.*current \\(user "bad_inputs"\\): host unreachable`));
+    await expectRejected(
+      'unreachable',
+      { ...base(), port },
+      'setSecret',
+      ErrorCode.ERR_TARGET_UNREACHABLE,
+      new RegExp(
+        `127\\.0\\.0\\.1:${port}.*pending \\(user "bad_inputs"\\): host unreachable.*current \\(user "bad_inputs"\\): host unreachable`,
+      ),
+    );
   });
 
   it('names "wrong password" for each credential when none logs in', async () => {
-    await expectRejected('wrong-password', { ...base(), password: 'not-the-Pw' }, 'setSecret', ErrorCode.ERR_NO_WORKING_CREDENTIAL, /pending \(user "bad_inputs"\): wrong password.*current \(user "bad_inputs"\): wrong password/);
+    await expectRejected(
+      'wrong-password',
+      { ...base(), password: 'not-the-Pw' },
+      'setSecret',
+      ErrorCode.ERR_NO_WORKING_CREDENTIAL,
+      /pending \(user "bad_inputs"\): wrong password.*current \(user "bad_inputs"\): wrong password/,
+    );
   });
 
   it('refuses plaintext when TLS is not disabled: verify-full against a server without TLS fails with a TLS code', async () => {
@@ -234,11 +316,16 @@ describe('single-user bad inputs', () => {
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     try {
       const quick = h.register('pg-single-quick-timeout', { env: { PG_CONNECT_TIMEOUT_MS: '300' } }).arn;
-      const secretId = await h.createSecret('pg/bad-timeout', { ...base(), port: (blackHole.address() as AddressInfo).port });
+      const secretId = await h.createSecret('pg/bad-timeout', {
+        ...base(),
+        port: (blackHole.address() as AddressInfo).port,
+      });
       const record = await h.rotate(secretId, quick);
       const failed = record.steps.find((s) => !s.ok);
       expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_TARGET_TIMEOUT } });
-      expect(failed?.error?.message).toMatch(/pending \(user "bad_inputs"\): timeout.*current \(user "bad_inputs"\): timeout/);
+      expect(failed?.error?.message).toMatch(
+        /pending \(user "bad_inputs"\): timeout.*current \(user "bad_inputs"\): timeout/,
+      );
       // Two logins (pending, current), each bounded by the 300 ms connect timeout.
       expect(failed?.durationMs).toBeLessThan(2_000);
     } finally {
@@ -255,11 +342,17 @@ describe('single-user bad inputs', () => {
       await blocker.query('BEGIN');
       await blocker.query('ALTER ROLE locked CONNECTION LIMIT 5');
       const quick = h.register('pg-single-quick-statement', { env: { PG_STATEMENT_TIMEOUT_MS: '400' } }).arn;
-      const secretId = await h.createSecret('pg/bad-locked', { ...base(), username: 'locked', password: 'locked-Pw-1' });
+      const secretId = await h.createSecret('pg/bad-locked', {
+        ...base(),
+        username: 'locked',
+        password: 'locked-Pw-1',
+      });
       const record = await h.rotate(secretId, quick);
       const failed = record.steps.find((s) => !s.ok);
       expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_TARGET_TIMEOUT } });
-      expect(failed?.error?.message).toMatch(/ALTER ROLE failed \(timeout\) for current credentials, user "locked"/);
+      expect(failed?.error?.message).toMatch(
+        /ALTER ROLE failed \(timeout\) for current credentials, user "locked"/,
+      );
       expect(failed?.durationMs).toBeLessThan(3_000);
     } finally {
       await blocker.query('ROLLBACK');
@@ -271,15 +364,22 @@ describe('single-user bad inputs', () => {
   it('names "too many connections" for a role at its connection limit', async () => {
     await createLogin(server, 'limited', 'limited-Pw-1');
     await admin(server, ['ALTER ROLE limited CONNECTION LIMIT 0']);
-    const secretId = await h.createSecret('pg/bad-limit', { ...base(), username: 'limited', password: 'limited-Pw-1' });
+    const secretId = await h.createSecret('pg/bad-limit', {
+      ...base(),
+      username: 'limited',
+      password: 'limited-Pw-1',
+    });
     const record = await h.rotate(secretId, fn);
     const failed = record.steps.find((s) => !s.ok);
     expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_NO_WORKING_CREDENTIAL } });
-    expect(failed?.error?.message).toMatch(/pending \(user "limited"\): wrong password .*current \(user "limited"\): too many connections \[ERR_TARGET_TOO_MANY_CONNECTIONS\]/);
+    expect(failed?.error?.message).toMatch(
+      /pending \(user "limited"\): wrong password .*current \(user "limited"\): too many connections \[ERR_TARGET_TOO_MANY_CONNECTIONS\]/,
+    );
   });
 
   it('never writes a password to a log line or an error', () => {
     const text = everything(h.log, h.emu.rotations);
-    for (const password of ['bad-inputs-Pw-1', 'not-the-Pw', 'limited-Pw-1']) expect(text).not.toContain(password);
+    for (const password of ['bad-inputs-Pw-1', 'not-the-Pw', 'limited-Pw-1'])
+      expect(text).not.toContain(password);
   });
 });

@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { RdsPort, RdsTarget } from '../../../functions/postgres/rds-port.ts';
 import { startPostgres, type PostgresServer } from '../../support/servers.ts';
-import { admin, canLogin, connect, createLogin, credentialsOf, everything, startPgHarness, type PgHarness } from './postgres-harness.ts';
+import {
+  admin,
+  canLogin,
+  connect,
+  createLogin,
+  credentialsOf,
+  everything,
+  startPgHarness,
+  type PgHarness,
+} from './postgres-harness.ts';
 
 // Break-glass (reset an RDS master password through the RDS API when no stored credential
 // logs in) against a fake RDS port that applies ModifyDBInstance to the real local server,
@@ -19,7 +28,15 @@ describe('single-user break-glass and emergency', () => {
   const fakeRds: RdsPort = {
     describeDbInstance: async (identifier) =>
       identifier === 'prod-db'
-        ? { identifier, engine: 'postgres', endpoint: { host: '127.0.0.1', port: server.port }, masterUsername: 'rds_master', readReplicaSourceIdentifier: undefined, clusterIdentifier: undefined, status: 'available' }
+        ? {
+            identifier,
+            engine: 'postgres',
+            endpoint: { host: '127.0.0.1', port: server.port },
+            masterUsername: 'rds_master',
+            readReplicaSourceIdentifier: undefined,
+            clusterIdentifier: undefined,
+            status: 'available',
+          }
         : undefined,
     describeDbCluster: async () => undefined,
     async resetMasterPassword(target, password) {
@@ -31,7 +48,11 @@ describe('single-user break-glass and emergency', () => {
       }, applyDelayMs);
     },
   };
-  const breakGlassEnv = { PG_BREAK_GLASS: 'true', PG_BREAK_GLASS_POLL_MS: '100', PG_BREAK_GLASS_WAIT_MS: '1500' };
+  const breakGlassEnv = {
+    PG_BREAK_GLASS: 'true',
+    PG_BREAK_GLASS_POLL_MS: '100',
+    PG_BREAK_GLASS_WAIT_MS: '1500',
+  };
   let breakGlassFn: string;
   let plainFn: string;
   let terminateFn: string;
@@ -51,7 +72,15 @@ describe('single-user break-glass and emergency', () => {
     await server?.destroy();
   });
 
-  const staleSecret = (username: string) => ({ engine: 'postgres', host: '127.0.0.1', port: server.port, username, password: 'stale-Pw-nobody-knows', dbInstanceIdentifier: 'prod-db', ssl: false });
+  const staleSecret = (username: string) => ({
+    engine: 'postgres',
+    host: '127.0.0.1',
+    port: server.port,
+    username,
+    password: 'stale-Pw-nobody-knows',
+    dbInstanceIdentifier: 'prod-db',
+    ssl: false,
+  });
 
   it('does nothing through RDS when break-glass is off (the default)', async () => {
     const secretId = await h.createSecret('pg/bg-off', staleSecret('rds_master'));
@@ -68,7 +97,9 @@ describe('single-user break-glass and emergency', () => {
     expect(record.outcome).toBe('failed');
     const failed = record.steps.find((s) => !s.ok);
     expect(failed?.error?.code).toBe(ErrorCode.ERR_NO_WORKING_CREDENTIAL);
-    expect(failed?.error?.message).toMatch(/break-glass refused: "not_master" is not the master user of RDS instance prod-db/);
+    expect(failed?.error?.message).toMatch(
+      /break-glass refused: "not_master" is not the master user of RDS instance prod-db/,
+    );
     expect(resets).toEqual([]);
     expect(await canLogin(server, 'not_master', 'the-real-other-Pw')).toBe(true);
   });
@@ -100,19 +131,43 @@ describe('single-user break-glass and emergency', () => {
 
   it('emergency with PG_EMERGENCY_TERMINATE_SESSIONS ends the sessions that started before the rotation', async () => {
     await createLogin(server, 'leaked_single', 'leaked-single-Pw');
-    const secretId = await h.createSecret('pg/single-emergency', { host: '127.0.0.1', port: server.port, username: 'leaked_single', password: 'leaked-single-Pw', ssl: false }, { RotationMode: 'emergency' });
+    const secretId = await h.createSecret(
+      'pg/single-emergency',
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        username: 'leaked_single',
+        password: 'leaked-single-Pw',
+        ssl: false,
+      },
+      { RotationMode: 'emergency' },
+    );
     const held = await connect(server, 'leaked_single', 'leaked-single-Pw');
     const record = await h.rotate(secretId, terminateFn);
     expect(record.outcome, JSON.stringify(record.steps)).toBe('succeeded');
     await expect(held.query('SELECT 1')).rejects.toThrow(/terminat|connection error/);
-    expect(await admin(server, ["SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'leaked_single'"])).toEqual([{ n: 0 }]);
+    expect(
+      await admin(server, [
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'leaked_single'",
+      ]),
+    ).toEqual([{ n: 0 }]);
     const tags = (await h.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).Tags ?? [];
     expect(tags.map((t) => t.Key)).not.toContain('RotationMode');
   });
 
   it('emergency without the opt-in leaves running sessions alone', async () => {
     await createLogin(server, 'leaked_keep', 'leaked-keep-Pw');
-    const secretId = await h.createSecret('pg/single-emergency-keep', { host: '127.0.0.1', port: server.port, username: 'leaked_keep', password: 'leaked-keep-Pw', ssl: false }, { RotationMode: 'emergency' });
+    const secretId = await h.createSecret(
+      'pg/single-emergency-keep',
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        username: 'leaked_keep',
+        password: 'leaked-keep-Pw',
+        ssl: false,
+      },
+      { RotationMode: 'emergency' },
+    );
     const held = await connect(server, 'leaked_keep', 'leaked-keep-Pw');
     try {
       const record = await h.rotate(secretId, plainFn);
@@ -125,6 +180,12 @@ describe('single-user break-glass and emergency', () => {
 
   it('never writes a password to a log line or an error', async () => {
     const text = everything(h.log, h.emu.rotations);
-    for (const password of ['stale-Pw-nobody-knows', 'the-real-master-Pw', 'the-real-other-Pw', 'leaked-single-Pw']) expect(text).not.toContain(password);
+    for (const password of [
+      'stale-Pw-nobody-knows',
+      'the-real-master-Pw',
+      'the-real-other-Pw',
+      'leaked-single-Pw',
+    ])
+      expect(text).not.toContain(password);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { alternateUsername, baseUsername, checkIdentifier, quoteIdentifier, quoteLiteral } from '../../../functions/postgres/sql-identifier.ts';
+import {
+  alternateUsername,
+  baseUsername,
+  checkIdentifier,
+  quoteIdentifier,
+  quoteLiteral,
+} from '../../../functions/postgres/sql-identifier.ts';
 
 describe('quoteIdentifier', () => {
   it('double-quotes and doubles embedded quotes', () => {
@@ -15,7 +21,7 @@ describe('quoteIdentifier', () => {
 describe('quoteLiteral', () => {
   it('doubles single quotes and uses E-strings for backslashes', () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
-    expect(quoteLiteral('a\\b\'c')).toBe("E'a\\\\b''c'");
+    expect(quoteLiteral("a\\b'c")).toBe("E'a\\\\b''c'");
   });
 });
 

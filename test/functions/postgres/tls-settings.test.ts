@@ -14,31 +14,49 @@ const env = { mode: 'verify-full' as const, caPath: undefined };
 
 describe('resolveTls', () => {
   it('defaults to verify-full with the default CAs', () => {
-    expect(resolveTls({ mode: undefined, caPath: undefined }, env)).toEqual({ mode: 'verify-full', caPath: undefined, caSource: 'default' });
+    expect(resolveTls({ mode: undefined, caPath: undefined }, env)).toEqual({
+      mode: 'verify-full',
+      caPath: undefined,
+      caSource: 'default',
+    });
   });
 
   it('lets the secret win over the env for the mode and the CA file', () => {
-    expect(resolveTls({ mode: 'require', caPath: '/s.pem' }, { mode: 'verify-ca', caPath: '/e.pem' })).toEqual({ mode: 'require', caPath: '/s.pem', caSource: 'secret ssl_cert_path' });
-    expect(resolveTls({ mode: undefined, caPath: undefined }, { mode: 'verify-ca', caPath: '/e.pem' })).toEqual({ mode: 'verify-ca', caPath: '/e.pem', caSource: 'env PG_SSL_CA_PATH' });
+    expect(
+      resolveTls({ mode: 'require', caPath: '/s.pem' }, { mode: 'verify-ca', caPath: '/e.pem' }),
+    ).toEqual({ mode: 'require', caPath: '/s.pem', caSource: 'secret ssl_cert_path' });
+    expect(
+      resolveTls({ mode: undefined, caPath: undefined }, { mode: 'verify-ca', caPath: '/e.pem' }),
+    ).toEqual({ mode: 'verify-ca', caPath: '/e.pem', caSource: 'env PG_SSL_CA_PATH' });
   });
 });
 
 describe('sslOptions', () => {
   it('disables TLS only for mode disable', () => {
-    expect(sslOptions({ mode: 'disable', caPath: undefined, caSource: 'default' }, 'db.example.com')).toBe(false);
+    expect(sslOptions({ mode: 'disable', caPath: undefined, caSource: 'default' }, 'db.example.com')).toBe(
+      false,
+    );
   });
 
   it('encrypts without verification for require', () => {
-    expect(sslOptions({ mode: 'require', caPath: undefined, caSource: 'default' }, 'db.example.com')).toEqual({ rejectUnauthorized: false, servername: 'db.example.com' });
+    expect(sslOptions({ mode: 'require', caPath: undefined, caSource: 'default' }, 'db.example.com')).toEqual(
+      { rejectUnauthorized: false, servername: 'db.example.com' },
+    );
   });
 
   it('verifies chain and host name for verify-full with the configured CA', () => {
-    const options = sslOptions({ mode: 'verify-full', caPath, caSource: 'secret ssl_cert_path' }, 'db.example.com');
+    const options = sslOptions(
+      { mode: 'verify-full', caPath, caSource: 'secret ssl_cert_path' },
+      'db.example.com',
+    );
     expect(options).toEqual({ rejectUnauthorized: true, ca: [PEM], servername: 'db.example.com' });
   });
 
   it('skips only the host name check for verify-ca', () => {
-    const options = sslOptions({ mode: 'verify-ca', caPath, caSource: 'secret ssl_cert_path' }, 'db.example.com');
+    const options = sslOptions(
+      { mode: 'verify-ca', caPath, caSource: 'secret ssl_cert_path' },
+      'db.example.com',
+    );
     expect(options && options.rejectUnauthorized).toBe(true);
     expect(options && typeof options.checkServerIdentity).toBe('function');
   });
@@ -58,7 +76,10 @@ describe('sslOptions', () => {
   it('fails with ERR_TARGET_TLS naming the file and where it was configured when the CA cannot be read', () => {
     let error: unknown;
     try {
-      sslOptions({ mode: 'verify-full', caPath: path.join(dir, 'missing.pem'), caSource: 'env PG_SSL_CA_PATH' }, 'h');
+      sslOptions(
+        { mode: 'verify-full', caPath: path.join(dir, 'missing.pem'), caSource: 'env PG_SSL_CA_PATH' },
+        'h',
+      );
     } catch (thrown) {
       error = thrown;
     }

@@ -4,8 +4,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
-import { createTlsMaterial, startPostgres, type PostgresServer, type TlsMaterial } from '../../support/servers.ts';
-import { canLogin, createLogin, credentialsOf, everything, startPgHarness, type PgHarness } from './postgres-harness.ts';
+import {
+  createTlsMaterial,
+  startPostgres,
+  type PostgresServer,
+  type TlsMaterial,
+} from '../../support/servers.ts';
+import {
+  canLogin,
+  createLogin,
+  credentialsOf,
+  everything,
+  startPgHarness,
+  type PgHarness,
+} from './postgres-harness.ts';
 
 // TLS against a real PostgreSQL that serves TLS and also accepts plaintext, so what these
 // tests prove is the function's own policy: verify-full by default, the CA from the secret
@@ -37,7 +49,10 @@ describe('TLS policy against a real PostgreSQL with TLS', () => {
     otherCa = await createTlsMaterial(otherDir);
     h = await startPgHarness();
     fn = h.register('pg-tls', { ports: { connector: recording } }).arn;
-    envCaFn = h.register('pg-tls-env-ca', { env: { PG_SSL_CA_PATH: (server.tls as TlsMaterial).caPath }, ports: { connector: recording } }).arn;
+    envCaFn = h.register('pg-tls-env-ca', {
+      env: { PG_SSL_CA_PATH: (server.tls as TlsMaterial).caPath },
+      ports: { connector: recording },
+    }).arn;
   });
 
   afterAll(async () => {
@@ -49,7 +64,14 @@ describe('TLS policy against a real PostgreSQL with TLS', () => {
   async function secretFor(user: string, extra: Record<string, unknown>) {
     const password = `${user}-initial-Pw`;
     await createLogin(server, user, password);
-    const stored = { engine: 'postgres', host: '127.0.0.1', port: server.port, username: user, password, ...extra };
+    const stored = {
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: server.port,
+      username: user,
+      password,
+      ...extra,
+    };
     return { secretId: await h.createSecret(`pg/tls-${user}`, stored), stored };
   }
 
@@ -63,7 +85,9 @@ describe('TLS policy against a real PostgreSQL with TLS', () => {
     const mine = sessions.filter((s) => s.user === 'tls_ok');
     expect(mine.length).toBeGreaterThanOrEqual(2);
     expect(mine.every((s) => s.ssl === true)).toBe(true);
-    expect(h.log.lines.some((line) => line.includes('"sslMode":"verify-full"') && line.includes('tls_ok'))).toBe(true);
+    expect(
+      h.log.lines.some((line) => line.includes('"sslMode":"verify-full"') && line.includes('tls_ok')),
+    ).toBe(true);
   });
 
   it('rotates over verify-full with the CA from PG_SSL_CA_PATH when the secret says nothing about TLS', async () => {
@@ -76,21 +100,35 @@ describe('TLS policy against a real PostgreSQL with TLS', () => {
   it.each([
     ['a wrong CA', () => ({ ssl_cert_path: otherCa.caPath }), /TLS failure/],
     ['the default CAs (self-signed server)', () => ({}), /TLS failure/],
-    ['ssl: true and a wrong CA (AWS style)', () => ({ ssl: true, ssl_cert_path: otherCa.caPath }), /TLS failure/],
-    ['a CA file that does not exist', () => ({ ssl_cert_path: '/nonexistent/rds-ca.pem' }), /\/nonexistent\/rds-ca\.pem \(from secret ssl_cert_path\) cannot be read/],
-  ])('fails with ERR_TARGET_TLS and never falls back to plaintext, given %s', async (name, extra, pattern) => {
-    const user = `tls_bad_${name.replace(/[^a-z]/gi, '').slice(0, 20).toLowerCase()}`;
-    const { secretId, stored } = await secretFor(user, extra());
-    const before = await h.current(secretId);
-    const record = await h.rotate(secretId, fn);
-    expect(record.outcome).toBe('failed');
-    const failed = record.steps.find((s) => !s.ok);
-    expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_TARGET_TLS } });
-    expect(failed?.error?.message).toMatch(pattern);
-    expect(sessions.filter((s) => s.user === user)).toEqual([]);
-    expect(await h.current(secretId)).toBe(before);
-    expect(await canLogin(server, user, stored.password)).toBe(true);
-  });
+    [
+      'ssl: true and a wrong CA (AWS style)',
+      () => ({ ssl: true, ssl_cert_path: otherCa.caPath }),
+      /TLS failure/,
+    ],
+    [
+      'a CA file that does not exist',
+      () => ({ ssl_cert_path: '/nonexistent/rds-ca.pem' }),
+      /\/nonexistent\/rds-ca\.pem \(from secret ssl_cert_path\) cannot be read/,
+    ],
+  ])(
+    'fails with ERR_TARGET_TLS and never falls back to plaintext, given %s',
+    async (name, extra, pattern) => {
+      const user = `tls_bad_${name
+        .replace(/[^a-z]/gi, '')
+        .slice(0, 20)
+        .toLowerCase()}`;
+      const { secretId, stored } = await secretFor(user, extra());
+      const before = await h.current(secretId);
+      const record = await h.rotate(secretId, fn);
+      expect(record.outcome).toBe('failed');
+      const failed = record.steps.find((s) => !s.ok);
+      expect(failed).toMatchObject({ step: 'setSecret', error: { code: ErrorCode.ERR_TARGET_TLS } });
+      expect(failed?.error?.message).toMatch(pattern);
+      expect(sessions.filter((s) => s.user === user)).toEqual([]);
+      expect(await h.current(secretId)).toBe(before);
+      expect(await canLogin(server, user, stored.password)).toBe(true);
+    },
+  );
 
   it('uses TLS without verification only when asked (sslmode require)', async () => {
     const { secretId } = await secretFor('tls_require', { sslmode: 'require' });

@@ -3,7 +3,17 @@ import type { Redis } from 'ioredis';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
 import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
-import { canLogin, connect, everything, passwordOf, replicasSeenBy, run, startRedisHarness, startSyncingReplica, type RedisHarness } from './redis-harness.ts';
+import {
+  canLogin,
+  connect,
+  everything,
+  passwordOf,
+  replicasSeenBy,
+  run,
+  startRedisHarness,
+  startSyncingReplica,
+  type RedisHarness,
+} from './redis-harness.ts';
 
 // A primary with an ACL file and a replica (ACL changes are not replicated), the default
 // user as the operators' admin, and application users created on both nodes.
@@ -19,7 +29,9 @@ describe('ACL-user mode against a real primary and replica', () => {
 
   async function createUser(user: string, password: string, rules: string[]): Promise<void> {
     for (const server of [primary, replica]) {
-      await run(server, undefined, ADMIN, [['ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '~*', '&*', ...rules]]);
+      await run(server, undefined, ADMIN, [
+        ['ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '~*', '&*', ...rules],
+      ]);
     }
   }
 
@@ -31,7 +43,11 @@ describe('ACL-user mode against a real primary and replica', () => {
 
   beforeAll(async () => {
     primary = await startRedis({ aclFile: true, requirepass: ADMIN });
-    replica = await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: ADMIN, requirepass: ADMIN });
+    replica = await startRedis({
+      replicaOf: { host: primary.host, port: primary.port },
+      masterAuth: ADMIN,
+      requirepass: ADMIN,
+    });
     h = await startRedisHarness({ rotationRetries: 0 });
     for (const server of [primary, replica]) {
       const monitor = await (await connect(server, undefined, ADMIN)).monitor();
@@ -57,14 +73,33 @@ describe('ACL-user mode against a real primary and replica', () => {
       probes.push(`${Step}:${await held.get('probe')}`);
       for (const server of [primary, replica]) expect(await canLogin(server, 'app', P0)).toBe(true);
     });
-    const secret = await h.createSecret('redis/acl-json', JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'app', password: P0, team: 'payments' }));
+    const secret = await h.createSecret(
+      'redis/acl-json',
+      JSON.stringify({
+        host: '127.0.0.1',
+        port: primary.port,
+        username: 'app',
+        password: P0,
+        team: 'payments',
+      }),
+    );
 
     const first = await h.rotate(secret, fn);
     expect(first.outcome).toBe('succeeded');
-    expect(probes).toEqual(['createSecret:createSecret', 'setSecret:setSecret', 'testSecret:testSecret', 'finishSecret:finishSecret']);
+    expect(probes).toEqual([
+      'createSecret:createSecret',
+      'setSecret:setSecret',
+      'testSecret:testSecret',
+      'finishSecret:finishSecret',
+    ]);
     const afterFirst = JSON.parse(await h.current(secret)) as Record<string, unknown>;
     const p1 = afterFirst['password'] as string;
-    expect(afterFirst).toMatchObject({ host: '127.0.0.1', port: primary.port, username: 'app', team: 'payments' });
+    expect(afterFirst).toMatchObject({
+      host: '127.0.0.1',
+      port: primary.port,
+      username: 'app',
+      team: 'payments',
+    });
     expect(p1).not.toBe(P0);
     for (const server of [primary, replica]) {
       expect(await canLogin(server, 'app', p1)).toBe(true);
@@ -88,10 +123,13 @@ describe('ACL-user mode against a real primary and replica', () => {
     expect(await canLogin(primary, 'app', p2)).toBe(true);
     expect(await canLogin(primary, 'app', P0)).toBe(false);
     // Discovery sees connected replicas only: let the replica come back before the next tests.
-    await waitUntil(async () => {
-      const [role] = await run(primary, undefined, ADMIN, [['ROLE']]);
-      return ((role as unknown[])[2] as unknown[]).length === 1;
-    }, { what: 'the replica to reconnect after the primary restart', timeoutMs: 10_000 });
+    await waitUntil(
+      async () => {
+        const [role] = await run(primary, undefined, ADMIN, [['ROLE']]);
+        return ((role as unknown[])[2] as unknown[]).length === 1;
+      },
+      { what: 'the replica to reconnect after the primary restart', timeoutMs: 10_000 },
+    );
 
     // Nothing secret in the command stream of either node, nor in logs and errors.
     // (Redis 7 leaves admin commands out of MONITOR; the unit tests prove ACL SETUSER carries only hashes.)
@@ -108,7 +146,10 @@ describe('ACL-user mode against a real primary and replica', () => {
     const user = 'url-user';
     const initial = 'url:pw/with@odd%chars';
     await createUser(user, initial, ['+@read', '+@write', '+ping', '+dbsize']);
-    const admin = await h.createSecret('redis/admin', `redis://:${encodeURIComponent(ADMIN)}@127.0.0.1:${primary.port}`);
+    const admin = await h.createSecret(
+      'redis/admin',
+      `redis://:${encodeURIComponent(ADMIN)}@127.0.0.1:${primary.port}`,
+    );
     const url = `redis://${user}:${encodeURIComponent(initial)}@127.0.0.1:${primary.port}/0`;
     const secret = await h.createSecret('redis/acl-url', url);
     let reruns = 0;
@@ -147,7 +188,10 @@ describe('ACL-user mode against a real primary and replica', () => {
           async call(command, args = [], callOptions) {
             if (!crashed && endpoint.port === replica.port && command === 'ACL' && args[0] === 'SETUSER') {
               crashed = true;
-              stateAtCrash = { primary: (await passwordHashes(primary, 'crash')).length, replica: (await passwordHashes(replica, 'crash')).length };
+              stateAtCrash = {
+                primary: (await passwordHashes(primary, 'crash')).length,
+                replica: (await passwordHashes(replica, 'crash')).length,
+              };
               throw new Error('simulated crash');
             }
             return session.call(command, args, callOptions);
@@ -157,7 +201,10 @@ describe('ACL-user mode against a real primary and replica', () => {
     };
     const retrying = await startRedisHarness({ rotationRetries: 1 });
     try {
-      const created = await retrying.createSecret('redis/acl-crash', JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'crash', password: P0 }));
+      const created = await retrying.createSecret(
+        'redis/acl-crash',
+        JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'crash', password: P0 }),
+      );
       const { arn } = retrying.register('acl-crash', {}, { connector: () => crashing });
       const record = await retrying.rotate(created, arn);
       expect(crashed).toBe(true);
@@ -176,9 +223,13 @@ describe('ACL-user mode against a real primary and replica', () => {
 
   it('revokes everything but the new password and closes old sessions in an emergency', async () => {
     await createUser('victim', P0, ['+@all']);
-    const secret = await h.createSecret('redis/acl-emergency', JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'victim', password: P0 }), {
-      RotationMode: 'emergency',
-    });
+    const secret = await h.createSecret(
+      'redis/acl-emergency',
+      JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'victim', password: P0 }),
+      {
+        RotationMode: 'emergency',
+      },
+    );
     const held = await connect(primary, 'victim', P0);
     const heldReplica = await connect(replica, 'victim', P0);
     const { arn } = h.register('acl-emergency');
@@ -198,8 +249,16 @@ describe('ACL-user mode against a real primary and replica', () => {
   });
 
   describe('bad inputs fail with a stable code and change nothing', () => {
-    async function expectFailure(name: string, value: string, user: string | undefined, code: string, password: string): Promise<void> {
-      const before = user ? { primary: await passwordHashes(primary, user), replica: await passwordHashes(replica, user) } : undefined;
+    async function expectFailure(
+      name: string,
+      value: string,
+      user: string | undefined,
+      code: string,
+      password: string,
+    ): Promise<void> {
+      const before = user
+        ? { primary: await passwordHashes(primary, user), replica: await passwordHashes(replica, user) }
+        : undefined;
       const secret = await h.createSecret(name, value);
       const { arn } = h.register(name.replace(/[^a-zA-Z0-9-_]/g, '-'));
       const record = await h.rotate(secret, arn);
@@ -215,18 +274,42 @@ describe('ACL-user mode against a real primary and replica', () => {
     }
 
     it('refuses a URL without a password', async () => {
-      await expectFailure('redis/bad-url', `redis://app-nopw-user@127.0.0.1:${primary.port}/0`, undefined, 'ERR_SECRET_MALFORMED', 'app-nopw-user@127');
+      await expectFailure(
+        'redis/bad-url',
+        `redis://app-nopw-user@127.0.0.1:${primary.port}/0`,
+        undefined,
+        'ERR_SECRET_MALFORMED',
+        'app-nopw-user@127',
+      );
     });
 
     it('refuses an unknown mode', async () => {
-      await expectFailure('redis/bad-mode', JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'app', password: 'whatever-123', mode: 'sentinel' }), undefined, 'ERR_UNSUPPORTED_MODE', 'whatever-123');
+      await expectFailure(
+        'redis/bad-mode',
+        JSON.stringify({
+          host: '127.0.0.1',
+          port: primary.port,
+          username: 'app',
+          password: 'whatever-123',
+          mode: 'sentinel',
+        }),
+        undefined,
+        'ERR_UNSUPPORTED_MODE',
+        'whatever-123',
+      );
     });
 
     it('refuses when a listed replica cannot be reached, before touching the primary', async () => {
       await createUser('reach', P0, ['+@all']);
       await expectFailure(
         'redis/unreachable',
-        JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'reach', password: P0, nodes: [`127.0.0.1:${replica.port}`, '127.0.0.1:1'] }),
+        JSON.stringify({
+          host: '127.0.0.1',
+          port: primary.port,
+          username: 'reach',
+          password: P0,
+          nodes: [`127.0.0.1:${replica.port}`, '127.0.0.1:1'],
+        }),
         'reach',
         'ERR_TARGET_UNREACHABLE',
         P0,
@@ -235,7 +318,13 @@ describe('ACL-user mode against a real primary and replica', () => {
 
     it('refuses a user that may not run ACL SETUSER, naming the fix', async () => {
       await createUser('limited', P0, ['+@all', '-@admin']);
-      await expectFailure('redis/noperm', JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'limited', password: P0 }), 'limited', 'ERR_TARGET_PERMISSION_DENIED', P0);
+      await expectFailure(
+        'redis/noperm',
+        JSON.stringify({ host: '127.0.0.1', port: primary.port, username: 'limited', password: P0 }),
+        'limited',
+        'ERR_TARGET_PERMISSION_DENIED',
+        P0,
+      );
       expect(h.log.lines.some((line) => line.includes('adminSecretArn'))).toBe(true);
     });
   });
@@ -249,7 +338,11 @@ describe('ACL-user mode rotating the user replicas authenticate as', () => {
 
   beforeAll(async () => {
     primary = await startRedis({ requirepass: R0 });
-    replica = await startRedis({ replicaOf: { host: primary.host, port: primary.port }, masterAuth: R0, requirepass: R0 });
+    replica = await startRedis({
+      replicaOf: { host: primary.host, port: primary.port },
+      masterAuth: R0,
+      requirepass: R0,
+    });
     h = await startRedisHarness();
   });
 
@@ -259,7 +352,10 @@ describe('ACL-user mode rotating the user replicas authenticate as', () => {
   });
 
   it("moves the replica's masterauth along so replication survives a reconnect", async () => {
-    const secret = await h.createSecret('redis/acl-default', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: R0 }));
+    const secret = await h.createSecret(
+      'redis/acl-default',
+      JSON.stringify({ host: '127.0.0.1', port: primary.port, password: R0 }),
+    );
     const { arn } = h.register('acl-default');
     expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
     // A second rotation: R0 is now refused, so a stale masterauth would break replication.
@@ -271,7 +367,10 @@ describe('ACL-user mode rotating the user replicas authenticate as', () => {
     // Drop the link: the replica must re-authenticate with the new password.
     await run(replica, undefined, next, [['CLIENT', 'KILL', 'TYPE', 'master']]);
     await waitUntil(
-      async () => String((await run(replica, undefined, next, [['INFO', 'replication']]))[0]).includes('master_link_status:up'),
+      async () =>
+        String((await run(replica, undefined, next, [['INFO', 'replication']]))[0]).includes(
+          'master_link_status:up',
+        ),
       { what: 'the replication link to come back with the new masterauth', timeoutMs: 10_000 },
     );
     expect(await canLogin(replica, undefined, next)).toBe(true);
@@ -299,7 +398,10 @@ describe('ACL-user mode with a replica still in its full sync', () => {
     replica = syncing.replica;
     // The gap this proves: ROLE leaves the attached replica out.
     expect(await replicasSeenBy(primary, S0)).toEqual({ role: 0, info: ['wait_bgsave'] });
-    const secret = await h.createSecret('redis/acl-syncing', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: S0 }));
+    const secret = await h.createSecret(
+      'redis/acl-syncing',
+      JSON.stringify({ host: '127.0.0.1', port: primary.port, password: S0 }),
+    );
     const { arn } = h.register('acl-syncing');
     expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
     const next = passwordOf(await h.current(secret));

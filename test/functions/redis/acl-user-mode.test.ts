@@ -18,7 +18,10 @@ const CUR = 'current-password-val';
 const NEW = 'pending-password-val';
 
 function secret(password: string, extra: Record<string, unknown> = {}): RedisSecret {
-  return parseRedisSecret(new Sensitive(JSON.stringify({ host: '127.0.0.1', port: PRIMARY, username: 'app', password, ...extra })), { versionId: 'v', stage: 'AWSCURRENT' });
+  return parseRedisSecret(
+    new Sensitive(JSON.stringify({ host: '127.0.0.1', port: PRIMARY, username: 'app', password, ...extra })),
+    { versionId: 'v', stage: 'AWSCURRENT' },
+  );
 }
 
 function context(options: { emergency?: boolean; secrets?: Partial<SecretsPort> } = {}) {
@@ -70,7 +73,8 @@ describe('ACL-user mode setSecret', () => {
     const { fake, primary, replica, mode } = setup();
     const { ctx } = context();
     await mode.set({ current: secret(CUR), pending: secret(NEW), previous: secret(OLD), context: ctx });
-    for (const node of [primary, replica]) expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
+    for (const node of [primary, replica])
+      expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
     const setUsers = fake.commands.filter((c) => c.command === 'ACL' && c.args[0] === 'SETUSER');
     expect(setUsers.map((c) => c.port)).toEqual([PRIMARY, REPLICA]);
     for (const c of setUsers) {
@@ -79,7 +83,9 @@ describe('ACL-user mode setSecret', () => {
     }
     const everyArg = fake.commands.flatMap((c) => c.args).join(' ');
     for (const plain of [OLD, CUR, NEW]) expect(everyArg).not.toContain(plain);
-    expect(fake.commands.filter((c) => c.command === 'ACL' && c.args[0] === 'SAVE').map((c) => c.port)).toEqual([PRIMARY, REPLICA]);
+    expect(
+      fake.commands.filter((c) => c.command === 'ACL' && c.args[0] === 'SAVE').map((c) => c.port),
+    ).toEqual([PRIMARY, REPLICA]);
   });
 
   it('updates masterauth only on replicas that replicate as the rotated user', async () => {
@@ -90,7 +96,9 @@ describe('ACL-user mode setSecret', () => {
     expect(fake.commands.some((c) => c.args[1] === 'masterauth')).toBe(false);
     replica.masterUser = 'app';
     await mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx });
-    const masterauth = fake.commands.filter((c) => c.command === 'CONFIG' && c.args[0] === 'SET' && c.args[1] === 'masterauth');
+    const masterauth = fake.commands.filter(
+      (c) => c.command === 'CONFIG' && c.args[0] === 'SET' && c.args[1] === 'masterauth',
+    );
     expect(masterauth.map((c) => c.port)).toEqual([REPLICA]);
     expect(masterauth[0]?.args[2]).toBe(NEW);
   });
@@ -101,8 +109,12 @@ describe('ACL-user mode setSecret', () => {
     primary.syncing = [REPLICA];
     const { ctx } = context();
     await mode.set({ current: secret(CUR), pending: secret(NEW), previous: secret(OLD), context: ctx });
-    for (const node of [primary, replica]) expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
-    expect(fake.commands.filter((c) => c.args[0] === 'SETUSER').map((c) => c.port)).toEqual([PRIMARY, REPLICA]);
+    for (const node of [primary, replica])
+      expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
+    expect(fake.commands.filter((c) => c.args[0] === 'SETUSER').map((c) => c.port)).toEqual([
+      PRIMARY,
+      REPLICA,
+    ]);
   });
 
   it('without +info, changes the replicas ROLE lists and warns that syncing replicas are missed', async () => {
@@ -110,7 +122,8 @@ describe('ACL-user mode setSecret', () => {
     primary.denied = ['INFO REPLICATION'];
     const { ctx, logger } = context();
     await mode.set({ current: secret(CUR), pending: secret(NEW), previous: secret(OLD), context: ctx });
-    for (const node of [primary, replica]) expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
+    for (const node of [primary, replica])
+      expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
     expect(logger.lines.some((line) => line.includes('Grant +info'))).toBe(true);
   });
 
@@ -123,7 +136,8 @@ describe('ACL-user mode setSecret', () => {
     const { ctx } = context();
     await mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx });
     await mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx });
-    for (const node of [primary, replica]) expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
+    for (const node of [primary, replica])
+      expect([...node.users.get('app')!.passwords].sort()).toEqual([sha(CUR), sha(NEW)].sort());
   });
 
   it('falls back to the pending password on a node where current no longer opens', async () => {
@@ -140,7 +154,9 @@ describe('ACL-user mode setSecret', () => {
     const { fake, primary, replica, mode } = setup();
     replica.reachable = false;
     const { ctx } = context();
-    const error = await failure(mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx }));
+    const error = await failure(
+      mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx }),
+    );
     expect(error.code).toBe(ErrorCode.ERR_TARGET_UNREACHABLE);
     expect(fake.commands.some((c) => c.args[0] === 'SETUSER')).toBe(false);
     expect(primary.users.get('app')!.passwords.has(sha(OLD))).toBe(true);
@@ -150,7 +166,9 @@ describe('ACL-user mode setSecret', () => {
     const { fake, primary, replica, mode } = setup();
     for (const node of [primary, replica]) addUser(node, 'app', [CUR], false);
     const { ctx } = context();
-    const error = await failure(mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx }));
+    const error = await failure(
+      mode.set({ current: secret(CUR), pending: secret(NEW), previous: undefined, context: ctx }),
+    );
     expect(error.code).toBe(ErrorCode.ERR_TARGET_PERMISSION_DENIED);
     expect(error.message).toContain('adminSecretArn');
     expect(error.message).not.toContain(CUR);
@@ -161,10 +179,19 @@ describe('ACL-user mode setSecret', () => {
     const { primary, mode } = setup();
     addUser(primary, 'admin', ['admin-password-0001']);
     const { ctx } = context({
-      secrets: { getSecretValue: async () => ({ ARN: 'a', VersionId: 'x', VersionStages: ['AWSCURRENT'], SecretString: new Sensitive('redis://admin:admin-password-0001@127.0.0.1:7001') }) },
+      secrets: {
+        getSecretValue: async () => ({
+          ARN: 'a',
+          VersionId: 'x',
+          VersionStages: ['AWSCURRENT'],
+          SecretString: new Sensitive('redis://admin:admin-password-0001@127.0.0.1:7001'),
+        }),
+      },
     });
     const ghost = (password: string) => secret(password, { username: 'ghost', adminSecretArn: 'arn:admin' });
-    const error = await failure(mode.set({ current: ghost(CUR), pending: ghost(NEW), previous: undefined, context: ctx }));
+    const error = await failure(
+      mode.set({ current: ghost(CUR), pending: ghost(NEW), previous: undefined, context: ctx }),
+    );
     expect(error.code).toBe(ErrorCode.ERR_TARGET_ROLE_MISSING);
   });
 
@@ -175,7 +202,16 @@ describe('ACL-user mode setSecret', () => {
       addUser(node, 'admin', ['admin-password-0001']);
     }
     const { ctx } = context({
-      secrets: { getSecretValue: async () => ({ ARN: 'a', VersionId: 'x', VersionStages: ['AWSCURRENT'], SecretString: new Sensitive(JSON.stringify({ host: 'h', username: 'admin', password: 'admin-password-0001' })) }) },
+      secrets: {
+        getSecretValue: async () => ({
+          ARN: 'a',
+          VersionId: 'x',
+          VersionStages: ['AWSCURRENT'],
+          SecretString: new Sensitive(
+            JSON.stringify({ host: 'h', username: 'admin', password: 'admin-password-0001' }),
+          ),
+        }),
+      },
     });
     const withAdmin = (password: string) => secret(password, { adminSecretArn: 'arn:admin' });
     await mode.set({ current: withAdmin(CUR), pending: withAdmin(NEW), previous: undefined, context: ctx });
@@ -185,9 +221,20 @@ describe('ACL-user mode setSecret', () => {
 
   it('refuses an admin secret that is not a Redis secret, without echoing it', async () => {
     const { mode } = setup();
-    const { ctx } = context({ secrets: { getSecretValue: async () => ({ ARN: 'a', VersionId: 'x', VersionStages: ['AWSCURRENT'], SecretString: new Sensitive('plain-admin-text') }) } });
+    const { ctx } = context({
+      secrets: {
+        getSecretValue: async () => ({
+          ARN: 'a',
+          VersionId: 'x',
+          VersionStages: ['AWSCURRENT'],
+          SecretString: new Sensitive('plain-admin-text'),
+        }),
+      },
+    });
     const withAdmin = (password: string) => secret(password, { adminSecretArn: 'arn:admin' });
-    const error = await failure(mode.set({ current: withAdmin(CUR), pending: withAdmin(NEW), previous: undefined, context: ctx }));
+    const error = await failure(
+      mode.set({ current: withAdmin(CUR), pending: withAdmin(NEW), previous: undefined, context: ctx }),
+    );
     expect(error.code).toBe(ErrorCode.ERR_ADMIN_SECRET_INVALID);
     expect(error.message).not.toContain('plain-admin-text');
   });
@@ -195,7 +242,14 @@ describe('ACL-user mode setSecret', () => {
   it('refuses a pending value for another user', async () => {
     const { mode } = setup();
     const { ctx } = context();
-    const error = await failure(mode.set({ current: secret(CUR), pending: secret(NEW, { username: 'other' }), previous: undefined, context: ctx }));
+    const error = await failure(
+      mode.set({
+        current: secret(CUR),
+        pending: secret(NEW, { username: 'other' }),
+        previous: undefined,
+        context: ctx,
+      }),
+    );
     expect(error.code).toBe(ErrorCode.ERR_SECRET_IDENTITY_CHANGED);
   });
 });

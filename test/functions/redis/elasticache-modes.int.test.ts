@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../support/servers.ts';
 import { FakeElastiCache } from './fake-elasticache.ts';
-import { canLogin, everything, passwordOf, run, startRedisHarness, type RedisHarness } from './redis-harness.ts';
+import {
+  canLogin,
+  everything,
+  passwordOf,
+  run,
+  startRedisHarness,
+  type RedisHarness,
+} from './redis-harness.ts';
 
 // A TLS Redis stands in for the cluster: the fake ElastiCache API applies each accepted
 // change to it (default user = AUTH tokens, ACL users = RBAC users) once "modifying" ends.
@@ -17,10 +24,16 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
 
   beforeAll(async () => {
     server = await startRedis({ tls: true, requirepass: T0 });
-    await run(server, undefined, T0, [['ACL', 'SETUSER', ADMIN.user, 'on', `>${ADMIN.password}`, '~*', '&*', '+@all']]);
+    await run(server, undefined, T0, [
+      ['ACL', 'SETUSER', ADMIN.user, 'on', `>${ADMIN.password}`, '~*', '&*', '+@all'],
+    ]);
     h = await startRedisHarness();
     fake = new FakeElastiCache(server, ADMIN, { applyAfterPolls: 2 });
-    env = { REDIS_TLS_CA_FILE: server.tls?.caPath ?? '', ELASTICACHE_POLL_INTERVAL_MS: '10', ELASTICACHE_WAIT_TIMEOUT_MS: '5000' };
+    env = {
+      REDIS_TLS_CA_FILE: server.tls?.caPath ?? '',
+      ELASTICACHE_POLL_INTERVAL_MS: '10',
+      ELASTICACHE_WAIT_TIMEOUT_MS: '5000',
+    };
   });
 
   afterAll(async () => {
@@ -28,8 +41,18 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     await server?.destroy();
   });
 
-  const tokenSecret = (groupId: string, password: string) => JSON.stringify({ host: 'localhost', port: server.port, tls: true, password, replicationGroupId: groupId });
-  const strategies = (groupId: string) => fake.calls.filter((c) => c.operation === 'ModifyReplicationGroup' && c.id === groupId).map((c) => c.strategy);
+  const tokenSecret = (groupId: string, password: string) =>
+    JSON.stringify({
+      host: 'localhost',
+      port: server.port,
+      tls: true,
+      password,
+      replicationGroupId: groupId,
+    });
+  const strategies = (groupId: string) =>
+    fake.calls
+      .filter((c) => c.operation === 'ModifyReplicationGroup' && c.id === groupId)
+      .map((c) => c.strategy);
 
   it('ROTATEs to the new token, then finalises with SET at the next rotation; never more than two tokens', async () => {
     fake.addGroup({ replicationGroupId: 'rg-main', authTokenEnabled: true, tokens: [T0] });
@@ -84,7 +107,11 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     const token = passwordOf(await h.current('redis/ec-token'));
     fake.addGroup({ replicationGroupId: 'rg-stuck', authTokenEnabled: true, tokens: [token] });
     const secret = await h.createSecret('redis/ec-stuck', tokenSecret('rg-stuck', token));
-    const { arn } = h.register('ec-stuck', { ...env, ELASTICACHE_WAIT_TIMEOUT_MS: '300' }, { elastiCache: () => fake });
+    const { arn } = h.register(
+      'ec-stuck',
+      { ...env, ELASTICACHE_WAIT_TIMEOUT_MS: '300' },
+      { elastiCache: () => fake },
+    );
     fake.stuck = true;
     try {
       const record = await h.rotate(secret, arn);
@@ -102,9 +129,18 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
   });
 
   it('rotates an RBAC user with ModifyUser [pending, current] and drops the oldest at the next rotation', async () => {
-    await run(server, ADMIN.user, ADMIN.password, [['ACL', 'SETUSER', 'ec-app', 'on', `>${U0}`, '~*', '+@all']]);
+    await run(server, ADMIN.user, ADMIN.password, [
+      ['ACL', 'SETUSER', 'ec-app', 'on', `>${U0}`, '~*', '+@all'],
+    ]);
     fake.addUser({ userId: 'ec-app-id', userName: 'ec-app', passwords: [U0] });
-    const value = JSON.stringify({ host: 'localhost', port: server.port, tls: true, username: 'ec-app', password: U0, user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id' });
+    const value = JSON.stringify({
+      host: 'localhost',
+      port: server.port,
+      tls: true,
+      username: 'ec-app',
+      password: U0,
+      user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id',
+    });
     const secret = await h.createSecret('redis/ec-user', value);
     const { arn } = h.register('ec-user', env, { elastiCache: () => fake });
     expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
@@ -121,7 +157,10 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     expect(userCalls.filter((op) => op === 'ModifyUser')).toHaveLength(2);
     expect(userCalls[0]).toBe('DescribeUsers');
     expect(userCalls.at(-1)).toBe('DescribeUsers');
-    expect(JSON.parse(await h.current(secret))).toMatchObject({ user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id', username: 'ec-app' });
+    expect(JSON.parse(await h.current(secret))).toMatchObject({
+      user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id',
+      username: 'ec-app',
+    });
   });
 
   it('leaves the RBAC user only the new password in an emergency', async () => {
@@ -132,12 +171,21 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     const next = passwordOf(await h.current('redis/ec-user'));
     expect(await canLogin(server, 'ec-app', current)).toBe(false);
     expect(await canLogin(server, 'ec-app', next)).toBe(true);
-    expect(fake.calls.filter((c) => c.id === 'ec-app-id' && c.operation === 'ModifyUser').at(-1)?.passwordCount).toBe(1);
+    expect(
+      fake.calls.filter((c) => c.id === 'ec-app-id' && c.operation === 'ModifyUser').at(-1)?.passwordCount,
+    ).toBe(1);
   });
 
   it('refuses a user id whose name differs from the secret username, changing nothing', async () => {
     fake.addUser({ userId: 'other-id', userName: 'someone-else', passwords: [U0] });
-    const value = JSON.stringify({ host: 'localhost', port: server.port, tls: true, username: 'ec-app', password: 'WhateverPassword0001', userId: 'other-id' });
+    const value = JSON.stringify({
+      host: 'localhost',
+      port: server.port,
+      tls: true,
+      username: 'ec-app',
+      password: 'WhateverPassword0001',
+      userId: 'other-id',
+    });
     const secret = await h.createSecret('redis/ec-mismatch', value);
     const { arn } = h.register('ec-mismatch', env, { elastiCache: () => fake });
     const record = await h.rotate(secret, arn);

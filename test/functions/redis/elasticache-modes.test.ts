@@ -28,14 +28,30 @@ describe('waitFor (ElastiCache bounded wait)', () => {
   it('returns as soon as the resource is ready', async () => {
     const d = deps({});
     const states = ['modifying', 'modifying', 'available'];
-    const state = await waitFor(d, async () => ({ status: states.shift() ?? 'available' }), (s) => s.status === 'available', 'Replication group rg', 'available', createMemoryLog());
+    const state = await waitFor(
+      d,
+      async () => ({ status: states.shift() ?? 'available' }),
+      (s) => s.status === 'available',
+      'Replication group rg',
+      'available',
+      createMemoryLog(),
+    );
     expect(state.status).toBe('available');
     expect(d.slept).toEqual([10_000, 10_000]);
   });
 
   it('stops after the configured time with ERR_WAIT_TIMEOUT naming the resource and its status', async () => {
     const d = deps({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '30', WAITING_RETRY_INTERVAL_IN_SECONDS: '10' });
-    await expect(waitFor(d, async () => ({ status: 'modifying' }), (s) => s.status === 'available', 'Replication group rg-1', 'available', createMemoryLog())).rejects.toMatchObject({
+    await expect(
+      waitFor(
+        d,
+        async () => ({ status: 'modifying' }),
+        (s) => s.status === 'available',
+        'Replication group rg-1',
+        'available',
+        createMemoryLog(),
+      ),
+    ).rejects.toMatchObject({
       code: ErrorCode.ERR_WAIT_TIMEOUT,
       message: expect.stringContaining('Replication group rg-1 is still "modifying" after 30000 ms'),
     });

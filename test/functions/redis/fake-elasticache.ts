@@ -14,7 +14,13 @@
  */
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import type { Sensitive } from '../../../shared/sensitive.ts';
-import { elastiCachePasswordViolations, type AuthTokenUpdateStrategy, type ElastiCachePort, type ElastiCacheUserState, type ReplicationGroupState } from '../../../functions/redis/elasticache-port.ts';
+import {
+  elastiCachePasswordViolations,
+  type AuthTokenUpdateStrategy,
+  type ElastiCachePort,
+  type ElastiCacheUserState,
+  type ReplicationGroupState,
+} from '../../../functions/redis/elasticache-port.ts';
 import type { RedisServer } from '../../support/servers.ts';
 import { run } from './redis-harness.ts';
 
@@ -44,11 +50,21 @@ export class FakeElastiCache implements ElastiCachePort {
   stuck = false;
   readonly #server: RedisServer;
   readonly #admin: { user: string; password: string };
-  readonly #groups = new Map<string, FakeGroup & { status: string; pending?: { polls: number; apply: () => Promise<void> } }>();
-  readonly #users = new Map<string, FakeUser & { status: string; pending?: { polls: number; apply: () => Promise<void> } }>();
+  readonly #groups = new Map<
+    string,
+    FakeGroup & { status: string; pending?: { polls: number; apply: () => Promise<void> } }
+  >();
+  readonly #users = new Map<
+    string,
+    FakeUser & { status: string; pending?: { polls: number; apply: () => Promise<void> } }
+  >();
   readonly #applyAfterPolls: number;
 
-  constructor(server: RedisServer, admin: { user: string; password: string }, options: { applyAfterPolls?: number } = {}) {
+  constructor(
+    server: RedisServer,
+    admin: { user: string; password: string },
+    options: { applyAfterPolls?: number } = {},
+  ) {
     this.#server = server;
     this.#admin = admin;
     this.#applyAfterPolls = options.applyAfterPolls ?? 2;
@@ -71,22 +87,36 @@ export class FakeElastiCache implements ElastiCachePort {
     this.calls.push({ operation: 'DescribeReplicationGroups', id: replicationGroupId });
     const group = this.#require(this.#groups, replicationGroupId, 'ReplicationGroupNotFoundFault');
     await this.#progress(group, 'available');
-    return { replicationGroupId, status: group.status, authTokenEnabled: group.authTokenEnabled, transitEncryptionEnabled: true };
+    return {
+      replicationGroupId,
+      status: group.status,
+      authTokenEnabled: group.authTokenEnabled,
+      transitEncryptionEnabled: true,
+    };
   }
 
-  async modifyAuthToken(replicationGroupId: string, authToken: Sensitive<string>, strategy: AuthTokenUpdateStrategy): Promise<void> {
+  async modifyAuthToken(
+    replicationGroupId: string,
+    authToken: Sensitive<string>,
+    strategy: AuthTokenUpdateStrategy,
+  ): Promise<void> {
     this.calls.push({ operation: 'ModifyReplicationGroup', id: replicationGroupId, strategy });
     const group = this.#require(this.#groups, replicationGroupId, 'ReplicationGroupNotFoundFault');
-    if (group.status !== 'available') throw fault('InvalidReplicationGroupStateFault', `group is ${group.status}`);
-    if (!group.authTokenEnabled) throw fault('InvalidParameterCombinationException', 'AUTH is not enabled on this group');
-    if (elastiCachePasswordViolations(authToken.reveal(), 'auth-token').length > 0) throw fault('InvalidParameterValueException', 'AuthToken breaks the token rules');
+    if (group.status !== 'available')
+      throw fault('InvalidReplicationGroupStateFault', `group is ${group.status}`);
+    if (!group.authTokenEnabled)
+      throw fault('InvalidParameterCombinationException', 'AUTH is not enabled on this group');
+    if (elastiCachePasswordViolations(authToken.reveal(), 'auth-token').length > 0)
+      throw fault('InvalidParameterValueException', 'AuthToken breaks the token rules');
     const token = authToken.reveal();
     let next: string[];
     if (strategy === 'ROTATE') {
-      if (group.tokens.length >= 2) throw fault('InvalidParameterCombinationException', 'two tokens are already active; use SET first');
+      if (group.tokens.length >= 2)
+        throw fault('InvalidParameterCombinationException', 'two tokens are already active; use SET first');
       next = [...group.tokens.filter((t) => t !== token), token];
     } else {
-      if (group.tokens.length < 2) throw fault('InvalidParameterCombinationException', 'SET is allowed only after ROTATE');
+      if (group.tokens.length < 2)
+        throw fault('InvalidParameterCombinationException', 'SET is allowed only after ROTATE');
       next = [token];
     }
     group.status = 'modifying';
@@ -104,15 +134,23 @@ export class FakeElastiCache implements ElastiCachePort {
     this.calls.push({ operation: 'DescribeUsers', id: userId });
     const user = this.#require(this.#users, userId, 'UserNotFoundFault');
     await this.#progress(user, 'active');
-    return { userId, userName: user.userName, status: user.status, authenticationType: 'password', passwordCount: user.passwords.length };
+    return {
+      userId,
+      userName: user.userName,
+      status: user.status,
+      authenticationType: 'password',
+      passwordCount: user.passwords.length,
+    };
   }
 
   async modifyUserPasswords(userId: string, passwords: readonly Sensitive<string>[]): Promise<void> {
     this.calls.push({ operation: 'ModifyUser', id: userId, passwordCount: passwords.length });
     const user = this.#require(this.#users, userId, 'UserNotFoundFault');
     if (user.status !== 'active') throw fault('InvalidUserStateFault', `user is ${user.status}`);
-    if (passwords.length < 1 || passwords.length > 2) throw fault('InvalidParameterValueException', 'one or two passwords');
-    if (passwords.some((p) => elastiCachePasswordViolations(p.reveal(), 'user').length > 0)) throw fault('InvalidParameterValueException', 'password breaks the rules');
+    if (passwords.length < 1 || passwords.length > 2)
+      throw fault('InvalidParameterValueException', 'one or two passwords');
+    if (passwords.some((p) => elastiCachePasswordViolations(p.reveal(), 'user').length > 0))
+      throw fault('InvalidParameterValueException', 'password breaks the rules');
     const next = passwords.map((p) => p.reveal());
     user.status = 'modifying';
     user.pending = {
@@ -124,7 +162,10 @@ export class FakeElastiCache implements ElastiCachePort {
     };
   }
 
-  async #progress(resource: { status: string; pending?: { polls: number; apply: () => Promise<void> } }, settled: string): Promise<void> {
+  async #progress(
+    resource: { status: string; pending?: { polls: number; apply: () => Promise<void> } },
+    settled: string,
+  ): Promise<void> {
     if (!resource.pending || this.stuck) return;
     resource.pending.polls -= 1;
     if (resource.pending.polls > 0) return;
@@ -135,7 +176,9 @@ export class FakeElastiCache implements ElastiCachePort {
   }
 
   async #setPasswords(user: string, passwords: readonly string[]): Promise<void> {
-    await run(this.#server, this.#admin.user, this.#admin.password, [['ACL', 'SETUSER', user, 'resetpass', ...passwords.map((p) => `>${p}`)]]);
+    await run(this.#server, this.#admin.user, this.#admin.password, [
+      ['ACL', 'SETUSER', user, 'resetpass', ...passwords.map((p) => `>${p}`)],
+    ]);
   }
 
   #require<T>(map: Map<string, T>, id: string, faultName: string): T {
@@ -146,5 +189,7 @@ export class FakeElastiCache implements ElastiCachePort {
 }
 
 function fault(name: string, why: string): RotationError {
-  return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache fake refused the call (${name}: ${why})`, { details: { awsErrorName: name } });
+  return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache fake refused the call (${name}: ${why})`, {
+    details: { awsErrorName: name },
+  });
 }

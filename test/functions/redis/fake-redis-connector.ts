@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
-import type { RedisConnector, RedisCredentials, RedisEndpoint, RedisSession } from '../../../functions/redis/redis-port.ts';
+import type {
+  RedisConnector,
+  RedisCredentials,
+  RedisEndpoint,
+  RedisSession,
+} from '../../../functions/redis/redis-port.ts';
 
 export const sha = (password: string): string => createHash('sha256').update(password).digest('hex');
 
@@ -41,7 +46,12 @@ export interface FakeRedis {
 }
 
 export function createFakeRedis(ports: number[]): FakeRedis {
-  const nodes = new Map<number, FakeNode>(ports.map((port) => [port, { port, users: new Map(), replicas: [], syncing: [], denied: [], reachable: true, aclFile: true }]));
+  const nodes = new Map<number, FakeNode>(
+    ports.map((port) => [
+      port,
+      { port, users: new Map(), replicas: [], syncing: [], denied: [], reachable: true, aclFile: true },
+    ]),
+  );
   const commands: RecordedCommand[] = [];
   const opened: number[] = [];
   const fake = { nodes, commands, opened } as { -readonly [K in keyof FakeRedis]: FakeRedis[K] };
@@ -50,11 +60,18 @@ export function createFakeRedis(ports: number[]): FakeRedis {
   const connector: RedisConnector = {
     async open(endpoint: RedisEndpoint, credentials: RedisCredentials): Promise<RedisSession> {
       const node = nodes.get(endpoint.port);
-      if (!node || !node.reachable) throw new RotationError(ErrorCode.ERR_TARGET_UNREACHABLE, `Redis node ${where(endpoint)} cannot be reached`);
+      if (!node || !node.reachable)
+        throw new RotationError(
+          ErrorCode.ERR_TARGET_UNREACHABLE,
+          `Redis node ${where(endpoint)} cannot be reached`,
+        );
       const user = credentials.username ?? 'default';
       const entry = node.users.get(user);
       if (!entry || !entry.passwords.has(sha(credentials.password.reveal()))) {
-        throw new RotationError(ErrorCode.ERR_TARGET_AUTH_FAILED, `Redis node ${where(endpoint)}: authentication failed`);
+        throw new RotationError(
+          ErrorCode.ERR_TARGET_AUTH_FAILED,
+          `Redis node ${where(endpoint)}: authentication failed`,
+        );
       }
       opened.push(endpoint.port);
       return {
@@ -68,9 +85,23 @@ export function createFakeRedis(ports: number[]): FakeRedis {
           }
           commands.push(recorded);
           const sub = `${command} ${args[0] ?? ''}`.toUpperCase().trim();
-          const adminOnly = ['ROLE', 'ACL GETUSER', 'ACL SETUSER', 'ACL SAVE', 'CONFIG GET', 'CONFIG SET', 'CONFIG REWRITE', 'CLIENT KILL', 'INFO SERVER', 'INFO REPLICATION'];
+          const adminOnly = [
+            'ROLE',
+            'ACL GETUSER',
+            'ACL SETUSER',
+            'ACL SAVE',
+            'CONFIG GET',
+            'CONFIG SET',
+            'CONFIG REWRITE',
+            'CLIENT KILL',
+            'INFO SERVER',
+            'INFO REPLICATION',
+          ];
           if ((adminOnly.includes(sub) && !node.users.get(user)?.admin) || node.denied.includes(sub)) {
-            throw new RotationError(ErrorCode.ERR_TARGET_PERMISSION_DENIED, `Redis node ${where(endpoint)}: NOPERM`);
+            throw new RotationError(
+              ErrorCode.ERR_TARGET_PERMISSION_DENIED,
+              `Redis node ${where(endpoint)}: NOPERM`,
+            );
           }
           switch (sub) {
             case 'PING':
@@ -94,7 +125,8 @@ export function createFakeRedis(ports: number[]): FakeRedis {
               return 'OK';
             }
             case 'CONFIG SET':
-              if (args[1] === 'requirepass') node.users.set('default', { passwords: new Set([sha(args[2] ?? '')]), admin: true });
+              if (args[1] === 'requirepass')
+                node.users.set('default', { passwords: new Set([sha(args[2] ?? '')]), admin: true });
               return 'OK';
             case 'CONFIG GET':
               if (args[1] === 'masteruser') return ['masteruser', node.masterUser ?? ''];
@@ -102,9 +134,21 @@ export function createFakeRedis(ports: number[]): FakeRedis {
             case 'INFO SERVER':
               return '# Server\r\nconfig_file:\r\n';
             case 'INFO REPLICATION': {
-              const attached = [...node.replicas.map((p) => [p, 'online'] as const), ...node.syncing.map((p) => [p, 'wait_bgsave'] as const)];
-              const lines = attached.map(([p, state], i) => `slave${i}:ip=127.0.0.1,port=${p},state=${state},offset=0,lag=0`);
-              return ['# Replication', 'role:master', `connected_slaves:${attached.length}`, ...lines, 'master_repl_offset:0', ''].join('\r\n');
+              const attached = [
+                ...node.replicas.map((p) => [p, 'online'] as const),
+                ...node.syncing.map((p) => [p, 'wait_bgsave'] as const),
+              ];
+              const lines = attached.map(
+                ([p, state], i) => `slave${i}:ip=127.0.0.1,port=${p},state=${state},offset=0,lag=0`,
+              );
+              return [
+                '# Replication',
+                'role:master',
+                `connected_slaves:${attached.length}`,
+                ...lines,
+                'master_repl_offset:0',
+                '',
+              ].join('\r\n');
             }
             case 'ACL SAVE':
               return 'OK';

@@ -40,13 +40,21 @@ describe('ioredis connector bounds', () => {
   });
 
   it('logs in and runs commands with the right password', async () => {
-    const session = await connector.open({ host: '127.0.0.1', port: redis.port, tls: false }, { username: undefined, password: new Sensitive(PASSWORD) });
+    const session = await connector.open(
+      { host: '127.0.0.1', port: redis.port, tls: false },
+      { username: undefined, password: new Sensitive(PASSWORD) },
+    );
     expect(await session.call('PING', [], { argsAreSecret: false })).toBe('PONG');
     await session.close();
   });
 
   it('fails a wrong password at once with ERR_TARGET_AUTH_FAILED, no retry loop, no password in the error', async () => {
-    const { error, ms } = await timed(connector.open({ host: '127.0.0.1', port: redis.port, tls: false }, { username: 'default', password: new Sensitive('wrong-password-xyz') }));
+    const { error, ms } = await timed(
+      connector.open(
+        { host: '127.0.0.1', port: redis.port, tls: false },
+        { username: 'default', password: new Sensitive('wrong-password-xyz') },
+      ),
+    );
     expect(error.code).toBe(ErrorCode.ERR_TARGET_AUTH_FAILED);
     expect(ms).toBeLessThan(250);
     expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain('wrong-password-xyz');
@@ -54,18 +62,33 @@ describe('ioredis connector bounds', () => {
   });
 
   it('fails a closed port with ERR_TARGET_UNREACHABLE', async () => {
-    const { error } = await timed(connector.open({ host: '127.0.0.1', port: 1, tls: false }, { username: undefined, password: new Sensitive(PASSWORD) }));
+    const { error } = await timed(
+      connector.open(
+        { host: '127.0.0.1', port: 1, tls: false },
+        { username: undefined, password: new Sensitive(PASSWORD) },
+      ),
+    );
     expect(error.code).toBe(ErrorCode.ERR_TARGET_UNREACHABLE);
   });
 
   it('gives up on a server that never answers within the connect and command timeouts', async () => {
-    const { error, ms } = await timed(connector.open({ host: '127.0.0.1', port: silentPort, tls: false }, { username: undefined, password: new Sensitive(PASSWORD) }));
+    const { error, ms } = await timed(
+      connector.open(
+        { host: '127.0.0.1', port: silentPort, tls: false },
+        { username: undefined, password: new Sensitive(PASSWORD) },
+      ),
+    );
     expect(error.code).toBe(ErrorCode.ERR_TARGET_TIMEOUT);
     expect(ms).toBeLessThan(1500);
   });
 
   it('fails TLS to a plaintext server with a target error rather than a plaintext fallback', async () => {
-    const { error } = await timed(connector.open({ host: '127.0.0.1', port: redis.port, tls: true }, { username: undefined, password: new Sensitive(PASSWORD) }));
+    const { error } = await timed(
+      connector.open(
+        { host: '127.0.0.1', port: redis.port, tls: true },
+        { username: undefined, password: new Sensitive(PASSWORD) },
+      ),
+    );
     // Redis waits for a line that a TLS ClientHello never ends: the handshake times out.
     expect([ErrorCode.ERR_TARGET_TLS, ErrorCode.ERR_TARGET_TIMEOUT]).toContain(error.code);
   });

@@ -27,18 +27,33 @@ describe('readRedisConfig', () => {
   });
 
   it("honours AWS's ElastiCache wait variables in seconds, with millisecond overrides", () => {
-    expect(read({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120', WAITING_RETRY_INTERVAL_IN_SECONDS: '5' }).done()).toMatchObject({ elastiCacheWaitTimeoutMs: 120_000, elastiCachePollIntervalMs: 5000 });
-    expect(read({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120', ELASTICACHE_WAIT_TIMEOUT_MS: '250' }).done()).toMatchObject({ elastiCacheWaitTimeoutMs: 250 });
+    expect(
+      read({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120', WAITING_RETRY_INTERVAL_IN_SECONDS: '5' }).done(),
+    ).toMatchObject({ elastiCacheWaitTimeoutMs: 120_000, elastiCachePollIntervalMs: 5000 });
+    expect(
+      read({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120', ELASTICACHE_WAIT_TIMEOUT_MS: '250' }).done(),
+    ).toMatchObject({ elastiCacheWaitTimeoutMs: 250 });
   });
 
   it('reports every bad variable at once by name, never by value', () => {
     try {
-      read({ REDIS_MODE: 'cluster', REDIS_CONNECT_TIMEOUT_MS: 'soon', REDIS_TEST_COMMAND: 'GET secretkey', ELASTICACHE_ENDPOINT: 'ftp://x' }).done();
+      read({
+        REDIS_MODE: 'cluster',
+        REDIS_CONNECT_TIMEOUT_MS: 'soon',
+        REDIS_TEST_COMMAND: 'GET secretkey',
+        ELASTICACHE_ENDPOINT: 'ftp://x',
+      }).done();
       expect.unreachable();
     } catch (error) {
       const e = error as { code: string; message: string };
       expect(e.code).toBe(ErrorCode.ERR_CONFIG_INVALID);
-      for (const name of ['REDIS_MODE', 'REDIS_CONNECT_TIMEOUT_MS', 'REDIS_TEST_COMMAND', 'ELASTICACHE_ENDPOINT']) expect(e.message).toContain(name);
+      for (const name of [
+        'REDIS_MODE',
+        'REDIS_CONNECT_TIMEOUT_MS',
+        'REDIS_TEST_COMMAND',
+        'ELASTICACHE_ENDPOINT',
+      ])
+        expect(e.message).toContain(name);
       expect(e.message).not.toContain('secretkey');
     }
   });

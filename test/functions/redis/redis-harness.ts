@@ -16,7 +16,12 @@ export { everything } from '../../support/emulator-harness.ts';
 export interface RedisHarness extends EmulatorSecrets {
   readonly log: ReturnType<typeof createMemoryLog>;
   /** Register an in-process Redis function; `after` runs after every step (probes). */
-  register(name: string, env?: Record<string, string>, ports?: RedisPorts, after?: (event: { Step: string }) => Promise<void>): { arn: string; fn: BuiltFunction };
+  register(
+    name: string,
+    env?: Record<string, string>,
+    ports?: RedisPorts,
+    after?: (event: { Step: string }) => Promise<void>,
+  ): { arn: string; fn: BuiltFunction };
 }
 
 export async function startRedisHarness(options: { rotationRetries?: number } = {}): Promise<RedisHarness> {
@@ -50,7 +55,11 @@ export async function startRedisHarness(options: { rotationRetries?: number } = 
 }
 
 /** A raw ioredis connection for arranging and checking (not the code under test). */
-export async function connect(server: Pick<RedisServer, 'port' | 'tls'>, username: string | undefined, password: string | undefined): Promise<Redis> {
+export async function connect(
+  server: Pick<RedisServer, 'port' | 'tls'>,
+  username: string | undefined,
+  password: string | undefined,
+): Promise<Redis> {
   const client = new Redis({
     host: '127.0.0.1',
     port: server.port,
@@ -80,7 +89,11 @@ export async function connect(server: Pick<RedisServer, 'port' | 'tls'>, usernam
 }
 
 /** Does this password log in (and PING) as this user on this server? */
-export async function canLogin(server: Pick<RedisServer, 'port' | 'tls'>, username: string | undefined, password: string): Promise<boolean> {
+export async function canLogin(
+  server: Pick<RedisServer, 'port' | 'tls'>,
+  username: string | undefined,
+  password: string,
+): Promise<boolean> {
   try {
     const client = await connect(server, username, password);
     try {
@@ -95,7 +108,12 @@ export async function canLogin(server: Pick<RedisServer, 'port' | 'tls'>, userna
 }
 
 /** Run commands as the given user and disconnect. */
-export async function run(server: Pick<RedisServer, 'port' | 'tls'>, username: string | undefined, password: string | undefined, commands: string[][]): Promise<unknown[]> {
+export async function run(
+  server: Pick<RedisServer, 'port' | 'tls'>,
+  username: string | undefined,
+  password: string | undefined,
+  commands: string[][],
+): Promise<unknown[]> {
   const client = await connect(server, username, password);
   try {
     const out: unknown[] = [];
@@ -106,14 +124,16 @@ export async function run(server: Pick<RedisServer, 'port' | 'tls'>, username: s
   }
 }
 
-
 export function passwordOf(secretText: string): string {
   if (secretText.startsWith('{')) return (JSON.parse(secretText) as { password: string }).password;
   return decodeURIComponent(new URL(secretText).password);
 }
 
 /** The primary's replicas as ROLE lists them (those it counts as online) and as INFO replication lists them (any state). */
-export async function replicasSeenBy(primary: RedisServer, password: string): Promise<{ role: number; info: string[] }> {
+export async function replicasSeenBy(
+  primary: RedisServer,
+  password: string,
+): Promise<{ role: number; info: string[] }> {
   const [role, info] = await run(primary, undefined, password, [['ROLE'], ['INFO', 'replication']]);
   const states = [...String(info).matchAll(/^slave\d+:.*state=([a-z_]+)/gm)].map((m) => m[1] as string);
   return { role: ((role as unknown[])[2] as unknown[]).length, info: states };
@@ -129,22 +149,34 @@ export async function startSyncingReplica(
   primary: RedisServer,
   password: string,
   options: { configFile?: boolean } = {},
-): Promise<{ replica: RedisServer; releaseSync(primaryPassword: string, replicaPassword: string): Promise<void> }> {
+): Promise<{
+  replica: RedisServer;
+  releaseSync(primaryPassword: string, replicaPassword: string): Promise<void>;
+}> {
   await run(primary, undefined, password, [
     ['CONFIG', 'SET', 'repl-diskless-sync', 'yes'],
     ['CONFIG', 'SET', 'repl-diskless-sync-delay', '60'],
   ]);
   const replica = await startRedis({ requirepass: password, masterAuth: password, ...options });
   await run(replica, undefined, password, [['REPLICAOF', primary.host, String(primary.port)]]);
-  await waitUntil(async () => (await replicasSeenBy(primary, password)).info.includes('wait_bgsave'), { what: 'the primary to list the replica as waiting for its sync', timeoutMs: 10_000 });
+  await waitUntil(async () => (await replicasSeenBy(primary, password)).info.includes('wait_bgsave'), {
+    what: 'the primary to list the replica as waiting for its sync',
+    timeoutMs: 10_000,
+  });
   return {
     replica,
     async releaseSync(primaryPassword, replicaPassword) {
       await run(primary, undefined, primaryPassword, [['CONFIG', 'SET', 'repl-diskless-sync-delay', '0']]);
-      await waitUntil(async () => String((await run(replica, undefined, replicaPassword, [['INFO', 'replication']]))[0]).includes('master_link_status:up'), {
-        what: 'the replica to finish its sync',
-        timeoutMs: 10_000,
-      });
+      await waitUntil(
+        async () =>
+          String((await run(replica, undefined, replicaPassword, [['INFO', 'replication']]))[0]).includes(
+            'master_link_status:up',
+          ),
+        {
+          what: 'the replica to finish its sync',
+          timeoutMs: 10_000,
+        },
+      );
     },
   };
 }

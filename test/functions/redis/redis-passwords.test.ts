@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RotationError } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
-import { DEFAULT_PASSWORD_POLICY, type PasswordGenerator, type PasswordPolicy } from '../../../shared/password.ts';
+import {
+  DEFAULT_PASSWORD_POLICY,
+  type PasswordGenerator,
+  type PasswordPolicy,
+} from '../../../shared/password.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { elastiCachePasswordViolations } from '../../../functions/redis/elasticache-port.ts';
 import { RedisMode } from '../../../functions/redis/redis-mode.ts';
@@ -26,9 +30,15 @@ describe('policyForMode', () => {
   });
 
   it('excludes @, " and / for ElastiCache users and limits token specials to !&#$^<>-', () => {
-    const user = policyForMode(RedisMode.elasticacheUser, { ...DEFAULT_PASSWORD_POLICY, ExcludeCharacters: '' });
+    const user = policyForMode(RedisMode.elasticacheUser, {
+      ...DEFAULT_PASSWORD_POLICY,
+      ExcludeCharacters: '',
+    });
     for (const ch of '@"/') expect(user.ExcludeCharacters).toContain(ch);
-    const token = policyForMode(RedisMode.elasticacheAuthToken, { ...DEFAULT_PASSWORD_POLICY, ExcludeCharacters: '' });
+    const token = policyForMode(RedisMode.elasticacheAuthToken, {
+      ...DEFAULT_PASSWORD_POLICY,
+      ExcludeCharacters: '',
+    });
     for (const ch of '!&#$^<>-') expect(token.ExcludeCharacters).not.toContain(ch);
     for (const ch of '%*()+,./:;=?@[]_{|}~"\'\\`') expect(token.ExcludeCharacters).toContain(ch);
     expect(token.IncludeSpace).toBe(false);
@@ -63,14 +73,19 @@ describe('elastiCachePasswordViolations', () => {
 describe('generateRedisPassword', () => {
   it('never returns a password still valid on the server (current or previous)', async () => {
     const gen = sequence(['current-value', 'previous-value', 'fresh-value']);
-    const out = await generateRedisPassword(gen, RedisMode.acl, DEFAULT_PASSWORD_POLICY, [new Sensitive('current-value'), new Sensitive('previous-value')]);
+    const out = await generateRedisPassword(gen, RedisMode.acl, DEFAULT_PASSWORD_POLICY, [
+      new Sensitive('current-value'),
+      new Sensitive('previous-value'),
+    ]);
     expect(out.reveal()).toBe('fresh-value');
     expect(gen.policies).toHaveLength(3);
   });
 
   it('regenerates a value that breaks ElastiCache rules and gives up after a few attempts', async () => {
     const gen = sequence(['short']);
-    await expect(generateRedisPassword(gen, RedisMode.elasticacheUser, DEFAULT_PASSWORD_POLICY, [])).rejects.toMatchObject({ code: ErrorCode.ERR_POLICY_VIOLATION });
+    await expect(
+      generateRedisPassword(gen, RedisMode.elasticacheUser, DEFAULT_PASSWORD_POLICY, []),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_POLICY_VIOLATION });
     expect(gen.policies.length).toBe(5);
   });
 

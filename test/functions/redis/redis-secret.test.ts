@@ -4,17 +4,36 @@ import type { RotationError } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { RedisMode, resolveMode } from '../../../functions/redis/redis-mode.ts';
-import { effectiveUsername, parseRedisSecret, serializeRedisSecret, withPassword } from '../../../functions/redis/redis-secret.ts';
+import {
+  effectiveUsername,
+  parseRedisSecret,
+  serializeRedisSecret,
+  withPassword,
+} from '../../../functions/redis/redis-secret.ts';
 import { codeOf } from '../../support/error-code.ts';
 
 const where = { versionId: 'v1', stage: 'AWSCURRENT' };
 const parse = (text: string) => parseRedisSecret(new Sensitive(text), where);
-const HARD_PASSWORDS = ['p@ss:w/rd?#[]%20', 'sp ace+plus&amp=eq', 'ünïcødé✓', "quote'\"\\back", '%%%', 'a%2Fb'];
+const HARD_PASSWORDS = [
+  'p@ss:w/rd?#[]%20',
+  'sp ace+plus&amp=eq',
+  'ünïcødé✓',
+  'quote\'"\\back',
+  '%%%',
+  'a%2Fb',
+];
 
 describe('parseRedisSecret (URL)', () => {
   it('reads user, password, host, port and db from a redis:// URL', () => {
     const secret = parse('redis://app:s3cret@cache.internal:6380/2');
-    expect(secret).toMatchObject({ format: 'url', host: 'cache.internal', port: 6380, username: 'app', db: 2, tls: false });
+    expect(secret).toMatchObject({
+      format: 'url',
+      host: 'cache.internal',
+      port: 6380,
+      username: 'app',
+      db: 2,
+      tls: false,
+    });
     expect(secret.password.reveal()).toBe('s3cret');
   });
 
@@ -68,7 +87,9 @@ describe('parseRedisSecret (URL)', () => {
   });
 
   it('keeps an empty username empty when serialising', () => {
-    const text = serializeRedisSecret(withPassword(parse('rediss://:old@h:6379/0'), new Sensitive('new'))).reveal();
+    const text = serializeRedisSecret(
+      withPassword(parse('rediss://:old@h:6379/0'), new Sensitive('new')),
+    ).reveal();
     expect(text).toBe('rediss://:new@h:6379/0');
   });
 });
@@ -76,15 +97,39 @@ describe('parseRedisSecret (URL)', () => {
 describe('parseRedisSecret (JSON)', () => {
   it('applies defaults for port, username, tls and db', () => {
     const secret = parse(JSON.stringify({ host: 'h', password: 'p' }));
-    expect(secret).toMatchObject({ format: 'json', port: 6379, username: undefined, tls: false, db: 0, nodes: [] });
+    expect(secret).toMatchObject({
+      format: 'json',
+      port: 6379,
+      username: undefined,
+      tls: false,
+      db: 0,
+      nodes: [],
+    });
     expect(effectiveUsername(secret)).toBe('default');
   });
 
   it('reads mode-specific fields and node lists', () => {
     const secret = parse(
-      JSON.stringify({ host: 'h', port: '6390', password: 'p', username: 'app', tls: true, db: 1, mode: 'requirepass', nodes: ['r1:7000', { host: 'r2', port: 7001 }, 'r3'], adminSecretArn: 'arn:admin' }),
+      JSON.stringify({
+        host: 'h',
+        port: '6390',
+        password: 'p',
+        username: 'app',
+        tls: true,
+        db: 1,
+        mode: 'requirepass',
+        nodes: ['r1:7000', { host: 'r2', port: 7001 }, 'r3'],
+        adminSecretArn: 'arn:admin',
+      }),
     );
-    expect(secret).toMatchObject({ port: 6390, username: 'app', tls: true, db: 1, mode: 'requirepass', adminSecretArn: 'arn:admin' });
+    expect(secret).toMatchObject({
+      port: 6390,
+      username: 'app',
+      tls: true,
+      db: 1,
+      mode: 'requirepass',
+      adminSecretArn: 'arn:admin',
+    });
     expect(secret.nodes).toEqual([
       { host: 'r1', port: 7000 },
       { host: 'r2', port: 7001 },
@@ -93,19 +138,39 @@ describe('parseRedisSecret (JSON)', () => {
   });
 
   it('takes the user id from AWS template user_arn', () => {
-    const secret = parse(JSON.stringify({ host: 'h', password: 'p', user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:app-user' }));
+    const secret = parse(
+      JSON.stringify({
+        host: 'h',
+        password: 'p',
+        user_arn: 'arn:aws:elasticache:us-east-1:123456789012:user:app-user',
+      }),
+    );
     expect(secret.userId).toBe('app-user');
     expect(resolveMode(secret, RedisMode.acl)).toBe(RedisMode.elasticacheUser);
   });
 
   it('infers the auth-token mode from replicationGroupId and falls back to the env default', () => {
-    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p', replicationGroupId: 'rg' })), RedisMode.acl)).toBe(RedisMode.elasticacheAuthToken);
-    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p' })), RedisMode.requirepass)).toBe(RedisMode.requirepass);
-    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p', mode: 'acl', replicationGroupId: 'rg' })), RedisMode.requirepass)).toBe(RedisMode.acl);
+    expect(
+      resolveMode(
+        parse(JSON.stringify({ host: 'h', password: 'p', replicationGroupId: 'rg' })),
+        RedisMode.acl,
+      ),
+    ).toBe(RedisMode.elasticacheAuthToken);
+    expect(resolveMode(parse(JSON.stringify({ host: 'h', password: 'p' })), RedisMode.requirepass)).toBe(
+      RedisMode.requirepass,
+    );
+    expect(
+      resolveMode(
+        parse(JSON.stringify({ host: 'h', password: 'p', mode: 'acl', replicationGroupId: 'rg' })),
+        RedisMode.requirepass,
+      ),
+    ).toBe(RedisMode.acl);
   });
 
   it('refuses an unknown mode with ERR_UNSUPPORTED_MODE', () => {
-    expect(codeOf(() => parse(JSON.stringify({ host: 'h', password: 'p', mode: 'cluster-magic' })))).toBe(ErrorCode.ERR_UNSUPPORTED_MODE);
+    expect(codeOf(() => parse(JSON.stringify({ host: 'h', password: 'p', mode: 'cluster-magic' })))).toBe(
+      ErrorCode.ERR_UNSUPPORTED_MODE,
+    );
     expect(codeOf(() => parse('redis://:p@h:1?mode=nope'))).toBe(ErrorCode.ERR_UNSUPPORTED_MODE);
   });
 
@@ -132,9 +197,23 @@ describe('parseRedisSecret (JSON)', () => {
   });
 
   it('keeps unknown fields and the field order, replacing only the password', () => {
-    const text = JSON.stringify({ engine: 'redis', host: 'h', password: 'old', extra: { nested: [1, 2] }, port: 6380 });
-    const out = JSON.parse(serializeRedisSecret(withPassword(parse(text), new Sensitive('new"pw\\'))).reveal());
-    expect(out).toEqual({ engine: 'redis', host: 'h', password: 'new"pw\\', extra: { nested: [1, 2] }, port: 6380 });
+    const text = JSON.stringify({
+      engine: 'redis',
+      host: 'h',
+      password: 'old',
+      extra: { nested: [1, 2] },
+      port: 6380,
+    });
+    const out = JSON.parse(
+      serializeRedisSecret(withPassword(parse(text), new Sensitive('new"pw\\'))).reveal(),
+    );
+    expect(out).toEqual({
+      engine: 'redis',
+      host: 'h',
+      password: 'new"pw\\',
+      extra: { nested: [1, 2] },
+      port: 6380,
+    });
     expect(Object.keys(out)).toEqual(['engine', 'host', 'password', 'extra', 'port']);
   });
 
@@ -146,9 +225,12 @@ describe('parseRedisSecret (JSON)', () => {
 });
 
 describe('parsed secrets in logs', () => {
-  it.each(['redis://app:leakme@h:1/0', JSON.stringify({ host: 'h', password: 'leakme' })])('print no password for %s', (text) => {
-    const secret = parse(text);
-    expect(JSON.stringify(secret)).not.toContain('leakme');
-    expect(inspect(secret, { depth: 10 })).not.toContain('leakme');
-  });
+  it.each(['redis://app:leakme@h:1/0', JSON.stringify({ host: 'h', password: 'leakme' })])(
+    'print no password for %s',
+    (text) => {
+      const secret = parse(text);
+      expect(JSON.stringify(secret)).not.toContain('leakme');
+      expect(inspect(secret, { depth: 10 })).not.toContain('leakme');
+    },
+  );
 });

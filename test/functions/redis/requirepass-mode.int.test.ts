@@ -1,7 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
-import { canLogin, connect, everything, passwordOf, replicasSeenBy, run, startRedisHarness, startSyncingReplica, type RedisHarness } from './redis-harness.ts';
+import {
+  canLogin,
+  connect,
+  everything,
+  passwordOf,
+  replicasSeenBy,
+  run,
+  startRedisHarness,
+  startSyncingReplica,
+  type RedisHarness,
+} from './redis-harness.ts';
 
 const P0 = 'legacy-Pw-000000001';
 
@@ -17,7 +27,12 @@ describe('requirepass mode against a real primary and replica with config files'
 
   beforeAll(async () => {
     primary = await startRedis({ configFile: true, requirepass: P0 });
-    replica = await startRedis({ configFile: true, requirepass: P0, masterAuth: P0, replicaOf: { host: primary.host, port: primary.port } });
+    replica = await startRedis({
+      configFile: true,
+      requirepass: P0,
+      masterAuth: P0,
+      replicaOf: { host: primary.host, port: primary.port },
+    });
     h = await startRedisHarness();
   });
 
@@ -27,7 +42,10 @@ describe('requirepass mode against a real primary and replica with config files'
   });
 
   it('cuts every node over to the new password, keeps replication up and survives restarts; every step re-run', async () => {
-    const secret = await h.createSecret('redis/legacy-url', `redis://:${encodeURIComponent(P0)}@127.0.0.1:${primary.port}/0`);
+    const secret = await h.createSecret(
+      'redis/legacy-url',
+      `redis://:${encodeURIComponent(P0)}@127.0.0.1:${primary.port}/0`,
+    );
     const registered = h.register('legacy-url', { REDIS_MODE: 'requirepass' }, {}, async (event) => {
       await registered.fn.invoke(event);
     });
@@ -42,7 +60,10 @@ describe('requirepass mode against a real primary and replica with config files'
 
     // The replica re-authenticates to the primary with the new masterauth after a restart of either.
     await primary.restart();
-    await waitUntil(() => linkUp(replica, next), { what: 'the replication link after the primary restart', timeoutMs: 10_000 });
+    await waitUntil(() => linkUp(replica, next), {
+      what: 'the replication link after the primary restart',
+      timeoutMs: 10_000,
+    });
     expect(await canLogin(primary, undefined, next)).toBe(true);
     expect(await canLogin(primary, undefined, P0)).toBe(false);
     // The replica's config file was rewritten too (the test bed's replica restart probes with
@@ -57,7 +78,15 @@ describe('requirepass mode against a real primary and replica with config files'
 
   it('refuses when no known password opens the primary, changing nothing', async () => {
     const current = passwordOf(await h.current('redis/legacy-url'));
-    const secret = await h.createSecret('redis/legacy-wrong', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: 'not-the-password-1', mode: 'requirepass' }));
+    const secret = await h.createSecret(
+      'redis/legacy-wrong',
+      JSON.stringify({
+        host: '127.0.0.1',
+        port: primary.port,
+        password: 'not-the-password-1',
+        mode: 'requirepass',
+      }),
+    );
     const { arn } = h.register('legacy-wrong');
     const record = await h.rotate(secret, arn);
     expect(record.outcome).toBe('failed');
@@ -85,7 +114,10 @@ describe('requirepass mode with a replica still in its full sync', () => {
     const syncing = await startSyncingReplica(primary, P0);
     replica = syncing.replica;
     expect(await replicasSeenBy(primary, P0)).toEqual({ role: 0, info: ['wait_bgsave'] });
-    const secret = await h.createSecret('redis/legacy-syncing', JSON.stringify({ host: '127.0.0.1', port: primary.port, password: P0, mode: 'requirepass' }));
+    const secret = await h.createSecret(
+      'redis/legacy-syncing',
+      JSON.stringify({ host: '127.0.0.1', port: primary.port, password: P0, mode: 'requirepass' }),
+    );
     const { arn } = h.register('legacy-syncing');
     expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
     const next = passwordOf(await h.current(secret));
@@ -94,7 +126,10 @@ describe('requirepass mode with a replica still in its full sync', () => {
     await syncing.releaseSync(next, next);
     // A fresh link authenticates with the new masterauth.
     await run(replica, undefined, next, [['CLIENT', 'KILL', 'TYPE', 'master']]);
-    await waitUntil(() => linkUp(replica as RedisServer, next), { what: 'the replication link with the new masterauth', timeoutMs: 10_000 });
+    await waitUntil(() => linkUp(replica as RedisServer, next), {
+      what: 'the replication link with the new masterauth',
+      timeoutMs: 10_000,
+    });
   });
 });
 
@@ -114,7 +149,10 @@ describe('requirepass mode over TLS', () => {
 
   it('rotates a rediss:// secret, verifying the server certificate against the configured CA', async () => {
     const secret = await h.createSecret('redis/tls', `rediss://:${P0}@localhost:${server.port}`);
-    const { arn } = h.register('tls', { REDIS_MODE: 'requirepass', REDIS_TLS_CA_FILE: server.tls?.caPath ?? '' });
+    const { arn } = h.register('tls', {
+      REDIS_MODE: 'requirepass',
+      REDIS_TLS_CA_FILE: server.tls?.caPath ?? '',
+    });
     const record = await h.rotate(secret, arn);
     expect(record.outcome).toBe('succeeded');
     const next = passwordOf(await h.current(secret));
@@ -127,7 +165,10 @@ describe('requirepass mode over TLS', () => {
     const current = passwordOf(await h.current('redis/tls'));
     const held = await connect(server, undefined, current);
     await h.tag('redis/tls', { RotationMode: 'emergency' });
-    const { arn } = h.register('tls-emergency', { REDIS_MODE: 'requirepass', REDIS_TLS_CA_FILE: server.tls?.caPath ?? '' });
+    const { arn } = h.register('tls-emergency', {
+      REDIS_MODE: 'requirepass',
+      REDIS_TLS_CA_FILE: server.tls?.caPath ?? '',
+    });
     expect((await h.rotate('redis/tls', arn)).outcome).toBe('succeeded');
     const next = passwordOf(await h.current('redis/tls'));
     await expect(held.ping()).rejects.toThrow();
@@ -138,7 +179,10 @@ describe('requirepass mode over TLS', () => {
 
   it('fails with ERR_TARGET_TLS, changing nothing, when the CA is not trusted', async () => {
     const current = passwordOf(await h.current('redis/tls'));
-    const secret = await h.createSecret('redis/tls-untrusted', `rediss://:${encodeURIComponent(current)}@localhost:${server.port}`);
+    const secret = await h.createSecret(
+      'redis/tls-untrusted',
+      `rediss://:${encodeURIComponent(current)}@localhost:${server.port}`,
+    );
     const { arn } = h.register('tls-untrusted', { REDIS_MODE: 'requirepass' });
     const record = await h.rotate(secret, arn);
     expect(record.outcome).toBe('failed');

@@ -24,7 +24,10 @@ describe('attachRotation', () => {
       RotationRules: { ScheduleExpression: 'rate(90 days)', Duration: Match.absent() },
     });
     expect(json.Resources[scheduleId]?.DependsOn).toEqual(
-      expect.arrayContaining([logicalId(json, 'AWS::IAM::Policy', 'RotationRotationPolicy'), logicalId(json, 'AWS::Lambda::Permission', 'RotationInvokePermission')]),
+      expect.arrayContaining([
+        logicalId(json, 'AWS::IAM::Policy', 'RotationRotationPolicy'),
+        logicalId(json, 'AWS::Lambda::Permission', 'RotationInvokePermission'),
+      ]),
     );
   });
 
@@ -33,11 +36,16 @@ describe('attachRotation', () => {
     const key = new kms.Key(stack, 'Key');
     const secret = new secretsmanager.Secret(stack, 'AppSecret', { encryptionKey: key });
     const fn = new RotationFunction(stack, 'Rotation', { kind: 'jwt', zipPath: fakeZip('jwt') });
-    attachRotation(secret, fn, { schedule: RotationSchedule.cron('0 3 ? * SUN *', 3), rotateImmediatelyOnUpdate: true });
+    attachRotation(secret, fn, {
+      schedule: RotationSchedule.cron('0 3 ? * SUN *', 3),
+      rotateImmediatelyOnUpdate: true,
+    });
     const { template, json } = templateOf(stack);
     const secretRef = { Ref: logicalId(json, 'AWS::SecretsManager::Secret', 'AppSecret') };
     const statements = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole'));
-    expect(statements.find((s) => s.Sid === 'RotateSecretsThatNameThisFunction')?.Resource).toEqual(secretRef);
+    expect(statements.find((s) => s.Sid === 'RotateSecretsThatNameThisFunction')?.Resource).toEqual(
+      secretRef,
+    );
     expect(statements.find((s) => s.Sid === 'ClearEmergencyTag')?.Resource).toEqual(secretRef);
     expect(statements.find((s) => s.Sid === 'UseSecretsKeyThroughSecretsManager')).toMatchObject({
       Resource: { 'Fn::GetAtt': [logicalId(json, 'AWS::KMS::Key', 'Key'), 'Arn'] },
@@ -56,8 +64,12 @@ describe('attachRotation', () => {
     const fn = new RotationFunction(stack, 'Rotation', { kind: 'jwt', zipPath: fakeZip('jwt') });
     attachRotation(secret, fn);
     const { json } = templateOf(stack);
-    const rotate = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole')).find((s) => s.Sid === 'RotateSecretsThatNameThisFunction');
-    expect(JSON.stringify(rotate?.Resource)).toContain(`:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/jwt-??????`);
+    const rotate = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole')).find(
+      (s) => s.Sid === 'RotateSecretsThatNameThisFunction',
+    );
+    expect(JSON.stringify(rotate?.Resource)).toContain(
+      `:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/jwt-??????`,
+    );
   });
 
   it('adds every attached secret to the one statement', () => {
@@ -66,9 +78,14 @@ describe('attachRotation', () => {
     attachRotation(new secretsmanager.Secret(stack, 'One'), fn);
     attachRotation(new secretsmanager.Secret(stack, 'Two'), fn);
     const { json } = templateOf(stack);
-    const rotate = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole')).filter((s) => s.Sid === 'RotateSecretsThatNameThisFunction');
+    const rotate = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole')).filter(
+      (s) => s.Sid === 'RotateSecretsThatNameThisFunction',
+    );
     expect(rotate).toHaveLength(1);
-    expect(rotate[0]?.Resource).toEqual([{ Ref: logicalId(json, 'AWS::SecretsManager::Secret', 'One') }, { Ref: logicalId(json, 'AWS::SecretsManager::Secret', 'Two') }]);
+    expect(rotate[0]?.Resource).toEqual([
+      { Ref: logicalId(json, 'AWS::SecretsManager::Secret', 'One') },
+      { Ref: logicalId(json, 'AWS::SecretsManager::Secret', 'Two') },
+    ]);
   });
 
   it('refuses a second schedule on the same secret', () => {
@@ -76,20 +93,31 @@ describe('attachRotation', () => {
     const secret = new secretsmanager.Secret(stack, 'AppSecret');
     const jwt = new RotationFunction(stack, 'Jwt', { kind: 'jwt', zipPath: fakeZip('jwt') });
     attachRotation(secret, jwt);
-    expect(() => attachRotation(secret, jwt)).toThrow('attachRotation: secret TestStack/AppSecret already has a rotation schedule; a secret has one rotation function');
+    expect(() => attachRotation(secret, jwt)).toThrow(
+      'attachRotation: secret TestStack/AppSecret already has a rotation schedule; a secret has one rotation function',
+    );
   });
 });
 
 describe('RotationSchedule', () => {
   it('builds rate and cron expressions with windows', () => {
     expect(RotationSchedule.everyDays(30)).toEqual({ expression: 'rate(30 days)' });
-    expect(RotationSchedule.cron(' 0 3 ? * SUN * ', 3)).toEqual({ expression: 'cron(0 3 ? * SUN *)', duration: '3h' });
+    expect(RotationSchedule.cron(' 0 3 ? * SUN * ', 3)).toEqual({
+      expression: 'cron(0 3 ? * SUN *)',
+      duration: '3h',
+    });
     expect(RotationSchedule.cron('0 3 ? * SUN *')).toEqual({ expression: 'cron(0 3 ? * SUN *)' });
   });
 
   it('names the argument and the value it rejects', () => {
-    expect(() => RotationSchedule.everyDays(0)).toThrow('RotationSchedule.everyDays: days must be an integer from 1 to 999; received 0');
-    expect(() => RotationSchedule.cron('0 3 * * SUN')).toThrow('RotationSchedule.cron: expression must have 6 fields (minutes hours day-of-month month day-of-week year); received "0 3 * * SUN"');
-    expect(() => RotationSchedule.cron('0 3 ? * SUN *', 25)).toThrow('RotationSchedule.cron: windowHours must be an integer from 1 to 24; received 25');
+    expect(() => RotationSchedule.everyDays(0)).toThrow(
+      'RotationSchedule.everyDays: days must be an integer from 1 to 999; received 0',
+    );
+    expect(() => RotationSchedule.cron('0 3 * * SUN')).toThrow(
+      'RotationSchedule.cron: expression must have 6 fields (minutes hours day-of-month month day-of-week year); received "0 3 * * SUN"',
+    );
+    expect(() => RotationSchedule.cron('0 3 ? * SUN *', 25)).toThrow(
+      'RotationSchedule.cron: windowHours must be an integer from 1 to 24; received 25',
+    );
   });
 });

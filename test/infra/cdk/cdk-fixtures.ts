@@ -22,12 +22,22 @@ export function fakeZip(kind: string): string {
 
 /** An app without the built-in CloudFormation validation (about 3 s per synth otherwise), writing to a temp folder. */
 export function newApp(options: { validation?: boolean } = {}): App {
-  return new App({ builtinCloudFormationValidation: options.validation ?? false, outdir: mkdtempSync(path.join(tmpdir(), 'cdk-out-')) });
+  return new App({
+    builtinCloudFormationValidation: options.validation ?? false,
+    outdir: mkdtempSync(path.join(tmpdir(), 'cdk-out-')),
+  });
 }
 
-export function newStack(options: { validation?: boolean; envAgnostic?: boolean } = {}): { app: App; stack: Stack } {
+export function newStack(options: { validation?: boolean; envAgnostic?: boolean } = {}): {
+  app: App;
+  stack: Stack;
+} {
   const app = newApp(options);
-  const stack = new Stack(app, 'TestStack', options.envAgnostic ? {} : { env: { account: ACCOUNT, region: REGION } });
+  const stack = new Stack(
+    app,
+    'TestStack',
+    options.envAgnostic ? {} : { env: { account: ACCOUNT, region: REGION } },
+  );
   return { app, stack };
 }
 
@@ -41,6 +51,7 @@ export function logicalId(json: CfnTemplate, type: string, prefix: string): stri
   const ids = Object.entries(json.Resources)
     .filter(([id, resource]) => resource.Type === type && id.startsWith(prefix))
     .map(([id]) => id);
-  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
+  if (ids.length !== 1)
+    throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
   return ids[0] as string;
 }

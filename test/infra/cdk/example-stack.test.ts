@@ -8,7 +8,10 @@ import { fakeZip, newApp } from './cdk-fixtures.ts';
 const zipPaths = { jwt: fakeZip('jwt'), postgres: fakeZip('postgres'), redis: fakeZip('redis') };
 
 function findings(report: ReturnType<AwsSolutionsChecks['validateScope']>): string[] {
-  return report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId).join(', ')}`);
+  return report.violations.map(
+    (v) =>
+      `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId).join(', ')}`,
+  );
 }
 
 describe('example app', () => {
@@ -23,9 +26,15 @@ describe('example app', () => {
   it('still reports a wildcard the caller chose, which the construct does not acknowledge', () => {
     const app = newApp();
     const stack = new Stack(app, 'Wild', { env: { account: '123456789012', region: 'eu-west-1' } });
-    new RotationFunction(stack, 'Rotation', { kind: 'postgres', zipPath: zipPaths.postgres, secretArnPatterns: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*'] });
+    new RotationFunction(stack, 'Rotation', {
+      kind: 'postgres',
+      zipPath: zipPaths.postgres,
+      secretArnPatterns: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*'],
+    });
     const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(findings(report)).toEqual(['AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*] at Wild/Rotation/RotationPolicy/Resource']);
+    expect(findings(report)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*] at Wild/Rotation/RotationPolicy/Resource',
+    ]);
   });
 
   it('synthesises with CDK built-in CloudFormation validation and the cdk-nag plugin registered (the one slow synth)', () => {
@@ -33,7 +42,9 @@ describe('example app', () => {
     new RotationExampleStack(app, 'Example', { zipPaths });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const assembly = app.synth();
-    const template = assembly.getStackByName('Example').template as { Resources: Record<string, { Type: string }> };
+    const template = assembly.getStackByName('Example').template as {
+      Resources: Record<string, { Type: string }>;
+    };
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(3);
     expect(types.filter((type) => type === 'AWS::SecretsManager::RotationSchedule')).toHaveLength(3);

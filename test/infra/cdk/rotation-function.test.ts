@@ -15,7 +15,12 @@ const DB = `arn:aws:rds:${REGION}:${ACCOUNT}:db:main`;
 
 function build(kind: RotationKind, extra: Partial<RotationFunctionProps> = {}) {
   const { stack } = newStack();
-  const fn = new RotationFunction(stack, 'Rotation', { kind, zipPath: fakeZip(kind), secretArnPatterns: [SECRET], ...extra });
+  const fn = new RotationFunction(stack, 'Rotation', {
+    kind,
+    zipPath: fakeZip(kind),
+    secretArnPatterns: [SECRET],
+    ...extra,
+  });
   const { template, json } = templateOf(stack);
   const roleId = logicalId(json, 'AWS::IAM::Role', 'RotationRole');
   const functionId = logicalId(json, 'AWS::Lambda::Function', 'RotationFunction');
@@ -35,7 +40,13 @@ describe('RotationFunction', () => {
       Timeout: 360,
       Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^RotationLogGroup') } },
-      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_NAMESPACE: 'SecretsRotation' } },
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_METRICS_NAMESPACE: 'SecretsRotation',
+        },
+      },
     });
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::IAM::Role', 1);
@@ -45,13 +56,25 @@ describe('RotationFunction', () => {
   it('grants the jwt function exactly the rotation, untag and log actions, on exactly its resources', () => {
     const { json, roleId, functionId } = build('jwt');
     const statements = roleStatements(json, roleId);
-    const onlyThisFunction = { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': fnArn(functionId) } };
+    const onlyThisFunction = {
+      StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': fnArn(functionId) },
+    };
     expect(statements).toEqual([
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RotationLogGroup/), 'Arn'] } },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RotationLogGroup/), 'Arn'] },
+      },
       {
         Sid: 'RotateSecretsThatNameThisFunction',
         Effect: 'Allow',
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
         Resource: SECRET,
         Condition: onlyThisFunction,
       },
@@ -66,19 +89,48 @@ describe('RotationFunction', () => {
   });
 
   it('grants the postgres function passwords, admin secrets, RDS describes and opt-in break-glass, with KMS only via Secrets Manager', () => {
-    const { json, roleId, template } = build('postgres', { adminSecretArnPatterns: [ADMIN], kmsKeyArns: [KEY], breakGlassResourceArns: [DB] });
+    const { json, roleId, template } = build('postgres', {
+      adminSecretArnPatterns: [ADMIN],
+      kmsKeyArns: [KEY],
+      breakGlassResourceArns: [DB],
+    });
     const bySid = Object.fromEntries(roleStatements(json, roleId).map((s) => [s.Sid, s]));
     // The password-reuse check lists deprecated versions: same secrets, same condition as the rotation itself.
     expect(bySid.RotateSecretsThatNameThisFunction).toMatchObject({
-      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:ListSecretVersionIds'],
+      Action: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+        'secretsmanager:ListSecretVersionIds',
+      ],
       Resource: SECRET,
-      Condition: { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } },
+      Condition: {
+        StringEquals: {
+          'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+        },
+      },
     });
     expect(Object.keys(bySid).sort()).toEqual(
-      ['BreakGlassResetMasterPassword', 'ClearEmergencyTag', 'DescribeDatabases', 'GeneratePasswords', 'ReadAdminSecrets', 'RotateSecretsThatNameThisFunction', 'UseSecretsKeyThroughSecretsManager', 'WriteOwnLogs'].sort(),
+      [
+        'BreakGlassResetMasterPassword',
+        'ClearEmergencyTag',
+        'DescribeDatabases',
+        'GeneratePasswords',
+        'ReadAdminSecrets',
+        'RotateSecretsThatNameThisFunction',
+        'UseSecretsKeyThroughSecretsManager',
+        'WriteOwnLogs',
+      ].sort(),
     );
-    expect(bySid.GeneratePasswords).toMatchObject({ Action: 'secretsmanager:GetRandomPassword', Resource: '*' });
-    expect(bySid.ReadAdminSecrets).toMatchObject({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: ADMIN });
+    expect(bySid.GeneratePasswords).toMatchObject({
+      Action: 'secretsmanager:GetRandomPassword',
+      Resource: '*',
+    });
+    expect(bySid.ReadAdminSecrets).toMatchObject({
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      Resource: ADMIN,
+    });
     expect(bySid.DescribeDatabases).toMatchObject({
       Action: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
       Resource: [
@@ -86,7 +138,10 @@ describe('RotationFunction', () => {
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:${REGION}:${ACCOUNT}:cluster:*`]] },
       ],
     });
-    expect(bySid.BreakGlassResetMasterPassword).toMatchObject({ Action: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'], Resource: DB });
+    expect(bySid.BreakGlassResetMasterPassword).toMatchObject({
+      Action: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
+      Resource: DB,
+    });
     expect(bySid.UseSecretsKeyThroughSecretsManager).toEqual({
       Sid: 'UseSecretsKeyThroughSecretsManager',
       Effect: 'Allow',
@@ -94,12 +149,19 @@ describe('RotationFunction', () => {
       Resource: KEY,
       Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: 'true' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: 'true' }) },
+    });
   });
 
   it('bounds the Redis ElastiCache wait below the function timeout unless the environment overrides it', () => {
-    build('redis').template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 360, Environment: { Variables: Match.objectLike({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '240' }) } });
-    build('redis', { environment: { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120' } }).template.hasResourceProperties('AWS::Lambda::Function', {
+    build('redis').template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 360,
+      Environment: { Variables: Match.objectLike({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '240' }) },
+    });
+    build('redis', {
+      environment: { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120' },
+    }).template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120' }) },
     });
   });
@@ -110,18 +172,33 @@ describe('RotationFunction', () => {
     expect(sids).not.toContain('BreakGlassResetMasterPassword');
     expect(sids).not.toContain('ReadAdminSecrets');
     expect(sids).not.toContain('UseSecretsKeyThroughSecretsManager');
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: Match.absent() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: Match.absent() }) },
+    });
   });
 
   it('grants the redis function only the ElastiCache credential actions, scoped to the account and region', () => {
     const { json, roleId } = build('redis', { adminSecretArnPatterns: [ADMIN] });
     const statements = roleStatements(json, roleId);
     const actions = statements.flatMap(actionsOf);
-    expect(actions.filter((a) => a.startsWith('elasticache:')).sort()).toEqual(['elasticache:DescribeReplicationGroups', 'elasticache:DescribeUsers', 'elasticache:ModifyReplicationGroup', 'elasticache:ModifyUser']);
+    expect(actions.filter((a) => a.startsWith('elasticache:')).sort()).toEqual([
+      'elasticache:DescribeReplicationGroups',
+      'elasticache:DescribeUsers',
+      'elasticache:ModifyReplicationGroup',
+      'elasticache:ModifyUser',
+    ]);
     expect(actions.some((a) => a.startsWith('rds:'))).toBe(false);
-    expect(statements.find((s) => s.Sid === 'ReadAdminSecrets')).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Resource: ADMIN });
+    expect(statements.find((s) => s.Sid === 'ReadAdminSecrets')).toMatchObject({
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: ADMIN,
+    });
     expect(statements.find((s) => s.Sid === 'RotateElastiCacheCredentials')?.Resource).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:replicationgroup:*`]] },
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:replicationgroup:*`],
+        ],
+      },
       { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:user:*`]] },
     ]);
   });
@@ -147,62 +224,143 @@ describe('RotationFunction', () => {
 
   it('adds ENI permissions and the VPC configuration only with a VPC', () => {
     const { stack } = newStack();
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] });
-    new RotationFunction(stack, 'Rotation', { kind: 'redis', zipPath: fakeZip('redis'), secretArnPatterns: [SECRET], vpc });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-1',
+      availabilityZones: ['eu-west-1a'],
+      privateSubnetIds: ['subnet-1'],
+    });
+    new RotationFunction(stack, 'Rotation', {
+      kind: 'redis',
+      zipPath: fakeZip('redis'),
+      secretArnPatterns: [SECRET],
+      vpc,
+    });
     const { template, json } = templateOf(stack);
-    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: Match.anyValue() } });
-    const eni = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole')).find((s) => s.Sid === 'ManageVpcNetworkInterfaces');
-    expect(eni).toMatchObject({ Resource: '*' });
-    expect(actionsOf(eni ?? { Effect: '', Action: [], Resource: '' }).sort()).toEqual(
-      ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: Match.anyValue() },
+    });
+    const eni = roleStatements(json, logicalId(json, 'AWS::IAM::Role', 'RotationRole')).find(
+      (s) => s.Sid === 'ManageVpcNetworkInterfaces',
     );
+    expect(eni).toMatchObject({ Resource: '*' });
+    expect(actionsOf(eni ?? { Effect: '', Action: [], Resource: '' }).sort()).toEqual([
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:UnassignPrivateIpAddresses',
+    ]);
     const plain = build('redis');
-    expect(roleStatements(plain.json, plain.roleId).some((s) => s.Sid === 'ManageVpcNetworkInterfaces')).toBe(false);
+    expect(roleStatements(plain.json, plain.roleId).some((s) => s.Sid === 'ManageVpcNetworkInterfaces')).toBe(
+      false,
+    );
   });
 
   it('alarms on function errors and on RotationFailed of its kind when given a topic', () => {
     const { stack } = newStack();
     const topic = sns.Topic.fromTopicArn(stack, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:alarms`);
-    new RotationFunction(stack, 'Rotation', { kind: 'postgres', zipPath: fakeZip('postgres'), secretArnPatterns: [SECRET], alarmTopic: topic, metricsNamespace: 'Team/Rotation' });
+    new RotationFunction(stack, 'Rotation', {
+      kind: 'postgres',
+      zipPath: fakeZip('postgres'),
+      secretArnPatterns: [SECRET],
+      alarmTopic: topic,
+      metricsNamespace: 'Team/Rotation',
+    });
     const { template } = templateOf(stack);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', AlarmActions: [topic.topicArn], Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: [{ Id: 'failed', Expression: `SELECT SUM(RotationFailed) FROM "Team/Rotation" WHERE kind = 'postgres'`, Period: 300, ReturnData: true }],
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      AlarmActions: [topic.topicArn],
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        {
+          Id: 'failed',
+          Expression: `SELECT SUM(RotationFailed) FROM "Team/Rotation" WHERE kind = 'postgres'`,
+          Period: 300,
+          ReturnData: true,
+        },
+      ],
       AlarmActions: [topic.topicArn],
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'Team/Rotation' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'Team/Rotation' }) },
+    });
   });
 
   it('refuses to synthesise a function with no secret to rotate, naming the fix', () => {
     const { stack } = newStack();
     new RotationFunction(stack, 'Lonely', { kind: 'jwt', zipPath: fakeZip('jwt') });
-    expect(() => templateOf(stack)).toThrow(/RotationFunction TestStack\/Lonely: no secret to rotate; pass props.secretArnPatterns or call attachRotation/);
+    expect(() => templateOf(stack)).toThrow(
+      /RotationFunction TestStack\/Lonely: no secret to rotate; pass props.secretArnPatterns or call attachRotation/,
+    );
   });
 
   it.each([
-    [{ kind: 'mysql' }, 'RotationFunction Bad: props.kind must be one of jwt, postgres, redis; received "mysql"'],
+    [
+      { kind: 'mysql' },
+      'RotationFunction Bad: props.kind must be one of jwt, postgres, redis; received "mysql"',
+    ],
     [{ memorySize: 64 }, 'props.memorySize must be an integer from 128 to 10240 (MB); received 64'],
-    [{ timeout: Duration.minutes(20) }, 'props.timeout must be from 10 seconds to 15 minutes; received "20 minutes"'],
-    [{ zipPath: '/nonexistent/jwt.zip' }, 'props.zipPath must be an existing .zip file (run `npm run build`); received "/nonexistent/jwt.zip"'],
-    [{ adminSecretArnPatterns: [ADMIN] }, `props.adminSecretArnPatterns must be empty for the jwt kind (it reads no admin secret); received ["${ADMIN}"]`],
-    [{ breakGlassResourceArns: [DB] }, 'props.breakGlassResourceArns must be empty for the jwt kind (break-glass is PostgreSQL only)'],
-    [{ secretArnPatterns: ['prod/app'] }, 'props.secretArnPatterns must be a list of secretsmanager ARNs; received "prod/app"'],
+    [
+      { timeout: Duration.minutes(20) },
+      'props.timeout must be from 10 seconds to 15 minutes; received "20 minutes"',
+    ],
+    [
+      { zipPath: '/nonexistent/jwt.zip' },
+      'props.zipPath must be an existing .zip file (run `npm run build`); received "/nonexistent/jwt.zip"',
+    ],
+    [
+      { adminSecretArnPatterns: [ADMIN] },
+      `props.adminSecretArnPatterns must be empty for the jwt kind (it reads no admin secret); received ["${ADMIN}"]`,
+    ],
+    [
+      { breakGlassResourceArns: [DB] },
+      'props.breakGlassResourceArns must be empty for the jwt kind (break-glass is PostgreSQL only)',
+    ],
+    [
+      { secretArnPatterns: ['prod/app'] },
+      'props.secretArnPatterns must be a list of secretsmanager ARNs; received "prod/app"',
+    ],
     [{ kmsKeyArns: [SECRET] }, `props.kmsKeyArns must be a list of kms ARNs; received "${SECRET}"`],
-    [{ secretsManagerEndpoint: 'vpce-123.secretsmanager' }, 'props.secretsManagerEndpoint must be an http(s) URL; received "vpce-123.secretsmanager"'],
-    [{ environment: { PG_BREAK_GLASS: 'true' } }, 'props.environment must be free of NODE_OPTIONS, SECRETS_MANAGER_ENDPOINT, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE, PG_BREAK_GLASS (set through their own props); received "PG_BREAK_GLASS"'],
-    [{ environment: { AWS_REGION: 'x' } }, 'props.environment must be free of AWS_* names (reserved by Lambda); received "AWS_REGION"'],
+    [
+      { secretsManagerEndpoint: 'vpce-123.secretsmanager' },
+      'props.secretsManagerEndpoint must be an http(s) URL; received "vpce-123.secretsmanager"',
+    ],
+    [
+      { environment: { PG_BREAK_GLASS: 'true' } },
+      'props.environment must be free of NODE_OPTIONS, SECRETS_MANAGER_ENDPOINT, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE, PG_BREAK_GLASS (set through their own props); received "PG_BREAK_GLASS"',
+    ],
+    [
+      { environment: { AWS_REGION: 'x' } },
+      'props.environment must be free of AWS_* names (reserved by Lambda); received "AWS_REGION"',
+    ],
     [{ logLevel: 'TRACE' }, 'props.logLevel must be one of DEBUG, INFO, WARN, ERROR; received "TRACE"'],
   ] as const)('rejects %o with a message naming the prop and the value', (bad, message) => {
     const { stack } = newStack();
-    const props = { kind: 'jwt', zipPath: fakeZip('jwt'), secretArnPatterns: [SECRET], ...bad } as unknown as RotationFunctionProps;
+    const props = {
+      kind: 'jwt',
+      zipPath: fakeZip('jwt'),
+      secretArnPatterns: [SECRET],
+      ...bad,
+    } as unknown as RotationFunctionProps;
     expect(() => new RotationFunction(stack, 'Bad', props)).toThrow(message);
   });
 
   it('rejects security groups without a VPC', () => {
     const { stack } = newStack();
     const sg = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-1');
-    expect(() => new RotationFunction(stack, 'Bad', { kind: 'redis', zipPath: fakeZip('redis'), securityGroups: [sg] })).toThrow(
+    expect(
+      () =>
+        new RotationFunction(stack, 'Bad', {
+          kind: 'redis',
+          zipPath: fakeZip('redis'),
+          securityGroups: [sg],
+        }),
+    ).toThrow(
       'RotationFunction Bad: props.vpc must be given when vpcSubnets or securityGroups are; received undefined',
     );
   });

@@ -22,7 +22,12 @@ let targets: ChaosTarget[];
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, rotationRetries: 2, invocationTimeoutMs: 30_000 });
-  client = new SecretsManagerClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  client = new SecretsManagerClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
   targets = await openTargets(TARGET_NAMES);
 });
 
@@ -34,10 +39,23 @@ afterAll(async () => {
 
 describe('chaos sample', () => {
   it('keeps every invariant across a fixed-seed sample of fault schedules on every target', async () => {
-    const report = await runChaos({ schedules: SCHEDULES_PER_TARGET * targets.length, seed: SAMPLE_SEED, targets, emulator, client, concurrency: 4 });
+    const report = await runChaos({
+      schedules: SCHEDULES_PER_TARGET * targets.length,
+      seed: SAMPLE_SEED,
+      targets,
+      emulator,
+      client,
+      concurrency: 4,
+    });
     const summary = report.summary(1, SAMPLE_SEED);
     expect(report.crashes, summary).toEqual([]);
-    expect(report.failures.map((failure) => `${failure.target} ${failure.seed}: ${failure.violations.map((v) => v.detail).join('; ')}`), summary).toEqual([]);
+    expect(
+      report.failures.map(
+        (failure) =>
+          `${failure.target} ${failure.seed}: ${failure.violations.map((v) => v.detail).join('; ')}`,
+      ),
+      summary,
+    ).toEqual([]);
     expect(report.schedules).toBe(SCHEDULES_PER_TARGET * targets.length);
     // The PostgreSQL statement log was scanned for every value of every schedule.
     expect(report.serverLogScan).toMatch(/^1 log\(s\) against \d+ values$/);
@@ -47,7 +65,11 @@ describe('chaos sample', () => {
     const faulted = [...report.faults.keys()];
     expect(faulted.some((key) => key.startsWith('secrets.'))).toBe(true);
     expect(faulted.some((key) => key.startsWith('redis.'))).toBe(true);
-    for (const kind of Object.values(FaultKind)) expect(faulted.some((key) => key.endsWith(`:${kind}`)), kind).toBe(true);
+    for (const kind of Object.values(FaultKind))
+      expect(
+        faulted.some((key) => key.endsWith(`:${kind}`)),
+        kind,
+      ).toBe(true);
   }, 240_000);
 });
 
@@ -67,7 +89,13 @@ describe('the harness catches broken strategies', () => {
   });
 
   it('reports a leak when a strategy logs a generated password', async () => {
-    const result = await runSchedule({ seed: 8, target: memoryTarget('logs-password'), emulator, client, probability: 0 });
+    const result = await runSchedule({
+      seed: 8,
+      target: memoryTarget('logs-password'),
+      emulator,
+      client,
+      probability: 0,
+    });
     const leaks = result.violations.filter((violation) => violation.invariant === Invariant.noLeak);
     expect(leaks.length).toBeGreaterThan(0);
     // The report names where the value came from, never the value.
@@ -76,9 +104,22 @@ describe('the harness catches broken strategies', () => {
 
   it('replays a schedule identically from its seed', async () => {
     const target = targets.find((candidate) => candidate.name === 'jwt/keyring') as ChaosTarget;
-    const strip = (trace: readonly string[]): string[] => trace.map((line) => line.replace(/[0-9a-f]{8}(?=\b)/g, '<token>'));
-    const first = await runSchedule({ seed: 99, target, emulator, client, kinds: [FaultKind.failBefore, FaultKind.failAfter, FaultKind.throttle] });
-    const second = await runSchedule({ seed: 99, target, emulator, client, kinds: [FaultKind.failBefore, FaultKind.failAfter, FaultKind.throttle] });
+    const strip = (trace: readonly string[]): string[] =>
+      trace.map((line) => line.replace(/[0-9a-f]{8}(?=\b)/g, '<token>'));
+    const first = await runSchedule({
+      seed: 99,
+      target,
+      emulator,
+      client,
+      kinds: [FaultKind.failBefore, FaultKind.failAfter, FaultKind.throttle],
+    });
+    const second = await runSchedule({
+      seed: 99,
+      target,
+      emulator,
+      client,
+      kinds: [FaultKind.failBefore, FaultKind.failAfter, FaultKind.throttle],
+    });
     expect(strip(second.trace)).toEqual(strip(first.trace));
   });
 });

@@ -44,14 +44,20 @@ describe('injectFaults', () => {
   it('fails after the call took effect', async () => {
     const store = new Store();
     const wrapped = injectFaults('store', store, pinned('store.write', FaultKind.failAfter));
-    await expect(wrapped.write('a')).rejects.toMatchObject({ code: 'ECONNRESET', fault: FaultKind.failAfter });
+    await expect(wrapped.write('a')).rejects.toMatchObject({
+      code: 'ECONNRESET',
+      fault: FaultKind.failAfter,
+    });
     expect(store.writes).toEqual(['a']);
   });
 
   it('throttles with an AWS-style ThrottlingException and no effect', async () => {
     const store = new Store();
     const wrapped = injectFaults('store', store, pinned('store.write', FaultKind.throttle));
-    await expect(wrapped.write('a')).rejects.toMatchObject({ name: 'ThrottlingException', $retryable: { throttling: true } });
+    await expect(wrapped.write('a')).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      $retryable: { throttling: true },
+    });
     expect(store.writes).toEqual([]);
   });
 
@@ -133,7 +139,10 @@ describe('injectFaults', () => {
 
   it('injects no fault, pinned or random, while faults are turned off', async () => {
     const store = new Store();
-    const controller = new FaultController({ probability: 1, pinned: [{ point: 'store.write', nth: 1, kind: FaultKind.failBefore }] }, mulberry32(3));
+    const controller = new FaultController(
+      { probability: 1, pinned: [{ point: 'store.write', nth: 1, kind: FaultKind.failBefore }] },
+      mulberry32(3),
+    );
     controller.enabled = false;
     const wrapped = injectFaults('store', store, controller);
     await wrapped.write('a');
@@ -163,7 +172,9 @@ describe('injectFaults', () => {
     const draw = async (seed: number): Promise<string[]> => {
       const kinds = [FaultKind.failBefore, FaultKind.failAfter, FaultKind.throttle];
       const controller = new FaultController({ probability: 0.5, kinds }, mulberry32(seed));
-      const wrapped = injectFaults('store', new Store(), controller, { errorFor: (point, kind) => new Error(`${point}:${kind}`) });
+      const wrapped = injectFaults('store', new Store(), controller, {
+        errorFor: (point, kind) => new Error(`${point}:${kind}`),
+      });
       const seen: string[] = [];
       for (let i = 0; i < 40; i += 1) {
         await wrapped.write(String(i)).then(

@@ -19,36 +19,86 @@ describe('checkObservation', () => {
   });
 
   it('flags two AWSCURRENT or two AWSPENDING versions', () => {
-    expect(invariants({ ...base, labels: { a: ['AWSCURRENT'], b: ['AWSCURRENT'] } }, CredentialModel.zeroDowntime, Phase.during)).toContain(Invariant.labels);
-    expect(invariants({ ...base, labels: { a: ['AWSCURRENT', 'AWSPENDING'], b: ['AWSPENDING'] } }, CredentialModel.zeroDowntime, Phase.during)).toContain(Invariant.labels);
-    expect(invariants({ ...base, labels: { b: ['AWSPREVIOUS'] } }, CredentialModel.zeroDowntime, Phase.during)).toContain(Invariant.labels);
+    expect(
+      invariants(
+        { ...base, labels: { a: ['AWSCURRENT'], b: ['AWSCURRENT'] } },
+        CredentialModel.zeroDowntime,
+        Phase.during,
+      ),
+    ).toContain(Invariant.labels);
+    expect(
+      invariants(
+        { ...base, labels: { a: ['AWSCURRENT', 'AWSPENDING'], b: ['AWSPENDING'] } },
+        CredentialModel.zeroDowntime,
+        Phase.during,
+      ),
+    ).toContain(Invariant.labels);
+    expect(
+      invariants({ ...base, labels: { b: ['AWSPREVIOUS'] } }, CredentialModel.zeroDowntime, Phase.during),
+    ).toContain(Invariant.labels);
   });
 
   it('requires AWSCURRENT at every point in zero-downtime modes', () => {
     const broken = { ...base, pending: 'p', works: { current: false, pending: true, previous: true } };
-    expect(invariants(broken, CredentialModel.zeroDowntime, Phase.during)).toEqual([Invariant.workingCredential]);
+    expect(invariants(broken, CredentialModel.zeroDowntime, Phase.during)).toEqual([
+      Invariant.workingCredential,
+    ]);
   });
 
   it('accepts AWSPENDING alone during a single-user rotation, but not once complete', () => {
     const midway = { ...base, pending: 'p', works: { current: false, pending: true, previous: false } };
     expect(invariants(midway, CredentialModel.single, Phase.during)).toEqual([]);
-    expect(invariants({ ...midway, works: { current: false, pending: false, previous: false } }, CredentialModel.single, Phase.during)).toEqual([Invariant.workingCredential]);
-    expect(invariants(midway, CredentialModel.single, Phase.completed)).toEqual([Invariant.workingCredential]);
+    expect(
+      invariants(
+        { ...midway, works: { current: false, pending: false, previous: false } },
+        CredentialModel.single,
+        Phase.during,
+      ),
+    ).toEqual([Invariant.workingCredential]);
+    expect(invariants(midway, CredentialModel.single, Phase.completed)).toEqual([
+      Invariant.workingCredential,
+    ]);
   });
 
   it('flags a replaced credential revoked early in zero-downtime modes, or kept after an emergency rotation', () => {
     const after = { ...base, replaced: 'prev', works: { current: true, previous: true, replaced: true } };
-    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.zeroDowntime, Phase.completed)).toEqual([Invariant.revocation]);
+    expect(
+      invariants(
+        { ...after, works: { current: true, replaced: false } },
+        CredentialModel.zeroDowntime,
+        Phase.completed,
+      ),
+    ).toEqual([Invariant.revocation]);
     expect(invariants(after, CredentialModel.zeroDowntime, Phase.completed)).toEqual([]);
-    expect(invariants(after, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([Invariant.revocation]);
-    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([]);
-    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.zeroDowntime, Phase.during)).toEqual([]);
+    expect(invariants(after, CredentialModel.zeroDowntime, Phase.completedEmergency)).toEqual([
+      Invariant.revocation,
+    ]);
+    expect(
+      invariants(
+        { ...after, works: { current: true, replaced: false } },
+        CredentialModel.zeroDowntime,
+        Phase.completedEmergency,
+      ),
+    ).toEqual([]);
+    expect(
+      invariants(
+        { ...after, works: { current: true, replaced: false } },
+        CredentialModel.zeroDowntime,
+        Phase.during,
+      ),
+    ).toEqual([]);
   });
 
   it('flags an old single-user password that still works after the rotation completed', () => {
     const after = { ...base, replaced: 'prev', works: { current: true, replaced: true } };
     expect(invariants(after, CredentialModel.single, Phase.completed)).toEqual([Invariant.revocation]);
-    expect(invariants({ ...after, works: { current: true, replaced: false } }, CredentialModel.single, Phase.completed)).toEqual([]);
+    expect(
+      invariants(
+        { ...after, works: { current: true, replaced: false } },
+        CredentialModel.single,
+        Phase.completed,
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -15,8 +15,14 @@ describe('LeakDetector', () => {
 
   it('records the secret fields of a stored JSON secret and the password of a URL secret, not the identifiers', () => {
     const leaks = new LeakDetector();
-    leaks.addSecretString(JSON.stringify({ username: 'application_user', password, host: 'db.internal.example' }), 'secret v1');
-    leaks.addSecretString(`postgresql://application_user:${encodeURIComponent('Url-Secret-Value-42')}@db:5432/app`, 'secret v2');
+    leaks.addSecretString(
+      JSON.stringify({ username: 'application_user', password, host: 'db.internal.example' }),
+      'secret v1',
+    );
+    leaks.addSecretString(
+      `postgresql://application_user:${encodeURIComponent('Url-Secret-Value-42')}@db:5432/app`,
+      'secret v2',
+    );
     expect(leaks.scan('log', 'rotating application_user on db.internal.example')).toEqual([]);
     expect(leaks.scan('log', `value ${password}`)[0]?.valueOrigin).toBe('secret v1 field password');
     expect(leaks.scan('log', 'oops Url-Secret-Value-42')[0]?.valueOrigin).toBe('secret v2 url password');
@@ -24,7 +30,10 @@ describe('LeakDetector', () => {
 
   it('finds key material inside a keyring but not its identifiers', () => {
     const leaks = new LeakDetector();
-    leaks.addSecretString(JSON.stringify({ keys: [{ kid: 'k1', alg: 'HS256', secret: 'c2lnbmluZy1rZXktbWF0ZXJpYWw' }] }), 'jwt v1');
+    leaks.addSecretString(
+      JSON.stringify({ keys: [{ kid: 'k1', alg: 'HS256', secret: 'c2lnbmluZy1rZXktbWF0ZXJpYWw' }] }),
+      'jwt v1',
+    );
     expect(leaks.scan('log', 'c2lnbmluZy1rZXktbWF0ZXJpYWw')).toHaveLength(1);
     expect(leaks.scan('log', 'revoked kid k1 and 2026-11-23T10:00:00Z')).toEqual([]);
   });
@@ -39,7 +48,10 @@ describe('LeakDetector', () => {
   });
 
   it('reads error messages, codes, details and causes', () => {
-    const error = Object.assign(new Error('outer', { cause: new Error(`inner ${password}`) }), { code: 'ERR_X', details: { user: 'app' } });
+    const error = Object.assign(new Error('outer', { cause: new Error(`inner ${password}`) }), {
+      code: 'ERR_X',
+      details: { user: 'app' },
+    });
     const text = errorText(error);
     expect(text).toContain('ERR_X');
     expect(text).toContain('"user":"app"');

@@ -1,4 +1,11 @@
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +45,9 @@ beforeAll(async () => {
     env: { SECRETS_MANAGER_ENDPOINT: emu.endpoint, AWS_REGION: 'us-east-1' },
     logger: log,
     metrics: createMemoryMetrics(),
-    secrets: createSdkSecretsPort(new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials })),
+    secrets: createSdkSecretsPort(
+      new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials }),
+    ),
   });
   lambdaArn = emu.registerFunction('cli-test-rotator', (event: unknown) => fn.handler(event));
 });
@@ -48,7 +57,11 @@ afterAll(async () => {
 });
 
 /** Run the CLI like `rotation <argv> --endpoint-url <emulator>`, keeping its output for the leak check. */
-async function cli(argv: string[], deps: Partial<CliDeps> = {}, terminal = false): Promise<{ code: number; out: MemoryOutput; text: string }> {
+async function cli(
+  argv: string[],
+  deps: Partial<CliDeps> = {},
+  terminal = false,
+): Promise<{ code: number; out: MemoryOutput; text: string }> {
   const out = createMemoryOutput({ live: terminal, color: terminal });
   outputs.push(out);
   const code = await runCli([...argv, '--endpoint-url', emu.endpoint], { env: {}, out, ...deps });
@@ -72,10 +85,14 @@ function versionWith(map: Record<string, string[]>, stage: string): string | und
 
 /** Remember every value the secret ever held (the CLI must print none of them). */
 async function collectValues(name: string): Promise<void> {
-  const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }));
+  const versions = await sm.send(
+    new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }),
+  );
   for (const version of versions.Versions ?? []) {
     try {
-      const value = await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: version.VersionId }));
+      const value = await sm.send(
+        new GetSecretValueCommand({ SecretId: name, VersionId: version.VersionId }),
+      );
       if (value.SecretString) known.add((JSON.parse(value.SecretString) as { token: string }).token);
     } catch {
       // a placeholder with no value
@@ -87,9 +104,17 @@ describe('rotation rotate', () => {
   it('rotates a secret, shows each step and exits 0', async () => {
     await createSecret('cli/ok', 'ok-user');
     const before = versionWith(await stages('cli/ok'), 'AWSCURRENT');
-    const { code, text } = await cli(['rotate', 'cli/ok', '--rotation-lambda-arn', lambdaArn, '--after-days', '1']);
+    const { code, text } = await cli([
+      'rotate',
+      'cli/ok',
+      '--rotation-lambda-arn',
+      lambdaArn,
+      '--after-days',
+      '1',
+    ]);
     expect(code).toBe(ExitCode.ok);
-    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) expect(text).toMatch(new RegExp(`${step}\\s+ok`));
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'])
+      expect(text).toMatch(new RegExp(`${step}\\s+ok`));
     expect(text).toContain('cli/ok: rotation succeeded');
     const after = await stages('cli/ok');
     expect(versionWith(after, 'AWSCURRENT')).not.toBe(before);
@@ -99,7 +124,16 @@ describe('rotation rotate', () => {
 
   it('also follows a rotation from the labels alone (how it works against AWS)', async () => {
     await createSecret('cli/poll', 'poll-user');
-    const { code, text } = await cli(['rotate', 'cli/poll', '--rotation-lambda-arn', lambdaArn, '--follow', 'poll', '--interval-ms', '20']);
+    const { code, text } = await cli([
+      'rotate',
+      'cli/poll',
+      '--rotation-lambda-arn',
+      lambdaArn,
+      '--follow',
+      'poll',
+      '--interval-ms',
+      '20',
+    ]);
     expect(code).toBe(ExitCode.ok);
     expect(text).toContain('cli/poll: rotation succeeded');
     await collectValues('cli/poll');
@@ -109,7 +143,14 @@ describe('rotation rotate', () => {
     await createSecret('cli/broken', 'broken-user');
     target.failTestFor.add('broken-user');
     const before = versionWith(await stages('cli/broken'), 'AWSCURRENT');
-    const { code, out } = await cli(['rotate', 'cli/broken', '--rotation-lambda-arn', lambdaArn, '--after-days', '30']);
+    const { code, out } = await cli([
+      'rotate',
+      'cli/broken',
+      '--rotation-lambda-arn',
+      lambdaArn,
+      '--after-days',
+      '30',
+    ]);
     expect(code).toBe(ExitCode.failed);
     expect(out.stdoutText()).toMatch(/FAILED\s+cli\/broken: rotation failed at testSecret/);
     expect(out.stdoutText()).toContain('ERR_TEST_FAILED');
@@ -135,9 +176,22 @@ describe('rotation rotate', () => {
   it('reports a rotation that never ends as failed at the last step seen when following by labels', async () => {
     await createSecret('cli/slow-fail', 'slow-fail-user');
     target.failTestFor.add('slow-fail-user');
-    const { code, out } = await cli(['rotate', 'cli/slow-fail', '--rotation-lambda-arn', lambdaArn, '--follow', 'poll', '--interval-ms', '50', '--timeout', '1']);
+    const { code, out } = await cli([
+      'rotate',
+      'cli/slow-fail',
+      '--rotation-lambda-arn',
+      lambdaArn,
+      '--follow',
+      'poll',
+      '--interval-ms',
+      '50',
+      '--timeout',
+      '1',
+    ]);
     expect(code).toBe(ExitCode.failed);
-    expect(out.stdoutText()).toMatch(/FAILED\s+cli\/slow-fail: rotation failed at setSecret\/testSecret .*FollowTimeout: no outcome after 1 s/);
+    expect(out.stdoutText()).toMatch(
+      /FAILED\s+cli\/slow-fail: rotation failed at setSecret\/testSecret .*FollowTimeout: no outcome after 1 s/,
+    );
     expect(out.stdoutText()).toContain('check later with: rotation status cli/slow-fail');
     await collectValues('cli/slow-fail');
   });
@@ -176,12 +230,17 @@ describe('rotation rotate', () => {
 
 describe('rotation rotate interrupted', () => {
   it('stops following on Ctrl-C with exit 130 and says the started rotations go on', async () => {
-    const slowArn = emu.registerFunction('cli-test-slow', () => new Promise((resolve) => setTimeout(resolve, 400)));
+    const slowArn = emu.registerFunction(
+      'cli-test-slow',
+      () => new Promise((resolve) => setTimeout(resolve, 400)),
+    );
     for (const name of ['slow/a', 'slow/b']) await createSecret(name, name.replace('/', '-'));
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted')), 200);
     const started = performance.now();
-    const { code, text } = await cli(['rotate', 'slow/a', 'slow/b', '--rotation-lambda-arn', slowArn], { signal: controller.signal });
+    const { code, text } = await cli(['rotate', 'slow/a', 'slow/b', '--rotation-lambda-arn', slowArn], {
+      signal: controller.signal,
+    });
     expect(code).toBe(ExitCode.interrupted);
     expect(performance.now() - started).toBeLessThan(1500);
     expect(text).toContain('interrupted: rotations already started go on in Secrets Manager');
@@ -206,9 +265,19 @@ describe('rotation rotate on a terminal', () => {
 describe('rotation status', () => {
   it('finds the overdue and the stuck secret and exits 1', async () => {
     // cli/ok rotates every day, cli/broken every 30 days: two days from now only cli/ok is overdue.
-    const { code, text } = await cli(['status', '--filter', 'cli/', '--json'], { now: () => Date.now() + 2 * DAY_MS });
+    const { code, text } = await cli(['status', '--filter', 'cli/', '--json'], {
+      now: () => Date.now() + 2 * DAY_MS,
+    });
     expect(code).toBe(ExitCode.failed);
-    const report = JSON.parse(text) as { secrets: { name: string; overdue: boolean; stuck: boolean; pendingAgeMs?: number; rotationLambdaArn?: string }[] };
+    const report = JSON.parse(text) as {
+      secrets: {
+        name: string;
+        overdue: boolean;
+        stuck: boolean;
+        pendingAgeMs?: number;
+        rotationLambdaArn?: string;
+      }[];
+    };
     const byName = new Map(report.secrets.map((row) => [row.name, row]));
     expect(byName.get('cli/ok')).toMatchObject({ overdue: true, stuck: false, rotationLambdaArn: lambdaArn });
     expect(byName.get('cli/broken')).toMatchObject({ overdue: false, stuck: true });
@@ -231,7 +300,10 @@ describe('rotation repair', () => {
   it('reports an unknown secret as exit 3, with a JSON error under --json', async () => {
     const { code, out } = await cli(['repair', 'cli/nope', '--json']);
     expect(code).toBe(ExitCode.awsError);
-    expect(JSON.parse(out.stdoutText())).toMatchObject({ command: 'repair', error: { name: 'ResourceNotFoundException' } });
+    expect(JSON.parse(out.stdoutText())).toMatchObject({
+      command: 'repair',
+      error: { name: 'ResourceNotFoundException' },
+    });
     expect(out.stderrText()).toContain('error: ResourceNotFoundException');
   });
 
@@ -239,7 +311,9 @@ describe('rotation repair', () => {
     const before = await stages('cli/broken');
     const refused = await cli(['repair', 'cli/broken']);
     expect(refused.code).toBe(ExitCode.usage);
-    expect(refused.out.stdoutText()).toMatch(/AWSPENDING is on version \S+ \(created \d+s ago\), which is not AWSCURRENT/);
+    expect(refused.out.stdoutText()).toMatch(
+      /AWSPENDING is on version \S+ \(created \d+s ago\), which is not AWSCURRENT/,
+    );
     const declined = await cli(['repair', 'cli/broken'], { confirm: scriptedConfirm([false]) });
     expect(declined.code).toBe(ExitCode.declined);
     expect(await stages('cli/broken')).toEqual(before);
@@ -272,12 +346,20 @@ describe('rotation rotate --filter (200 secrets)', () => {
   const names = Array.from({ length: COUNT }, (_, i) => `bulk/s${String(i).padStart(3, '0')}`);
 
   it('rotates 200 secrets by prefix, 16 at a time, and sums them up with the one failure named', async () => {
-    for (let i = 0; i < COUNT; i += 25) await Promise.all(names.slice(i, i + 25).map((name, j) => createSecret(name, `bulk-${i + j}`)));
+    for (let i = 0; i < COUNT; i += 25)
+      await Promise.all(names.slice(i, i + 25).map((name, j) => createSecret(name, `bulk-${i + j}`)));
     // Turn rotation on without rotating (RotateImmediately=false runs testSecret only), as a deployment would.
     for (let i = 0; i < COUNT; i += 25) {
       await Promise.all(
         names.slice(i, i + 25).map(async (name) => {
-          await sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+          await sm.send(
+            new RotateSecretCommand({
+              SecretId: name,
+              RotationLambdaARN: lambdaArn,
+              RotationRules: { AutomaticallyAfterDays: 30 },
+              RotateImmediately: false,
+            }),
+          );
           expect((await emu.waitForRotation(name)).outcome).toBe('succeeded');
         }),
       );
@@ -291,10 +373,14 @@ describe('rotation rotate --filter (200 secrets)', () => {
     const stdout = out.stdoutText();
     expect(stdout).toMatch(/^SECRET\s+OUTCOME\s+FAILED STEP\s+ATTEMPTS\s+TIME\s+ERROR$/m);
     expect(stdout.match(/^bulk\/s\d{3}\s+succeeded/gm)).toHaveLength(COUNT - 1);
-    expect(stdout).toMatch(/^bulk\/s007\s+failed\s+testSecret\s+3\s+.*ERR_TEST_FAILED: Test login failed for user bulk-7$/m);
+    expect(stdout).toMatch(
+      /^bulk\/s007\s+failed\s+testSecret\s+3\s+.*ERR_TEST_FAILED: Test login failed for user bulk-7$/m,
+    );
     expect(stdout).toContain(`${COUNT} secret(s): ${COUNT - 1} succeeded, 1 failed, 0 AWS errors`);
     expect(stdout).toContain('hint: bulk/s007:');
-    console.info(`[figure] rotate --filter over ${COUNT} secrets, concurrency 16: ${Math.round(wallMs)} ms wall`);
+    console.info(
+      `[figure] rotate --filter over ${COUNT} secrets, concurrency 16: ${Math.round(wallMs)} ms wall`,
+    );
     for (const name of names.slice(0, 8)) await collectValues(name);
   }, 120_000);
 });
@@ -305,9 +391,14 @@ describe('the rotation bin', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
     const run = (argv: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [bin, ...argv], { env: { ...env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
+        execFile(
+          process.execPath,
+          [bin, ...argv],
+          { env: { ...env, NO_COLOR: '1' } },
+          (error, stdout, stderr) => {
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+          },
+        );
       });
     const status = await run(['status', 'cli/poll', '--endpoint-url', emu.endpoint]);
     expect(status.stderr).toBe('');

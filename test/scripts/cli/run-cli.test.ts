@@ -55,7 +55,15 @@ describe('worstExitCode', () => {
 
 describe('formatTable', () => {
   it('aligns columns by visible width, ignoring colour codes', () => {
-    const table = stripAnsi(formatTable(['A', 'B'], [['\u001b[31mred\u001b[0m', 'x'], ['longer', 'y']]));
+    const table = stripAnsi(
+      formatTable(
+        ['A', 'B'],
+        [
+          ['\u001b[31mred\u001b[0m', 'x'],
+          ['longer', 'y'],
+        ],
+      ),
+    );
     const lines = table.split('\n');
     expect(lines).toEqual(['A       B', 'red     x', 'longer  y']);
   });
@@ -63,19 +71,37 @@ describe('formatTable', () => {
 
 describe('resolveAwsSettings', () => {
   it('prefers the flag, then the SDK endpoint variables, and defaults the region for loopback endpoints only', () => {
-    expect(resolveAwsSettings({ endpointUrl: 'http://127.0.0.1:4566/' }, {})).toEqual({ endpoint: 'http://127.0.0.1:4566', region: 'us-east-1', local: true });
-    expect(resolveAwsSettings({}, { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://localhost:1', AWS_ENDPOINT_URL: 'http://other:2' }).endpoint).toBe('http://localhost:1');
-    expect(resolveAwsSettings({}, { AWS_REGION: 'eu-west-1' })).toEqual({ endpoint: undefined, region: 'eu-west-1', local: false });
+    expect(resolveAwsSettings({ endpointUrl: 'http://127.0.0.1:4566/' }, {})).toEqual({
+      endpoint: 'http://127.0.0.1:4566',
+      region: 'us-east-1',
+      local: true,
+    });
+    expect(
+      resolveAwsSettings(
+        {},
+        { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://localhost:1', AWS_ENDPOINT_URL: 'http://other:2' },
+      ).endpoint,
+    ).toBe('http://localhost:1');
+    expect(resolveAwsSettings({}, { AWS_REGION: 'eu-west-1' })).toEqual({
+      endpoint: undefined,
+      region: 'eu-west-1',
+      local: false,
+    });
     expect(resolveAwsSettings({}, {}).region).toBeUndefined();
   });
 });
 
 describe('describeAwsError', () => {
   it('adds what to do for missing credentials, a missing region and an unreachable endpoint', () => {
-    const credentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const credentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
     expect(describeAwsError(credentials).message).toContain('AWS_PROFILE');
     expect(describeAwsError(new Error('Region is missing')).message).toContain('--region');
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    expect(describeAwsError(refused)).toEqual({ name: 'ECONNREFUSED', message: 'cannot reach the Secrets Manager endpoint (connect ECONNREFUSED 127.0.0.1:9)' });
+    expect(describeAwsError(refused)).toEqual({
+      name: 'ECONNREFUSED',
+      message: 'cannot reach the Secrets Manager endpoint (connect ECONNREFUSED 127.0.0.1:9)',
+    });
   });
 });

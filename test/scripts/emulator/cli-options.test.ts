@@ -7,9 +7,35 @@ describe('emulator CLI options', () => {
   });
 
   it('reads every flag, with --function repeatable as NAME=PATH', () => {
-    const options = parseCliOptions(['--port', '0', '--state', 's.json', '--function', 'a=dist/a.zip', '--function', 'b=x=y.ts', '--retries', '0', '--timeout-ms', '500', '--region', 'eu-west-1', '--verbose']);
-    expect(options.functions).toEqual([{ name: 'a', path: 'dist/a.zip' }, { name: 'b', path: 'x=y.ts' }]);
-    expect(options.emulator).toEqual({ port: 0, stateFile: 's.json', rotationRetries: 0, invocationTimeoutMs: 500, region: 'eu-west-1', verbose: true });
+    const options = parseCliOptions([
+      '--port',
+      '0',
+      '--state',
+      's.json',
+      '--function',
+      'a=dist/a.zip',
+      '--function',
+      'b=x=y.ts',
+      '--retries',
+      '0',
+      '--timeout-ms',
+      '500',
+      '--region',
+      'eu-west-1',
+      '--verbose',
+    ]);
+    expect(options.functions).toEqual([
+      { name: 'a', path: 'dist/a.zip' },
+      { name: 'b', path: 'x=y.ts' },
+    ]);
+    expect(options.emulator).toEqual({
+      port: 0,
+      stateFile: 's.json',
+      rotationRetries: 0,
+      invocationTimeoutMs: 500,
+      region: 'eu-west-1',
+      verbose: true,
+    });
   });
 
   it('rejects bad values naming the flag', () => {

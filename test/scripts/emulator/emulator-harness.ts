@@ -27,11 +27,18 @@ export async function startHarness(options: EmulatorOptions = {}, region = 'us-e
 }
 
 export function clientFor(endpoint: string, region = 'us-east-1'): SecretsManagerClient {
-  return new SecretsManagerClient({ endpoint, region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  return new SecretsManagerClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
 }
 
 /** The error an SDK call rejects with: name, message and HTTP status. */
-export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; status: number | undefined }> {
   try {
     await promise;
   } catch (error) {
@@ -54,19 +61,38 @@ export interface RotationEvent {
  */
 export function templateFunction(
   sm: SecretsManagerClient,
-  hooks: { readonly next?: (event: RotationEvent) => string; readonly onStep?: (event: RotationEvent) => void | Promise<void> } = {},
+  hooks: {
+    readonly next?: (event: RotationEvent) => string;
+    readonly onStep?: (event: RotationEvent) => void | Promise<void>;
+  } = {},
 ): (event: unknown) => Promise<void> {
   return async (raw) => {
     const event = raw as RotationEvent;
     await hooks.onStep?.(event);
     const { Step, SecretId, ClientRequestToken } = event;
     if (Step === 'createSecret') {
-      await sm.send(new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: hooks.next?.(event) ?? `value-${ClientRequestToken}`, VersionStages: ['AWSPENDING'] }));
+      await sm.send(
+        new PutSecretValueCommand({
+          SecretId,
+          ClientRequestToken,
+          SecretString: hooks.next?.(event) ?? `value-${ClientRequestToken}`,
+          VersionStages: ['AWSPENDING'],
+        }),
+      );
     } else if (Step === 'finishSecret') {
       const described = await sm.send(new DescribeSecretCommand({ SecretId }));
-      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) =>
+        stages.includes('AWSCURRENT'),
+      )?.[0];
       if (current === ClientRequestToken) return;
-      await sm.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: ClientRequestToken, RemoveFromVersionId: current }));
+      await sm.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: ClientRequestToken,
+          RemoveFromVersionId: current,
+        }),
+      );
     }
   };
 }
@@ -79,7 +105,12 @@ export interface RawResponse {
 }
 
 /** One raw AWS JSON 1.1 request, without the SDK (for wire-level statements). */
-export async function raw(endpoint: string, operation: string | undefined, body: string | Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawResponse> {
+export async function raw(
+  endpoint: string,
+  operation: string | undefined,
+  body: string | Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: {

@@ -3,7 +3,12 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateSecretCommand, GetSecretValueCommand, RotateSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './emulator-harness.ts';
@@ -30,14 +35,27 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-async function rotate(tags: { Key: string; Value: string }[] = []): Promise<{ name: string; pid: number; outcome: string; errors: string[] }> {
+async function rotate(
+  tags: { Key: string; Value: string }[] = [],
+): Promise<{ name: string; pid: number; outcome: string; errors: string[] }> {
   const name = `pool/secret-${++counter}`;
   await h.sm.send(new CreateSecretCommand({ Name: name, SecretString: '{}', Tags: tags }));
-  await h.sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: fn, RotationRules: { AutomaticallyAfterDays: 30 } }));
+  await h.sm.send(
+    new RotateSecretCommand({
+      SecretId: name,
+      RotationLambdaARN: fn,
+      RotationRules: { AutomaticallyAfterDays: 30 },
+    }),
+  );
   const record = await h.emu.waitForRotation(name);
   const value = await h.sm.send(new GetSecretValueCommand({ SecretId: name }));
   const parsed = JSON.parse(value.SecretString ?? '{}') as { pid?: number };
-  return { name, pid: parsed.pid ?? -1, outcome: record.outcome, errors: record.steps.filter((step) => !step.ok).map((step) => `${step.step}:${step.error?.name}`) };
+  return {
+    name,
+    pid: parsed.pid ?? -1,
+    outcome: record.outcome,
+    errors: record.steps.filter((step) => !step.ok).map((step) => `${step.step}:${step.error?.name}`),
+  };
 }
 
 describe('child-process functions', () => {
@@ -78,7 +96,12 @@ describe('child-process functions', () => {
   it('bounds concurrency by the pool size and starts a process only when the pool grows', async () => {
     const before = h.emu.functionProcesses('pid').started;
     const results = await Promise.all([rotate(), rotate(), rotate(), rotate()]);
-    expect(results.map((result) => result.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(results.map((result) => result.outcome)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
     expect(new Set(results.map((result) => result.pid)).size).toBeLessThanOrEqual(2);
     expect(h.emu.functionProcesses('pid').pids.length).toBeLessThanOrEqual(2);
     expect(h.emu.functionProcesses('pid').started - before).toBeLessThanOrEqual(1);
@@ -90,7 +113,10 @@ describe('child-process functions', () => {
     await h.sm.send(new RotateSecretCommand({ SecretId: 'pool/broken', RotationLambdaARN: broken }));
     const record = await h.emu.waitForRotation('pool/broken');
     expect(record.outcome).toBe('failed');
-    expect(record.steps.map((step) => step.error?.name)).toEqual(['Runtime.ImportModuleError', 'Runtime.ImportModuleError']);
+    expect(record.steps.map((step) => step.error?.name)).toEqual([
+      'Runtime.ImportModuleError',
+      'Runtime.ImportModuleError',
+    ]);
   });
 
   it('times out a module whose init never finishes and kills its process', async () => {
@@ -121,12 +147,17 @@ describe('child-process functions', () => {
       const zip = new yazl.ZipFile();
       zip.addBuffer(Buffer.from(source), 'index.mjs');
       zip.end();
-      zip.outputStream.pipe(createWriteStream(zipPath)).on('close', () => resolve()).on('error', reject);
+      zip.outputStream
+        .pipe(createWriteStream(zipPath))
+        .on('close', () => resolve())
+        .on('error', reject);
     });
     const zipped = h.emu.registerFunction('zipped', { path: zipPath }, { env: { EXPECTED: 'copy-me' } });
     await h.sm.send(new CreateSecretCommand({ Name: 'pool/zip', SecretString: 'copy-me' }));
     await h.sm.send(new TagResourceCommand({ SecretId: 'pool/zip', Tags: [{ Key: 'kind', Value: 'zip' }] }));
-    await h.sm.send(new RotateSecretCommand({ SecretId: 'pool/zip', RotationLambdaARN: zipped, RotateImmediately: false }));
+    await h.sm.send(
+      new RotateSecretCommand({ SecretId: 'pool/zip', RotationLambdaARN: zipped, RotateImmediately: false }),
+    );
     const record = await h.emu.waitForRotation('pool/zip');
     expect(record.steps.map((step) => `${step.step}:${step.ok}`)).toEqual(['testSecret:true']);
     expect(record.outcome).toBe('succeeded');

@@ -3,7 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor } from './emulator-harness.ts';
 
@@ -19,8 +24,13 @@ afterAll(async () => {
 });
 
 /** Start `tsx scripts/emulator/main.ts` and wait for the URL it prints. */
-async function launch(args: string[]): Promise<{ child: ChildProcess; endpoint: string; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/emulator/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(
+  args: string[],
+): Promise<{ child: ChildProcess; endpoint: string; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/emulator/main.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -43,17 +53,42 @@ async function launch(args: string[]): Promise<{ child: ChildProcess; endpoint: 
 describe('npm run emulator (main.ts)', () => {
   it('serves on 127.0.0.1, rotates with a --function child process, keeps --state across restarts, stops on SIGTERM', async () => {
     const state = join(dir, 'state.json');
-    const first = await launch(['--port', '0', '--state', state, '--function', `pid=${FIXTURE}`, '--retries', '0']);
+    const first = await launch([
+      '--port',
+      '0',
+      '--state',
+      state,
+      '--function',
+      `pid=${FIXTURE}`,
+      '--retries',
+      '0',
+    ]);
     const sm = clientFor(first.endpoint);
     try {
       expect(first.output()).toContain('function arn:aws:lambda:us-east-1:123456789012:function:pid');
       await sm.send(new CreateSecretCommand({ Name: 'cli/secret', SecretString: 'start' }));
-      const rotated = await sm.send(new RotateSecretCommand({ SecretId: 'cli/secret', RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:pid', RotationRules: { AutomaticallyAfterDays: 7 } }));
-      await expect.poll(async () => {
-        const body = (await (await fetch(`${first.endpoint}/_emulator/rotations?secretId=cli/secret`)).json()) as { rotations: { outcome: string }[] };
-        return body.rotations[0]?.outcome;
-      }, { timeout: 20_000 }).toBe('succeeded');
-      const stored = JSON.parse(await readFile(state, 'utf8')) as { format: number; regions: Record<string, { name: string }[]> };
+      const rotated = await sm.send(
+        new RotateSecretCommand({
+          SecretId: 'cli/secret',
+          RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:pid',
+          RotationRules: { AutomaticallyAfterDays: 7 },
+        }),
+      );
+      await expect
+        .poll(
+          async () => {
+            const body = (await (
+              await fetch(`${first.endpoint}/_emulator/rotations?secretId=cli/secret`)
+            ).json()) as { rotations: { outcome: string }[] };
+            return body.rotations[0]?.outcome;
+          },
+          { timeout: 20_000 },
+        )
+        .toBe('succeeded');
+      const stored = JSON.parse(await readFile(state, 'utf8')) as {
+        format: number;
+        regions: Record<string, { name: string }[]>;
+      };
       expect(stored.format).toBe(1);
       expect(stored.regions['us-east-1']?.map((secret) => secret.name)).toEqual(['cli/secret']);
       first.child.kill('SIGTERM');
@@ -79,7 +114,10 @@ describe('npm run emulator (main.ts)', () => {
   });
 
   it('exits with status 2 and the usage on a bad flag', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/emulator/main.ts', '--port', 'nope'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/emulator/main.ts', '--port', 'nope'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

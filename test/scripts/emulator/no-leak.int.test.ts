@@ -20,16 +20,52 @@ describe('secret values never leak from the emulator', () => {
       if (response.status !== 200) texts.push(response.text);
       return response.status;
     };
-    expect(await call('CreateSecret', { Name: 'leak/one', SecretString: canary, ClientRequestToken: tok('v1') })).toBe(200);
+    expect(
+      await call('CreateSecret', { Name: 'leak/one', SecretString: canary, ClientRequestToken: tok('v1') }),
+    ).toBe(200);
     const failures = [
-      await call('CreateSecret', { Name: 'leak/one', SecretString: `${canary}-other`, ClientRequestToken: tok('v1') }),
-      await call('PutSecretValue', { SecretId: 'leak/one', SecretString: `${canary}-different`, ClientRequestToken: tok('v1') }),
-      await call('PutSecretValue', { SecretId: 'leak/one', SecretString: canary.repeat(2000), ClientRequestToken: tok('big') }),
-      await call('PutSecretValue', { SecretId: 'leak/one', SecretString: canary, SecretBinary: binary, ClientRequestToken: tok('both') }),
-      await call('PutSecretValue', { SecretId: 'leak/one', SecretString: 5, ClientRequestToken: tok('type') }),
-      await call('PutSecretValue', { SecretId: 'leak/one', SecretString: canary, ClientRequestToken: tok('rt'), RotationToken: `${canary}!` }),
-      await call('UpdateSecret', { SecretId: 'leak/one', SecretString: `${canary}-again`, ClientRequestToken: tok('v1') }),
-      await call('CreateSecret', { Name: 'leak/bin', SecretBinary: Buffer.alloc(70_000, 1).toString('base64'), ClientRequestToken: tok('b') }),
+      await call('CreateSecret', {
+        Name: 'leak/one',
+        SecretString: `${canary}-other`,
+        ClientRequestToken: tok('v1'),
+      }),
+      await call('PutSecretValue', {
+        SecretId: 'leak/one',
+        SecretString: `${canary}-different`,
+        ClientRequestToken: tok('v1'),
+      }),
+      await call('PutSecretValue', {
+        SecretId: 'leak/one',
+        SecretString: canary.repeat(2000),
+        ClientRequestToken: tok('big'),
+      }),
+      await call('PutSecretValue', {
+        SecretId: 'leak/one',
+        SecretString: canary,
+        SecretBinary: binary,
+        ClientRequestToken: tok('both'),
+      }),
+      await call('PutSecretValue', {
+        SecretId: 'leak/one',
+        SecretString: 5,
+        ClientRequestToken: tok('type'),
+      }),
+      await call('PutSecretValue', {
+        SecretId: 'leak/one',
+        SecretString: canary,
+        ClientRequestToken: tok('rt'),
+        RotationToken: `${canary}!`,
+      }),
+      await call('UpdateSecret', {
+        SecretId: 'leak/one',
+        SecretString: `${canary}-again`,
+        ClientRequestToken: tok('v1'),
+      }),
+      await call('CreateSecret', {
+        Name: 'leak/bin',
+        SecretBinary: Buffer.alloc(70_000, 1).toString('base64'),
+        ClientRequestToken: tok('b'),
+      }),
     ];
     expect(failures.every((status) => status === 400)).toBe(true);
     texts.push(JSON.stringify(h.emu.rotations));

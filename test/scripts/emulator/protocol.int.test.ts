@@ -1,4 +1,9 @@
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+} from '@aws-sdk/client-secrets-manager';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonServer } from '../../../scripts/emulator/server.ts';
@@ -14,14 +19,21 @@ afterAll(async () => {
 
 describe('wire protocol (awsJson1_1)', () => {
   it('W1/W2: POST / with X-Amz-Target secretsmanager.<Op> answers with Content-Type application/x-amz-json-1.1', async () => {
-    const response = await raw(h.emu.endpoint, 'CreateSecret', { Name: 'w/one', SecretString: 's', ClientRequestToken: 'a'.repeat(32) });
+    const response = await raw(h.emu.endpoint, 'CreateSecret', {
+      Name: 'w/one',
+      SecretString: 's',
+      ClientRequestToken: 'a'.repeat(32),
+    });
     expect(response.status).toBe(200);
     expect(response.contentType).toBe('application/x-amz-json-1.1');
     expect(response.json['Name']).toBe('w/one');
   });
 
   it('W2: an empty response body ({}) still carries the JSON 1.1 content type', async () => {
-    const response = await raw(h.emu.endpoint, 'TagResource', { SecretId: 'w/one', Tags: [{ Key: 'k', Value: 'v' }] });
+    const response = await raw(h.emu.endpoint, 'TagResource', {
+      SecretId: 'w/one',
+      Tags: [{ Key: 'k', Value: 'v' }],
+    });
     expect(response.status).toBe(200);
     expect(response.text).toBe('{}');
     expect(response.contentType).toBe('application/x-amz-json-1.1');
@@ -37,12 +49,19 @@ describe('wire protocol (awsJson1_1)', () => {
     const response = await raw(h.emu.endpoint, 'DescribeSecret', { SecretId: 'w/missing' });
     expect(response.status).toBe(400);
     expect(response.contentType).toBe('application/x-amz-json-1.1');
-    expect(response.json).toEqual({ __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." });
+    expect(response.json).toEqual({
+      __type: 'ResourceNotFoundException',
+      Message: "Secrets Manager can't find the specified secret.",
+    });
   });
 
   it('W4: the SDK maps the error shape to its typed exception with the message', async () => {
     const error = await failure(h.sm.send(new GetSecretValueCommand({ SecretId: 'w/missing' })));
-    expect(error).toEqual({ name: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret.", status: 400 });
+    expect(error).toEqual({
+      name: 'ResourceNotFoundException',
+      message: "Secrets Manager can't find the specified secret.",
+      status: 400,
+    });
   });
 
   it('W8: an unknown operation gets InvalidAction (400) in the documented error shape', async () => {
@@ -60,15 +79,24 @@ describe('wire protocol (awsJson1_1)', () => {
     expect(response.json['__type']).toBe('SerializationException');
     const notObject = await raw(h.emu.endpoint, 'CreateSecret', '["w/bad"]');
     expect(notObject.json['__type']).toBe('SerializationException');
-    const wrongType = await raw(h.emu.endpoint, 'CreateSecret', { Name: 5, ClientRequestToken: 'b'.repeat(32) });
+    const wrongType = await raw(h.emu.endpoint, 'CreateSecret', {
+      Name: 5,
+      ClientRequestToken: 'b'.repeat(32),
+    });
     expect(wrongType.json['__type']).toBe('SerializationException');
-    expect((await failure(h.sm.send(new DescribeSecretCommand({ SecretId: 'w/bad' })))).name).toBe('ResourceNotFoundException');
+    expect((await failure(h.sm.send(new DescribeSecretCommand({ SecretId: 'w/bad' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
   });
 
   it('W3: a missing required member is ValidationException naming the member', async () => {
     const response = await raw(h.emu.endpoint, 'DescribeSecret', {});
     expect(response.status).toBe(400);
-    expect(response.json).toEqual({ __type: 'ValidationException', Message: "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null" });
+    expect(response.json).toEqual({
+      __type: 'ValidationException',
+      Message:
+        "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+    });
   });
 
   it('W6: timestamps are epoch seconds (fractional numbers) that the SDK reads as Dates', async () => {
@@ -94,8 +122,12 @@ describe('wire protocol (awsJson1_1)', () => {
   it('W9: the region comes from the SigV4 Credential scope; secrets are regional', async () => {
     const west = clientFor(h.emu.endpoint, 'eu-west-1');
     const created = await west.send(new CreateSecretCommand({ Name: 'w/regional', SecretString: 'x' }));
-    expect(created.ARN).toMatch(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:w\/regional-[A-Za-z0-9]{6}$/);
-    expect((await failure(h.sm.send(new DescribeSecretCommand({ SecretId: 'w/regional' })))).name).toBe('ResourceNotFoundException');
+    expect(created.ARN).toMatch(
+      /^arn:aws:secretsmanager:eu-west-1:123456789012:secret:w\/regional-[A-Za-z0-9]{6}$/,
+    );
+    expect((await failure(h.sm.send(new DescribeSecretCommand({ SecretId: 'w/regional' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
     const listed = await west.send(new ListSecretsCommand({}));
     expect(listed.SecretList?.map((entry) => entry.Name)).toEqual(['w/regional']);
     west.destroy();
@@ -109,18 +141,31 @@ describe('wire protocol (awsJson1_1)', () => {
       ['CreateSecret', { Name: 'w/no-token', SecretString: 'x' }, 'InvalidRequestException'],
       ['PutSecretValue', { SecretId: 'w/token', SecretString: 'y' }, 'InvalidRequestException'],
       ['UpdateSecret', { SecretId: 'w/token', SecretString: 'y' }, 'InvalidRequestException'],
-      ['RotateSecret', { SecretId: 'w/token', RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:x' }, 'InvalidParameterException'],
+      [
+        'RotateSecret',
+        { SecretId: 'w/token', RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:x' },
+        'InvalidParameterException',
+      ],
     ] as const) {
       const response = await raw(h.emu.endpoint, operation, body);
       expect(response.json, operation).toEqual({ __type: type, Message: message });
     }
-    expect((await failure(h.sm.send(new DescribeSecretCommand({ SecretId: 'w/no-token' })))).name).toBe('ResourceNotFoundException');
+    expect((await failure(h.sm.send(new DescribeSecretCommand({ SecretId: 'w/no-token' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
   });
 
   it('W11: ClientRequestToken and VersionId must be 32-64 characters (ValidationException)', async () => {
-    const short = await raw(h.emu.endpoint, 'PutSecretValue', { SecretId: 'w/token', SecretString: 'y', ClientRequestToken: 'short' });
+    const short = await raw(h.emu.endpoint, 'PutSecretValue', {
+      SecretId: 'w/token',
+      SecretString: 'y',
+      ClientRequestToken: 'short',
+    });
     expect(short.json['__type']).toBe('ValidationException');
-    const long = await raw(h.emu.endpoint, 'GetSecretValue', { SecretId: 'w/token', VersionId: 'v'.repeat(65) });
+    const long = await raw(h.emu.endpoint, 'GetSecretValue', {
+      SecretId: 'w/token',
+      VersionId: 'v'.repeat(65),
+    });
     expect(long.json['__type']).toBe('ValidationException');
   });
 });
@@ -129,16 +174,27 @@ describe('unexpected failures', () => {
   it('W5: an internal failure is InternalServiceError with HTTP 500 and a message that reveals nothing', async () => {
     const reported: unknown[] = [];
     const server = createJsonServer({
-      operations: { DescribeSecret: () => { throw new Error('boom with s3cr3t'); } },
+      operations: {
+        DescribeSecret: () => {
+          throw new Error('boom with s3cr3t');
+        },
+      },
       defaultRegion: 'us-east-1',
       extensions: () => undefined,
       onInternalError: (error) => reported.push(error),
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
-      const response = await raw(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'DescribeSecret', { SecretId: 'x' });
+      const response = await raw(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        'DescribeSecret',
+        { SecretId: 'x' },
+      );
       expect(response.status).toBe(500);
-      expect(response.json).toEqual({ __type: 'InternalServiceError', Message: 'An error occurred on the server side.' });
+      expect(response.json).toEqual({
+        __type: 'InternalServiceError',
+        Message: 'An error occurred on the server side.',
+      });
       expect(response.text).not.toContain('s3cr3t');
       expect(reported).toHaveLength(1);
     } finally {
@@ -159,7 +215,9 @@ describe('identifiers', () => {
 
   it('I2/C3: the ARN ends in -<6 random chars> and a re-created secret gets a different suffix', async () => {
     const first = await h.sm.send(new CreateSecretCommand({ Name: 'i/recreate', SecretString: 'x' }));
-    expect(first.ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:i\/recreate-[A-Za-z0-9]{6}$/);
+    expect(first.ARN).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:123456789012:secret:i\/recreate-[A-Za-z0-9]{6}$/,
+    );
     await raw(h.emu.endpoint, 'DeleteSecret', { SecretId: 'i/recreate', ForceDeleteWithoutRecovery: true });
     const second = await h.sm.send(new CreateSecretCommand({ Name: 'i/recreate', SecretString: 'x' }));
     expect(second.ARN).not.toBe(first.ARN);
@@ -167,10 +225,17 @@ describe('identifiers', () => {
 
   it('I3: an invalid name is ValidationException with AWS message; the allowed characters work', async () => {
     const error = await failure(h.sm.send(new CreateSecretCommand({ Name: 'bad name!', SecretString: 'x' })));
-    expect(error).toEqual({ name: 'ValidationException', message: 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!', status: 400 });
+    expect(error).toEqual({
+      name: 'ValidationException',
+      message:
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+      status: 400,
+    });
     const ok = await h.sm.send(new CreateSecretCommand({ Name: 'i/A-z_0+9=.@', SecretString: 'x' }));
     expect(ok.Name).toBe('i/A-z_0+9=.@');
-    const tooLong = await failure(h.sm.send(new CreateSecretCommand({ Name: 'n'.repeat(513), SecretString: 'x' })));
+    const tooLong = await failure(
+      h.sm.send(new CreateSecretCommand({ Name: 'n'.repeat(513), SecretString: 'x' })),
+    );
     expect(tooLong.name).toBe('ValidationException');
   });
 });

@@ -10,7 +10,13 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failure, startHarness, templateFunction, type Harness, type RotationEvent } from './emulator-harness.ts';
+import {
+  failure,
+  startHarness,
+  templateFunction,
+  type Harness,
+  type RotationEvent,
+} from './emulator-harness.ts';
 
 const RULES = { AutomaticallyAfterDays: 90 };
 let h: Harness;
@@ -24,7 +30,10 @@ afterAll(async () => {
   await h.close();
 });
 
-async function secretWith(label: string, value = 'initial'): Promise<{ arn: string; name: string; firstVersion: string }> {
+async function secretWith(
+  label: string,
+  value = 'initial',
+): Promise<{ arn: string; name: string; firstVersion: string }> {
   const name = uniqueName(label);
   const out = await h.sm.send(new CreateSecretCommand({ Name: name, SecretString: value }));
   return { arn: out.ARN as string, name, firstVersion: out.VersionId as string };
@@ -34,26 +43,44 @@ describe('RotateSecret with an in-process function', () => {
   it('R6/R9/R10/R11/D3/G5/P9: runs the four steps in order with the ARN and token, then removes AWSPENDING and dates the rotation', async () => {
     const events: RotationEvent[] = [];
     const seen: Record<string, string[] | undefined> = {};
-    const fn = h.emu.registerFunction('template-ok', templateFunction(h.sm, {
-      onStep: async (event) => {
-        events.push(event);
-        if (event.Step === 'createSecret') {
-          const described = await h.sm.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
-          seen['createSecret'] = described.VersionIdsToStages?.[event.ClientRequestToken];
-          // G5: the placeholder has no value yet.
-          const read = await failure(h.sm.send(new GetSecretValueCommand({ SecretId: event.SecretId, VersionId: event.ClientRequestToken, VersionStage: 'AWSPENDING' })));
-          seen['placeholderRead'] = [read.name];
-        }
-      },
-    }));
+    const fn = h.emu.registerFunction(
+      'template-ok',
+      templateFunction(h.sm, {
+        onStep: async (event) => {
+          events.push(event);
+          if (event.Step === 'createSecret') {
+            const described = await h.sm.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
+            seen['createSecret'] = described.VersionIdsToStages?.[event.ClientRequestToken];
+            // G5: the placeholder has no value yet.
+            const read = await failure(
+              h.sm.send(
+                new GetSecretValueCommand({
+                  SecretId: event.SecretId,
+                  VersionId: event.ClientRequestToken,
+                  VersionStage: 'AWSPENDING',
+                }),
+              ),
+            );
+            seen['placeholderRead'] = [read.name];
+          }
+        },
+      }),
+    );
     const secret = await secretWith('ok');
     const before = Date.now();
-    const out = await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }));
+    const out = await h.sm.send(
+      new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }),
+    );
     expect(out.ARN).toBe(secret.arn);
     const record = await h.emu.waitForRotation(secret.name);
     expect(record.outcome).toBe('succeeded');
     expect(record.attempts).toBe(1);
-    expect(events.map((event) => event.Step)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+    expect(events.map((event) => event.Step)).toEqual([
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
     for (const event of events) {
       expect(event.SecretId).toBe(secret.arn);
       expect(event.ClientRequestToken).toBe(out.VersionId);
@@ -62,7 +89,10 @@ describe('RotateSecret with an in-process function', () => {
     expect(seen['createSecret']).toEqual(['AWSPENDING']);
     expect(seen['placeholderRead']).toEqual(['ResourceNotFoundException']);
     const described = await h.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }));
-    expect(described.VersionIdsToStages).toEqual({ [secret.firstVersion]: ['AWSPREVIOUS'], [out.VersionId as string]: ['AWSCURRENT'] });
+    expect(described.VersionIdsToStages).toEqual({
+      [secret.firstVersion]: ['AWSPREVIOUS'],
+      [out.VersionId as string]: ['AWSCURRENT'],
+    });
     expect(described.RotationEnabled).toBe(true);
     expect(described.RotationLambdaARN).toBe(fn);
     expect(described.RotationRules).toEqual(RULES);
@@ -75,7 +105,9 @@ describe('RotateSecret with an in-process function', () => {
   it('R5: a second RotateSecret with only SecretId reuses the stored function and rules', async () => {
     const fn = h.emu.registerFunction('template-again', templateFunction(h.sm));
     const secret = await secretWith('again');
-    await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }));
+    await h.sm.send(
+      new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }),
+    );
     await h.emu.waitForRotation(secret.name);
     const second = await h.sm.send(new RotateSecretCommand({ SecretId: secret.name }));
     const record = await h.emu.waitForRotation(secret.arn);
@@ -88,52 +120,103 @@ describe('RotateSecret with an in-process function', () => {
 
   it('R8: a failing step retries the whole rotation with the same token, then leaves AWSPENDING on the placeholder', async () => {
     const tokens: string[] = [];
-    const fn = h.emu.registerFunction('fails-set', templateFunction(h.sm, {
-      onStep: (event) => {
-        tokens.push(event.ClientRequestToken);
-        if (event.Step === 'setSecret') throw Object.assign(new Error('target refused'), { name: 'RotationError', code: 'ERR_TARGET_REJECTED' });
-      },
-    }));
+    const fn = h.emu.registerFunction(
+      'fails-set',
+      templateFunction(h.sm, {
+        onStep: (event) => {
+          tokens.push(event.ClientRequestToken);
+          if (event.Step === 'setSecret')
+            throw Object.assign(new Error('target refused'), {
+              name: 'RotationError',
+              code: 'ERR_TARGET_REJECTED',
+            });
+        },
+      }),
+    );
     const secret = await secretWith('fail');
-    const out = await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }));
+    const out = await h.sm.send(
+      new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }),
+    );
     const record = await h.emu.waitForRotation(secret.name);
     expect(record.outcome).toBe('failed');
     expect(record.attempts).toBe(3);
     expect(new Set(tokens)).toEqual(new Set([out.VersionId]));
     const failed = record.steps.filter((step) => !step.ok);
     expect(failed).toHaveLength(3);
-    expect(failed[0]?.error).toEqual({ name: 'RotationError', code: 'ERR_TARGET_REJECTED', message: 'target refused' });
+    expect(failed[0]?.error).toEqual({
+      name: 'RotationError',
+      code: 'ERR_TARGET_REJECTED',
+      message: 'target refused',
+    });
     const described = await h.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }));
-    expect(described.VersionIdsToStages).toEqual({ [secret.firstVersion]: ['AWSCURRENT'], [out.VersionId as string]: ['AWSPENDING'] });
+    expect(described.VersionIdsToStages).toEqual({
+      [secret.firstVersion]: ['AWSCURRENT'],
+      [out.VersionId as string]: ['AWSPENDING'],
+    });
     expect(described.LastRotatedDate).toBeUndefined();
     // R3: the leftover AWSPENDING blocks the next rotation.
     const blocked = await failure(h.sm.send(new RotateSecretCommand({ SecretId: secret.name })));
-    expect(blocked).toEqual({ name: 'InvalidRequestException', message: "A previous rotation isn't complete. That rotation will be reattempted.", status: 400 });
+    expect(blocked).toEqual({
+      name: 'InvalidRequestException',
+      message: "A previous rotation isn't complete. That rotation will be reattempted.",
+      status: 400,
+    });
   });
 
   it('R3: AWSPENDING on the AWSCURRENT version does not block a rotation', async () => {
     const fn = h.emu.registerFunction('template-r3', templateFunction(h.sm));
     const secret = await secretWith('r3');
-    await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secret.name, VersionStage: 'AWSPENDING', MoveToVersionId: secret.firstVersion }));
+    await h.sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secret.name,
+        VersionStage: 'AWSPENDING',
+        MoveToVersionId: secret.firstVersion,
+      }),
+    );
     const out = await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn }));
     expect((await h.emu.waitForRotation(secret.name)).outcome).toBe('succeeded');
     const described = await h.sm.send(new DescribeSecretCommand({ SecretId: secret.arn }));
-    expect(described.VersionIdsToStages).toEqual({ [secret.firstVersion]: ['AWSPREVIOUS'], [out.VersionId as string]: ['AWSCURRENT'] });
+    expect(described.VersionIdsToStages).toEqual({
+      [secret.firstVersion]: ['AWSPREVIOUS'],
+      [out.VersionId as string]: ['AWSCURRENT'],
+    });
   });
 
   it('R3 (state first): a stale AWSPENDING is reported before an unknown function', async () => {
     const secret = await secretWith('r3-first');
-    await h.sm.send(new PutSecretValueCommand({ SecretId: secret.name, SecretString: 'stale', VersionStages: ['AWSPENDING'] }));
-    const error = await failure(h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:missing' })));
+    await h.sm.send(
+      new PutSecretValueCommand({
+        SecretId: secret.name,
+        SecretString: 'stale',
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    const error = await failure(
+      h.sm.send(
+        new RotateSecretCommand({
+          SecretId: secret.name,
+          RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:missing',
+        }),
+      ),
+    );
     expect(error.name).toBe('InvalidRequestException');
   });
 
   it('R12: an unknown function ARN fails synchronously with AccessDeniedException and saves no configuration', async () => {
     const secret = await secretWith('r12');
-    const error = await failure(h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:missing', RotationRules: RULES })));
+    const error = await failure(
+      h.sm.send(
+        new RotateSecretCommand({
+          SecretId: secret.name,
+          RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:missing',
+          RotationRules: RULES,
+        }),
+      ),
+    );
     expect(error).toEqual({
       name: 'AccessDeniedException',
-      message: 'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
+      message:
+        'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
       status: 400,
     });
     const described = await h.sm.send(new DescribeSecretCommand({ SecretId: secret.name }));
@@ -146,8 +229,14 @@ describe('RotateSecret with an in-process function', () => {
   it('R2: without a function ARN, stored or given, RotateSecret fails and changes no version', async () => {
     const secret = await secretWith('r2');
     const error = await failure(h.sm.send(new RotateSecretCommand({ SecretId: secret.name })));
-    expect(error).toEqual({ name: 'InvalidRequestException', message: 'No Lambda rotation function ARN is associated with this secret.', status: 400 });
-    const versions = await h.sm.send(new ListSecretVersionIdsCommand({ SecretId: secret.name, IncludeDeprecated: true }));
+    expect(error).toEqual({
+      name: 'InvalidRequestException',
+      message: 'No Lambda rotation function ARN is associated with this secret.',
+      status: 400,
+    });
+    const versions = await h.sm.send(
+      new ListSecretVersionIdsCommand({ SecretId: secret.name, IncludeDeprecated: true }),
+    );
     expect(versions.Versions?.map((version) => version.VersionId)).toEqual([secret.firstVersion]);
   });
 
@@ -157,9 +246,17 @@ describe('RotateSecret with an in-process function', () => {
     try {
       const fn = timed.emu.registerFunction('template-r4', templateFunction(timed.sm));
       await timed.sm.send(new CreateSecretCommand({ Name: 'r4', SecretString: 'v' }));
-      await timed.sm.send(new RotateSecretCommand({ SecretId: 'r4', RotationLambdaARN: fn, RotationRules: { AutomaticallyAfterDays: 10 } }));
+      await timed.sm.send(
+        new RotateSecretCommand({
+          SecretId: 'r4',
+          RotationLambdaARN: fn,
+          RotationRules: { AutomaticallyAfterDays: 10 },
+        }),
+      );
       await timed.emu.waitForRotation('r4');
-      expect((await timed.sm.send(new DescribeSecretCommand({ SecretId: 'r4' }))).NextRotationDate?.toISOString()).toBe('2026-03-11T23:59:59.000Z');
+      expect(
+        (await timed.sm.send(new DescribeSecretCommand({ SecretId: 'r4' }))).NextRotationDate?.toISOString(),
+      ).toBe('2026-03-11T23:59:59.000Z');
       now = Date.UTC(2026, 2, 5, 12);
       await timed.sm.send(new PutSecretValueCommand({ SecretId: 'r4', SecretString: 'manual' }));
       const described = await timed.sm.send(new DescribeSecretCommand({ SecretId: 'r4' }));
@@ -171,13 +268,26 @@ describe('RotateSecret with an in-process function', () => {
   });
 
   it('R1: an unknown secret is ResourceNotFoundException and one scheduled for deletion InvalidRequestException', async () => {
-    const error = await failure(h.sm.send(new RotateSecretCommand({ SecretId: 'rotation/none', RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:x' })));
+    const error = await failure(
+      h.sm.send(
+        new RotateSecretCommand({
+          SecretId: 'rotation/none',
+          RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:x',
+        }),
+      ),
+    );
     expect(error.name).toBe('ResourceNotFoundException');
     const fn = h.emu.registerFunction('template-r1', templateFunction(h.sm));
     const secret = await secretWith('r1-deleted');
     await h.sm.send(new DeleteSecretCommand({ SecretId: secret.name }));
-    const deleted = await failure(h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn })));
-    expect(deleted).toEqual({ name: 'InvalidRequestException', message: "You can't perform this operation on the secret because it was marked for deletion.", status: 400 });
+    const deleted = await failure(
+      h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn })),
+    );
+    expect(deleted).toEqual({
+      name: 'InvalidRequestException',
+      message: "You can't perform this operation on the secret because it was marked for deletion.",
+      status: 400,
+    });
     expect(h.emu.rotations.some((record) => record.secretArn === secret.arn)).toBe(false);
   });
 
@@ -185,14 +295,30 @@ describe('RotateSecret with an in-process function', () => {
     const seen: { step: string; stages?: string[]; value?: string; token: string }[] = [];
     const fn = h.emu.registerFunction('test-only', async (raw: unknown) => {
       const event = raw as RotationEvent;
-      const pending = await h.sm.send(new GetSecretValueCommand({ SecretId: event.SecretId, VersionStage: 'AWSPENDING' }));
-      seen.push({ step: event.Step, ...(pending.VersionStages ? { stages: pending.VersionStages } : {}), ...(pending.SecretString ? { value: pending.SecretString } : {}), token: event.ClientRequestToken });
+      const pending = await h.sm.send(
+        new GetSecretValueCommand({ SecretId: event.SecretId, VersionStage: 'AWSPENDING' }),
+      );
+      seen.push({
+        step: event.Step,
+        ...(pending.VersionStages ? { stages: pending.VersionStages } : {}),
+        ...(pending.SecretString ? { value: pending.SecretString } : {}),
+        token: event.ClientRequestToken,
+      });
     });
     const secret = await secretWith('r7', 'keep-me');
-    const out = await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES, RotateImmediately: false }));
+    const out = await h.sm.send(
+      new RotateSecretCommand({
+        SecretId: secret.name,
+        RotationLambdaARN: fn,
+        RotationRules: RULES,
+        RotateImmediately: false,
+      }),
+    );
     const record = await h.emu.waitForRotation(secret.name);
     expect(record.outcome).toBe('succeeded');
-    expect(seen).toEqual([{ step: 'testSecret', stages: ['AWSPENDING'], value: 'keep-me', token: out.VersionId }]);
+    expect(seen).toEqual([
+      { step: 'testSecret', stages: ['AWSPENDING'], value: 'keep-me', token: out.VersionId },
+    ]);
     expect(out.VersionId).not.toBe(secret.firstVersion);
     const described = await h.sm.send(new DescribeSecretCommand({ SecretId: secret.name }));
     expect(described.VersionIdsToStages).toEqual({ [secret.firstVersion]: ['AWSCURRENT'] });
@@ -206,10 +332,17 @@ describe('RotateSecret with an in-process function', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const fn = h.emu.registerFunction('slow', templateFunction(h.sm, { onStep: (event) => (event.Step === 'setSecret' ? gate : undefined) }));
+    const fn = h.emu.registerFunction(
+      'slow',
+      templateFunction(h.sm, { onStep: (event) => (event.Step === 'setSecret' ? gate : undefined) }),
+    );
     const secret = await secretWith('x1');
-    const out = await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }));
-    await expect.poll(() => h.emu.rotations.find((record) => record.token === out.VersionId)?.currentStep).toBe('setSecret');
+    const out = await h.sm.send(
+      new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn, RotationRules: RULES }),
+    );
+    await expect
+      .poll(() => h.emu.rotations.find((record) => record.token === out.VersionId)?.currentStep)
+      .toBe('setSecret');
     const cancelled = await h.sm.send(new CancelRotateSecretCommand({ SecretId: secret.name }));
     expect(cancelled.VersionId).toBe(out.VersionId);
     release();
@@ -255,16 +388,25 @@ describe('RotateSecret with an in-process function', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const fn = h.emu.registerFunction('gated', templateFunction(h.sm, { onStep: (event) => (event.Step === 'testSecret' ? gate : undefined) }));
+    const fn = h.emu.registerFunction(
+      'gated',
+      templateFunction(h.sm, { onStep: (event) => (event.Step === 'testSecret' ? gate : undefined) }),
+    );
     const secret = await secretWith('http');
     await h.sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: fn }));
-    await expect.poll(async () => {
-      const body = (await (await fetch(`${h.emu.endpoint}/_emulator/rotations?secretId=${encodeURIComponent(secret.name)}`)).json()) as { rotations: { outcome: string; currentStep?: string }[] };
-      return body.rotations.map((record) => `${record.outcome}:${record.currentStep ?? ''}`);
-    }).toEqual(['in-progress:testSecret']);
+    await expect
+      .poll(async () => {
+        const body = (await (
+          await fetch(`${h.emu.endpoint}/_emulator/rotations?secretId=${encodeURIComponent(secret.name)}`)
+        ).json()) as { rotations: { outcome: string; currentStep?: string }[] };
+        return body.rotations.map((record) => `${record.outcome}:${record.currentStep ?? ''}`);
+      })
+      .toEqual(['in-progress:testSecret']);
     release();
     await h.emu.waitForRotation(secret.name);
-    const body = (await (await fetch(`${h.emu.endpoint}/_emulator/rotations?secretId=${encodeURIComponent(secret.arn)}`)).json()) as { rotations: { outcome: string; steps: unknown[] }[] };
+    const body = (await (
+      await fetch(`${h.emu.endpoint}/_emulator/rotations?secretId=${encodeURIComponent(secret.arn)}`)
+    ).json()) as { rotations: { outcome: string; steps: unknown[] }[] };
     expect(body.rotations.map((record) => record.outcome)).toEqual(['succeeded']);
     expect(body.rotations[0]?.steps).toHaveLength(4);
   });

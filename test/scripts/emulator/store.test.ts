@@ -5,7 +5,12 @@ import { SecretStore } from '../../../scripts/emulator/store.ts';
 const T = (label: string): string => `${label}-`.padEnd(32, '0');
 
 function newStore(now: { ms: number }, changes: string[] = []): SecretStore {
-  return new SecretStore({ region: 'eu-central-1', accountId: '111122223333', clock: () => now.ms, onChange: () => changes.push('change') });
+  return new SecretStore({
+    region: 'eu-central-1',
+    accountId: '111122223333',
+    clock: () => now.ms,
+    onChange: () => changes.push('change'),
+  });
 }
 
 describe('SecretStore (the model without HTTP)', () => {
@@ -13,7 +18,9 @@ describe('SecretStore (the model without HTTP)', () => {
     const now = { ms: Date.UTC(2030, 4, 6, 7, 8, 9, 500) };
     const store = newStore(now);
     const created = store.createSecret({ Name: 'unit/a', SecretString: 'x', ClientRequestToken: T('v1') });
-    expect(created['ARN']).toMatch(/^arn:aws:secretsmanager:eu-central-1:111122223333:secret:unit\/a-[A-Za-z0-9]{6}$/);
+    expect(created['ARN']).toMatch(
+      /^arn:aws:secretsmanager:eu-central-1:111122223333:secret:unit\/a-[A-Za-z0-9]{6}$/,
+    );
     now.ms += 60_000;
     store.putSecretValue({ SecretId: 'unit/a', SecretString: 'y', ClientRequestToken: T('v2') });
     const described = store.describeSecret({ SecretId: 'unit/a' });
@@ -37,8 +44,21 @@ describe('SecretStore (the model without HTTP)', () => {
     const store = newStore({ ms: 0 }, changes);
     store.createSecret({ Name: 'unit/c', SecretString: 'x', ClientRequestToken: T('v1') });
     const before = JSON.stringify(store.snapshot());
-    expect(() => store.updateSecretVersionStage({ SecretId: 'unit/c', VersionStage: 'AWSCURRENT', MoveToVersionId: T('zz') })).toThrow(ServiceError);
-    expect(() => store.putSecretValue({ SecretId: 'unit/c', SecretString: 'y', ClientRequestToken: T('v2'), VersionStages: [] })).toThrow(ServiceError);
+    expect(() =>
+      store.updateSecretVersionStage({
+        SecretId: 'unit/c',
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: T('zz'),
+      }),
+    ).toThrow(ServiceError);
+    expect(() =>
+      store.putSecretValue({
+        SecretId: 'unit/c',
+        SecretString: 'y',
+        ClientRequestToken: T('v2'),
+        VersionStages: [],
+      }),
+    ).toThrow(ServiceError);
     expect(JSON.stringify(store.snapshot())).toBe(before);
     expect(changes).toHaveLength(1);
   });
@@ -46,14 +66,26 @@ describe('SecretStore (the model without HTTP)', () => {
   it('snapshot and load round-trip secrets, versions, labels and deletion state', () => {
     const now = { ms: 1_000_000 };
     const store = newStore(now);
-    store.createSecret({ Name: 'unit/d', SecretString: 'x', ClientRequestToken: T('v1'), Tags: [{ Key: 'a', Value: 'b' }] });
-    store.putSecretValue({ SecretId: 'unit/d', SecretBinary: Buffer.from([1, 2]).toString('base64'), ClientRequestToken: T('v2'), VersionStages: ['AWSPENDING'] });
+    store.createSecret({
+      Name: 'unit/d',
+      SecretString: 'x',
+      ClientRequestToken: T('v1'),
+      Tags: [{ Key: 'a', Value: 'b' }],
+    });
+    store.putSecretValue({
+      SecretId: 'unit/d',
+      SecretBinary: Buffer.from([1, 2]).toString('base64'),
+      ClientRequestToken: T('v2'),
+      VersionStages: ['AWSPENDING'],
+    });
     store.createSecret({ Name: 'unit/e', ClientRequestToken: T('e') });
     store.deleteSecret({ SecretId: 'unit/e', RecoveryWindowInDays: 7 });
     const copy = newStore(now);
     copy.load(JSON.parse(JSON.stringify(store.snapshot())) as ReturnType<SecretStore['snapshot']>);
     expect(copy.describeSecret({ SecretId: 'unit/d' })).toEqual(store.describeSecret({ SecretId: 'unit/d' }));
-    expect(copy.getSecretValue({ SecretId: 'unit/d', VersionStage: 'AWSPENDING' })['SecretBinary']).toBe('AQI=');
+    expect(copy.getSecretValue({ SecretId: 'unit/d', VersionStage: 'AWSPENDING' })['SecretBinary']).toBe(
+      'AQI=',
+    );
     expect(copy.describeSecret({ SecretId: 'unit/e' })['DeletedDate']).toBe((now.ms + 7 * 86_400_000) / 1000);
   });
 });

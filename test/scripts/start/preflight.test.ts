@@ -15,8 +15,16 @@ function fakeBinary(dir: string, name: string): void {
 
 describe('missingServerBinaries', () => {
   it('names both servers and the exact install commands when nothing is found', () => {
-    const missing = missingServerBinaries({ path: join(base, 'empty'), systemDirs: [], postgresRoots: [join(base, 'no-pg')], usePgConfig: false });
-    expect(missing.map((item) => item.what)).toEqual(['PostgreSQL server binaries (initdb, pg_ctl)', 'Redis server (redis-server, 7.x)']);
+    const missing = missingServerBinaries({
+      path: join(base, 'empty'),
+      systemDirs: [],
+      postgresRoots: [join(base, 'no-pg')],
+      usePgConfig: false,
+    });
+    expect(missing.map((item) => item.what)).toEqual([
+      'PostgreSQL server binaries (initdb, pg_ctl)',
+      'Redis server (redis-server, 7.x)',
+    ]);
     const text = describeMissing(missing);
     expect(text).toContain('sudo apt-get install -y postgresql-15');
     expect(text).toContain('sudo apt-get install -y redis-server');
@@ -27,12 +35,24 @@ describe('missingServerBinaries', () => {
     fakeBinary(join(base, 'pg', '15', 'bin'), 'initdb');
     fakeBinary(join(base, 'pg', '15', 'bin'), 'pg_ctl');
     fakeBinary(join(base, 'bin'), 'redis-server');
-    expect(missingServerBinaries({ path: join(base, 'bin'), systemDirs: [], postgresRoots: [join(base, 'pg')], usePgConfig: false })).toEqual([]);
+    expect(
+      missingServerBinaries({
+        path: join(base, 'bin'),
+        systemDirs: [],
+        postgresRoots: [join(base, 'pg')],
+        usePgConfig: false,
+      }),
+    ).toEqual([]);
   });
 
   it('does not accept a PostgreSQL folder that lacks pg_ctl', () => {
     fakeBinary(join(base, 'pg-half', '16', 'bin'), 'initdb');
-    const missing = missingServerBinaries({ path: join(base, 'bin'), systemDirs: [], postgresRoots: [join(base, 'pg-half')], usePgConfig: false });
+    const missing = missingServerBinaries({
+      path: join(base, 'bin'),
+      systemDirs: [],
+      postgresRoots: [join(base, 'pg-half')],
+      usePgConfig: false,
+    });
     expect(missing.map((item) => item.what)).toEqual(['PostgreSQL server binaries (initdb, pg_ctl)']);
   });
 });

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { assessRotation, rotationPeriodDays, type SecretFacts } from '../../../../scripts/cli/commands/assess-rotation.ts';
+import {
+  assessRotation,
+  rotationPeriodDays,
+  type SecretFacts,
+} from '../../../../scripts/cli/commands/assess-rotation.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 
 function facts(overrides: Partial<SecretFacts> = {}): SecretFacts {
-  return { name: 'app/db', arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf', versionIdsToStages: { v1: ['AWSCURRENT'] }, ...overrides };
+  return {
+    name: 'app/db',
+    arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
+    versionIdsToStages: { v1: ['AWSCURRENT'] },
+    ...overrides,
+  };
 }
 
 describe('rotationPeriodDays', () => {
@@ -20,13 +29,23 @@ describe('rotationPeriodDays', () => {
 
 describe('assessRotation', () => {
   it('flags a secret last rotated longer ago than its period as overdue', () => {
-    const result = assessRotation(facts({ automaticallyAfterDays: 30, lastRotatedDate: new Date(NOW - 31 * DAY) }), NOW);
+    const result = assessRotation(
+      facts({ automaticallyAfterDays: 30, lastRotatedDate: new Date(NOW - 31 * DAY) }),
+      NOW,
+    );
     expect(result.overdue).toBe(true);
     expect(result.overdueReason).toContain('31 days ago');
   });
 
   it('does not flag a secret rotated within its period', () => {
-    const result = assessRotation(facts({ automaticallyAfterDays: 30, lastRotatedDate: new Date(NOW - 29 * DAY), nextRotationDate: new Date(NOW + DAY) }), NOW);
+    const result = assessRotation(
+      facts({
+        automaticallyAfterDays: 30,
+        lastRotatedDate: new Date(NOW - 29 * DAY),
+        nextRotationDate: new Date(NOW + DAY),
+      }),
+      NOW,
+    );
     expect(result.overdue).toBe(false);
   });
 
@@ -38,18 +57,31 @@ describe('assessRotation', () => {
   });
 
   it('flags a NextRotationDate in the past as overdue', () => {
-    const result = assessRotation(facts({ automaticallyAfterDays: 30, lastRotatedDate: new Date(NOW - DAY), nextRotationDate: new Date(NOW - 1000) }), NOW);
+    const result = assessRotation(
+      facts({
+        automaticallyAfterDays: 30,
+        lastRotatedDate: new Date(NOW - DAY),
+        nextRotationDate: new Date(NOW - 1000),
+      }),
+      NOW,
+    );
     expect(result.overdue).toBe(true);
     expect(result.overdueReason).toContain('has passed');
   });
 
   it('calls AWSPENDING on a non-current version stuck and names both versions', () => {
-    const result = assessRotation(facts({ versionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } }), NOW);
+    const result = assessRotation(
+      facts({ versionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } }),
+      NOW,
+    );
     expect(result).toMatchObject({ stuck: true, pendingVersionId: 'v2', currentVersionId: 'v1' });
   });
 
   it('does not call AWSPENDING on the current version stuck', () => {
-    const result = assessRotation(facts({ versionIdsToStages: { v1: ['AWSCURRENT', 'AWSPENDING'], v0: ['AWSPREVIOUS'] } }), NOW);
+    const result = assessRotation(
+      facts({ versionIdsToStages: { v1: ['AWSCURRENT', 'AWSPENDING'], v0: ['AWSPREVIOUS'] } }),
+      NOW,
+    );
     expect(result.stuck).toBe(false);
     expect(result.pendingVersionId).toBeUndefined();
   });

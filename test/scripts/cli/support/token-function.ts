@@ -26,14 +26,24 @@ function parse(secretString: Sensitive<string>, where: { versionId: string; stag
   try {
     parsed = JSON.parse(secretString.reveal());
   } catch {
-    throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} (${where.stage}) is not JSON`);
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} (${where.stage}) is not JSON`,
+    );
   }
   const { user, token } = (parsed ?? {}) as Record<string, unknown>;
-  if (typeof user !== 'string' || typeof token !== 'string') throw new RotationError(ErrorCode.ERR_SECRET_MALFORMED, `Version ${where.versionId} needs string fields user and token`);
+  if (typeof user !== 'string' || typeof token !== 'string')
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_MALFORMED,
+      `Version ${where.versionId} needs string fields user and token`,
+    );
   return { user, token: new Sensitive(token) };
 }
 
-export function tokenStrategy(target: TokenTarget, generate: () => Promise<Sensitive<string>>): RotationStrategy<TokenValue> {
+export function tokenStrategy(
+  target: TokenTarget,
+  generate: () => Promise<Sensitive<string>>,
+): RotationStrategy<TokenValue> {
   return {
     kind: SecretKind.generic,
     parse,
@@ -44,8 +54,10 @@ export function tokenStrategy(target: TokenTarget, generate: () => Promise<Sensi
       if (context.emergency) target.emergencies.add(pending.user);
     },
     testSecret: async ({ pending }) => {
-      if (target.failTestFor.has(pending.user)) throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Test login failed for user ${pending.user}`);
-      if (target.tokens.get(pending.user) !== pending.token.reveal()) throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Pending token for ${pending.user} is not live`);
+      if (target.failTestFor.has(pending.user))
+        throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Test login failed for user ${pending.user}`);
+      if (target.tokens.get(pending.user) !== pending.token.reveal())
+        throw new RotationError(ErrorCode.ERR_TEST_FAILED, `Pending token for ${pending.user} is not live`);
     },
   };
 }
