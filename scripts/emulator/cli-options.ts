@@ -19,6 +19,8 @@ Runs a local AWS Secrets Manager (AWS JSON 1.1) on 127.0.0.1 until SIGINT/SIGTER
   --retries N           whole-rotation retries after a failed attempt (default 2)
   --timeout-ms N        per-invocation timeout (default 30000)
   --region REGION       region for unsigned requests (default us-east-1)
+  --replication-delay-ms N
+                        time a change of a primary takes to reach its replica Regions (default 0)
   --verbose             print function output (otherwise kept in memory only)
   --help                show this text`;
 
@@ -43,6 +45,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       retries: { type: 'string' },
       'timeout-ms': { type: 'string' },
       region: { type: 'string' },
+      'replication-delay-ms': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -57,6 +60,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   const port = integer('--port', values.port, 0, 65535);
   const retries = integer('--retries', values.retries, 0, 100);
   const timeout = integer('--timeout-ms', values['timeout-ms'], 1, 900_000);
+  const replicationDelay = integer('--replication-delay-ms', values['replication-delay-ms'], 0, 3_600_000);
   if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region))
     throw new Error(`--region is not a region name: ${JSON.stringify(values.region)}`);
   return {
@@ -68,6 +72,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       ...(retries !== undefined ? { rotationRetries: retries } : {}),
       ...(timeout !== undefined ? { invocationTimeoutMs: timeout } : {}),
       ...(values.region !== undefined ? { region: values.region } : {}),
+      ...(replicationDelay !== undefined ? { replicationDelayMs: replicationDelay } : {}),
       ...(values.verbose ? { verbose: true } : {}),
     },
   };

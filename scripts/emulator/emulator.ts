@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { FunctionRegistry, type FunctionOptions, type FunctionTarget } from './function-registry.ts';
 import { loadState, saveState } from './persistence.ts';
 import { getRandomPassword } from './random-password.ts';
+import { Input } from './input.ts';
+import { Replicator, type RegionReplication } from './replication.ts';
 import { RotationRunner, type RotationRecord } from './rotation-runner.ts';
 import { cancelRotation, startRotation } from './rotation-state.ts';
 import { createJsonServer, type Operation } from './server.ts';
-import { invalidRequest } from './service-error.ts';
+import { invalidParameter, invalidRequest } from './service-error.ts';
 import { SecretStore, type Clock } from './store.ts';
 
 export interface EmulatorOptions {
@@ -31,6 +33,8 @@ export interface EmulatorOptions {
   readonly versionQuota?: number;
   /** Print child-process function output. Default false (kept in functionLogs only). */
   readonly verbose?: boolean;
+  /** Time a change of a primary secret takes to reach each replica Region (RP2, RP9). Default 0 ms (still asynchronous). */
+  readonly replicationDelayMs?: number;
   /** Unexpected internal failures. Default: console.error of the error (no request data). */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -51,6 +55,13 @@ export interface Emulator {
   functionProcesses(name: string): { readonly pids: number[]; readonly started: number };
   /** The model for a region (tests, tools). */
   store(region?: string): SecretStore;
+  /** Replication knobs (RP9): delay, hold or fail the copies to a Region; wait until none is in flight. */
+  readonly replication: {
+    configure(region: string, behaviour: RegionReplication): void;
+    release(region: string): void;
+    backlog(region: string): number;
+    idle(): Promise<void>;
+  };
   close(): Promise<void>;
 }
 
@@ -73,7 +84,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       store = new SecretStore({
         region,
         accountId,
-        onChange: persist,
+        onChange: () => {
+          persist();
+          replicator.changed(region);
+        },
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.versionQuota !== undefined ? { versionQuota: options.versionQuota } : {}),
       });
@@ -81,6 +95,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     return store;
   };
+  const replicator = new Replicator({
+    storeFor,
+    ...(options.replicationDelayMs !== undefined ? { delayMs: options.replicationDelayMs } : {}),
+  });
   if (options.stateFile) {
     const state = loadState(options.stateFile);
     for (const [region, records] of Object.entries(state?.regions ?? {})) storeFor(region).load(records);
@@ -94,21 +112,62 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         storeFor(context.region),
         body,
       );
+  /** RP5: an operation that changes a secret, refused on a replica in its Region. */
+  const write =
+    (operation: Operation): Operation =>
+    (body, context) => {
+      replicator.refuseReplicaWrite(context.region, body);
+      return operation(body, context);
+    };
   const operations: Record<string, Operation> = {
-    CreateSecret: on('createSecret'),
-    DescribeSecret: on('describeSecret'),
+    CreateSecret: (body, context) => {
+      const { AddReplicaRegions: replicas, ForceOverwriteReplicaSecret: force, ...rest } = body;
+      const regions = new Input({ AddReplicaRegions: replicas }).objectList('AddReplicaRegions') ?? [];
+      const output = storeFor(context.region).createSecret({ ...rest, AddReplicaRegions: replicas });
+      if (regions.length === 0) return output;
+      const replication = replicator.addReplicas(
+        context.region,
+        String(output['ARN']),
+        regions,
+        force === true,
+      );
+      return { ...output, ReplicationStatus: replication['ReplicationStatus'] }; // C2, RP1
+    },
+    DescribeSecret: (body, context) => {
+      const output = storeFor(context.region).describeSecret(body);
+      const secret = storeFor(context.region).find(String(output['ARN']));
+      const replication = secret ? replicator.replicationStatus(secret) : undefined;
+      return replication ? { ...output, ReplicationStatus: replication } : output; // RP4
+    },
     GetSecretValue: on('getSecretValue'),
-    PutSecretValue: on('putSecretValue'),
-    UpdateSecret: on('updateSecret'),
-    UpdateSecretVersionStage: on('updateSecretVersionStage'),
+    PutSecretValue: write(on('putSecretValue')),
+    UpdateSecret: write(on('updateSecret')),
+    UpdateSecretVersionStage: write(on('updateSecretVersionStage')),
     ListSecretVersionIds: on('listSecretVersionIds'),
     ListSecrets: on('listSecrets'),
-    TagResource: on('tagResource'),
-    UntagResource: on('untagResource'),
-    DeleteSecret: on('deleteSecret'),
-    RestoreSecret: on('restoreSecret'),
+    TagResource: write(on('tagResource')),
+    UntagResource: write(on('untagResource')),
+    DeleteSecret: write((body, context) => {
+      replicator.refuseDeleteWithReplicas(context.region, body); // RP6
+      return storeFor(context.region).deleteSecret(body);
+    }),
+    RestoreSecret: write(on('restoreSecret')),
     GetRandomPassword: (body) => getRandomPassword(body),
-    RotateSecret: (body, context) => {
+    ReplicateSecretToRegions: (body, context) => {
+      const input = new Input(body);
+      const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
+      const regions = input.objectList('AddReplicaRegions') ?? [];
+      if (regions.length === 0) throw invalidParameter('AddReplicaRegions must name at least one Region.');
+      return replicator.addReplicas(
+        context.region,
+        secretId,
+        regions,
+        input.boolean('ForceOverwriteReplicaSecret') ?? false,
+      );
+    },
+    RemoveRegionsFromReplication: (body, context) => replicator.removeReplicas(context.region, body),
+    StopReplicationToReplica: (body, context) => replicator.promote(context.region, body),
+    RotateSecret: write((body, context) => {
       const store = storeFor(context.region);
       const { output, plan } = startRotation(
         store,
@@ -121,20 +180,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
       runner.start(plan);
       return output;
-    },
-    CancelRotateSecret: (body, context) => {
+    }),
+    CancelRotateSecret: write((body, context) => {
       const output = cancelRotation(storeFor(context.region), body);
       runner.cancel(String(output['ARN']));
       return output;
-    },
+    }),
   };
 
   /** Secret name or ARN to ARN, across regions; history covers deleted secrets. */
   const resolveArn = (secretId: string): string | undefined => {
-    for (const store of stores.values()) {
-      const found = store.find(secretId);
-      if (found) return found.arn;
-    }
+    // A replica (RP4) is never rotated itself: prefer the primary of that name.
+    const found = [...stores.values()]
+      .map((store) => store.find(secretId))
+      .filter((secret) => secret !== undefined)
+      .sort((a, b) => Number(a.primaryRegion !== undefined) - Number(b.primaryRegion !== undefined))[0];
+    if (found) return found.arn;
     const match = [...runner.history]
       .reverse()
       .find((record) => record.secretArn === secretId || record.secretArn.includes(`:secret:${secretId}-`));
@@ -199,7 +260,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     functionLogs: (name) => functions.logs(name),
     functionProcesses: (name) => functions.processes(name),
     store: (region = defaultRegion) => storeFor(region),
+    replication: {
+      configure: (region, behaviour) => replicator.configure(region, behaviour),
+      release: (region) => replicator.release(region),
+      backlog: (region) => replicator.backlog(region),
+      idle: () => replicator.idle(),
+    },
     close: async () => {
+      replicator.close();
       runner.cancelAll();
       await functions.close(); // kills pooled processes, so their invocations end now
       await runner.settle(2000);

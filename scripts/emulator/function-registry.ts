@@ -26,7 +26,7 @@ export interface FunctionOptions {
 
 export interface RegistryOptions {
   readonly accountId: string;
-  /** The emulator's URL, given to functions as SECRETS_MANAGER_ENDPOINT. */
+  /** The emulator's URL, given to functions as SECRETS_MANAGER_ENDPOINT and SECRETS_MANAGER_REPLICA_ENDPOINT. */
   readonly endpoint: string;
   readonly region: string;
   readonly verbose?: boolean;
@@ -87,6 +87,8 @@ export class FunctionRegistry {
     const env: Record<string, string | undefined> = {
       ...process.env,
       SECRETS_MANAGER_ENDPOINT: this.options.endpoint,
+      // One endpoint serves every Region here (W9), so replica-Region clients use it too.
+      SECRETS_MANAGER_REPLICA_ENDPOINT: this.options.endpoint,
       AWS_REGION: this.options.region,
       AWS_DEFAULT_REGION: this.options.region,
       AWS_ACCESS_KEY_ID: 'emulator',

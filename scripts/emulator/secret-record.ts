@@ -18,6 +18,17 @@ export interface RotationRules {
   readonly Duration?: string;
 }
 
+/** ReplicationStatusType's Status (API:ReplicationStatusType). */
+export type ReplicaStatus = 'InSync' | 'InProgress' | 'Failed';
+
+/** One replica Region of a primary secret (RP1-RP3 in scripts/emulator/README.md). */
+export interface ReplicaRecord {
+  readonly region: string;
+  kmsKeyId?: string;
+  status: ReplicaStatus;
+  statusMessage?: string;
+}
+
 export interface SecretRecord {
   readonly arn: string;
   readonly name: string;
@@ -37,7 +48,14 @@ export interface SecretRecord {
   nextRotationMs?: number;
   /** Oldest first. */
   versions: VersionRecord[];
+  /** On a replica: the Region of its primary (RP4). */
+  primaryRegion?: string;
+  /** On a primary: its replica Regions, in the order they were added (RP1). */
+  replicas?: ReplicaRecord[];
 }
+
+/** The Region of a secret ARN (`arn:aws:secretsmanager:<region>:...`). */
+export const regionOfArn = (arn: string): string => arn.split(':')[3] ?? '';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
@@ -125,6 +143,8 @@ export function describeFields(secret: SecretRecord): Record<string, unknown> {
     LastAccessedDate: seconds(secret.lastAccessedMs),
     DeletedDate: seconds(secret.deletionMs),
     NextRotationDate: rotationDisabled ? undefined : seconds(secret.nextRotationMs),
+    // RP4/D7: on a replica, the primary's Region; on a replicated primary, its own.
+    PrimaryRegion: secret.primaryRegion ?? (secret.replicas?.length ? regionOfArn(secret.arn) : undefined),
     Tags: secret.tags ? secret.tags.map((tag) => ({ ...tag })) : undefined,
     CreatedDate: seconds(secret.createdMs),
   });

@@ -189,9 +189,8 @@ export class SecretStore {
     const kmsKeyId = input.string('KmsKeyId', { max: 2048 });
     const tags = input.tags();
     const value = readValue(input, false);
-    const replicas = input.objectList('AddReplicaRegions');
-    if (replicas && replicas.length > 0)
-      throw invalidParameter('AddReplicaRegions: replication is not supported by this emulator.');
+    input.objectList('AddReplicaRegions'); // RP1: type-checked here, applied by the Replicator
+    input.boolean('ForceOverwriteReplicaSecret');
     const existing = this.find(name);
     if (existing) {
       if (existing.deletionMs !== undefined) {
@@ -471,6 +470,13 @@ export class SecretStore {
     });
     this.changed(secret);
     return result;
+  }
+
+  /** Put a whole record in place of the secret of that name (replication, RP2). */
+  replace(record: SecretRecord): void {
+    for (const [arn, secret] of this.secrets) if (secret.name === record.name) this.secrets.delete(arn);
+    this.secrets.set(record.arn, record);
+    this.changed();
   }
 
   /** A value copy for RotateImmediately=false (R7). */

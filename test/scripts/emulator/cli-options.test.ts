@@ -22,6 +22,8 @@ describe('emulator CLI options', () => {
       '500',
       '--region',
       'eu-west-1',
+      '--replication-delay-ms',
+      '1500',
       '--verbose',
     ]);
     expect(options.functions).toEqual([
@@ -34,6 +36,7 @@ describe('emulator CLI options', () => {
       rotationRetries: 0,
       invocationTimeoutMs: 500,
       region: 'eu-west-1',
+      replicationDelayMs: 1500,
       verbose: true,
     });
   });
