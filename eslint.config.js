@@ -46,61 +46,39 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: TARGET_LIBRARIES,
-              message: 'shared/ is the rotation core: it must not import database, Redis or JWT libraries.',
-            },
-            {
-              group: ['**/functions/**', '../functions/*'],
-              message: 'shared/ must not import from functions/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['functions/jwt/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/postgres/**', '**/redis/**'], message: 'Functions never import each other.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['functions/postgres/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [{ group: ['**/jwt/**', '**/redis/**'], message: 'Functions never import each other.' }],
-        },
-      ],
-    },
-  },
-  {
-    files: ['functions/redis/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/jwt/**', '**/postgres/**'], message: 'Functions never import each other.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...boundaries(),
 );
+
+/**
+ * Import boundaries, one block per area (flat config replaces a rule per block, so each area
+ * lists all of its patterns): nothing outside test/ imports test/; the core imports no target
+ * library and no function or tool; functions never import each other or a tool; tools and
+ * infra never import test/.
+ */
+function boundaries() {
+  const noTests = { group: ['**/test/**'], message: 'Nothing outside test/ imports from test/.' };
+  const noTools = { group: ['**/scripts/**'], message: 'The product never imports a tool from scripts/.' };
+  const noFunctions = (others) => ({
+    group: others.map((k) => `**/${k}/**`),
+    message: 'Functions never import each other.',
+  });
+  const block = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+  return [
+    block(['scripts/**/*.ts', 'scripts/**/*.mjs', 'infra/**/*.ts'], [noTests]),
+    block(
+      ['shared/**/*.ts'],
+      [
+        {
+          group: TARGET_LIBRARIES,
+          message: 'shared/ is the rotation core: it must not import database, Redis or JWT libraries.',
+        },
+        { group: ['**/functions/**', '../functions/*'], message: 'shared/ must not import from functions/.' },
+        noTools,
+        noTests,
+      ],
+    ),
+    block(['functions/jwt/**/*.ts'], [noFunctions(['postgres', 'redis']), noTools, noTests]),
+    block(['functions/postgres/**/*.ts'], [noFunctions(['jwt', 'redis']), noTools, noTests]),
+    block(['functions/redis/**/*.ts'], [noFunctions(['jwt', 'postgres']), noTools, noTests]),
+  ];
+}

@@ -20,10 +20,14 @@ export const SecretKind = {
   jwt: 'jwt',
   postgres: 'postgres',
   redis: 'redis',
-  /** Used by the core's own tests and the template-style fake strategy. */
-  generic: 'generic',
 } as const;
 export type SecretKind = (typeof SecretKind)[keyof typeof SecretKind];
+
+/**
+ * The name of a function's kind as the core sees it: a label for logs and metric dimensions.
+ * The core never branches on it, so it does not enumerate the kinds.
+ */
+export type KindName = string;
 
 /** Tag an operator puts on a secret to ask for a revoking (emergency) rotation. */
 export const ROTATION_MODE_TAG = 'RotationMode';

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SecretKind, Step } from './constants.ts';
+import type { KindName, Step } from './constants.ts';
 
 /**
  * Logging and metrics. One Powertools Logger and one Metrics setup per function.
@@ -31,7 +31,7 @@ export const MetricName = {
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 export interface StepMetric {
-  readonly kind: SecretKind;
+  readonly kind: KindName;
   readonly step: Step;
   readonly durationMs: number;
   readonly errorCode?: string;
@@ -40,11 +40,11 @@ export interface StepMetric {
 export interface RotationMetrics {
   stepSucceeded(metric: StepMetric): void;
   stepFailed(metric: StepMetric): void;
-  rotationCompleted(kind: SecretKind): void;
+  rotationCompleted(kind: KindName): void;
   flush(): void;
 }
 
-export function createLogger(kind: SecretKind, logLevel?: string): Log {
+export function createLogger(kind: KindName, logLevel?: string): Log {
   return new Logger({
     serviceName: `secrets-rotation-${kind}`,
     ...(logLevel ? { logLevel: logLevel.toUpperCase() as 'INFO' } : {}),
@@ -53,7 +53,7 @@ export function createLogger(kind: SecretKind, logLevel?: string): Log {
 }
 
 /** Powertools Metrics, emitted as CloudWatch EMF on stdout and flushed per invocation. */
-export function createMetrics(kind: SecretKind, namespace = METRIC_NAMESPACE_DEFAULT): RotationMetrics {
+export function createMetrics(kind: KindName, namespace = METRIC_NAMESPACE_DEFAULT): RotationMetrics {
   const metrics = new Metrics({ namespace, serviceName: `secrets-rotation-${kind}` });
   const record = (metric: StepMetric, name: MetricName): void => {
     metrics.addDimensions({ kind: metric.kind, step: metric.step });
@@ -70,55 +70,4 @@ export function createMetrics(kind: SecretKind, namespace = METRIC_NAMESPACE_DEF
     rotationCompleted: () => metrics.addMetric(MetricName.RotationCompleted, MetricUnit.Count, 1),
     flush: () => metrics.publishStoredMetrics(),
   };
-}
-
-/** A metrics sink that keeps everything in memory, for tests and the emulator's in-process runs. */
-export function createMemoryMetrics(): RotationMetrics & {
-  readonly records: { name: MetricName; metric?: StepMetric; kind?: SecretKind }[];
-} {
-  const records: { name: MetricName; metric?: StepMetric; kind?: SecretKind }[] = [];
-  return {
-    records,
-    stepSucceeded: (metric) => records.push({ name: MetricName.StepSucceeded, metric }),
-    stepFailed: (metric) => {
-      records.push({ name: MetricName.StepFailed, metric });
-      records.push({ name: MetricName.RotationFailed, metric });
-    },
-    rotationCompleted: (kind) => records.push({ name: MetricName.RotationCompleted, kind }),
-    flush: () => undefined,
-  };
-}
-
-/** A logger that keeps lines in memory (as JSON strings, the way they would be printed). */
-export function createMemoryLog(): Log & { readonly lines: string[] } {
-  const lines: string[] = [];
-  let keys: Record<string, unknown> = {};
-  const write =
-    (level: string) =>
-    (message: string, ...extra: Record<string, unknown>[]) => {
-      lines.push(
-        JSON.stringify({ level, message, ...keys, ...Object.assign({}, ...extra.map(serializeExtra)) }),
-      );
-    };
-  return {
-    lines,
-    debug: write('DEBUG'),
-    info: write('INFO'),
-    warn: write('WARN'),
-    error: write('ERROR'),
-    appendKeys: (more) => {
-      keys = { ...keys, ...more };
-    },
-    resetKeys: () => {
-      keys = {};
-    },
-  };
-}
-
-function serializeExtra(extra: Record<string, unknown>): Record<string, unknown> {
-  if (extra instanceof Error)
-    return {
-      error: { name: extra.name, message: extra.message, ...('code' in extra ? { code: extra.code } : {}) },
-    };
-  return extra;
 }

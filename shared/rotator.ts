@@ -1,4 +1,4 @@
-import { ROTATION_MODE_EMERGENCY, ROTATION_MODE_TAG, Stage, Step, type SecretKind } from './constants.ts';
+import { ROTATION_MODE_EMERGENCY, ROTATION_MODE_TAG, Stage, Step, type KindName } from './constants.ts';
 import { ErrorCode, RotationError, asRotationError } from './errors.ts';
 import type { RotationEvent } from './event.ts';
 import type { Log, RotationMetrics } from './observability.ts';
@@ -53,7 +53,7 @@ export class Rotator<T> {
     this.#now = deps.now ?? (() => performance.now());
   }
 
-  get kind(): SecretKind {
+  get kind(): KindName {
     return this.#strategy.kind;
   }
 

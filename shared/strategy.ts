@@ -1,4 +1,4 @@
-import type { SecretKind, Step } from './constants.ts';
+import type { KindName, Step } from './constants.ts';
 import type { Log } from './observability.ts';
 import type { SecretsPort } from './secrets-port.ts';
 import type { Sensitive } from './sensitive.ts';
@@ -50,7 +50,7 @@ export interface FinishInput<T> {
 }
 
 export interface RotationStrategy<T> {
-  readonly kind: SecretKind;
+  readonly kind: KindName;
   /** Parse and validate a stored value; throw ERR_SECRET_MALFORMED (or a more precise code) naming the problem. */
   parse(secretString: Sensitive<string>, where: VersionRef): T;
   /** Serialise a value for PutSecretValue, keeping the shape it was read in. */

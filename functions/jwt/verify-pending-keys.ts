@@ -12,7 +12,7 @@ import {
   type Keyring,
   type KeyringKey,
 } from './keyring.ts';
-import { keyringKeyResolver, signingKeyOf, signTestToken, stringKeyBytes, verifies } from './test-token.ts';
+import { keyringKeyResolver, signingKeyOf, signTestToken, stringKeyBytes, verifies } from './probe-token.ts';
 
 /** Alg used to prove a plain or named key signs: HS256 over the key's UTF-8 bytes. */
 const SYMMETRIC_TEST_ALG = JwtAlg.HS256;

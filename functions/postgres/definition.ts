@@ -1,11 +1,11 @@
 import { SecretKind } from '../../shared/constants.ts';
-import type { FunctionDefinition } from '../../shared/handler.ts';
+import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import { createPgConnector, type PgConnector } from './pg-connector.ts';
 import { readPostgresConfig, type PostgresConfig } from './postgres-config.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
 import { createPostgresStrategy } from './postgres-strategy.ts';
 import type { RdsPort } from './rds-port.ts';
-import { createRdsClient, createSdkRdsPort } from './rds-sdk-port.ts';
+import { createRdsClient, createSdkRdsPort } from './sdk-rds-port.ts';
 
 /** Ports a test or the fault-injection harness may replace. Defaults: node-postgres and the RDS SDK client. */
 export interface PostgresPorts {

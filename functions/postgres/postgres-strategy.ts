@@ -15,7 +15,7 @@ import {
   finishSingleUserSecret,
   setSingleUserSecret,
 } from './single-user-strategy.ts';
-import { testPendingLogin } from './test-login.ts';
+import { probePendingLogin } from './login-probe.ts';
 
 export interface PostgresStrategyDeps extends BreakGlassDeps {
   readonly passwords: PasswordGenerator;
@@ -45,7 +45,11 @@ export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStra
         ? setAlternatingSecret(deps, input.context.secrets, input)
         : setSingleUserSecret(deps, input),
     testSecret: ({ current, pending }) =>
-      testPendingLogin(deps, pending, isAlternating(deps, current) ? ownerRoleFor(deps, current) : undefined),
+      probePendingLogin(
+        deps,
+        pending,
+        isAlternating(deps, current) ? ownerRoleFor(deps, current) : undefined,
+      ),
     finishSecret: (input) =>
       isAlternating(deps, input.current)
         ? finishAlternatingSecret(deps, input.context.secrets, input)

@@ -2,7 +2,7 @@ import type { Sensitive } from '../../shared/sensitive.ts';
 
 /**
  * The RDS API port: the few calls the PostgreSQL function needs. The default adapter
- * wraps @aws-sdk/client-rds (rds-sdk-port.ts); tests use a fake that applies changes to a
+ * wraps @aws-sdk/client-rds (sdk-rds-port.ts); tests use a fake that applies changes to a
  * real local server, and the fault-injection harness can wrap it.
  */
 

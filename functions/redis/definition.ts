@@ -1,5 +1,5 @@
 import { SecretKind } from '../../shared/constants.ts';
-import type { FunctionDefinition } from '../../shared/handler.ts';
+import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
 import { createIoredisConnector } from './ioredis-connector.ts';
 import { readRedisConfig, type RedisConfig } from './redis-config.ts';
@@ -16,7 +16,7 @@ export interface RedisPorts {
   readonly now?: () => number;
 }
 
-export function createRedisFunction(ports: RedisPorts = {}): FunctionDefinition<RedisSecret, RedisConfig> {
+export function defineRedisFunction(ports: RedisPorts = {}): FunctionDefinition<RedisSecret, RedisConfig> {
   return {
     kind: SecretKind.redis,
     readConfig: readRedisConfig,
@@ -43,4 +43,4 @@ export function createRedisFunction(ports: RedisPorts = {}): FunctionDefinition<
   };
 }
 
-export const redisFunction: FunctionDefinition<RedisSecret, RedisConfig> = createRedisFunction();
+export const redisFunction = defineRedisFunction();

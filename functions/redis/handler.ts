@@ -1,4 +1,4 @@
-import { buildRotationFunction } from '../../shared/handler.ts';
+import { buildRotationFunction } from '../../shared/rotation-function.ts';
 import { redisFunction } from './definition.ts';
 
 export const { handler } = buildRotationFunction(redisFunction);

@@ -1,5 +1,5 @@
 import { SecretKind } from '../../shared/constants.ts';
-import type { CoreConfig } from '../../shared/handler.ts';
+import type { CoreConfig } from '../../shared/core-config.ts';
 import type { PasswordGenerator } from '../../shared/password.ts';
 import type { RotationStrategy } from '../../shared/strategy.ts';
 import { createAclUserMode } from './acl-user-mode.ts';

@@ -1,11 +1,11 @@
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnRotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
 import type { RotationFunction } from './rotation-function.ts';
-import { DEFAULT_ROTATION_SCHEDULE, type RotationScheduleSpec } from './rotation-schedule.ts';
+import { DEFAULT_ROTATION_RULES, type RotationRulesSpec } from './rotation-rules.ts';
 
 export interface AttachRotationOptions {
-  /** When to rotate. Default: every 90 days (`RotationSchedule.everyDays(90)`). */
-  readonly schedule?: RotationScheduleSpec;
+  /** When to rotate. Default: every 90 days (`RotationRules.everyDays(90)`). */
+  readonly schedule?: RotationRulesSpec;
   /** Rotate as soon as the schedule is created or changed. Default false (wait for the next window). */
   readonly rotateImmediatelyOnUpdate?: boolean;
 }
@@ -28,7 +28,7 @@ export function attachRotation(
       `attachRotation: secret ${secret.node.path} already has a rotation schedule; a secret has one rotation function`,
     );
   }
-  const schedule = options.schedule ?? DEFAULT_ROTATION_SCHEDULE;
+  const schedule = options.schedule ?? DEFAULT_ROTATION_RULES;
   fn.grantRotation(secret);
   const resource = new CfnRotationSchedule(secret, ATTACHED_SCHEDULE_ID, {
     secretId: secret.secretArn,

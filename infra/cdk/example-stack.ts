@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { attachRotation } from './attach-rotation.ts';
 import { defaultZipPath, RotationFunction } from './rotation-function.ts';
-import { RotationSchedule } from './rotation-schedule.ts';
+import { RotationRules } from './rotation-rules.ts';
 
 export interface RotationExampleStackProps extends StackProps {
   /** Zip of each kind. Default: dist/<kind>.zip (run `npm run build` first). */
@@ -132,7 +132,7 @@ export class RotationExampleStack extends Stack {
     this.functions = { jwt, postgres, redis };
 
     attachRotation(jwtSecret, jwt);
-    attachRotation(postgresSecret, postgres, { schedule: RotationSchedule.cron('0 3 ? * SUN *', 3) });
-    attachRotation(redisSecret, redis, { schedule: RotationSchedule.everyDays(30) });
+    attachRotation(postgresSecret, postgres, { schedule: RotationRules.cron('0 3 ? * SUN *', 3) });
+    attachRotation(redisSecret, redis, { schedule: RotationRules.everyDays(30) });
   }
 }

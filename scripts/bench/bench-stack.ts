@@ -7,12 +7,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import {
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../test/support/servers.ts';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../testbed/servers.ts';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 
 /**

@@ -8,10 +8,10 @@ import pg from 'pg';
 import { jwtFunction } from '../../functions/jwt/definition.ts';
 import { definePostgresFunction } from '../../functions/postgres/definition.ts';
 import { createIoredisConnector } from '../../functions/redis/ioredis-connector.ts';
-import { createRedisFunction } from '../../functions/redis/definition.ts';
-import type { FunctionDefinition } from '../../shared/handler.ts';
-import { buildRotationFunction } from '../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { defineRedisFunction } from '../../functions/redis/definition.ts';
+import type { FunctionDefinition } from '../../shared/rotation-function.ts';
+import { buildRotationFunction } from '../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 import {
   createJwtSecrets,
@@ -98,7 +98,7 @@ const CASES: readonly LatencyCase[] = [
     kind: 'redis',
     create: (s, p, n) => createRedisSecrets(s, p, n),
     definition: (c) =>
-      createRedisFunction({
+      defineRedisFunction({
         connector: (config) => counting(createIoredisConnector(config), () => (c.logins += 1)),
       }) as FunctionDefinition<unknown, object>,
   },

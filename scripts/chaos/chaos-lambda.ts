@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { STEPS, type Step } from '../../shared/constants.ts';
-import type { BuiltFunction } from '../../shared/handler.ts';
+import type { BuiltFunction } from '../../shared/rotation-function.ts';
 import type { Rng } from './prng.ts';
 
 /**

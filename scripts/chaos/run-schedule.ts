@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { STEPS, type Step } from '../../shared/constants.ts';
 import { isRotationError } from '../../shared/errors.ts';
-import { buildRotationFunction } from '../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { buildRotationFunction } from '../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
 import { runCli } from '../cli/run-cli.ts';

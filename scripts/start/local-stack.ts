@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Env } from '../../shared/config.ts';
-import { startPostgres, startRedis } from '../../test/support/servers.ts';
+import { startPostgres, startRedis } from '../testbed/servers.ts';
 import type { Output, Painter } from '../cli/output.ts';
 import { startEmulator } from '../emulator/index.ts';
 import type { Cleanup } from './cleanup.ts';

@@ -105,7 +105,7 @@ export async function runStart(options: {
 
 async function containerRuntime(): Promise<boolean> {
   try {
-    const { containerRuntimeAvailable } = await import('../../test/support/servers.ts');
+    const { containerRuntimeAvailable } = await import('../testbed/servers.ts');
     return await containerRuntimeAvailable();
   } catch {
     return false;

@@ -14,7 +14,7 @@ import { buildFunctions, sizeViolations, type BuildResult, type BuiltZip } from 
 import { LICENSES_FILE } from '../../scripts/build/licenses.ts';
 import { extractZip, readZip } from '../../scripts/build/unzip.ts';
 import { startEmulator, type Emulator } from '../../scripts/emulator/index.ts';
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../support/servers.ts';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../scripts/testbed/servers.ts';
 
 /**
  * The shipped artefacts: dist/<kind>.zip exactly as `npm run build` makes them, each run

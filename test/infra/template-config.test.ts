@@ -5,7 +5,8 @@ import { jwtFunction } from '../../functions/jwt/definition.ts';
 import { postgresFunction } from '../../functions/postgres/definition.ts';
 import { redisFunction } from '../../functions/redis/definition.ts';
 import { EnvReader } from '../../shared/config.ts';
-import { readCoreConfig, type FunctionDefinition } from '../../shared/handler.ts';
+import { readCoreConfig } from '../../shared/core-config.ts';
+import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import { loadCfnYaml, type CfnTemplate } from './cfn-template.ts';
 
 /**

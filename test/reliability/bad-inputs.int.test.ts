@@ -19,8 +19,8 @@ import { LeakDetector, errorText } from '../../scripts/chaos/leak-detector.ts';
 import { redisAdmin } from '../../scripts/chaos/targets/redis-probe.ts';
 import { startEmulator, type Emulator } from '../../scripts/emulator/index.ts';
 import { isRotationError } from '../../shared/errors.ts';
-import { buildRotationFunction, type FunctionDefinition } from '../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { buildRotationFunction, type FunctionDefinition } from '../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 import {
   freePort,
@@ -28,7 +28,7 @@ import {
   startRedis,
   type PostgresServer,
   type RedisServer,
-} from '../support/servers.ts';
+} from '../../scripts/testbed/servers.ts';
 import {
   BAD_INPUTS,
   SecretState,

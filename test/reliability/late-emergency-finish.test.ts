@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryLog } from '../../shared/observability.ts';
+import { createMemoryLog } from '../../scripts/testbed/memory-observability.ts';
 import { Rotator, StepOutcome } from '../../shared/rotator.ts';
 import type { FinishInput, RotationStrategy } from '../../shared/strategy.ts';
 import { FakeTarget, fakeStrategy, type FakeValue } from '../shared/fake-strategy.ts';

@@ -18,11 +18,16 @@ import { runCli } from '../../scripts/cli/run-cli.ts';
 import { LeakDetector, type LeakFinding } from '../../scripts/chaos/leak-detector.ts';
 import { redisAdmin } from '../../scripts/chaos/targets/redis-probe.ts';
 import { startEmulator, type Emulator } from '../../scripts/emulator/index.ts';
-import { buildRotationFunction, type FunctionDefinition } from '../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { buildRotationFunction, type FunctionDefinition } from '../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../support/servers.ts';
+import {
+  startPostgres,
+  startRedis,
+  type PostgresServer,
+  type RedisServer,
+} from '../../scripts/testbed/servers.ts';
 
 // The leak canary: every kind rotated with known starting values through its handler
 // (normal, emergency and failing rotations, driven by the SDK and by the operator CLI),

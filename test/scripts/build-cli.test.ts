@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsx = path.join(rootDir, 'node_modules/tsx/dist/cli.mjs');
 
-/** `npm run build` is `tsx scripts/build.ts`; run it as a process, as npm does. */
+/** `npm run build` is `tsx scripts/build/main.ts`; run it as a process, as npm does. */
 function build(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [tsx, 'scripts/build.ts', ...args],
+      [tsx, 'scripts/build/main.ts', ...args],
       { cwd: rootDir },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -22,7 +22,7 @@ function build(args: readonly string[]): Promise<{ code: number; stdout: string;
   });
 }
 
-describe('npm run build (scripts/build.ts)', () => {
+describe('npm run build (scripts/build/main.ts)', () => {
   let outDir: string;
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * `npm start` end to end, as a newcomer runs it: a child process running scripts/start.ts
+ * `npm start` end to end, as a newcomer runs it: a child process running scripts/start/main.ts
  * (through tsx, exactly what the npm script does). It builds the zips when they are stale,
  * so the first run in a session can take longer.
  */
@@ -22,7 +22,7 @@ interface Run {
 
 function start(onOutput?: (soFar: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [TSX, 'scripts/start.ts'], {
+  const child = spawn(process.execPath, [TSX, 'scripts/start/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,6 @@
-import { SecretKind } from '../../shared/constants.ts';
 import type { EnvReader } from '../../shared/config.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import type { FunctionDefinition } from '../../shared/handler.ts';
+import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordGenerator } from '../../shared/password.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { RotationStrategy, VersionRef } from '../../shared/strategy.ts';
@@ -76,7 +75,7 @@ export function fakeStrategy(
   policy = { PasswordLength: 24 },
 ): RotationStrategy<FakeValue> {
   return {
-    kind: SecretKind.generic,
+    kind: 'generic',
     parse: parseFake,
     serialize: (value) =>
       new Sensitive(
@@ -121,7 +120,7 @@ export function fakeStrategy(
 
 export function fakeFunction(target: FakeTarget): FunctionDefinition<FakeValue, { readonly length: number }> {
   return {
-    kind: SecretKind.generic,
+    kind: 'generic',
     readConfig: (reader: EnvReader) => ({
       length: reader.int('FAKE_PASSWORD_LENGTH', 24, { min: 8, max: 128 }),
     }),

@@ -10,8 +10,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../scripts/emulator/index.ts';
 import { ErrorCode } from '../../shared/errors.ts';
-import { buildRotationFunction } from '../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { buildRotationFunction } from '../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
 import { Sensitive } from '../../shared/sensitive.ts';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { secretsManagerPasswordGenerator } from '../../shared/password.ts';
 import { Rotator, StepOutcome } from '../../shared/rotator.ts';
 import type { FinishInput } from '../../shared/strategy.ts';

@@ -4,9 +4,9 @@
  * files through `inject('servers')` (see shared-servers.ts), torn down at the end.
  */
 import type { TestProject } from 'vitest/node';
-import type { PostgresServer } from './postgres-server.ts';
-import type { RedisServer } from './redis-server.ts';
-import { startPostgres, startRedis } from './servers.ts';
+import type { PostgresServer } from '../../scripts/testbed/postgres-server.ts';
+import type { RedisServer } from '../../scripts/testbed/redis-server.ts';
+import { startPostgres, startRedis } from '../../scripts/testbed/servers.ts';
 import type { SharedPostgres, SharedServers } from './shared-servers.ts';
 
 function describePostgres(server: PostgresServer): SharedPostgres {

@@ -1,5 +1,5 @@
 import type { Env } from '../../../shared/config.ts';
-import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import type { InjectOptions } from '../fault-injector.ts';
 import type { Rng } from '../prng.ts';
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createRedisFunction } from '../../../functions/redis/definition.ts';
+import { defineRedisFunction } from '../../../functions/redis/definition.ts';
 import type { ElastiCachePort } from '../../../functions/redis/elasticache-port.ts';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
-import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
 import { redisAdmin, redisAuthenticates } from './redis-probe.ts';
 import type { RedisTargetServer } from './redis-target.ts';
@@ -136,7 +136,7 @@ export function elastiCacheTarget(mode: ElastiCacheChaosMode, server: RedisTarge
       };
     },
     definition(wrap): FunctionDefinition<unknown, object> {
-      return createRedisFunction({
+      return defineRedisFunction({
         connector: (config) =>
           wrap<RedisConnector>('redis', createIoredisConnector(config), {
             children: { open: 'redis.session' },

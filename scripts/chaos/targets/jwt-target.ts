@@ -7,7 +7,7 @@ import {
   type JwtSecret,
 } from '../../../functions/jwt/jwt-secret.ts';
 import { KeyStatus, keyringMaterials, materialText } from '../../../functions/jwt/keyring.ts';
-import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { CredentialModel, type ChaosTarget, type VerifierView } from './chaos-target.ts';
 

@@ -1,6 +1,5 @@
-import { SecretKind } from '../../../shared/constants.ts';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
-import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import type { RotationStrategy, VersionRef } from '../../../shared/strategy.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
@@ -66,7 +65,7 @@ function memoryStrategy(
   bug?: MemoryBug,
 ): RotationStrategy<MemoryValue> {
   return {
-    kind: SecretKind.generic,
+    kind: 'generic',
     parse,
     serialize: (value) =>
       new Sensitive(JSON.stringify({ username: value.username, password: value.password.reveal() })),
@@ -121,7 +120,7 @@ export function memoryTarget(bug?: MemoryBug): ChaosTarget {
     definition(wrap): FunctionDefinition<unknown, object> {
       const port = wrap('memory', store as CredentialPort);
       return {
-        kind: SecretKind.generic,
+        kind: 'generic',
         readConfig: () => ({}),
         createStrategy: ({ passwords, core }) =>
           memoryStrategy(

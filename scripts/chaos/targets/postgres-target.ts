@@ -3,7 +3,7 @@ import pg from 'pg';
 import { definePostgresFunction } from '../../../functions/postgres/definition.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import { RDS_INSTANCE_TAG, type RdsPort } from '../../../functions/postgres/rds-port.ts';
-import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createRedisFunction } from '../../../functions/redis/definition.ts';
+import { defineRedisFunction } from '../../../functions/redis/definition.ts';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
-import type { FunctionDefinition } from '../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
 import { redisAdmin, redisAuthenticates, type RedisAddress } from './redis-probe.ts';
 
@@ -61,7 +61,7 @@ export function redisTarget(
       return { secretString };
     },
     definition(wrap): FunctionDefinition<unknown, object> {
-      return createRedisFunction({
+      return defineRedisFunction({
         connector: (config) =>
           wrap<RedisConnector>('redis', createIoredisConnector(config), {
             children: { open: 'redis.session' },

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../test/support/servers.ts';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../testbed/servers.ts';
 import type { ChaosTarget } from './chaos-target.ts';
 import { elastiCacheTarget, type ElastiCacheChaosMode } from './elasticache-target.ts';
 import { jwtTarget } from './jwt-target.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
-import { RespError, sendCommands } from '../../../test/support/resp.ts';
+import { RespError, sendCommands } from '../../testbed/resp.ts';
 import type { Check, Demo, DemoStack } from '../demo.ts';
 
 /** Redis ACL users against a real Redis 7: AUTH with the values from the secret. */

@@ -10,8 +10,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtFunction } from '../../../functions/jwt/definition.ts';
 import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
-import { buildRotationFunction } from '../../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { buildRotationFunction } from '../../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import type {
   PutSecretValueInput,

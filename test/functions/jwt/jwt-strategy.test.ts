@@ -5,8 +5,8 @@ import { detectKeyEncoding, KeyEncoding } from '../../../functions/jwt/key-encod
 import { STEPS } from '../../../shared/constants.ts';
 import type { RotationError } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
-import { buildRotationFunction } from '../../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { buildRotationFunction } from '../../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../scripts/testbed/memory-observability.ts';
 import { MemorySecretsPort } from '../../shared/memory-secrets-port.ts';
 import { ALGS, keyringSecret, namedSecret, plainBase64Key, secretFragments } from './jwt-fixtures.ts';
 import {

@@ -4,7 +4,7 @@ import { Sensitive } from '../../../shared/sensitive.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import type { RdsPort } from '../../../functions/postgres/rds-port.ts';
-import { startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,

@@ -8,7 +8,7 @@ import {
 } from '../../../shared/password.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
-import { startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import {
   canLogin,
   createLogin,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvReader } from '../../../shared/config.ts';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
-import { createMemoryLog } from '../../../shared/observability.ts';
+import { createMemoryLog } from '../../../scripts/testbed/memory-observability.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordGenerator } from '../../../shared/password.ts';
 import type { SecretsPort, SecretVersion, SecretVersionEntry } from '../../../shared/secrets-port.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';

@@ -4,15 +4,15 @@
  * the real PostgreSQL servers of the test bed (for arranging and checking only).
  */
 import pg from 'pg';
-import { buildRotationFunction, type BuiltFunction } from '../../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { buildRotationFunction, type BuiltFunction } from '../../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../scripts/testbed/memory-observability.ts';
 import type { PasswordGenerator } from '../../../shared/password.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import type { RotationRecord } from '../../../scripts/emulator/index.ts';
 import { definePostgresFunction, type PostgresPorts } from '../../../functions/postgres/definition.ts';
 import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
-import type { PostgresServer } from '../../support/servers.ts';
+import type { PostgresServer } from '../../../scripts/testbed/servers.ts';
 
 export { everything } from '../../support/emulator-harness.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RotationError } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import { EnvReader } from '../../../shared/config.ts';
-import { createMemoryLog } from '../../../shared/observability.ts';
+import { createMemoryLog } from '../../../scripts/testbed/memory-observability.ts';
 import { DEFAULT_PASSWORD_POLICY } from '../../../shared/password.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';

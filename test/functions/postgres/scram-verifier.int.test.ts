@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { parseScramVerifier, scramSha256Verifier } from '../../../functions/postgres/scram-verifier.ts';
-import { startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import { admin, canLogin } from './postgres-harness.ts';
 
 // Our verifier equals the one PostgreSQL computes itself from the same password and salt,

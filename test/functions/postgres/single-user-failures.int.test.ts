@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
-import { freePort, startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { freePort, startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,

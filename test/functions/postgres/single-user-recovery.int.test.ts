@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { RdsPort, RdsTarget } from '../../../functions/postgres/rds-port.ts';
-import { startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.ts';
 import { DEFAULT_PASSWORD_POLICY, passwordPolicyViolations } from '../../../shared/password.ts';
-import { startPostgres, waitUntil, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, waitUntil, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,

@@ -9,7 +9,7 @@ import {
   startPostgres,
   type PostgresServer,
   type TlsMaterial,
-} from '../../support/servers.ts';
+} from '../../../scripts/testbed/servers.ts';
 import {
   canLogin,
   createLogin,

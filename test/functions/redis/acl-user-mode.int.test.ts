@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
-import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
+import { startRedis, waitUntil, type RedisServer } from '../../../scripts/testbed/servers.ts';
 import {
   canLogin,
   connect,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '../../support/servers.ts';
+import { startRedis, type RedisServer } from '../../../scripts/testbed/servers.ts';
 import { FakeElastiCache } from './fake-elasticache.ts';
 import {
   canLogin,

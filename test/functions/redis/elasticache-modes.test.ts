@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvReader } from '../../../shared/config.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
-import { createMemoryLog } from '../../../shared/observability.ts';
+import { createMemoryLog } from '../../../scripts/testbed/memory-observability.ts';
 import { waitFor } from '../../../functions/redis/elasticache-modes.ts';
 import type { ModeDeps } from '../../../functions/redis/mode-handler.ts';
 import { readRedisConfig } from '../../../functions/redis/redis-config.ts';

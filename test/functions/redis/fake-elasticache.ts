@@ -21,7 +21,7 @@ import {
   type ElastiCacheUserState,
   type ReplicationGroupState,
 } from '../../../functions/redis/elasticache-port.ts';
-import type { RedisServer } from '../../support/servers.ts';
+import type { RedisServer } from '../../../scripts/testbed/servers.ts';
 import { run } from './redis-harness.ts';
 
 export interface FakeGroup {

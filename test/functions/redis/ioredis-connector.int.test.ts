@@ -4,7 +4,7 @@ import type { RotationError } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
-import { startRedis, type RedisServer } from '../../support/servers.ts';
+import { startRedis, type RedisServer } from '../../../scripts/testbed/servers.ts';
 
 const PASSWORD = 'connector-Pw-000001';
 const connector = createIoredisConnector({ connectTimeoutMs: 300, commandTimeoutMs: 300 });

@@ -4,12 +4,12 @@
  * to the real Redis servers of the test bed.
  */
 import { Redis } from 'ioredis';
-import { buildRotationFunction, type BuiltFunction } from '../../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { buildRotationFunction, type BuiltFunction } from '../../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
-import { createRedisFunction, type RedisPorts } from '../../../functions/redis/definition.ts';
+import { defineRedisFunction, type RedisPorts } from '../../../functions/redis/definition.ts';
 import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
-import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
+import { startRedis, waitUntil, type RedisServer } from '../../../scripts/testbed/servers.ts';
 
 export { everything } from '../../support/emulator-harness.ts';
 
@@ -32,7 +32,7 @@ export async function startRedisHarness(options: { rotationRetries?: number } = 
     ...base,
     log,
     register(name, env = {}, ports = {}, after) {
-      const fn = buildRotationFunction(createRedisFunction(ports), {
+      const fn = buildRotationFunction(defineRedisFunction(ports), {
         env: {
           SECRETS_MANAGER_ENDPOINT: emu.endpoint,
           AWS_REGION: 'us-east-1',

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, waitUntil, type RedisServer } from '../../support/servers.ts';
+import { startRedis, waitUntil, type RedisServer } from '../../../scripts/testbed/servers.ts';
 import {
   canLogin,
   connect,

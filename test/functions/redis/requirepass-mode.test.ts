@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvReader } from '../../../shared/config.ts';
-import { createMemoryLog } from '../../../shared/observability.ts';
+import { createMemoryLog } from '../../../scripts/testbed/memory-observability.ts';
 import type { SecretsPort } from '../../../shared/secrets-port.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 import type { RotationContext } from '../../../shared/strategy.ts';

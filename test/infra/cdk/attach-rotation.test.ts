@@ -4,7 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { attachRotation } from '../../../infra/cdk/attach-rotation.ts';
 import { RotationFunction } from '../../../infra/cdk/rotation-function.ts';
-import { RotationSchedule } from '../../../infra/cdk/rotation-schedule.ts';
+import { RotationRules } from '../../../infra/cdk/rotation-rules.ts';
 import { roleStatements } from '../cfn-template.ts';
 import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk-fixtures.ts';
 
@@ -37,7 +37,7 @@ describe('attachRotation', () => {
     const secret = new secretsmanager.Secret(stack, 'AppSecret', { encryptionKey: key });
     const fn = new RotationFunction(stack, 'Rotation', { kind: 'jwt', zipPath: fakeZip('jwt') });
     attachRotation(secret, fn, {
-      schedule: RotationSchedule.cron('0 3 ? * SUN *', 3),
+      schedule: RotationRules.cron('0 3 ? * SUN *', 3),
       rotateImmediatelyOnUpdate: true,
     });
     const { template, json } = templateOf(stack);
@@ -99,25 +99,25 @@ describe('attachRotation', () => {
   });
 });
 
-describe('RotationSchedule', () => {
+describe('RotationRules', () => {
   it('builds rate and cron expressions with windows', () => {
-    expect(RotationSchedule.everyDays(30)).toEqual({ expression: 'rate(30 days)' });
-    expect(RotationSchedule.cron(' 0 3 ? * SUN * ', 3)).toEqual({
+    expect(RotationRules.everyDays(30)).toEqual({ expression: 'rate(30 days)' });
+    expect(RotationRules.cron(' 0 3 ? * SUN * ', 3)).toEqual({
       expression: 'cron(0 3 ? * SUN *)',
       duration: '3h',
     });
-    expect(RotationSchedule.cron('0 3 ? * SUN *')).toEqual({ expression: 'cron(0 3 ? * SUN *)' });
+    expect(RotationRules.cron('0 3 ? * SUN *')).toEqual({ expression: 'cron(0 3 ? * SUN *)' });
   });
 
   it('names the argument and the value it rejects', () => {
-    expect(() => RotationSchedule.everyDays(0)).toThrow(
-      'RotationSchedule.everyDays: days must be an integer from 1 to 999; received 0',
+    expect(() => RotationRules.everyDays(0)).toThrow(
+      'RotationRules.everyDays: days must be an integer from 1 to 999; received 0',
     );
-    expect(() => RotationSchedule.cron('0 3 * * SUN')).toThrow(
-      'RotationSchedule.cron: expression must have 6 fields (minutes hours day-of-month month day-of-week year); received "0 3 * * SUN"',
+    expect(() => RotationRules.cron('0 3 * * SUN')).toThrow(
+      'RotationRules.cron: expression must have 6 fields (minutes hours day-of-month month day-of-week year); received "0 3 * * SUN"',
     );
-    expect(() => RotationSchedule.cron('0 3 ? * SUN *', 25)).toThrow(
-      'RotationSchedule.cron: windowHours must be an integer from 1 to 24; received 25',
+    expect(() => RotationRules.cron('0 3 ? * SUN *', 25)).toThrow(
+      'RotationRules.cron: windowHours must be an integer from 1 to 24; received 25',
     );
   });
 });

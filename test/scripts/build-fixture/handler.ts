@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { base64url } from 'jose';
-import { buildRotationFunction, type FunctionDefinition } from '../../../shared/handler.ts';
+import { buildRotationFunction, type FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { RotationError, ErrorCode } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
 

@@ -15,8 +15,8 @@ import { scriptedConfirm } from '../../../scripts/cli/confirm.ts';
 import { createMemoryOutput, type MemoryOutput } from '../../../scripts/cli/output.ts';
 import { runCli } from '../../../scripts/cli/run-cli.ts';
 import type { CliDeps } from '../../../scripts/cli/command-context.ts';
-import { buildRotationFunction } from '../../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../../shared/observability.ts';
+import { buildRotationFunction } from '../../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../../shared/sdk-secrets-port.ts';
 import { TokenTarget, tokenFunction } from './support/token-function.ts';
 

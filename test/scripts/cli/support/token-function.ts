@@ -1,6 +1,5 @@
-import { SecretKind } from '../../../../shared/constants.ts';
 import { ErrorCode, RotationError } from '../../../../shared/errors.ts';
-import type { FunctionDefinition } from '../../../../shared/handler.ts';
+import type { FunctionDefinition } from '../../../../shared/rotation-function.ts';
 import { Sensitive } from '../../../../shared/sensitive.ts';
 import type { RotationStrategy } from '../../../../shared/strategy.ts';
 
@@ -45,7 +44,7 @@ export function tokenStrategy(
   generate: () => Promise<Sensitive<string>>,
 ): RotationStrategy<TokenValue> {
   return {
-    kind: SecretKind.generic,
+    kind: 'generic',
     parse,
     serialize: (value) => new Sensitive(JSON.stringify({ user: value.user, token: value.token.reveal() })),
     createPending: async ({ current }) => ({ user: current.user, token: await generate() }),
@@ -64,7 +63,7 @@ export function tokenStrategy(
 
 export function tokenFunction(target: TokenTarget): FunctionDefinition<TokenValue, object> {
   return {
-    kind: SecretKind.generic,
+    kind: 'generic',
     readConfig: () => ({}),
     createStrategy: ({ passwords }) =>
       tokenStrategy(target, () =>

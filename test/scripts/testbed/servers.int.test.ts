@@ -8,8 +8,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
-import { sendCommands } from './resp.ts';
-import { workRoot } from './work-dir.ts';
+import { sendCommands } from '../../../scripts/testbed/resp.ts';
+import { workRoot } from '../../../scripts/testbed/work-dir.ts';
 import {
   createTlsMaterial,
   startPostgres,
@@ -17,7 +17,7 @@ import {
   withFreshPortOnConflict,
   type PostgresServer,
   type RedisServer,
-} from './servers.ts';
+} from '../../../scripts/testbed/servers.ts';
 
 type PgConfig = pg.ClientConfig;
 

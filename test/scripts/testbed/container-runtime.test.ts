@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBackend } from './container-runtime.ts';
+import { chooseBackend } from '../../../scripts/testbed/container-runtime.ts';
 
 describe('chooseBackend', () => {
   it('takes an explicit option over TEST_BED_BACKEND', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RotationError } from '../../shared/errors.ts';
 import { ErrorCode } from '../../shared/errors.ts';
-import { buildRotationFunction } from '../../shared/handler.ts';
-import { createMemoryLog, createMemoryMetrics } from '../../shared/observability.ts';
+import { buildRotationFunction } from '../../shared/rotation-function.ts';
+import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { FakeTarget, fakeFunction } from './fake-strategy.ts';
 import { MemorySecretsPort } from './memory-secrets-port.ts';
 import { codeOfAsync } from '../support/error-code.ts';

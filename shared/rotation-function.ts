@@ -1,73 +1,26 @@
-import type { SecretKind } from './constants.ts';
+import type { KindName } from './constants.ts';
 import { EnvReader, type Env } from './config.ts';
+import { readCoreConfig, type CoreConfig } from './core-config.ts';
 import { asRotationError } from './errors.ts';
 import { parseRotationEvent } from './event.ts';
-import {
-  createLogger,
-  createMetrics,
-  METRIC_NAMESPACE_DEFAULT,
-  type Log,
-  type RotationMetrics,
-} from './observability.ts';
-import {
-  DEFAULT_PASSWORD_POLICY,
-  readPasswordPolicy,
-  secretsManagerPasswordGenerator,
-  type PasswordGenerator,
-  type PasswordPolicy,
-} from './password.ts';
+import { createLogger, createMetrics, type Log, type RotationMetrics } from './observability.ts';
+import { secretsManagerPasswordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
 import { Rotator, type StepOutcome } from './rotator.ts';
 import { createSdkSecretsPort, createSecretsManagerClient } from './sdk-secrets-port.ts';
 import type { SecretsPort } from './secrets-port.ts';
 import type { RotationStrategy } from './strategy.ts';
 
-/** Settings every function shares, read once from the environment. */
-export interface CoreConfig {
-  /** SECRETS_MANAGER_ENDPOINT, as AWS's functions honour it. Default: unset (the SDK resolves it, including AWS_ENDPOINT_URL_SECRETS_MANAGER). */
-  readonly secretsManagerEndpoint: string | undefined;
-  /** AWS_REGION. Default: the SDK's own resolution. */
-  readonly region: string | undefined;
-  /** POWERTOOLS_LOG_LEVEL. Default INFO. */
-  readonly logLevel: string;
-  /** POWERTOOLS_METRICS_NAMESPACE. Default SecretsRotation. */
-  readonly metricsNamespace: string;
-  /** AWS's password knobs over the kind's defaults. */
-  readonly passwordPolicy: PasswordPolicy;
-}
-
-export function readCoreConfig(
-  reader: EnvReader,
-  passwordDefaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
-): CoreConfig {
-  const endpoint = reader.string('SECRETS_MANAGER_ENDPOINT');
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
-    reader.problem('SECRETS_MANAGER_ENDPOINT must be an http(s) URL');
-  return {
-    secretsManagerEndpoint: endpoint,
-    region: reader.string('AWS_REGION'),
-    logLevel: reader.oneOf(
-      'POWERTOOLS_LOG_LEVEL',
-      ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'],
-      'INFO',
-    ),
-    metricsNamespace: reader.string('POWERTOOLS_METRICS_NAMESPACE', METRIC_NAMESPACE_DEFAULT),
-    passwordPolicy: readPasswordPolicy(reader, passwordDefaults),
-  };
-}
-
 /** What a strategy factory receives. */
 export interface StrategyDeps<C> {
   readonly config: Readonly<C>;
   readonly core: CoreConfig;
-  readonly secrets: SecretsPort;
   readonly passwords: PasswordGenerator;
   readonly logger: Log;
-  readonly env: Env;
 }
 
 /** One kind of rotation function: its config and its strategy. handler.ts files build one. */
 export interface FunctionDefinition<T, C extends object> {
-  readonly kind: SecretKind;
+  readonly kind: KindName;
   /** The kind's password defaults before AWS's env knobs apply. Default: DEFAULT_PASSWORD_POLICY. */
   readonly passwordDefaults?: PasswordPolicy;
   /** Read the kind's own variables through the shared reader so all problems surface at once. */
@@ -138,10 +91,8 @@ export function buildRotationFunction<T, C extends object>(
     const strategy = definition.createStrategy({
       config: frozenConfig,
       core,
-      secrets,
       passwords,
       logger,
-      env,
     });
     built = { rotator: new Rotator({ secrets, strategy, logger, metrics }), logger };
     return built;

@@ -124,7 +124,7 @@ export async function startLocalRedis(
         return settings.flatMap(([name, ...values]) => [`--${name}`, ...values]);
       writeFileSync(
         configFilePath,
-        `# Written by test/support/local-redis.ts\n${settings.map(configLine).join('\n')}\n`,
+        `# Written by scripts/testbed/local-redis.ts\n${settings.map(configLine).join('\n')}\n`,
         { mode: 0o600 },
       );
       return [configFilePath];

@@ -29,7 +29,7 @@ const READY_TIMEOUT_MS = 15_000;
 
 function hbaLines(tls: boolean): string {
   return [
-    '# Written by test/support/local-postgres.ts: password (SCRAM) auth everywhere, like production.',
+    '# Written by scripts/testbed/local-postgres.ts: password (SCRAM) auth everywhere, like production.',
     'local all all scram-sha-256',
     ...(tls ? ['hostssl all all 127.0.0.1/32 scram-sha-256', 'hostssl all all ::1/128 scram-sha-256'] : []),
     '# `host` also matches TLS connections; plaintext stays allowed so tests prove the client policy.',
@@ -47,7 +47,7 @@ function serverSettings(
   const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
   return [
     '',
-    '# Test bed settings (test/support/local-postgres.ts); `port` is appended below.',
+    '# Test bed settings (scripts/testbed/local-postgres.ts); `port` is appended below.',
     "listen_addresses = '127.0.0.1'",
     `unix_socket_directories = ${quote(socketDir)}`,
     'fsync = off',

@@ -8,7 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
 import { Sensitive } from '../../../shared/sensitive.ts';
-import { createSdkRdsPort } from '../../../functions/postgres/rds-sdk-port.ts';
+import { createSdkRdsPort } from '../../../functions/postgres/sdk-rds-port.ts';
 import { firstDnsLabel, rdsIdentifierFromArn } from '../../../functions/postgres/rds-port.ts';
 
 // The SDK adapter's mapping, with a stand-in for the client's `send` (no network).

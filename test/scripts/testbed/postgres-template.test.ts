@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertReachable, scramVerifier } from './postgres-template.ts';
+import { assertReachable, scramVerifier } from '../../../scripts/testbed/postgres-template.ts';
 
 describe('assertReachable', () => {
   const stranger = { uid: 54_321, gid: 54_321 };

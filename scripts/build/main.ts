@@ -10,9 +10,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildFunctions, defaultSources, formatReport, sizeViolations } from './build/build-functions.ts';
+import { buildFunctions, defaultSources, formatReport, sizeViolations } from './build-functions.ts';
 
-const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

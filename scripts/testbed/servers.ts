@@ -21,4 +21,3 @@ export { createTlsMaterial, TLS_SERVER_NAME } from './tls.ts';
 export type { TlsMaterial } from './tls.ts';
 export { freePort, waitUntil, withFreshPortOnConflict } from './ports.ts';
 export { INSTALL_HINTS } from './binaries.ts';
-export type { SharedServers, SharedPostgres, SharedRedis } from './shared-servers.ts';

@@ -6,9 +6,9 @@
 // The SDK warns on every client under Node 20; set before it loads (dynamic imports below).
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-const { Cleanup } = await import('./start/cleanup.ts');
-const { createProcessOutput } = await import('./cli/output.ts');
-const { runStart } = await import('./start/run-start.ts');
+const { Cleanup } = await import('./cleanup.ts');
+const { createProcessOutput } = await import('../cli/output.ts');
+const { runStart } = await import('./run-start.ts');
 
 const env = { ...process.env };
 const cleanup = new Cleanup();

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { INSTALL_HINTS, findOnPath, requireBinary } from './binaries.ts';
+import { INSTALL_HINTS, findOnPath, requireBinary } from '../../../scripts/testbed/binaries.ts';
 
 describe('requireBinary', () => {
   it('names the apt-get command that installs a missing server binary', () => {

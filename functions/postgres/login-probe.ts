@@ -10,7 +10,7 @@ import { endpointFor, type TargetDeps } from './postgres-target.ts';
  * then run the optional PG_TEST_QUERY inside a READ ONLY transaction that is rolled back.
  * A failed login keeps its classified code; a failed check is ERR_TEST_FAILED.
  */
-export async function testPendingLogin(
+export async function probePendingLogin(
   deps: TargetDeps,
   pending: PostgresSecret,
   expectedRole?: string,

@@ -1,0 +1,37 @@
+import type { EnvReader } from './config.ts';
+import { METRIC_NAMESPACE_DEFAULT } from './observability.ts';
+import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy, type PasswordPolicy } from './password.ts';
+
+/** Settings every function shares, read once from the environment. */
+export interface CoreConfig {
+  /** SECRETS_MANAGER_ENDPOINT, as AWS's functions honour it. Default: unset (the SDK resolves it, including AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  readonly secretsManagerEndpoint: string | undefined;
+  /** AWS_REGION. Default: the SDK's own resolution. */
+  readonly region: string | undefined;
+  /** POWERTOOLS_LOG_LEVEL. Default INFO. */
+  readonly logLevel: string;
+  /** POWERTOOLS_METRICS_NAMESPACE. Default SecretsRotation. */
+  readonly metricsNamespace: string;
+  /** AWS's password knobs over the kind's defaults. */
+  readonly passwordPolicy: PasswordPolicy;
+}
+
+export function readCoreConfig(
+  reader: EnvReader,
+  passwordDefaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+): CoreConfig {
+  const endpoint = reader.string('SECRETS_MANAGER_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
+    reader.problem('SECRETS_MANAGER_ENDPOINT must be an http(s) URL');
+  return {
+    secretsManagerEndpoint: endpoint,
+    region: reader.string('AWS_REGION'),
+    logLevel: reader.oneOf(
+      'POWERTOOLS_LOG_LEVEL',
+      ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'],
+      'INFO',
+    ),
+    metricsNamespace: reader.string('POWERTOOLS_METRICS_NAMESPACE', METRIC_NAMESPACE_DEFAULT),
+    passwordPolicy: readPasswordPolicy(reader, passwordDefaults),
+  };
+}
