@@ -18,6 +18,11 @@ export interface StringRule {
   readonly secret?: boolean;
 }
 
+/** I3: the characters a secret name may have. */
+export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
+export const INVALID_NAME_MESSAGE =
+  'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!';
+
 export interface Tag {
   readonly Key: string;
   readonly Value: string;
@@ -62,6 +67,18 @@ export class Input {
       );
     }
     return value;
+  }
+
+  /**
+   * `SecretId` (I1): a name, a full ARN or a partial ARN. I4: a value that is not an ARN and
+   * not a valid name is a ValidationException on every operation, even a forced delete
+   * (which succeeds for a valid name that does not exist).
+   */
+  secretId(): string {
+    const secretId = this.string('SecretId', { required: true, min: 1, max: 2048 });
+    if (!secretId.startsWith('arn:') && !SECRET_NAME.test(secretId))
+      throw new ServiceError(ServiceErrorType.ValidationException, INVALID_NAME_MESSAGE);
+    return secretId;
   }
 
   boolean(name: string): boolean | undefined {

@@ -44,25 +44,36 @@ function attributes(secret: SecretRecord, key: FilterKey): string[] {
   }
 }
 
-const words = (text: string): string[] => text.split(/[\s/_+=.@:-]+/).filter((word) => word.length > 0);
+/**
+ * LS3: the words AWS searches in. Text splits at white space and at the characters a name
+ * may hold besides letters and digits (`/ _ + = . @ -`, and `:`), and again before an
+ * upper-case letter that begins a lower-case run: `SecretOne` is `Secret` + `One`,
+ * `COMPANYthings` is `COMPAN` + `Ythings`, `COMPANY` stays one word.
+ */
+export function searchWords(text: string): string[] {
+  return text
+    .split(/[\s/_+=.@:-]+/)
+    .flatMap((piece) => piece.split(/(?<=.)(?=[A-Z][a-z])/))
+    .filter((word) => word.length > 0);
+}
 
-/** One value against one secret: prefix match, case-insensitive for description and all, `!` negates. */
+/**
+ * One value against one secret, `!` negating it. `name`, `tag-key`, `tag-value`: a
+ * case-sensitive prefix of the whole attribute. `description` and `all` (LS3): every word of
+ * the value starts, without regard to case, some word of the description (or, for `all`, of
+ * the name, description, tag keys and tag values); the inside of a word never matches.
+ */
 function matches(secret: SecretRecord, key: FilterKey, rawValue: string): boolean {
   const negate = rawValue.startsWith('!');
   const value = negate ? rawValue.slice(1) : rawValue;
-  const caseless = key === 'description' || key === 'all';
-  const fold = (text: string): string => (caseless ? text.toLowerCase() : text);
   const candidates = attributes(secret, key);
   let hit: boolean;
-  if (key === 'all') {
-    // Split the value into words; every word must start some attribute or one of its words.
-    const pool = candidates.flatMap((text) => [text, ...words(text)]).map(fold);
-    const wanted = fold(value)
-      .split(/\s+/)
-      .filter((word) => word.length > 0);
-    hit = wanted.every((word) => pool.some((text) => text.startsWith(word)));
+  if (key === 'description' || key === 'all') {
+    const pool = candidates.flatMap(searchWords).map((word) => word.toLowerCase());
+    const wanted = searchWords(value).map((word) => word.toLowerCase());
+    hit = wanted.length > 0 && wanted.every((word) => pool.some((text) => text.startsWith(word)));
   } else {
-    hit = candidates.some((text) => fold(text).startsWith(fold(value)));
+    hit = candidates.some((text) => text.startsWith(value));
   }
   return negate ? !hit : hit;
 }

@@ -47,7 +47,7 @@ export function startRotation(
   checkIdle: (secretArn: string) => void = () => undefined,
 ): { output: Output; plan: RotationPlan } {
   const input = new Input(body);
-  const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
+  const secretId = input.secretId();
   const token = input.string('ClientRequestToken', { min: 32, max: 64 });
   if (token === undefined)
     throw invalidParameter('You must provide a ClientRequestToken value. We recommend a UUID-type value.'); // W10
@@ -123,7 +123,7 @@ export function abandonRotation(store: SecretStore, plan: RotationPlan): void {
 /** CancelRotateSecret (X1): rotation off, labels untouched; returns the cancelled rotation's version. */
 export function cancelRotation(store: SecretStore, body: Record<string, unknown>): Output {
   const input = new Input(body);
-  const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
+  const secretId = input.secretId();
   return store.mutate(secretId, (secret, helpers) => {
     helpers.requireActive();
     secret.rotationEnabled = false;

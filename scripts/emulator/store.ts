@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Input } from './input.ts';
+import { Input, INVALID_NAME_MESSAGE, SECRET_NAME } from './input.ts';
 import { listSecrets, listSecretVersionIds } from './list-secrets.ts';
 import { readToken, readValue, sameValue, TOKEN_RULE, type SecretValue } from './secret-value.ts';
 import {
@@ -46,7 +46,8 @@ export interface StoreOptions {
 
 const DAY_MS = 86_400_000;
 const SUFFIX_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const NAME = /^[A-Za-z0-9/_+=.@-]+$/;
+/** I5: how the random suffix of a secret ARN looks. */
+const ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
 const MARKED_FOR_DELETION =
   "You can't perform this operation on the secret because it was marked for deletion.";
 
@@ -77,12 +78,17 @@ export class SecretStore {
 
   // ---- lookup -------------------------------------------------------------------------
 
-  /** I1: name, full ARN, or ARN without the random suffix. Expired deletions are purged first. */
+  /**
+   * I1: name, full ARN, or ARN without the random suffix. I5: an ARN that ends like a suffix
+   * (`-` and six letters or digits) is only ever a full ARN, even when it is also the partial
+   * ARN of a secret whose name ends that way. Expired deletions are purged first.
+   */
   find(secretId: string): SecretRecord | undefined {
     this.purgeExpired();
     if (secretId.startsWith('arn:')) {
+      const mayBePartial = !ARN_SUFFIX.test(secretId);
       for (const secret of this.secrets.values()) {
-        if (secret.arn === secretId || secret.arn.slice(0, -7) === secretId) return secret;
+        if (secret.arn === secretId || (mayBePartial && secret.arn.slice(0, -7) === secretId)) return secret;
       }
       return undefined;
     }
@@ -91,8 +97,7 @@ export class SecretStore {
   }
 
   private require(input: Input): SecretRecord {
-    const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
-    const secret = this.find(secretId);
+    const secret = this.find(input.secretId());
     if (!secret) throw notFound();
     return secret;
   }
@@ -178,12 +183,8 @@ export class SecretStore {
   createSecret(body: Record<string, unknown>): Output {
     const input = new Input(body);
     const name = input.string('Name', { required: true, min: 1, max: 512 });
-    if (!NAME.test(name)) {
-      throw new ServiceError(
-        ServiceErrorType.ValidationException,
-        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
-      );
-    }
+    if (!SECRET_NAME.test(name))
+      throw new ServiceError(ServiceErrorType.ValidationException, INVALID_NAME_MESSAGE);
     const token = readToken(input, ServiceErrorType.InvalidRequestException);
     const description = input.string('Description', { max: 2048 });
     const kmsKeyId = input.string('KmsKeyId', { max: 2048 });
@@ -413,7 +414,7 @@ export class SecretStore {
 
   deleteSecret(body: Record<string, unknown>): Output {
     const input = new Input(body);
-    const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
+    const secretId = input.secretId();
     const window = input.integer('RecoveryWindowInDays');
     const force = input.boolean('ForceDeleteWithoutRecovery') ?? false;
     if (window !== undefined && force) {
