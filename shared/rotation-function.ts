@@ -5,6 +5,7 @@ import { asRotationError } from './errors.ts';
 import { parseRotationEvent } from './event.ts';
 import { createLogger, createMetrics, type Log, type RotationMetrics } from './observability.ts';
 import { secretsManagerPasswordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
+import { createCachingSecretsPort } from './caching-secrets-port.ts';
 import { Rotator, type StepOutcome } from './rotator.ts';
 import { createSdkSecretsPort, createSecretsManagerClient } from './sdk-secrets-port.ts';
 import type { SecretsPort } from './secrets-port.ts';
@@ -81,11 +82,13 @@ export function buildRotationFunction<T, C extends object>(
       throw error;
     }
     const logger = overrides.logger ?? createLogger(definition.kind, core.logLevel);
-    const secrets =
+    // Every version is read at most once per warm process (caching-secrets-port.ts).
+    const secrets = createCachingSecretsPort(
       overrides.secrets ??
-      createSdkSecretsPort(
-        createSecretsManagerClient({ endpoint: core.secretsManagerEndpoint, region: core.region }),
-      );
+        createSdkSecretsPort(
+          createSecretsManagerClient({ endpoint: core.secretsManagerEndpoint, region: core.region }),
+        ),
+    );
     const passwords = overrides.passwords ?? secretsManagerPasswordGenerator(secrets);
     const metrics = overrides.metrics ?? createMetrics(definition.kind, core.metricsNamespace);
     const strategy = definition.createStrategy({

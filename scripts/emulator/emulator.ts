@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { CallCounter, type CallCounts } from './call-counter.ts';
 import { FunctionRegistry, type FunctionOptions, type FunctionTarget } from './function-registry.ts';
 import { loadState, saveState } from './persistence.ts';
 import { getRandomPassword } from './random-password.ts';
@@ -53,6 +54,11 @@ export interface Emulator {
   functionLogs(name: string): readonly string[];
   /** Live pids and cold starts of a child-process function. */
   functionProcesses(name: string): { readonly pids: number[]; readonly started: number };
+  /**
+   * Secrets Manager requests answered so far, per operation, for the secret `secretIdOrArn`
+   * names; without it, those that named no secret (GetRandomPassword, ListSecrets).
+   */
+  calls(secretIdOrArn?: string): CallCounts;
   /** The model for a region (tests, tools). */
   store(region?: string): SecretStore;
   /** Replication knobs (RP9): delay, hold or fail the copies to a Region; wait until none is in flight. */
@@ -119,6 +125,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       replicator.refuseReplicaWrite(context.region, body);
       return operation(body, context);
     };
+  const counter = new CallCounter();
+  /** Count each request after it ran, under the ARN of the secret it named. */
+  const counted = (name: string, operation: Operation): Operation => {
+    return (body, context) => {
+      try {
+        return operation(body, context);
+      } finally {
+        const named = body['SecretId'] ?? (name === 'CreateSecret' ? body['Name'] : undefined);
+        const id = typeof named === 'string' ? named : undefined;
+        counter.record(name, id === undefined ? undefined : (storeFor(context.region).find(id)?.arn ?? id));
+      }
+    };
+  };
   const operations: Record<string, Operation> = {
     CreateSecret: (body, context) => {
       const { AddReplicaRegions: replicas, ForceOverwriteReplicaSecret: force, ...rest } = body;
@@ -203,7 +222,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const server = createJsonServer({
-    operations,
+    operations: Object.fromEntries(
+      Object.entries(operations).map(([name, operation]) => [name, counted(name, operation)]),
+    ),
     defaultRegion,
     onInternalError:
       options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
@@ -214,6 +235,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           secrets: [...stores.values()].reduce((sum, store) => sum + store.all().length, 0),
           rotationsInFlight: runner.history.filter((record) => record.outcome === 'in-progress').length,
         };
+      if (path === 'calls') {
+        const secretId = query.get('secretId');
+        return { calls: counter.counts(secretId ? (resolveArn(secretId) ?? secretId) : undefined) };
+      }
       if (path === 'rotations') {
         const secretId = query.get('secretId');
         const arn = secretId ? resolveArn(secretId) : undefined;
@@ -257,6 +282,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     get rotations() {
       return runner.history;
     },
+    calls: (secretIdOrArn) =>
+      counter.counts(secretIdOrArn === undefined ? undefined : (resolveArn(secretIdOrArn) ?? secretIdOrArn)),
     functionLogs: (name) => functions.logs(name),
     functionProcesses: (name) => functions.processes(name),
     store: (region = defaultRegion) => storeFor(region),
