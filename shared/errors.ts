@@ -18,6 +18,8 @@ export const ErrorCode = {
   ERR_SECRET_MALFORMED: 'ERR_SECRET_MALFORMED',
   ERR_SECRET_BINARY_UNSUPPORTED: 'ERR_SECRET_BINARY_UNSUPPORTED',
   ERR_SECRET_IDENTITY_CHANGED: 'ERR_SECRET_IDENTITY_CHANGED',
+  /** Two fields of one secret disagree (`ssl` vs `sslmode`, a URL parameter given twice); the fields are named. */
+  ERR_SECRET_CONFLICT: 'ERR_SECRET_CONFLICT',
   ERR_UNSUPPORTED_ENGINE: 'ERR_UNSUPPORTED_ENGINE',
   ERR_UNSUPPORTED_MODE: 'ERR_UNSUPPORTED_MODE',
   ERR_POLICY_VIOLATION: 'ERR_POLICY_VIOLATION',
@@ -38,6 +40,12 @@ export const ErrorCode = {
   ERR_TARGET_PERMISSION_DENIED: 'ERR_TARGET_PERMISSION_DENIED',
   ERR_TARGET_REJECTED: 'ERR_TARGET_REJECTED',
   ERR_TARGET_UNSAFE: 'ERR_TARGET_UNSAFE',
+  /**
+   * The secret points a credential at a server it does not belong to (a host that is not the admin
+   * secret's own, nor a node discovered from it), or names a target outside what the function was
+   * deployed for. Raised before any credential is sent.
+   */
+  ERR_TARGET_NOT_ALLOWED: 'ERR_TARGET_NOT_ALLOWED',
   ERR_NO_WORKING_CREDENTIAL: 'ERR_NO_WORKING_CREDENTIAL',
   ERR_TEST_FAILED: 'ERR_TEST_FAILED',
   // Anything unexpected

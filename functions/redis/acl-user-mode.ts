@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Stage } from '../../shared/constants.ts';
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
@@ -14,8 +13,9 @@ import {
   primaryEndpoint,
   type LabelledCredentials,
 } from './redis-nodes.ts';
-import { describeEndpoint, type RedisSession } from './redis-port.ts';
-import { effectiveUsername, parseRedisSecret, type RedisSecret } from './redis-secret.ts';
+import { adminEndpointFor, assertDiscovered, loadAdmin, type RedisAdmin } from './admin-secret.ts';
+import { describeEndpoint, type RedisEndpoint, type RedisSession } from './redis-port.ts';
+import { effectiveUsername, type RedisSecret } from './redis-secret.ts';
 
 /**
  * ACL-user mode (Redis 6+). setSecret leaves exactly two passwords on the user, current
@@ -116,7 +116,8 @@ function own(label: string, secret: RedisSecret): LabelledCredentials {
 
 /**
  * Sessions on every node, primary first, opened before anything changes (an unreachable
- * replica fails here, with nothing changed). Uses the admin credential when configured.
+ * replica fails here, with nothing changed). Uses the admin credential when configured,
+ * and then only on the admin secret's own server and the replicas it reports.
  */
 async function openManagedNodes(
   deps: ModeDeps,
@@ -126,16 +127,17 @@ async function openManagedNodes(
   checkPrimary?: (session: RedisSession) => Promise<void>,
 ): Promise<RedisSession[]> {
   const adminArn = secret.adminSecretArn ?? deps.config.adminSecretArn;
-  const candidates = adminArn !== undefined ? [await loadAdmin(adminArn, context)] : self;
-  const { session: primary } = await openWithFirstWorking(
-    deps.connector,
-    primaryEndpoint(secret),
-    candidates,
-  );
+  const admin = adminArn === undefined ? undefined : await loadAdmin(adminArn, context);
+  const candidates = admin === undefined ? self : [admin.credentials];
+  const first = admin === undefined ? primaryEndpoint(secret) : adminEndpointFor(admin, secret);
+  const { session: primary } = await openWithFirstWorking(deps.connector, first, candidates);
   let endpoints;
   try {
     await checkPrimary?.(primary);
-    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas, context.logger);
+    endpoints =
+      admin === undefined
+        ? await discoverNodes(primary, secret, deps.config.discoverReplicas, context.logger)
+        : await adminNodes(admin, primary, secret, deps, context);
   } catch (error) {
     await primary.close();
     throw error;
@@ -143,41 +145,24 @@ async function openManagedNodes(
   return openAll(deps.connector, endpoints, candidates, [primary]);
 }
 
-/** The admin credential: the AWSCURRENT value of another secret, URL or JSON. */
-export async function loadAdmin(adminArn: string, context: RotationContext): Promise<LabelledCredentials> {
-  let version;
-  try {
-    version = await context.secrets.getSecretValue({ SecretId: adminArn, VersionStage: Stage.AWSCURRENT });
-  } catch (error) {
-    throw new RotationError(ErrorCode.ERR_ADMIN_SECRET_INVALID, `Admin secret ${adminArn} cannot be read`, {
-      cause: error,
-      details: { adminSecretArn: adminArn },
-    });
-  }
-  if (version?.SecretString === undefined) {
-    throw new RotationError(
-      ErrorCode.ERR_ADMIN_SECRET_INVALID,
-      `Admin secret ${adminArn} has no AWSCURRENT string value`,
-      { details: { adminSecretArn: adminArn } },
-    );
-  }
-  try {
-    const admin = parseRedisSecret(version.SecretString, {
-      versionId: version.VersionId,
-      stage: Stage.AWSCURRENT,
-    });
-    return { label: 'admin', credentials: { username: effectiveUsername(admin), password: admin.password } };
-  } catch (error) {
-    const code = isRotationError(error) ? error.code : ErrorCode.ERR_INTERNAL;
-    throw new RotationError(
-      ErrorCode.ERR_ADMIN_SECRET_INVALID,
-      `Admin secret ${adminArn} is not a Redis URL or JSON secret with a password (${code})`,
-      {
-        cause: error,
-        details: { adminSecretArn: adminArn },
-      },
-    );
-  }
+/**
+ * The nodes the admin changes: those its own server reports (ROLE, INFO replication). A
+ * secret that lists `nodes` gets those, each checked against what the server reports.
+ */
+async function adminNodes(
+  admin: RedisAdmin,
+  primary: RedisSession,
+  secret: RedisSecret,
+  deps: ModeDeps,
+  context: RotationContext,
+): Promise<RedisEndpoint[]> {
+  const tls = primary.endpoint.tls;
+  if (secret.nodes.length === 0)
+    return discoverNodes(primary, { ...secret, tls }, deps.config.discoverReplicas, context.logger);
+  const discovered = await discoverNodes(primary, { ...secret, tls, nodes: [] }, true, context.logger);
+  const listed = secret.nodes.map((node) => ({ host: node.host, port: node.port, tls }));
+  assertDiscovered(admin, listed, discovered);
+  return discoverNodes(primary, { ...secret, tls }, false, context.logger);
 }
 
 async function checkUser(session: RedisSession, user: string, logger: Log): Promise<void> {

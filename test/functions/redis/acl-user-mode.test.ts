@@ -208,7 +208,12 @@ describe('ACL-user mode setSecret', () => {
           VersionId: 'x',
           VersionStages: ['AWSCURRENT'],
           SecretString: new Sensitive(
-            JSON.stringify({ host: 'h', username: 'admin', password: 'admin-password-0001' }),
+            JSON.stringify({
+              host: '127.0.0.1',
+              port: PRIMARY,
+              username: 'admin',
+              password: 'admin-password-0001',
+            }),
           ),
         }),
       },
@@ -217,6 +222,64 @@ describe('ACL-user mode setSecret', () => {
     await mode.set({ current: withAdmin(CUR), pending: withAdmin(NEW), previous: undefined, context: ctx });
     expect(new Set(fake.commands.map((c) => c.user))).toEqual(new Set(['admin']));
     expect(replica.users.get('app')!.passwords.has(sha(NEW))).toBe(true);
+  });
+
+  describe('sends the admin credential only to the admin secret server and the replicas it reports', () => {
+    const OTHER = 7003;
+    function adminSetup() {
+      const { fake, primary, replica, mode } = setup();
+      fake.nodes.set(OTHER, { ...primary, port: OTHER, users: new Map(), replicas: [], syncing: [] });
+      for (const node of [primary, replica, fake.nodes.get(OTHER)!]) {
+        addUser(node, 'app', [CUR], false);
+        addUser(node, 'admin', ['admin-password-0001']);
+      }
+      const { ctx } = context({
+        secrets: {
+          getSecretValue: async () => ({
+            ARN: 'a',
+            VersionId: 'x',
+            VersionStages: ['AWSCURRENT'],
+            SecretString: new Sensitive(`redis://admin:admin-password-0001@127.0.0.1:${PRIMARY}`),
+          }),
+        },
+      });
+      return { fake, mode, ctx };
+    }
+
+    it('refuses a user secret whose host is another server, before connecting anywhere', async () => {
+      const { fake, mode, ctx } = adminSetup();
+      const elsewhere = (password: string) => secret(password, { port: OTHER, adminSecretArn: 'arn:admin' });
+      const error = await failure(
+        mode.set({ current: elsewhere(CUR), pending: elsewhere(NEW), previous: undefined, context: ctx }),
+      );
+      expect(error.code).toBe(ErrorCode.ERR_TARGET_NOT_ALLOWED);
+      expect(fake.opened).toEqual([]);
+    });
+
+    it('refuses a listed node the admin server does not report, before changing anything', async () => {
+      const { fake, mode, ctx } = adminSetup();
+      const listing = (password: string) =>
+        secret(password, {
+          nodes: [`127.0.0.1:${REPLICA}`, `127.0.0.1:${OTHER}`],
+          adminSecretArn: 'arn:admin',
+        });
+      const error = await failure(
+        mode.set({ current: listing(CUR), pending: listing(NEW), previous: undefined, context: ctx }),
+      );
+      expect(error.code).toBe(ErrorCode.ERR_TARGET_NOT_ALLOWED);
+      expect(error.message).toContain(`127.0.0.1:${OTHER}`);
+      expect(fake.opened).toEqual([PRIMARY]);
+      expect(fake.commands.some((c) => c.command === 'ACL' && c.args[0] === 'SETUSER')).toBe(false);
+    });
+
+    it('accepts listed nodes the admin server reports as its replicas', async () => {
+      const { fake, mode, ctx } = adminSetup();
+      const listing = (password: string) =>
+        secret(password, { nodes: [`127.0.0.1:${REPLICA}`], adminSecretArn: 'arn:admin' });
+      await mode.set({ current: listing(CUR), pending: listing(NEW), previous: undefined, context: ctx });
+      expect(fake.nodes.get(REPLICA)!.users.get('app')!.passwords.has(sha(NEW))).toBe(true);
+      expect(fake.opened).not.toContain(OTHER);
+    });
   });
 
   it('refuses an admin secret that is not a Redis secret, without echoing it', async () => {
