@@ -25,6 +25,11 @@ export interface AdminLogin {
   readonly password: Sensitive<string>;
   /** The user secret's database (AWS PR #122): the admin works where the user lives. */
   readonly database: string;
+  /**
+   * What the admin secret itself says about TLS; unset fields take the function's default
+   * (PG_SSL_MODE, PG_SSL_CA_PATH). Never the user secret's: its `"ssl": false` must not
+   * make the admin log in in plaintext.
+   */
   readonly tls: SecretTls;
   readonly rdsManaged: boolean;
 }
@@ -96,7 +101,8 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
     username: admin.username,
     password: admin.password,
     database: user.database,
-    tls: { mode: admin.tls.mode ?? user.tls.mode, caPath: admin.tls.caPath ?? user.tls.caPath },
+    // The admin secret's own TLS fields, else the function's default: never the user secret's.
+    tls: admin.tls,
     rdsManaged: false,
   };
   await checkServesUser(login, user, admin.engine ?? user.engine, deps);
@@ -160,7 +166,8 @@ async function rdsManagedAdmin(
     username,
     password: new Sensitive(password),
     database: user.database,
-    tls: user.tls,
+    // An RDS-managed secret has no TLS fields: the function's default applies, never the user secret's.
+    tls: { mode: undefined, caPath: undefined },
     rdsManaged: true,
   };
   await checkServesUser(login, user, engine, deps);

@@ -15,6 +15,7 @@ import { endpointFor, noWorkingCredential, tryLogin, type TargetDeps } from './p
 import type { RdsPort } from './rds-port.ts';
 import {
   IS_DIRECT_MEMBER_SQL,
+  PIN_SEARCH_PATH_SQL,
   PROBE_SQL,
   ROLE_EXISTS_SQL,
   TERMINATE_SESSIONS_SQL,
@@ -118,6 +119,8 @@ async function adminSession<R>(
     );
   }
   try {
+    // Before anything else: the user's database may set a search_path that shadows the catalog.
+    await login.session.query(PIN_SEARCH_PATH_SQL, undefined, 'pin search_path');
     return await work(login.session);
   } finally {
     await login.session.close();

@@ -32,13 +32,35 @@ export function setDefaultRoleSql(user: string, role: string): string {
   return `ALTER ROLE ${quoteIdentifier(user)} SET role = ${quoteLiteral(role)}`;
 }
 
-export const ROLE_EXISTS_SQL = 'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1';
+/**
+ * Admin sessions run in the user's database, whose owner may be the very user being rotated:
+ * it can `ALTER DATABASE … SET search_path = public, pg_catalog` and define `public.=(name,
+ * name)` or `public.count(boolean)`, which a superuser running unqualified SQL would call.
+ * So every admin session first pins its search_path to the catalog (this call is itself
+ * qualified), and every catalog statement below names its operators, functions and types by
+ * schema (`OPERATOR(pg_catalog.=)`, `pg_catalog.count`): nothing a user defines is resolved.
+ * `test/functions/postgres/role-statements.test.ts` checks each statement for that.
+ */
+export const PIN_SEARCH_PATH_SQL =
+  "SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)";
+
+export const ROLE_EXISTS_SQL =
+  'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name';
 
 export const IS_DIRECT_MEMBER_SQL =
-  'SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid = m.roleid JOIN pg_catalog.pg_roles u ON u.oid = m.member WHERE r.rolname = $1 AND u.rolname = $2';
+  'SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid JOIN pg_catalog.pg_roles u ON u.oid OPERATOR(pg_catalog.=) m.member WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name AND u.rolname OPERATOR(pg_catalog.=) $2::pg_catalog.name';
 
 /** End `user`'s sessions that started before this statement, except our own. */
 export const TERMINATE_SESSIONS_SQL =
-  'SELECT count(pg_catalog.pg_terminate_backend(pid))::int AS terminated FROM pg_catalog.pg_stat_activity WHERE usename = $1 AND pid <> pg_catalog.pg_backend_pid() AND backend_start < pg_catalog.statement_timestamp()';
+  'SELECT pg_catalog.count(pg_catalog.pg_terminate_backend(pid))::pg_catalog.int4 AS terminated FROM pg_catalog.pg_stat_activity WHERE usename OPERATOR(pg_catalog.=) $1::pg_catalog.name AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND backend_start OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp()';
 
+/** Run in the user's own session (its own privileges): keywords only, no operator or function. */
 export const PROBE_SQL = 'SELECT current_user AS current_user, session_user AS session_user';
+
+/** Every catalog statement an admin session runs (for the qualification test). */
+export const ADMIN_CATALOG_SQL: readonly string[] = Object.freeze([
+  PIN_SEARCH_PATH_SQL,
+  ROLE_EXISTS_SQL,
+  IS_DIRECT_MEMBER_SQL,
+  TERMINATE_SESSIONS_SQL,
+]);

@@ -25,6 +25,7 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
   let server: PostgresServer;
   let h: PgHarness;
   let cloneFn: string;
+  let rdsManagedFn: string;
   let ownerFn: string;
   let crashFn: string;
   const armed = { beforeCommit: 0, afterCommit: 0 };
@@ -75,6 +76,12 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
     h = await startPgHarness({ rotationRetries: 1 });
     crashFn = h.register('pg-alt-crash', { ports: { connector: crashing } }).arn;
     cloneFn = h.register('pg-alt-clone', { ports: { rds: rdsPort(server.port) } }).arn;
+    // An RDS-managed admin secret has no TLS fields: the function's default applies (never the user
+    // secret's "ssl": false), so this deployment against a test server without TLS says disable.
+    rdsManagedFn = h.register('pg-alt-rds-managed', {
+      env: { PG_SSL_MODE: 'disable' },
+      ports: { rds: rdsPort(server.port) },
+    }).arn;
     ownerFn = h.register('pg-alt-owner', { env: { PG_ALTERNATING_NAMING: 'owner-role' } }).arn;
     adminArn = await h.createSecret('pg/admin', {
       engine: 'postgres',
@@ -307,7 +314,7 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
       masterarn: managed,
       ssl: false,
     });
-    const now = await rotate(secretId, cloneFn);
+    const now = await rotate(secretId, rdsManagedFn);
     expect(await canLogin(server, 'rds_app_clone', now.password)).toBe(true);
   });
 
