@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
-import { startPostgres, type PostgresServer, type TlsMaterial } from '../../support/servers.ts';
+import { startPostgres, type PostgresServer, type TlsMaterial } from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,

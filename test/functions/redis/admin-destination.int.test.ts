@@ -3,7 +3,7 @@ import {
   startRecordingListener,
   type RecordingListener,
 } from '../../../scripts/testbed/recording-listener.ts';
-import { startRedis, type RedisServer } from '../../support/servers.ts';
+import { startRedis, type RedisServer } from '../../../scripts/testbed/servers.ts';
 import {
   canLogin,
   everything,
