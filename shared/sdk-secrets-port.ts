@@ -10,7 +10,8 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { ErrorCode, RotationError } from './errors.ts';
+import { awsCallError, callAws, type AwsCallTarget } from './aws-call.ts';
+import { ErrorCode } from './errors.ts';
 import { Sensitive } from './sensitive.ts';
 import type { SecretDescription, SecretsPort, SecretVersion, SecretVersionEntry } from './secrets-port.ts';
 
@@ -26,20 +27,20 @@ export function createSecretsManagerClient(
   });
 }
 
-function wrap(operation: string, secretId: string | undefined, error: unknown): RotationError {
-  const awsName = error instanceof Error ? error.name : 'Error';
-  return new RotationError(
-    ErrorCode.ERR_SECRETS_MANAGER,
-    `Secrets Manager ${operation} failed with ${awsName}${secretId ? ` for ${secretId}` : ''}`,
-    { cause: error, details: { operation, awsError: awsName, ...(secretId ? { secretId } : {}) } },
-  );
-}
+/** Secrets Manager errors carry ERR_SECRETS_MANAGER and name the secret under `secretId`. */
+const sm = (operation: string, secretId?: string): AwsCallTarget => ({
+  service: 'Secrets Manager',
+  operation,
+  resource: secretId,
+  resourceKey: 'secretId',
+  code: ErrorCode.ERR_SECRETS_MANAGER,
+});
 
 /** The SecretsPort over the real AWS SDK v3 client. */
 export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort {
   return {
     async describeSecret(secretId) {
-      try {
+      return callAws(sm('DescribeSecret', secretId), async () => {
         const out = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
         const tags: Record<string, string> = {};
         for (const tag of out.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
@@ -54,9 +55,7 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
           ...(out.NextRotationDate === undefined ? {} : { NextRotationDate: out.NextRotationDate }),
         };
         return description;
-      } catch (error) {
-        throw wrap('DescribeSecret', secretId, error);
-      }
+      });
     },
 
     async getSecretValue(input) {
@@ -72,12 +71,12 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
         return version;
       } catch (error) {
         if (error instanceof ResourceNotFoundException) return undefined;
-        throw wrap('GetSecretValue', input.SecretId, error);
+        throw awsCallError(sm('GetSecretValue', input.SecretId), error);
       }
     },
 
     async putSecretValue(input) {
-      try {
+      await callAws(sm('PutSecretValue', input.SecretId), async () => {
         await client.send(
           new PutSecretValueCommand({
             SecretId: input.SecretId,
@@ -87,24 +86,20 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
             ...(input.RotationToken ? { RotationToken: input.RotationToken } : {}),
           }),
         );
-      } catch (error) {
-        throw wrap('PutSecretValue', input.SecretId, error);
-      }
+      });
     },
 
     async updateSecretVersionStage(input) {
-      try {
+      await callAws(sm('UpdateSecretVersionStage', input.SecretId), async () => {
         await client.send(new UpdateSecretVersionStageCommand({ ...input }));
-      } catch (error) {
-        throw wrap('UpdateSecretVersionStage', input.SecretId, error);
-      }
+      });
     },
 
     async listSecretVersionIds(secretId) {
       const entries: SecretVersionEntry[] = [];
       const seenTokens = new Set<string>();
       let nextToken: string | undefined;
-      try {
+      await callAws(sm('ListSecretVersionIds', secretId), async () => {
         do {
           const out = await client.send(
             new ListSecretVersionIdsCommand({
@@ -126,41 +121,33 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
           if (nextToken !== undefined && seenTokens.has(nextToken)) break;
           if (nextToken !== undefined) seenTokens.add(nextToken);
         } while (nextToken);
-      } catch (error) {
-        throw wrap('ListSecretVersionIds', secretId, error);
-      }
+      });
       return entries;
     },
 
     async getRandomPassword(input) {
-      try {
+      return callAws(sm('GetRandomPassword'), async () => {
         const out = await client.send(new GetRandomPasswordCommand({ ...input }));
         if (!out.RandomPassword) throw new Error('GetRandomPassword returned no password');
         return new Sensitive(out.RandomPassword);
-      } catch (error) {
-        throw wrap('GetRandomPassword', undefined, error);
-      }
+      });
     },
 
     async tagResource(secretId, tags) {
-      try {
+      await callAws(sm('TagResource', secretId), async () => {
         await client.send(
           new TagResourceCommand({
             SecretId: secretId,
             Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
           }),
         );
-      } catch (error) {
-        throw wrap('TagResource', secretId, error);
-      }
+      });
     },
 
     async untagResource(secretId, tagKeys) {
-      try {
+      await callAws(sm('UntagResource', secretId), async () => {
         await client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [...tagKeys] }));
-      } catch (error) {
-        throw wrap('UntagResource', secretId, error);
-      }
+      });
     },
   };
 }

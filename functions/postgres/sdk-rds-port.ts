@@ -5,7 +5,7 @@ import {
   ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import { awsCallError, callAws, isAwsNotFound, type AwsCallTarget } from '../../shared/aws-call.ts';
 import type { RdsCluster, RdsInstance, RdsPort } from './rds-port.ts';
 
 /** The RdsPort over the real AWS SDK v3 client. `endpoint` comes from RDS_ENDPOINT (tests, VPC endpoints). */
@@ -19,19 +19,12 @@ export function createRdsClient(
   });
 }
 
-function wrap(operation: string, identifier: string, error: unknown): RotationError {
-  const awsName = error instanceof Error ? error.name : 'Error';
-  return new RotationError(
-    ErrorCode.ERR_AWS_API,
-    `RDS ${operation} failed with ${awsName} for ${identifier}`,
-    {
-      cause: error,
-      details: { operation, awsError: awsName, identifier },
-    },
-  );
-}
-
-const isNotFound = (error: unknown): boolean => error instanceof Error && /NotFound/.test(error.name);
+const rds = (operation: string, identifier: string): AwsCallTarget => ({
+  service: 'RDS',
+  operation,
+  resource: identifier,
+  resourceKey: 'identifier',
+});
 
 export function createSdkRdsPort(client: RDSClient): RdsPort {
   return {
@@ -53,8 +46,8 @@ export function createSdkRdsPort(client: RDSClient): RdsPort {
         };
         return instance;
       } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw wrap('DescribeDBInstances', identifier, error);
+        if (isAwsNotFound(error)) return undefined;
+        throw awsCallError(rds('DescribeDBInstances', identifier), error);
       }
     },
 
@@ -77,35 +70,31 @@ export function createSdkRdsPort(client: RDSClient): RdsPort {
         };
         return cluster;
       } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw wrap('DescribeDBClusters', identifier, error);
+        if (isAwsNotFound(error)) return undefined;
+        throw awsCallError(rds('DescribeDBClusters', identifier), error);
       }
     },
 
     async resetMasterPassword(target, password) {
-      try {
-        if (target.kind === 'instance') {
-          await client.send(
+      if (target.kind === 'instance') {
+        await callAws(rds('ModifyDBInstance', target.identifier), () =>
+          client.send(
             new ModifyDBInstanceCommand({
               DBInstanceIdentifier: target.identifier,
               MasterUserPassword: password.reveal(),
               ApplyImmediately: true,
             }),
-          );
-        } else {
-          await client.send(
+          ),
+        );
+      } else {
+        await callAws(rds('ModifyDBCluster', target.identifier), () =>
+          client.send(
             new ModifyDBClusterCommand({
               DBClusterIdentifier: target.identifier,
               MasterUserPassword: password.reveal(),
               ApplyImmediately: true,
             }),
-          );
-        }
-      } catch (error) {
-        throw wrap(
-          target.kind === 'instance' ? 'ModifyDBInstance' : 'ModifyDBCluster',
-          target.identifier,
-          error,
+          ),
         );
       }
     },

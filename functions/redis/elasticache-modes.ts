@@ -46,7 +46,7 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         // Two tokens already active that the secret does not know of: finalise to current, then ROTATE.
         if (
           !isRotationError(error, ErrorCode.ERR_AWS_API) ||
-          !/InvalidParameter/.test(String(error.details['awsErrorName']))
+          !/InvalidParameter/.test(String(error.details['awsError']))
         )
           throw error;
         context.logger.warn('ROTATE refused; finalising the group to the current token with SET first', {

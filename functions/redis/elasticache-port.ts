@@ -5,7 +5,7 @@ import type { Sensitive } from '../../shared/sensitive.ts';
  * wraps @aws-sdk/client-elasticache (sdk-elasticache-port.ts); tests use a fake that
  * implements the same interface and enforces the documented rules.
  * Adapters raise RotationError ERR_AWS_API with the AWS error name in
- * `details.awsErrorName`, never the request.
+ * `details.awsError`, never the request.
  */
 
 /** AWS's AuthTokenUpdateStrategy values this function uses. */

@@ -5,6 +5,7 @@ import {
   ModifyReplicationGroupCommand,
   ModifyUserCommand,
 } from '@aws-sdk/client-elasticache';
+import { callAws } from '../../shared/aws-call.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
 
@@ -69,22 +70,12 @@ export function createElastiCacheClient(options: {
   });
 }
 
-async function send<T>(operation: string, resource: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    // AWS messages can quote parameters: keep only the error name.
-    const name = error instanceof Error ? error.name : 'UnknownError';
-    throw new RotationError(
-      ErrorCode.ERR_AWS_API,
-      `ElastiCache ${operation} failed for ${resource} (${name})`,
-      { details: { operation, resource, awsErrorName: name } },
-    );
-  }
-}
+/** One ElastiCache call; errors name the operation, AWS error and resource (`details.awsError`). */
+const send = <T>(operation: string, resource: string, call: () => Promise<T>): Promise<T> =>
+  callAws({ service: 'ElastiCache', operation, resource }, call);
 
 function notFound(what: string, id: string): RotationError {
   return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache ${what} ${id} was not found`, {
-    details: { resource: id, awsErrorName: 'NotFound' },
+    details: { resource: id, awsError: 'NotFound' },
   });
 }

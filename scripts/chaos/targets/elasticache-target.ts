@@ -3,7 +3,8 @@ import { defineRedisFunction } from '../../../functions/redis/definition.ts';
 import type { ElastiCachePort } from '../../../functions/redis/elasticache-port.ts';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
-import { ErrorCode, RotationError } from '../../../shared/errors.ts';
+import { awsCallError } from '../../../shared/aws-call.ts';
+import type { RotationError } from '../../../shared/errors.ts';
 import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
 import { redisAdmin, redisAuthenticates } from './redis-probe.ts';
@@ -24,11 +25,10 @@ export type ElastiCacheChaosMode = 'elasticache-user' | 'elasticache-auth-token'
 
 const newPassword = (): string => `Init${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}`;
 
-function apiError(operation: string, resource: string, awsErrorName: string): RotationError {
-  return new RotationError(
-    ErrorCode.ERR_AWS_API,
-    `ElastiCache ${operation} failed for ${resource} (${awsErrorName})`,
-    { details: { operation, resource, awsErrorName } },
+function apiError(operation: string, resource: string, awsError: string): RotationError {
+  return awsCallError(
+    { service: 'ElastiCache', operation, resource },
+    Object.assign(new Error(awsError), { name: awsError }),
   );
 }
 

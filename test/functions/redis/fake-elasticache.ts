@@ -190,6 +190,6 @@ export class FakeElastiCache implements ElastiCachePort {
 
 function fault(name: string, why: string): RotationError {
   return new RotationError(ErrorCode.ERR_AWS_API, `ElastiCache fake refused the call (${name}: ${why})`, {
-    details: { awsErrorName: name },
+    details: { awsError: name },
   });
 }
