@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import yauzl from 'yauzl';
 
-/** Reading zips back, for tests and checks: entries in stored order with their metadata. */
+/** Reading zips back (tests, checks, the emulator's function loader): entries in stored order with their metadata. */
 
 export interface UnzippedEntry {
   readonly name: string;
@@ -45,6 +45,10 @@ export async function extractZip(zipPath: string, dir: string): Promise<string[]
   for (const entry of entries) {
     const target = path.resolve(root, entry.name);
     if (!target.startsWith(root + path.sep)) throw new Error(`Zip entry ${entry.name} escapes ${dir}`);
+    if (entry.name.endsWith('/')) {
+      await mkdir(target, { recursive: true });
+      continue;
+    }
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, entry.data, { mode: entry.mode & 0o777 });
   }

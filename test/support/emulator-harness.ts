@@ -10,7 +10,41 @@ import {
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { startEmulator, type Emulator, type RotationRecord } from '../../scripts/emulator/index.ts';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type RotationRecord,
+} from '../../scripts/emulator/index.ts';
+
+export interface Harness {
+  readonly emu: Emulator;
+  readonly sm: SecretsManagerClient;
+  close(): Promise<void>;
+}
+
+/** A fresh emulator on a random port and a real SDK v3 client pointed at it. */
+export async function startHarness(options: EmulatorOptions = {}, region = 'us-east-1'): Promise<Harness> {
+  const emu = await startEmulator({ port: 0, ...options });
+  const sm = clientFor(emu.endpoint, region);
+  return {
+    emu,
+    sm,
+    close: async () => {
+      sm.destroy();
+      await emu.close();
+    },
+  };
+}
+
+export function clientFor(endpoint: string, region = 'us-east-1'): SecretsManagerClient {
+  return new SecretsManagerClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+}
 
 export interface EmulatorSecrets {
   readonly emu: Emulator;
@@ -28,13 +62,7 @@ export interface EmulatorSecrets {
 export async function startEmulatorSecrets(
   options: { rotationRetries?: number } = {},
 ): Promise<EmulatorSecrets> {
-  const emu = await startEmulator({ port: 0, rotationRetries: options.rotationRetries ?? 0 });
-  const sm = new SecretsManagerClient({
-    endpoint: emu.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  const { emu, sm, close } = await startHarness({ rotationRetries: options.rotationRetries ?? 0 });
   const tagList = (tags: Record<string, string>) =>
     Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   return {
@@ -71,10 +99,7 @@ export async function startEmulatorSecrets(
     async tag(secretId, tags) {
       await sm.send(new TagResourceCommand({ SecretId: secretId, Tags: tagList(tags) }));
     },
-    async close() {
-      sm.destroy();
-      await emu.close();
-    },
+    close,
   };
 }
 

@@ -1,39 +1,10 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeSecretCommand,
   PutSecretValueCommand,
-  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../../scripts/emulator/index.ts';
-
-export interface Harness {
-  readonly emu: Emulator;
-  readonly sm: SecretsManagerClient;
-  close(): Promise<void>;
-}
-
-/** A fresh emulator on a random port and a real SDK v3 client pointed at it. */
-export async function startHarness(options: EmulatorOptions = {}, region = 'us-east-1'): Promise<Harness> {
-  const emu = await startEmulator({ port: 0, ...options });
-  const sm = clientFor(emu.endpoint, region);
-  return {
-    emu,
-    sm,
-    close: async () => {
-      sm.destroy();
-      await emu.close();
-    },
-  };
-}
-
-export function clientFor(endpoint: string, region = 'us-east-1'): SecretsManagerClient {
-  return new SecretsManagerClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
-}
+export { clientFor, startHarness, type Harness } from '../../support/emulator-harness.ts';
 
 /** The error an SDK call rejects with: name, message and HTTP status. */
 export async function failure(
