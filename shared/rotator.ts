@@ -1,7 +1,16 @@
-import { ROTATION_MODE_EMERGENCY, ROTATION_MODE_TAG, Stage, Step, type KindName } from './constants.ts';
+import { ROTATION_MODE_TAG, Stage, Step, type KindName } from './constants.ts';
 import { ErrorCode, RotationError, asRotationError } from './errors.ts';
 import type { RotationEvent } from './event.ts';
 import type { Log, RotationMetrics } from './observability.ts';
+import {
+  CurrentCredential,
+  EMERGENCY_STAGE,
+  EmergencyState,
+  StepResult,
+  emergencyRequested,
+  progressTags,
+  readProgress,
+} from './rotation-progress.ts';
 import { versionWithStage, type SecretDescription, type SecretsPort } from './secrets-port.ts';
 import type { Sensitive } from './sensitive.ts';
 import type { RotationContext, RotationStrategy, VersionRef } from './strategy.ts';
@@ -23,6 +32,21 @@ export interface RotatorDeps<T> {
   readonly logger: Log;
   readonly metrics?: RotationMetrics;
   readonly now?: () => number;
+  /** Wall clock for the progress tags. Default Date.now. */
+  readonly clock?: () => number;
+}
+
+/** What one invocation learnt, for the progress it records at its end. */
+interface StepTrack {
+  description?: SecretDescription;
+  /** The token passed the guard: this step belongs to the rotation the secret is in. */
+  recordable: boolean;
+  emergency: boolean;
+  /** AWSCURRENT is on the token (finishSecret moved it, or found it moved). */
+  currentMoved: boolean;
+  emergencyDone: boolean;
+  /** setSecret of a strategy that replaces AWSCURRENT's credential on the target (single user). */
+  setReplacesCurrent: boolean;
 }
 
 /**
@@ -34,9 +58,18 @@ export interface RotatorDeps<T> {
  * token not AWSPENDING is an error, reported as a conflict when another version holds
  * AWSPENDING (a concurrent or stale rotation).
  *
- * Emergency rotations (tag RotationMode=emergency) run the strategy's finishing hook
- * after the label move and then remove the tag. Until the tag is gone the finishing work
- * is unfinished, so a re-run finishSecret on an already-current token runs it again.
+ * Emergency intent is bound to the rotation (rotation-progress.ts): createSecret of a token
+ * decides once, from the RotationMode=emergency tag, and stores the pending value with the
+ * EMERGENCY_STAGE label beside AWSPENDING. Every later step reads the label on its own
+ * version, never the tag. finishSecret runs the strategy's finishing hook after the label
+ * move, removes the tag, then the label: a label left on AWSCURRENT is unfinished work that
+ * a re-run finishSecret of that same token completes. A late step of any other token finds
+ * no label on its version and does nothing. A tag that arrives after createSecret is left
+ * for the next rotation, and the log says so.
+ *
+ * Progress: each step that passed the guard ends with one TagResource call recording step,
+ * outcome, error code, attempt, time, emergency state and whether AWSCURRENT still logs in
+ * (never a value). A failed tag write is a warning; it never changes the step's outcome.
  */
 export class Rotator<T> {
   readonly #secrets: SecretsPort;
@@ -44,6 +77,7 @@ export class Rotator<T> {
   readonly #logger: Log;
   readonly #metrics: RotationMetrics | undefined;
   readonly #now: () => number;
+  readonly #clock: () => number;
 
   constructor(deps: RotatorDeps<T>) {
     this.#secrets = deps.secrets;
@@ -51,6 +85,7 @@ export class Rotator<T> {
     this.#logger = deps.logger;
     this.#metrics = deps.metrics;
     this.#now = deps.now ?? (() => performance.now());
+    this.#clock = deps.clock ?? (() => Date.now());
   }
 
   get kind(): KindName {
@@ -66,14 +101,23 @@ export class Rotator<T> {
       clientRequestToken: event.ClientRequestToken,
       kind: this.kind,
     });
+    const track: StepTrack = {
+      recordable: false,
+      emergency: false,
+      currentMoved: false,
+      emergencyDone: false,
+      setReplacesCurrent: false,
+    };
     try {
-      const outcome = await this.#run(event);
+      const outcome = await this.#run(event, track);
       const durationMs = Math.round(this.#now() - started);
       this.#metrics?.stepSucceeded({ kind: this.kind, step: event.Step, durationMs });
       this.#logger.info('Rotation step succeeded', { outcome, durationMs });
+      await this.#recordProgress(event, track, undefined);
       return outcome;
     } catch (thrown) {
       const error = asRotationError(thrown);
+      await this.#recordProgress(event, track, error);
       const durationMs = Math.round(this.#now() - started);
       this.#metrics?.stepFailed({ kind: this.kind, step: event.Step, durationMs, errorCode: error.code });
       this.#logger.error('Rotation step failed', {
@@ -89,8 +133,9 @@ export class Rotator<T> {
     }
   }
 
-  async #run(event: RotationEvent): Promise<StepOutcome> {
+  async #run(event: RotationEvent, track: StepTrack): Promise<StepOutcome> {
     const description = await this.#secrets.describeSecret(event.SecretId);
+    track.description = description;
     const arn = description.ARN;
     const token = event.ClientRequestToken;
     if (description.RotationEnabled === false) {
@@ -110,21 +155,17 @@ export class Rotator<T> {
         },
       );
     }
-    const emergency = description.Tags[ROTATION_MODE_TAG] === ROTATION_MODE_EMERGENCY;
+    // The intent this token's rotation recorded at createSecret; never the tag as it is now.
+    const emergency = stages.includes(EMERGENCY_STAGE);
     if (stages.includes(Stage.AWSCURRENT)) {
-      // Only this token's own unfinished emergency work: when another version holds AWSPENDING,
-      // the tag belongs to that newer rotation, and a late finishSecret of this token must not
-      // consume it (it would untag and revoke the wrong credential; found by the chaos harness).
-      const pendingElsewhere = versionWithStage(description.VersionIdsToStages, Stage.AWSPENDING);
-      if (
-        event.Step === Step.finishSecret &&
-        emergency &&
-        (pendingElsewhere === undefined || pendingElsewhere === token)
-      ) {
+      // Only a version that still carries the emergency label has unfinished finishing work:
+      // a late or duplicate finishSecret of any other completed token finds none.
+      if (event.Step === Step.finishSecret && emergency) {
         this.#logger.info('Version already AWSCURRENT; completing unfinished emergency finishing work', {
           versionId: token,
         });
-        await this.#finalize(description, event, true);
+        Object.assign(track, { recordable: true, emergency: true, currentMoved: true });
+        await this.#finalize(description, event, true, track);
         return StepOutcome.done;
       }
       this.#logger.info('Version already AWSCURRENT; nothing to do', { versionId: token });
@@ -148,21 +189,22 @@ export class Rotator<T> {
       );
     }
 
+    Object.assign(track, { recordable: true, emergency });
     switch (event.Step) {
       case Step.createSecret:
-        return this.#createSecret(description, event, emergency);
+        return this.#createSecret(description, event, track);
       case Step.setSecret:
       case Step.testSecret:
-        return this.#setOrTest(description, event, emergency);
+        return this.#setOrTest(description, event, emergency, track);
       case Step.finishSecret:
-        return this.#finishSecret(description, event, emergency);
+        return this.#finishSecret(description, event, emergency, track);
     }
   }
 
   async #createSecret(
     description: SecretDescription,
     event: RotationEvent,
-    emergency: boolean,
+    track: StepTrack,
   ): Promise<StepOutcome> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
@@ -179,9 +221,16 @@ export class Rotator<T> {
         versionId: token,
         stage: Stage.AWSPENDING,
       });
-      this.#logger.info('Pending value already stored; nothing to do', { versionId: token });
+      this.#logger.info('Pending value already stored; nothing to do', {
+        versionId: token,
+        emergency: track.emergency,
+      });
+      if (!track.emergency && emergencyRequested(description.Tags)) this.#logDeferredEmergency(token);
       return StepOutcome.pendingExists;
     }
+    // The one moment this rotation's emergency intent is decided.
+    const emergency = emergencyRequested(description.Tags);
+    track.emergency = emergency;
     const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
     const context = this.#context(description, event, emergency, currentId);
     const pending = await this.#strategy.createPending({ current, previous, context });
@@ -192,7 +241,7 @@ export class Rotator<T> {
       SecretId: arn,
       ClientRequestToken: token,
       SecretString: serialized,
-      VersionStages: [Stage.AWSPENDING],
+      VersionStages: emergency ? [Stage.AWSPENDING, EMERGENCY_STAGE] : [Stage.AWSPENDING],
       ...(event.RotationToken ? { RotationToken: event.RotationToken } : {}),
     });
     this.#logger.info('Stored new pending value', { versionId: token, emergency });
@@ -203,6 +252,7 @@ export class Rotator<T> {
     description: SecretDescription,
     event: RotationEvent,
     emergency: boolean,
+    track: StepTrack,
   ): Promise<StepOutcome> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
@@ -229,9 +279,10 @@ export class Rotator<T> {
     );
     const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
     const context = this.#context(description, event, emergency, currentId);
-    if (event.Step === Step.setSecret)
+    if (event.Step === Step.setSecret) {
+      track.setReplacesCurrent = this.#strategy.setReplacesCurrent?.(current) ?? false;
       await this.#strategy.setSecret({ current, pending, previous, context });
-    else await this.#strategy.testSecret({ current, pending, previous, context });
+    } else await this.#strategy.testSecret({ current, pending, previous, context });
     return StepOutcome.done;
   }
 
@@ -239,6 +290,7 @@ export class Rotator<T> {
     description: SecretDescription,
     event: RotationEvent,
     emergency: boolean,
+    track: StepTrack,
   ): Promise<StepOutcome> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
@@ -253,30 +305,107 @@ export class Rotator<T> {
       versionId: token,
       previousVersionId: currentId,
     });
-    await this.#finalize(description, event, emergency);
+    track.currentMoved = true;
+    await this.#finalize(description, event, emergency, track);
     this.#metrics?.rotationCompleted(this.kind);
     return StepOutcome.done;
   }
 
-  /** Finishing hook and emergency clean-up, after AWSCURRENT is on the token. Idempotent. */
-  async #finalize(description: SecretDescription, event: RotationEvent, emergency: boolean): Promise<void> {
+  /**
+   * Finishing hook and emergency clean-up, after AWSCURRENT is on the token. Idempotent.
+   * The emergency label goes last: until it is gone the work counts as unfinished.
+   */
+  async #finalize(
+    description: SecretDescription,
+    event: RotationEvent,
+    emergency: boolean,
+    track: StepTrack,
+  ): Promise<void> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
+    let revoked: readonly string[] = [];
     if (this.#strategy.finishSecret) {
       const fresh = await this.#secrets.describeSecret(arn);
       const current = await this.#load(arn, { versionId: token, stage: Stage.AWSCURRENT }, true);
       const previous = await this.#loadOptional(fresh, Stage.AWSPREVIOUS);
       const context = this.#context(fresh, event, emergency, token);
-      await this.#strategy.finishSecret({ current, previous, context });
+      const report = await this.#strategy.finishSecret({ current, previous, context });
+      revoked = report?.revoked ?? [];
     }
-    if (emergency) {
-      await this.#secrets.untagResource(arn, [ROTATION_MODE_TAG]);
-      this.#logger.warn(
-        'Emergency rotation complete: the old credential is revoked and every session or token that depended on it is now invalid',
-        {
-          versionId: token,
-        },
+    if (!emergency) {
+      if (emergencyRequested(description.Tags)) this.#logDeferredEmergency(token);
+      return;
+    }
+    if (emergencyRequested(description.Tags)) await this.#secrets.untagResource(arn, [ROTATION_MODE_TAG]);
+    await this.#secrets.updateSecretVersionStage({
+      SecretId: arn,
+      VersionStage: EMERGENCY_STAGE,
+      RemoveFromVersionId: token,
+    });
+    track.emergencyDone = true;
+    if (revoked.length > 0) {
+      this.#logger.warn('Emergency rotation complete: revoked the old credential', {
+        versionId: token,
+        revoked: [...revoked],
+      });
+    } else {
+      this.#logger.warn('Emergency rotation complete; the strategy reported nothing to revoke', {
+        versionId: token,
+      });
+    }
+  }
+
+  #logDeferredEmergency(token: string): void {
+    this.#logger.warn(
+      'RotationMode=emergency was set after this rotation began (its createSecret ran without it); the tag is left in place and applies to the next rotation',
+      { versionId: token },
+    );
+  }
+
+  /** One TagResource call with this step's progress; only for steps of the rotation the secret is in. */
+  async #recordProgress(
+    event: RotationEvent,
+    track: StepTrack,
+    error: RotationError | undefined,
+  ): Promise<void> {
+    const description = track.description;
+    if (description === undefined || !track.recordable) return;
+    const token = event.ClientRequestToken;
+    const recorded = readProgress(description.Tags);
+    const sameStep = recorded?.token === token && recorded.step === event.Step;
+    let current = recorded?.current === undefined ? CurrentCredential.works : recorded.current;
+    if (error === undefined && event.Step === Step.setSecret && track.setReplacesCurrent)
+      current = CurrentCredential.replaced;
+    if (error?.code === ErrorCode.ERR_NO_WORKING_CREDENTIAL) current = CurrentCredential.fails;
+    if (error === undefined && event.Step === Step.finishSecret) current = CurrentCredential.works;
+    const emergency = track.emergencyDone
+      ? EmergencyState.revoked
+      : track.emergency
+        ? track.currentMoved
+          ? EmergencyState.unfinished
+          : EmergencyState.inProgress
+        : emergencyRequested(description.Tags)
+          ? EmergencyState.deferred
+          : EmergencyState.none;
+    try {
+      await this.#secrets.tagResource(
+        description.ARN,
+        progressTags({
+          token,
+          step: event.Step,
+          outcome: error === undefined ? StepResult.done : StepResult.failed,
+          ...(error !== undefined ? { errorCode: error.code } : {}),
+          attempt: sameStep ? recorded.attempt + 1 : 1,
+          at: new Date(this.#clock()),
+          kind: this.kind,
+          emergency,
+          current: current as CurrentCredential,
+        }),
       );
+    } catch (thrown) {
+      this.#logger.warn('Could not record rotation progress on the secret (TagResource)', {
+        errorCode: asRotationError(thrown).code,
+      });
     }
   }
 

@@ -20,7 +20,11 @@ export interface RotationContext {
   readonly secretName: string;
   readonly clientRequestToken: string;
   readonly step: Step;
-  /** The secret carries RotationMode=emergency: revoke the old credential, no grace period. */
+  /**
+   * This rotation is an emergency one: revoke the old credential, no grace period. Decided
+   * once, at createSecret of this token (the RotationMode=emergency tag then), and recorded
+   * on the pending version (rotation-progress.ts); never the tag as it is at a later step.
+   */
   readonly emergency: boolean;
   readonly tags: Readonly<Record<string, string>>;
   readonly logger: Log;
@@ -49,6 +53,12 @@ export interface FinishInput<T> {
   readonly context: RotationContext;
 }
 
+/** What a finishing hook did, for the log of an emergency rotation. Identifiers only, never values. */
+export interface FinishReport {
+  /** Each thing revoked, in words: `AWSPREVIOUS label of version …`, `password of login "app_clone" on db:5432`. */
+  readonly revoked: readonly string[];
+}
+
 export interface RotationStrategy<T> {
   readonly kind: KindName;
   /** Parse and validate a stored value; throw ERR_SECRET_MALFORMED (or a more precise code) naming the problem. */
@@ -61,6 +71,15 @@ export interface RotationStrategy<T> {
   setSecret(input: StepInput<T>): Promise<void>;
   /** Prove the pending value works. Must not change anything. */
   testSecret(input: StepInput<T>): Promise<void>;
-  /** Optional idempotent finishing work after AWSCURRENT moved (revocation, clean-up). */
-  finishSecret?(input: FinishInput<T>): Promise<void>;
+  /**
+   * Optional idempotent finishing work after AWSCURRENT moved (revocation, clean-up). An
+   * emergency hook reports what it revoked; the core logs exactly that and claims nothing else.
+   */
+  finishSecret?(input: FinishInput<T>): Promise<FinishReport | void>;
+  /**
+   * True when a successful setSecret makes the AWSCURRENT credential stop working on the
+   * target until finishSecret (a single user changing its own password). The core records
+   * it so `status` can tell that AWSCURRENT does not log in. Default: false.
+   */
+  setReplacesCurrent?(current: T): boolean;
 }

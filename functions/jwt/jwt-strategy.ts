@@ -5,6 +5,7 @@ import { Sensitive } from '../../shared/sensitive.ts';
 import type {
   CreateInput,
   FinishInput,
+  FinishReport,
   RotationStrategy,
   StepInput,
   VersionRef,
@@ -126,8 +127,9 @@ export function createJwtStrategy(deps: JwtStrategyDeps): RotationStrategy<JwtSe
       });
     },
 
-    async finishSecret({ current, previous, context }: FinishInput<JwtSecret>): Promise<void> {
+    async finishSecret({ current, previous, context }: FinishInput<JwtSecret>): Promise<FinishReport | void> {
       if (!context.emergency) return;
+      const revoked: string[] = [];
       const description = await context.secrets.describeSecret(context.secretArn);
       const previousId = versionWithStage(description.VersionIdsToStages, Stage.AWSPREVIOUS);
       if (previousId !== undefined && previousId !== context.clientRequestToken) {
@@ -139,19 +141,14 @@ export function createJwtStrategy(deps: JwtStrategyDeps): RotationStrategy<JwtSe
         logger.info('Removed AWSPREVIOUS from the old version so verifiers stop accepting its keys', {
           revokedVersionId: previousId,
         });
+        revoked.push(`AWSPREVIOUS label of version ${previousId}`);
       } else {
         logger.info('No version holds AWSPREVIOUS; nothing left to remove', {});
       }
-      logger.warn(
-        'Emergency JWT rotation: the old signing keys are revoked and every session or token signed with them is now invalid',
-        {
-          format: current.format,
-          ...(previousId !== undefined ? { revokedVersionId: previousId } : {}),
-          ...(previous?.format === JwtSecretFormat.keyring
-            ? { revokedKids: revokedKids(previous.keyring, current) }
-            : {}),
-        },
-      );
+      const kids = previous?.format === JwtSecretFormat.keyring ? revokedKids(previous.keyring, current) : [];
+      if (kids.length > 0)
+        revoked.push(`signing keys ${kids.join(', ')} (no longer in any labelled version)`);
+      return { revoked };
     },
   };
 }

@@ -3,7 +3,7 @@ import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
-import type { CreateInput, FinishInput, StepInput } from '../../shared/strategy.ts';
+import type { CreateInput, FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
 import { resolveAdminLogin, type AdminLogin } from './admin-secret.ts';
 import { assertSameTarget } from './identity-check.ts';
 import { newPassword } from './new-password.ts';
@@ -227,11 +227,11 @@ export async function finishAlternatingSecret(
   deps: AlternatingUsersDeps,
   secrets: SecretsPort,
   { current, previous, context }: FinishInput<PostgresSecret>,
-): Promise<void> {
+): Promise<FinishReport | void> {
   if (!context.emergency) return;
   if (previous === undefined || previous.username === current.username) {
     deps.logger.warn('Emergency rotation: no previous login to revoke', { user: current.username });
-    return;
+    return { revoked: [] };
   }
   const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
   const scrambled = scramSha256Verifier(new Sensitive(randomBytes(32).toString('base64')), {
@@ -249,4 +249,9 @@ export async function finishAlternatingSecret(
       terminated: rows[0]?.['terminated'] ?? 0,
     },
   );
+  return {
+    revoked: [
+      `password of login "${previous.username}" on ${admin.host} (replaced by an unstored random one; ${String(rows[0]?.['terminated'] ?? 0)} session(s) terminated)`,
+    ],
+  };
 }

@@ -54,5 +54,6 @@ export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStra
       isAlternating(deps, input.current)
         ? finishAlternatingSecret(deps, input.context.secrets, input)
         : finishSingleUserSecret(deps, input),
+    setReplacesCurrent: (current) => !isAlternating(deps, current),
   };
 }

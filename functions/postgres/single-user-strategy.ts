@@ -1,5 +1,5 @@
 import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
-import type { CreateInput, FinishInput, StepInput } from '../../shared/strategy.ts';
+import type { CreateInput, FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
 import { attemptBreakGlass, type BreakGlassDeps } from './break-glass.ts';
 import { assertSameTarget } from './identity-check.ts';
 import { newPassword } from './new-password.ts';
@@ -106,14 +106,16 @@ export async function setSingleUserSecret(
 export async function finishSingleUserSecret(
   deps: SingleUserDeps,
   { current, context }: FinishInput<PostgresSecret>,
-): Promise<void> {
+): Promise<FinishReport | void> {
   if (!context.emergency) return;
+  // The old password stopped working at setSecret (ALTER ROLE ... PASSWORD on the one login).
+  const replaced = `old password of login "${current.username}" on ${current.host}:${current.port} (replaced at setSecret)`;
   if (!deps.config.emergencyTerminateSessions) {
     deps.logger.info(
       'Emergency rotation: sessions of the user are left running (PG_EMERGENCY_TERMINATE_SESSIONS is off)',
       { user: current.username },
     );
-    return;
+    return { revoked: [replaced] };
   }
   const rows = await withSession(deps.connector, endpointFor(current, deps.config), 'current', (session) =>
     session.query(TERMINATE_SESSIONS_SQL, [current.username], 'terminate sessions'),
@@ -126,4 +128,7 @@ export async function finishSingleUserSecret(
       terminated: rows[0]?.['terminated'] ?? 0,
     },
   );
+  return {
+    revoked: [replaced, `${String(rows[0]?.['terminated'] ?? 0)} older session(s) of "${current.username}"`],
+  };
 }

@@ -87,6 +87,7 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       if (!context.emergency) return;
       const user = effectiveUsername(current);
       const sessions = await openManagedNodes(deps, current, [own('current', current)], context);
+      const revoked: string[] = [];
       try {
         for (const [index, session] of sessions.entries()) {
           await setPasswords(session, user, [current.password]);
@@ -102,10 +103,14 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
               connectionsClosed: killed,
             },
           );
+          revoked.push(
+            `every other password of ACL user "${user}" on ${describeEndpoint(session.endpoint)} (${String(killed)} connection(s) closed)`,
+          );
         }
       } finally {
         await closeAll(sessions);
       }
+      return { revoked };
     },
   };
 }

@@ -71,12 +71,13 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         context.logger.info('Old AUTH token already refused; nothing to finalise', {
           replicationGroupId: id,
         });
-        return;
+        return { revoked: [] };
       }
       await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
       context.logger.warn('Emergency: the replication group now accepts only the new AUTH token', {
         replicationGroupId: id,
       });
+      return { revoked: [`old AUTH token of replication group ${id}`] };
     },
   };
 }
@@ -117,6 +118,7 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
       context.logger.warn('Emergency: the ElastiCache user now accepts only the new password', {
         userId: id,
       });
+      return { revoked: [`every other password of ElastiCache user ${id}`] };
     },
   };
 }

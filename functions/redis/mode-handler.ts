@@ -1,6 +1,6 @@
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
-import type { FinishInput, StepInput } from '../../shared/strategy.ts';
+import type { FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
 import type { RedisConfig } from './redis-config.ts';
 import {
@@ -16,7 +16,7 @@ export interface ModeHandler {
   set(input: StepInput<RedisSecret>): Promise<void>;
   test(input: StepInput<RedisSecret>): Promise<void>;
   /** After AWSCURRENT moved; only does work for emergency rotations. */
-  finish(input: FinishInput<RedisSecret>): Promise<void>;
+  finish(input: FinishInput<RedisSecret>): Promise<FinishReport | void>;
 }
 
 export interface ModeDeps {

@@ -42,5 +42,7 @@ export function createRedisStrategy(deps: RedisStrategyDeps): RotationStrategy<R
     setSecret: (input) => modeOf(input.current).set(input),
     testSecret: (input) => modeOf(input.current).test(input),
     finishSecret: (input) => modeOf(input.current).finish(input),
+    // requirepass is a cut-over: once setSecret ran, only the pending password logs in.
+    setReplacesCurrent: (current) => resolveMode(current, deps.config.defaultMode) === RedisMode.requirepass,
   };
 }

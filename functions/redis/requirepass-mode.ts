@@ -71,6 +71,7 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
     async finish({ current, context }) {
       if (!context.emergency) return;
       const sessions = await openNodes(deps, current, [legacy('current', current)], context.logger);
+      const revoked: string[] = [];
       try {
         for (const session of sessions) {
           const killed = await killUserClients(session, REDIS_DEFAULT_USERNAME);
@@ -78,10 +79,14 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
             node: describeEndpoint(session.endpoint),
             connectionsClosed: killed,
           });
+          revoked.push(
+            `old requirepass password on ${describeEndpoint(session.endpoint)} (replaced at setSecret; ${String(killed)} connection(s) closed)`,
+          );
         }
       } finally {
         await closeAll(sessions);
       }
+      return { revoked };
     },
   };
 }

@@ -21,6 +21,13 @@ export class MemorySecretsPort implements SecretsPort {
     return this;
   }
 
+  /** The tags an operator set: without the function's own progress tags. */
+  userTags(): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(this.tags).filter(([key]) => !key.startsWith('RotationProgress:')),
+    );
+  }
+
   labels(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const [id, v] of this.versions) if (v.stages.size > 0) out[id] = [...v.stages].sort();

@@ -206,7 +206,7 @@ describe('Rotator emergency finishing', () => {
     expect(s.finished).toHaveLength(1);
     expect(s.finished[0]!.context.emergency).toBe(true);
     expect(s.finished[0]!.previous?.password.reveal()).toBe('Current-Passw0rd!');
-    expect(s.port.tags).toEqual({ team: 'a' });
+    expect(s.port.userTags()).toEqual({ team: 'a' });
   });
 
   it('completes unfinished emergency work when finishSecret is re-run after a crash past the label move', async () => {
@@ -217,11 +217,11 @@ describe('Rotator emergency finishing', () => {
     s.setFailHook(true);
     expect(await codeOfAsync(s.rotator.handle(s.event('finishSecret')))).toBe(ErrorCode.ERR_INTERNAL);
     expect(s.port.labels()[TOKEN]).toContain('AWSCURRENT');
-    expect(s.port.tags).toEqual({ RotationMode: 'emergency' });
+    expect(s.port.userTags()).toEqual({ RotationMode: 'emergency' });
     s.setFailHook(false);
     expect(await s.rotator.handle(s.event('finishSecret'))).toBe(StepOutcome.done);
     expect(s.finished).toHaveLength(1);
-    expect(s.port.tags).toEqual({});
+    expect(s.port.userTags()).toEqual({});
     // And once the tag is gone, a late duplicate is a no-op.
     expect(await s.rotator.handle(s.event('finishSecret'))).toBe(StepOutcome.alreadyCurrent);
     expect(s.finished).toHaveLength(1);
