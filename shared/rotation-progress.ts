@@ -1,10 +1,4 @@
-import {
-  ROTATION_MODE_EMERGENCY,
-  ROTATION_MODE_TAG,
-  Stage,
-  type KindName,
-  type Step,
-} from './constants.ts';
+import { ROTATION_MODE_EMERGENCY, ROTATION_MODE_TAG, Stage, type KindName, type Step } from './constants.ts';
 import { versionWithStage, type VersionIdsToStages } from './secrets-port.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.ts';
-import { createMemoryLog } from '../../shared/observability.ts';
+import { createMemoryLog } from '../../scripts/testbed/memory-observability.ts';
 import { secretsManagerPasswordGenerator } from '../../shared/password.ts';
 import {
   EMERGENCY_STAGE,
