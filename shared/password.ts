@@ -86,3 +86,30 @@ export function passwordPolicyViolations(password: string, policy: PasswordPolic
   }
   return problems;
 }
+
+/** How many values a strategy draws before it gives up on an acceptable password. */
+export const PASSWORD_DRAW_ATTEMPTS = 5;
+
+/** Why a drawn value was refused: `reused` when it equals a value to avoid. */
+export const REUSED = 'reused';
+
+/**
+ * Draw passwords until one has no problems (`problemsOf`, e.g. policy or service rules) and
+ * equals none of `avoid`, at most PASSWORD_DRAW_ATTEMPTS times. Resolves with the password, or
+ * with the problems of the last draw so the caller can fail with its own message.
+ */
+export async function drawPassword(
+  generator: PasswordGenerator,
+  policy: PasswordPolicy,
+  avoid: readonly Sensitive<string>[],
+  problemsOf: (candidate: string) => string[],
+): Promise<{ readonly password: Sensitive<string> } | { readonly problems: readonly string[] }> {
+  let problems: string[] = [];
+  for (let attempt = 0; attempt < PASSWORD_DRAW_ATTEMPTS; attempt += 1) {
+    const candidate = await generator.generate(policy);
+    problems = problemsOf(candidate.reveal());
+    if (avoid.some((old) => old.equals(candidate))) problems.push(REUSED);
+    if (problems.length === 0) return { password: candidate };
+  }
+  return { problems: [...new Set(problems)] };
+}

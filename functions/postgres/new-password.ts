@@ -1,5 +1,7 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import {
+  drawPassword,
+  PASSWORD_DRAW_ATTEMPTS,
   passwordPolicyViolations,
   type PasswordGenerator,
   type PasswordPolicy,
@@ -8,7 +10,6 @@ import type { Sensitive } from '../../shared/sensitive.ts';
 
 /** How many recent passwords of a user may not come back (PCI DSS 8.3.7). */
 export const PASSWORD_REUSE_DEPTH = 4;
-const MAX_ATTEMPTS = 5;
 
 /**
  * A fresh password from the generator (Secrets Manager's GetRandomPassword by default)
@@ -23,18 +24,13 @@ export async function newPassword(
   recent: readonly (Sensitive<string> | undefined)[],
 ): Promise<Sensitive<string>> {
   const avoid = recent.filter((value): value is Sensitive<string> => value !== undefined);
-  let lastProblems: string[] = [];
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const candidate = await generator.generate(policy);
-    lastProblems = passwordPolicyViolations(candidate.reveal(), policy);
-    if (avoid.some((old) => old.equals(candidate))) lastProblems.push('reused');
-    if (lastProblems.length === 0) return candidate;
-  }
+  const drawn = await drawPassword(generator, policy, avoid, (candidate) =>
+    passwordPolicyViolations(candidate, policy),
+  );
+  if ('password' in drawn) return drawn.password;
   throw new RotationError(
     ErrorCode.ERR_POLICY_VIOLATION,
-    `Could not generate a password that meets the policy after ${MAX_ATTEMPTS} attempts (${[...new Set(lastProblems)].join(', ')})`,
-    {
-      details: { problems: [...new Set(lastProblems)].join(',') },
-    },
+    `Could not generate a password that meets the policy after ${PASSWORD_DRAW_ATTEMPTS} attempts (${drawn.problems.join(', ')})`,
+    { details: { problems: drawn.problems.join(',') } },
   );
 }

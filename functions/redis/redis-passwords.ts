@@ -1,5 +1,11 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
+import {
+  drawPassword,
+  PASSWORD_DRAW_ATTEMPTS,
+  REUSED,
+  type PasswordGenerator,
+  type PasswordPolicy,
+} from '../../shared/password.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import {
   AUTH_TOKEN_ALLOWED_SPECIALS,
@@ -11,7 +17,6 @@ import {
 import { RedisMode } from './redis-mode.ts';
 
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-const MAX_ATTEMPTS = 5;
 
 /**
  * The password policy for a mode: AWS's knobs as configured, tightened by ElastiCache's
@@ -57,19 +62,16 @@ export async function generateRedisPassword(
       : mode === RedisMode.elasticacheUser
         ? 'user'
         : undefined;
-  let lastProblem = 'reuse of a password still valid on the server';
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const candidate = await generator.generate(policy);
-    if (avoid.some((old) => old.equals(candidate))) continue;
-    const problems = kind === undefined ? [] : elastiCachePasswordViolations(candidate.reveal(), kind);
-    if (problems.length === 0) return candidate;
-    lastProblem = problems.join('; ');
-  }
+  const drawn = await drawPassword(generator, policy, avoid, (candidate) =>
+    kind === undefined ? [] : elastiCachePasswordViolations(candidate, kind),
+  );
+  if ('password' in drawn) return drawn.password;
+  const problems = drawn.problems.map((problem) =>
+    problem === REUSED ? 'reuse of a password still valid on the server' : problem,
+  );
   throw new RotationError(
     ErrorCode.ERR_POLICY_VIOLATION,
-    `Could not generate an acceptable ${mode} password in ${MAX_ATTEMPTS} attempts (${lastProblem})`,
-    {
-      details: { mode, attempts: MAX_ATTEMPTS },
-    },
+    `Could not generate an acceptable ${mode} password in ${PASSWORD_DRAW_ATTEMPTS} attempts (${problems.join('; ')})`,
+    { details: { mode, attempts: PASSWORD_DRAW_ATTEMPTS } },
   );
 }
