@@ -94,7 +94,15 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
       'password',
     );
   const params = url.params;
-  const sslText = params.get('sslmode') ?? params.get('ssl') ?? undefined;
+  const param = (name: string): string | undefined => singleParam(params, name, where);
+  const sslmodeText = param('sslmode');
+  const sslText = param('ssl');
+  const mode = agreeingSslModes(
+    sslText === undefined ? undefined : sslModeOrThrow(sslText, where, 'ssl'),
+    sslText !== undefined && isBooleanText(sslText),
+    sslmodeText === undefined ? undefined : sslModeOrThrow(sslmodeText, where, 'sslmode'),
+    where,
+  );
   return {
     format: PostgresSecretFormat.url,
     engine: undefined,
@@ -103,16 +111,10 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
     username: checkUsername(url.username, where),
     password: new Sensitive(url.password),
     database: url.database === undefined || url.database === '' ? POSTGRES_DEFAULT_DATABASE : url.database,
-    masterArn: params.get('masterarn') ?? undefined,
-    dbInstanceIdentifier: params.get('dbInstanceIdentifier') ?? undefined,
-    dbClusterIdentifier: params.get('dbClusterIdentifier') ?? undefined,
-    tls: {
-      mode:
-        sslText === undefined
-          ? undefined
-          : sslModeOrThrow(sslText, where, params.has('sslmode') ? 'sslmode' : 'ssl'),
-      caPath: params.get('sslrootcert') ?? undefined,
-    },
+    masterArn: param('masterarn'),
+    dbInstanceIdentifier: param('dbInstanceIdentifier'),
+    dbClusterIdentifier: param('dbClusterIdentifier'),
+    tls: { mode, caPath: param('sslrootcert') },
     raw: new Sensitive<RawShape>({ format: 'url', url }),
   };
 }
@@ -170,16 +172,61 @@ function parseJson(text: string, where: VersionRef): PostgresSecret {
   };
 }
 
-/** `sslmode` wins over AWS's `ssl`; `ssl` is a boolean, "true"/"false", or an sslmode name. */
+/** AWS's `ssl` (a boolean, "true"/"false", or an sslmode name) and `sslmode`; they must agree. */
 function jsonSslMode(fields: Record<string, unknown>, where: VersionRef): SslMode | undefined {
-  const sslmode = optionalString(fields, 'sslmode', where);
-  if (sslmode !== undefined) return sslModeOrThrow(sslmode, where, 'sslmode');
+  const sslmodeText = optionalString(fields, 'sslmode', where);
+  const sslmode = sslmodeText === undefined ? undefined : sslModeOrThrow(sslmodeText, where, 'sslmode');
   const ssl = fields['ssl'];
-  if (ssl === undefined || ssl === null || ssl === '') return undefined;
-  if (typeof ssl === 'boolean') return ssl ? 'verify-full' : 'disable';
+  if (ssl === undefined || ssl === null || ssl === '') return sslmode;
+  if (typeof ssl === 'boolean')
+    return agreeingSslModes(ssl ? 'verify-full' : 'disable', true, sslmode, where);
   if (typeof ssl !== 'string')
     throw malformed(where, 'field "ssl" must be true, false or an sslmode name', 'ssl');
-  return sslModeOrThrow(ssl, where, 'ssl');
+  return agreeingSslModes(sslModeOrThrow(ssl, where, 'ssl'), isBooleanText(ssl), sslmode, where);
+}
+
+function isBooleanText(value: string): boolean {
+  return /^(true|false)$/i.test(value);
+}
+
+/**
+ * `ssl` and `sslmode` together must say the same thing. `sslmode` may refine `"ssl": true`
+ * (any mode that encrypts); anything else that differs (`"ssl": true` with `sslmode=disable`,
+ * `"ssl": false` with `verify-full`, two different mode names) is refused rather than
+ * resolved one way or the other: whichever way we picked, some reader of the same secret
+ * would pick the other.
+ */
+function agreeingSslModes(
+  ssl: SslMode | undefined,
+  sslIsBoolean: boolean,
+  sslmode: SslMode | undefined,
+  where: VersionRef,
+): SslMode | undefined {
+  if (ssl === undefined) return sslmode;
+  if (sslmode === undefined || sslmode === ssl) return ssl;
+  if (sslIsBoolean && ssl !== 'disable' && sslmode !== 'disable') return sslmode;
+  throw new RotationError(
+    ErrorCode.ERR_SECRET_CONFLICT,
+    `PostgreSQL secret version ${where.versionId} (${where.stage}): "ssl" and "sslmode" disagree (${ssl === 'disable' ? 'no TLS' : 'TLS'} against sslmode ${sslmode}); keep one of them`,
+    { details: { versionId: where.versionId, stage: where.stage, fields: 'ssl,sslmode' } },
+  );
+}
+
+/**
+ * A URL parameter this function reads. libpq takes the last of repeated parameters and
+ * other drivers the first, so a parameter given twice with different values is refused
+ * (ERR_SECRET_CONFLICT); the same value twice is accepted.
+ */
+function singleParam(params: URLSearchParams, name: string, where: VersionRef): string | undefined {
+  const values = [...new Set(params.getAll(name))];
+  if (values.length > 1)
+    throw new RotationError(
+      ErrorCode.ERR_SECRET_CONFLICT,
+      `PostgreSQL secret version ${where.versionId} (${where.stage}): the URL gives parameter "${name}" ${values.length} different values; give it once`,
+      { details: { versionId: where.versionId, stage: where.stage, fields: name } },
+    );
+  const value = values[0];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function sslModeOrThrow(value: string, where: VersionRef, field: string): SslMode {

@@ -96,20 +96,31 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
     if (!/^\d+$/.test(dbText)) throw malformed(where, 'the URL path must be a database number', 'db');
     db = Number(dbText);
   }
-  const modeParam = url.searchParams.get('mode') ?? undefined;
+  const param = (name: string): string | undefined => singleParam(url.searchParams, name, where);
+  const modeParam = param('mode');
+  const tls = url.protocol.toLowerCase() === 'rediss:';
+  for (const name of ['tls', 'ssl']) {
+    const value = param(name);
+    if (value !== undefined && value.toLowerCase() !== String(tls))
+      throw conflict(
+        where,
+        `the URL scheme ${tls ? 'rediss://' : 'redis://'} and parameter "${name}" disagree`,
+        `scheme,${name}`,
+      );
+  }
   return {
     format: SecretFormat.url,
     host: stripBrackets(url.hostname),
     port,
     username,
     password: new Sensitive(password),
-    tls: url.protocol.toLowerCase() === 'rediss:',
+    tls,
     db,
     mode: modeParam === undefined ? undefined : checkMode(modeParam, where),
     nodes: [],
-    replicationGroupId: url.searchParams.get('replicationGroupId') ?? undefined,
-    userId: url.searchParams.get('userId') ?? undefined,
-    adminSecretArn: url.searchParams.get('adminSecretArn') ?? undefined,
+    replicationGroupId: param('replicationGroupId'),
+    userId: param('userId'),
+    adminSecretArn: param('adminSecretArn'),
     raw: new Sensitive<RawShape>({ format: 'url', url }),
   };
 }
@@ -152,7 +163,7 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
     port: integerField(fields, 'port', REDIS_DEFAULT_PORT, 1, 65535, where),
     username,
     password: new Sensitive(password),
-    tls: booleanField(fields, 'tls', where),
+    tls: tlsField(fields, where),
     db: integerField(fields, 'db', 0, 0, 65535, where),
     mode: modeText === undefined ? undefined : checkMode(modeText, where),
     nodes: parseNodes(fields['nodes'], where),
@@ -191,12 +202,42 @@ function integerField(
   return number;
 }
 
-function booleanField(fields: Record<string, unknown>, name: string, where: VersionRef): boolean {
+function booleanField(fields: Record<string, unknown>, name: string, where: VersionRef): boolean | undefined {
   const value = fields[name];
-  if (value === undefined || value === null) return false;
+  if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
   throw malformed(where, `field "${name}" must be true or false`, name);
+}
+
+/** `tls`, or `ssl` as some clients and AWS's templates name it; both given must agree. Default false. */
+function tlsField(fields: Record<string, unknown>, where: VersionRef): boolean {
+  const tls = booleanField(fields, 'tls', where);
+  const ssl = booleanField(fields, 'ssl', where);
+  if (tls !== undefined && ssl !== undefined && tls !== ssl)
+    throw conflict(where, 'fields "tls" and "ssl" disagree; keep one of them', 'ssl,tls');
+  return tls ?? ssl ?? false;
+}
+
+function conflict(where: VersionRef, problem: string, fields: string): RotationError {
+  return new RotationError(
+    ErrorCode.ERR_SECRET_CONFLICT,
+    `Redis secret version ${where.versionId} (${where.stage}): ${problem}`,
+    { details: { versionId: where.versionId, stage: where.stage, fields } },
+  );
+}
+
+/** A URL parameter given twice with different values is refused: readers disagree on which one counts. */
+function singleParam(params: URLSearchParams, name: string, where: VersionRef): string | undefined {
+  const values = [...new Set(params.getAll(name))];
+  if (values.length > 1)
+    throw conflict(
+      where,
+      `the URL gives parameter "${name}" ${values.length} different values; give it once`,
+      name,
+    );
+  const value = values[0];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function checkMode(value: string, where: VersionRef): RedisMode {

@@ -72,6 +72,42 @@ describe('parsePostgresSecret (AWS JSON)', () => {
     );
   });
 
+  it.each([
+    ['"ssl": true with sslmode disable', { ssl: true, sslmode: 'disable' }],
+    ['"ssl": false with sslmode verify-full', { ssl: false, sslmode: 'verify-full' }],
+    ['"ssl": "false" with sslmode require', { ssl: 'false', sslmode: 'require' }],
+    ['two different mode names', { ssl: 'require', sslmode: 'verify-full' }],
+  ])('refuses conflicting TLS fields (%s) with ERR_SECRET_CONFLICT naming both', (_label, tls) => {
+    let error: unknown;
+    try {
+      parse({ host: 'h', username: 'u', password: 's3cr3t-value', ...tls });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect((error as RotationError).code).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+    expect((error as RotationError).details['fields']).toBe('ssl,sslmode');
+  });
+
+  it('accepts ssl and sslmode that agree', () => {
+    const mode = (tls: object) => parse({ host: 'h', username: 'u', password: 'p', ...tls }).tls.mode;
+    expect(mode({ ssl: false, sslmode: 'disable' })).toBe('disable');
+    expect(mode({ ssl: 'verify-ca', sslmode: 'verify-ca' })).toBe('verify-ca');
+    expect(mode({ ssl: 'true', sslmode: 'verify-ca' })).toBe('verify-ca');
+  });
+
+  it('refuses a URL parameter given twice with different values (libpq takes the last, others the first)', () => {
+    const url = 'postgresql://app:s3cr3t-value@h:5432/db';
+    expect(codeOf(() => parse(`${url}?sslmode=disable&sslmode=verify-full`))).toBe(
+      ErrorCode.ERR_SECRET_CONFLICT,
+    );
+    expect(codeOf(() => parse(`${url}?sslrootcert=/a.pem&sslrootcert=/b.pem`))).toBe(
+      ErrorCode.ERR_SECRET_CONFLICT,
+    );
+    expect(codeOf(() => parse(`${url}?masterarn=arn:a&masterarn=arn:b`))).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+    expect(codeOf(() => parse(`${url}?ssl=true&sslmode=disable`))).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+    expect(parse(`${url}?sslmode=verify-ca&sslmode=verify-ca`).tls.mode).toBe('verify-ca');
+  });
+
   it('refuses sslmode prefer because it would allow a plaintext fallback', () => {
     expect(codeOf(() => parse({ host: 'h', username: 'u', password: 'p', sslmode: 'prefer' }))).toBe(
       ErrorCode.ERR_SECRET_MALFORMED,

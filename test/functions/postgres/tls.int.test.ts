@@ -146,6 +146,40 @@ describe('TLS policy against a real PostgreSQL with TLS', () => {
     expect(sessions.filter((s) => s.user === 'tls_off').every((s) => s.ssl === false)).toBe(true);
   });
 
+  // Issue 14, attack 4: conflicting TLS settings used to rotate in plaintext.
+  it.each([
+    [
+      'JSON "ssl": true with "sslmode": "disable"',
+      (user: string, pw: string) =>
+        JSON.stringify({
+          engine: 'postgres',
+          host: '127.0.0.1',
+          port: server.port,
+          username: user,
+          password: pw,
+          ssl: true,
+          sslmode: 'disable',
+        }),
+    ],
+    [
+      'a URL with sslmode=disable&sslmode=verify-full',
+      (user: string, pw: string) =>
+        `postgresql://${user}:${pw}@127.0.0.1:${server.port}/postgres?sslmode=disable&sslmode=verify-full&sslrootcert=${encodeURIComponent(server.tls?.caPath ?? '')}`,
+    ],
+  ])('refuses %s with ERR_SECRET_CONFLICT, opening no session', async (name, value) => {
+    const user = `tls_conflict_${name.startsWith('JSON') ? 'json' : 'url'}`;
+    const password = `${user}-initial-Pw`;
+    await createLogin(server, user, password);
+    const secretId = await h.createSecret(`pg/tls-${user}`, value(user, password));
+    const before = await h.current(secretId);
+    const record = await h.rotate(secretId, fn);
+    expect(sessions.filter((s) => s.user.startsWith(user))).toEqual([]);
+    expect(record.outcome).toBe('failed');
+    expect(record.steps.find((s) => !s.ok)?.error?.code).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+    expect(await h.current(secretId)).toBe(before);
+    expect(await canLogin(server, user, password)).toBe(true);
+  });
+
   it('never writes a password to a log line or an error', () => {
     const text = everything(h.log, h.emu.rotations);
     expect(text).not.toMatch(/initial-Pw/);

@@ -108,6 +108,26 @@ describe('parseRedisSecret (JSON)', () => {
     expect(effectiveUsername(secret)).toBe('default');
   });
 
+  it('reads "ssl" like "tls" and refuses the two when they disagree', () => {
+    const json = (extra: object) => JSON.stringify({ host: 'h', password: 's3cr3t-value', ...extra });
+    expect(parse(json({ ssl: true })).tls).toBe(true);
+    expect(parse(json({ ssl: 'true', tls: true })).tls).toBe(true);
+    expect(parse(json({ ssl: false })).tls).toBe(false);
+    expect(codeOf(() => parse(json({ ssl: true, tls: false })))).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+    expect(codeOf(() => parse(json({ ssl: false, tls: 'true' })))).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+  });
+
+  it('refuses URL parameters that disagree with the scheme or with themselves', () => {
+    expect(codeOf(() => parse('redis://u:s3cr3t-value@h:6379?tls=true'))).toBe(ErrorCode.ERR_SECRET_CONFLICT);
+    expect(codeOf(() => parse('rediss://u:s3cr3t-value@h:6379?ssl=false'))).toBe(
+      ErrorCode.ERR_SECRET_CONFLICT,
+    );
+    expect(codeOf(() => parse('redis://u:s3cr3t-value@h?adminSecretArn=arn:a&adminSecretArn=arn:b'))).toBe(
+      ErrorCode.ERR_SECRET_CONFLICT,
+    );
+    expect(parse('rediss://u:s3cr3t-value@h:6379?tls=true').tls).toBe(true);
+  });
+
   it('reads mode-specific fields and node lists', () => {
     const secret = parse(
       JSON.stringify({
