@@ -1,4 +1,5 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
+import { pollUntil } from '../../shared/poll.ts';
 import { FailureReason } from './login-failure.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
 import {
@@ -69,22 +70,24 @@ export async function attemptBreakGlass(
     { user: pending.username, rdsTarget: target.kind, identifier: target.identifier },
   );
   await deps.rds().resetMasterPassword(target, pending.password);
-  const deadline = deps.now() + deps.config.breakGlassWaitMs;
-  let last: LoginAttempt | undefined;
-  for (;;) {
-    const login = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
-    if (login.ok) {
+  const waited = await pollUntil(
+    deps,
+    { timeoutMs: deps.config.breakGlassWaitMs, intervalMs: deps.config.breakGlassPollMs },
+    async () => {
+      const login = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
+      if (!login.ok) return { done: false, last: login.attempt };
       await login.session.close();
-      deps.logger.warn('Break-glass: the reset password logs in', {
-        user: pending.username,
-        identifier: target.identifier,
-      });
-      return true;
-    }
-    last = login.attempt;
-    if (deps.now() + deps.config.breakGlassPollMs > deadline) break;
-    await deps.sleep(deps.config.breakGlassPollMs);
+      return { done: true, value: undefined };
+    },
+  );
+  if (waited.done) {
+    deps.logger.warn('Break-glass: the reset password logs in', {
+      user: pending.username,
+      identifier: target.identifier,
+    });
+    return true;
   }
+  const last = waited.last;
   throw new RotationError(
     ErrorCode.ERR_WAIT_TIMEOUT,
     `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset but user "${pending.username}" could not log in with it within ${deps.config.breakGlassWaitMs} ms (last: ${last.error.code})`,

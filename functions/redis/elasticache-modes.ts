@@ -1,6 +1,7 @@
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
+import { pollUntil } from '../../shared/poll.ts';
 import { AuthTokenUpdateStrategy, type ElastiCachePort } from './elasticache-port.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
 import { primaryEndpoint } from './redis-nodes.ts';
@@ -205,24 +206,23 @@ export async function waitFor<T extends { readonly status: string }>(
   wanted: string,
   logger: Log,
 ): Promise<T> {
-  const deadline = deps.now() + deps.config.elastiCacheWaitTimeoutMs;
-  let polls = 0;
-  for (;;) {
-    const state = await describe();
-    polls += 1;
-    if (ready(state)) return state;
-    if (deps.now() >= deadline) {
-      throw new RotationError(
-        ErrorCode.ERR_WAIT_TIMEOUT,
-        `${resource} is still "${state.status}" after ${deps.config.elastiCacheWaitTimeoutMs} ms (${polls} checks); expected "${wanted}"`,
-        {
-          details: { resource, status: state.status, waitedMs: deps.config.elastiCacheWaitTimeoutMs, polls },
-        },
-      );
-    }
-    logger.debug('Waiting for ElastiCache', { resource, status: state.status });
-    await deps.sleep(Math.min(deps.config.elastiCachePollIntervalMs, Math.max(1, deadline - deps.now())));
-  }
+  const waited = await pollUntil(
+    deps,
+    { timeoutMs: deps.config.elastiCacheWaitTimeoutMs, intervalMs: deps.config.elastiCachePollIntervalMs },
+    async () => {
+      const state = await describe();
+      if (ready(state)) return { done: true, value: state };
+      logger.debug('Waiting for ElastiCache', { resource, status: state.status });
+      return { done: false, last: state };
+    },
+  );
+  if (waited.done) return waited.value;
+  const { last: state, polls } = waited;
+  throw new RotationError(
+    ErrorCode.ERR_WAIT_TIMEOUT,
+    `${resource} is still "${state.status}" after ${deps.config.elastiCacheWaitTimeoutMs} ms (${polls} checks); expected "${wanted}"`,
+    { details: { resource, status: state.status, waitedMs: deps.config.elastiCacheWaitTimeoutMs, polls } },
+  );
 }
 
 /** Does this credential log in to the secret's endpoint? Auth failure is "no"; anything else throws. */
