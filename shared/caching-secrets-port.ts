@@ -1,4 +1,10 @@
-import type { GetSecretValueInput, SecretsPort, SecretVersion, VersionIdsToStages } from './secrets-port.ts';
+import {
+  withStageMoved,
+  type GetSecretValueInput,
+  type SecretsPort,
+  type SecretVersion,
+  type VersionIdsToStages,
+} from './secrets-port.ts';
 
 /** How many secret versions a warm process remembers. Default of `maxVersions`. */
 export const VERSION_CACHE_MAX_VERSIONS = 64;
@@ -17,7 +23,8 @@ export interface VersionCacheOptions {
  * both a VersionId and a VersionStage is answered from memory only when the latest
  * DescribeSecret seen through this port shows that stage on that version (the rotator
  * describes the secret at the start of every step, as the protocol requires). A label move
- * made through this port forgets what it knew of the labels until the next DescribeSecret.
+ * made through this port is applied as the service applies it (withStageMoved); a failed
+ * one forgets the labels until the next DescribeSecret.
  *
  * The value stored by PutSecretValue is remembered without a re-read. Nothing is kept for a
  * version that had no value (it may be stored later), nor when a call fails. Values stay in
@@ -97,8 +104,11 @@ export function createCachingSecretsPort(inner: SecretsPort, options: VersionCac
     },
 
     async updateSecretVersionStage(input) {
+      const known = labels.get(input.SecretId);
       forgetLabels(input.SecretId);
       await inner.updateSecretVersionStage(input);
+      // Moved as the service moves labels; after a failure nothing is known until the next DescribeSecret.
+      if (known !== undefined) rememberLabels([input.SecretId], withStageMoved(known, input));
     },
 
     listSecretVersionIds: (secretId) => inner.listSecretVersionIds(secretId),

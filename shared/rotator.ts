@@ -11,7 +11,12 @@ import {
   progressTags,
   readProgress,
 } from './rotation-progress.ts';
-import { versionWithStage, type SecretDescription, type SecretsPort } from './secrets-port.ts';
+import {
+  versionWithStage,
+  withCurrentMoved,
+  type SecretDescription,
+  type SecretsPort,
+} from './secrets-port.ts';
 import type { Sensitive } from './sensitive.ts';
 import type { RotationContext, RotationStrategy, VersionRef } from './strategy.ts';
 
@@ -325,7 +330,7 @@ export class Rotator<T> {
     const token = event.ClientRequestToken;
     let revoked: readonly string[] = [];
     if (this.#strategy.finishSecret) {
-      const fresh = await this.#secrets.describeSecret(arn);
+      const fresh = withCurrentMoved(description, token); // the labels after our own move: no re-read
       const current = await this.#load(arn, { versionId: token, stage: Stage.AWSCURRENT }, true);
       const previous = await this.#loadOptional(fresh, Stage.AWSPREVIOUS);
       const context = this.#context(fresh, event, emergency, token);

@@ -1,3 +1,4 @@
+import { Stage } from './constants.ts';
 import type { Sensitive } from './sensitive.ts';
 
 /**
@@ -89,4 +90,47 @@ export function versionWithStage(stages: VersionIdsToStages, stage: string): str
     if (labels.includes(stage)) return versionId;
   }
   return undefined;
+}
+
+/**
+ * The labels after a successful UpdateSecretVersionStage, by the service's rules: a label
+ * sits on one version at most, so it leaves every other version for MoveToVersionId; without
+ * MoveToVersionId it leaves RemoveFromVersionId. When AWSCURRENT moves, AWSPREVIOUS follows
+ * to the version AWSCURRENT left. Every other label stays where it was.
+ */
+export function withStageMoved(
+  stages: VersionIdsToStages,
+  input: Omit<UpdateSecretVersionStageInput, 'SecretId'>,
+): VersionIdsToStages {
+  const stage = input.VersionStage;
+  const target = input.MoveToVersionId;
+  const left = stage === Stage.AWSCURRENT ? versionWithStage(stages, Stage.AWSCURRENT) : undefined;
+  if (target !== undefined && left === target) return stages;
+  const moving = (label: string): boolean =>
+    label === stage || (left !== undefined && label === Stage.AWSPREVIOUS);
+  const moved: Record<string, readonly string[]> = {};
+  for (const id of new Set([...Object.keys(stages), ...(target === undefined ? [] : [target])])) {
+    const labels = (stages[id] ?? []).filter(
+      (label) => !moving(label) || (target === undefined && id !== input.RemoveFromVersionId),
+    );
+    if (id === target) labels.push(stage);
+    if (id === left && target !== undefined) labels.push(Stage.AWSPREVIOUS);
+    if (labels.length > 0) moved[id] = labels;
+  }
+  return moved;
+}
+
+/**
+ * The secret as it stands once AWSCURRENT is on `versionId` (withStageMoved); unchanged when
+ * it already is. Lets finishSecret go on after its own label move without describing the
+ * secret again.
+ */
+export function withCurrentMoved(description: SecretDescription, versionId: string): SecretDescription {
+  const moved = withStageMoved(description.VersionIdsToStages, {
+    VersionStage: Stage.AWSCURRENT,
+    MoveToVersionId: versionId,
+  });
+  return moved === description.VersionIdsToStages
+    ? description
+    : { ...description, VersionIdsToStages: moved };
 }

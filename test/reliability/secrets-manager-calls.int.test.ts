@@ -21,6 +21,14 @@ import { startEmulatorSecrets, type EmulatorSecrets } from '../support/emulator-
  *   HISTORY_ROTATIONS rotations behind it (made by another process), all four steps in it.
  * - "warm process": the next rotation of the same secret in that same process.
  * - "each step cold": every step in a process of its own.
+ *
+ * Where the calls of a fresh single-user rotation go: createSecret DescribeSecret, GetSecretValue
+ * of AWSCURRENT, of AWSPENDING (no value yet: Secrets Manager cannot say so otherwise) and of
+ * AWSPREVIOUS, ListSecretVersionIds and the two deprecated versions the last-four-passwords
+ * rule needs, GetRandomPassword, PutSecretValue; setSecret and testSecret one DescribeSecret
+ * each (every value is known by VersionId); finishSecret DescribeSecret and
+ * UpdateSecretVersionStage. Alternating users reads every other past version (those of the
+ * other login) and the admin secret by label at setSecret.
  */
 const HISTORY_ROTATIONS = 4;
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -80,13 +88,13 @@ const CASES: readonly Case[] = [
     name: 'jwt plain key',
     definition: () => jwtFunction as FunctionDefinition<unknown, object>,
     create: async (hh, name) => [await hh.createSecret(name, randomBytes(64).toString('base64'))],
-    fresh: { DescribeSecret: 5, GetSecretValue: 3, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
-    warm: { DescribeSecret: 5, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
+    fresh: { DescribeSecret: 4, GetSecretValue: 3, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
+    warm: { DescribeSecret: 4, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
     cold: {
       createSecret: { DescribeSecret: 1, GetSecretValue: 3, PutSecretValue: 1 },
       setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      finishSecret: { DescribeSecret: 2, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
+      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
     },
   },
   {
@@ -95,7 +103,7 @@ const CASES: readonly Case[] = [
     env: { PG_SSL_MODE: 'disable' },
     create: async (hh, name) => [await hh.createSecret(name, postgresValue(await createPostgresUser(name)))],
     fresh: {
-      DescribeSecret: 5,
+      DescribeSecret: 4,
       GetSecretValue: 5,
       ListSecretVersionIds: 1,
       GetRandomPassword: 1,
@@ -103,7 +111,7 @@ const CASES: readonly Case[] = [
       UpdateSecretVersionStage: 1,
     },
     warm: {
-      DescribeSecret: 5,
+      DescribeSecret: 4,
       GetSecretValue: 1,
       ListSecretVersionIds: 1,
       GetRandomPassword: 1,
@@ -120,7 +128,7 @@ const CASES: readonly Case[] = [
       },
       setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      finishSecret: { DescribeSecret: 2, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
+      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
     },
   },
   {
@@ -138,7 +146,7 @@ const CASES: readonly Case[] = [
       ];
     },
     fresh: {
-      DescribeSecret: 5,
+      DescribeSecret: 4,
       GetSecretValue: 7,
       ListSecretVersionIds: 1,
       GetRandomPassword: 1,
@@ -146,7 +154,7 @@ const CASES: readonly Case[] = [
       UpdateSecretVersionStage: 1,
     },
     warm: {
-      DescribeSecret: 5,
+      DescribeSecret: 4,
       GetSecretValue: 2,
       ListSecretVersionIds: 1,
       GetRandomPassword: 1,
@@ -163,7 +171,7 @@ const CASES: readonly Case[] = [
       },
       setSecret: { DescribeSecret: 1, GetSecretValue: 4 },
       testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      finishSecret: { DescribeSecret: 2, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
+      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
     },
   },
   {
@@ -193,14 +201,14 @@ const CASES: readonly Case[] = [
       ];
     },
     fresh: {
-      DescribeSecret: 5,
+      DescribeSecret: 4,
       GetSecretValue: 3,
       GetRandomPassword: 1,
       PutSecretValue: 1,
       UpdateSecretVersionStage: 1,
     },
     warm: {
-      DescribeSecret: 5,
+      DescribeSecret: 4,
       GetSecretValue: 1,
       GetRandomPassword: 1,
       PutSecretValue: 1,
@@ -210,7 +218,7 @@ const CASES: readonly Case[] = [
       createSecret: { DescribeSecret: 1, GetSecretValue: 3, GetRandomPassword: 1, PutSecretValue: 1 },
       setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      finishSecret: { DescribeSecret: 2, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
+      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
     },
   },
 ];
@@ -243,6 +251,16 @@ function snapshot(arns: readonly string[]): CallCounts {
   return sum;
 }
 
+/**
+ * The progress the rotator records on the secret (TagResource) is counted apart from the
+ * figures above: at most one write per step. Takes those writes out of `calls`.
+ */
+function withoutProgressWrites(calls: Record<string, number>, steps: number): Record<string, number> {
+  const { TagResource: progressWrites = 0, ...rest } = calls;
+  expect(progressWrites).toBeLessThanOrEqual(steps);
+  return rest;
+}
+
 async function rotateCounted(arns: readonly string[], functionArn: string): Promise<Record<string, number>> {
   const before = snapshot(arns);
   const record = await h.rotate(arns[0]!, functionArn);
@@ -250,7 +268,7 @@ async function rotateCounted(arns: readonly string[], functionArn: string): Prom
   const calls = added(before, snapshot(arns));
   expect(calls['RotateSecret']).toBe(1);
   delete calls['RotateSecret']; // the caller's, not the function's
-  return calls;
+  return withoutProgressWrites(calls, STEPS.length);
 }
 
 const total = (calls: CallCounts): number => Object.values(calls).reduce((sum, n) => sum + n, 0);
@@ -303,7 +321,7 @@ describe.each(CASES)('Secrets Manager calls of a rotation: $name', (testCase) =>
       try {
         await build(testCase).handler(event);
       } finally {
-        perStep[step] = added(before, snapshot(arns));
+        perStep[step] = withoutProgressWrites(added(before, snapshot(arns)), 1);
       }
     });
     await rotateCounted(arns, coldArn);

@@ -59,7 +59,7 @@ describe('createCachingSecretsPort', () => {
     expect(stale).toBeUndefined();
   });
 
-  it('forgets the labels it knew after a label move made through it, until the next description', async () => {
+  it('applies a label move made through it as the service does, so the moved labels are served from memory', async () => {
     const { inner, port } = arrange();
     await port.describeSecret(inner.arn);
     await port.getSecretValue({ SecretId: inner.arn, VersionId: CURRENT, VersionStage: 'AWSCURRENT' });
@@ -69,6 +69,31 @@ describe('createCachingSecretsPort', () => {
       MoveToVersionId: PENDING,
       RemoveFromVersionId: CURRENT,
     });
+    const previous = await port.getSecretValue({
+      SecretId: inner.arn,
+      VersionId: CURRENT,
+      VersionStage: 'AWSPREVIOUS',
+    });
+    expect(previous?.VersionStages).toEqual(['AWSPREVIOUS']);
+    await port.getSecretValue({ SecretId: inner.arn, VersionId: CURRENT, VersionStage: 'AWSCURRENT' });
+    expect(reads(inner)).toBe(2); // the second ask for AWSCURRENT on the old version went to the service
+  });
+
+  it('forgets the labels after a label move that failed, until the next description', async () => {
+    const { inner, port } = arrange();
+    await port.describeSecret(inner.arn);
+    await port.getSecretValue({ SecretId: inner.arn, VersionId: CURRENT, VersionStage: 'AWSCURRENT' });
+    inner.updateSecretVersionStage = async () => {
+      throw new Error('answer lost');
+    };
+    await expect(
+      port.updateSecretVersionStage({
+        SecretId: inner.arn,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: PENDING,
+        RemoveFromVersionId: CURRENT,
+      }),
+    ).rejects.toThrow('answer lost');
     await port.getSecretValue({ SecretId: inner.arn, VersionId: CURRENT, VersionStage: 'AWSCURRENT' });
     expect(reads(inner)).toBe(2);
   });
