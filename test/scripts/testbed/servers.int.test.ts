@@ -324,6 +324,8 @@ describe('cleanup when the test process ends', () => {
         if (ready === undefined && match?.[1] !== undefined && match[2] !== undefined) {
           ready = { port: Number(match[1]), folder: path.dirname(match[2]) };
           proc.kill(signal);
+          // A child that ignores the signal is killed outright (and then ends by SIGKILL, which fails the test).
+          setTimeout(() => proc.kill('SIGKILL'), 30_000).unref();
         }
       });
       proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -345,6 +347,13 @@ describe('cleanup when the test process ends', () => {
 
   it('stops servers and removes folders of a process ended by a bare SIGTERM, which still dies of it', async () => {
     const run = await runChild('bare', 'SIGTERM');
+    expect(run.signal).toBe('SIGTERM');
+    expect(await answers(run.port)).toBe(false);
+    expect(existsSync(run.folder)).toBe(false);
+  });
+
+  it('also stops them on a bare SIGTERM when testcontainers is loaded (its signal-exit listener waits for us)', async () => {
+    const run = await runChild('bare-testcontainers', 'SIGTERM');
     expect(run.signal).toBe('SIGTERM');
     expect(await answers(run.port)).toBe(false);
     expect(existsSync(run.folder)).toBe(false);
