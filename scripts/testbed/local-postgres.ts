@@ -68,7 +68,12 @@ function serverSettings(
  * the log line first keeps "the database system is starting up" out of the server log; the
  * login runs no statement, so `log_statement = 'all'` logs nothing for it.
  */
-async function isReady(port: number, password: string, logPath: string, logOffset: number): Promise<boolean> {
+export async function postgresReady(
+  port: number,
+  password: string,
+  logPath: string,
+  logOffset: number,
+): Promise<boolean> {
   const log = await readFile(logPath);
   if (!log.subarray(logOffset).includes('database system is ready to accept connections')) return false;
   const client = new pg.Client({
@@ -164,7 +169,7 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
               `postgres exited (code ${String(exitCode)}) before accepting connections on 127.0.0.1:${port}; log tail:\n${tail}`,
             );
           }
-          return await isReady(port, probePassword, logPath, logOffset);
+          return await postgresReady(port, probePassword, logPath, logOffset);
         },
         {
           what: `PostgreSQL on 127.0.0.1:${port} to accept connections (log: ${logPath})`,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
+import { OWNER_PID_LABEL, removeOrphanedContainers } from '../../../scripts/testbed/container-cleanup.ts';
 import { sendCommands } from '../../../scripts/testbed/resp.ts';
 import { workRoot } from '../../../scripts/testbed/work-dir.ts';
 import {
+  chooseBackend,
   createTlsMaterial,
   startPostgres,
   startRedis,
@@ -298,6 +300,8 @@ describe('startRedis', () => {
   });
 });
 
+const containerBackendInUse = async (): Promise<boolean> => (await chooseBackend(undefined)) === 'container';
+
 describe('cleanup when the test process ends', () => {
   const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'signal-child.ts');
 
@@ -306,6 +310,7 @@ describe('cleanup when the test process ends', () => {
     mode: string,
     signal: NodeJS.Signals,
   ): Promise<{
+    pid: number;
     port: number;
     folder: string;
     output: string;
@@ -333,7 +338,7 @@ describe('cleanup when the test process ends', () => {
       proc.once('close', (code, endSignal) =>
         ready === undefined
           ? reject(new Error(`child ended before it was ready:\n${output}`))
-          : resolve({ ...ready, output, code, signal: endSignal }),
+          : resolve({ ...ready, pid: proc.pid ?? 0, output, code, signal: endSignal }),
       );
     });
   }
@@ -359,12 +364,79 @@ describe('cleanup when the test process ends', () => {
     expect(existsSync(run.folder)).toBe(false);
   });
 
+  it('removes the containers of a test process killed outright once another process sweeps', async (context) => {
+    if (!(await containerBackendInUse())) context.skip();
+    const run = await runChild('bare', 'SIGKILL');
+    expect(run.signal).toBe('SIGKILL');
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const client = await getContainerRuntimeClient();
+    const ownedBy = async (pid: number): Promise<string[]> =>
+      (await client.container.list())
+        .filter((info) => info.Labels?.[OWNER_PID_LABEL] === String(pid))
+        .map((info) => info.Id);
+    const left = await ownedBy(run.pid);
+    expect(left).toHaveLength(1);
+    expect(await removeOrphanedContainers()).toEqual(left);
+    expect(await ownedBy(run.pid)).toEqual([]);
+  });
+
   it("leaves the shutdown to a process's own SIGINT handler, and cleans up at its exit", async () => {
     const run = await runChild('own-handler', 'SIGINT');
     expect(run.output).toContain('HANDLER server-alive=true');
     expect(run.code).toBe(130);
     expect(await answers(run.port)).toBe(false);
     expect(existsSync(run.folder)).toBe(false);
+  });
+});
+
+describe('container backend for a non-root caller', () => {
+  const child = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    'fixtures',
+    'non-root-redis-child.ts',
+  );
+  const NOBODY = 65_534;
+
+  /** Can a user that is neither owner nor group member reach `file` through every parent folder? */
+  function reachableByOthers(file: string): boolean {
+    let current = realpathSync(file);
+    for (;;) {
+      const mode = statSync(current).mode;
+      if ((mode & (statSync(current).isDirectory() ? 0o005 : 0o004)) === 0) return false;
+      const parent = path.dirname(current);
+      if (parent === current) return true;
+      current = parent;
+    }
+  }
+
+  it('leaves the files the Redis container wrote readable, and its folder removable, by the caller', async (context) => {
+    const socket = /^unix:\/\/(.+)$/.exec(process.env.DOCKER_HOST ?? '')?.[1];
+    const runnable =
+      (await containerBackendInUse()) &&
+      process.getuid?.() === 0 &&
+      socket !== undefined &&
+      existsSync(socket) &&
+      reachableByOthers(child) &&
+      reachableByOthers(path.join(process.cwd(), 'node_modules', 'tsx', 'package.json'));
+    // Needs: the container backend, root (to start the child as nobody), and an engine socket
+    // the child can reach through its group (the private CI engine's docker group).
+    if (!runnable) context.skip();
+    const gid = statSync(socket ?? '').gid;
+    const output = await new Promise<string>((resolve, reject) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child], {
+        uid: NOBODY,
+        gid,
+        cwd: process.cwd(),
+        env: { ...process.env, HOME: os.tmpdir() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      proc.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      proc.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      proc.once('error', reject);
+      proc.once('close', () => resolve(text));
+    });
+    expect(output).toContain('RESULT acl-readable=true removed=true');
   });
 });
 
