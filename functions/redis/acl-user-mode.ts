@@ -4,18 +4,23 @@ import type { Log } from '../../shared/observability.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { RotationContext } from '../../shared/strategy.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
+import { loadAdmin } from './admin-secret.ts';
+import { persistNode, type LabelledCredentials } from './redis-nodes.ts';
+import { describeEndpoint, type RedisSession } from './redis-port.ts';
 import {
-  closeAll,
-  discoverNodes,
-  openAll,
-  openWithFirstWorking,
-  persistNode,
-  primaryEndpoint,
-  type LabelledCredentials,
-} from './redis-nodes.ts';
-import { adminEndpointFor, assertDiscovered, loadAdmin, type RedisAdmin } from './admin-secret.ts';
-import { describeEndpoint, type RedisEndpoint, type RedisSession } from './redis-port.ts';
-import { effectiveUsername, type RedisSecret } from './redis-secret.ts';
+  REDIS_DEFAULT_USERNAME,
+  SecretFormat,
+  effectiveUsername,
+  type RedisNodeAddress,
+  type RedisSecret,
+} from './redis-secret.ts';
+import {
+  closeTopology,
+  mergeKnownNodes,
+  openTopology,
+  topologyNodeNames,
+  type Topology,
+} from './redis-topology.ts';
 
 /**
  * ACL-user mode (Redis 6+). setSecret leaves exactly two passwords on the user, current
@@ -38,40 +43,59 @@ export function passwordHash(password: Sensitive<string>): Sensitive<string> {
 
 export function createAclUserMode(deps: ModeDeps): ModeHandler {
   return {
-    async set({ current, pending, context }) {
+    recordNodes: ({ current, previous, context }) =>
+      recordNodes(
+        current,
+        (secret) =>
+          openManagedNodes(deps, secret, context, {
+            self: [own('current', current)],
+            stale: previous ? [own('previous', previous)] : [],
+            emergency: false,
+            checkFirst: (session) => checkUser(session, effectiveUsername(current), context.logger),
+          }),
+        context.logger,
+      ),
+
+    async set({ current, pending, previous, context }) {
       assertSameIdentity(current, pending, context.secretArn);
       const user = effectiveUsername(pending);
       const check = (session: RedisSession) => checkUser(session, user, context.logger);
-      const sessions = await openManagedNodes(
-        deps,
-        current,
-        [own('current', current), own('pending', pending)],
-        context,
-        check,
-      );
+      const topology = await openManagedNodes(deps, pending, context, {
+        self: [own('current', current), own('pending', pending)],
+        stale: previous ? [own('previous', previous)] : [],
+        emergency: context.emergency,
+        checkFirst: check,
+      });
       try {
-        for (const session of sessions.slice(1)) await check(session);
-        for (const [index, session] of sessions.entries()) {
-          await setPasswords(session, user, [current.password, pending.password]);
+        for (const node of topology.nodes.slice(1)) await check(node.session);
+        for (const node of topology.nodes) {
+          const { session } = node;
+          await setPasswords(session, user, [current.password, pending.password], context.logger);
           context.logger.info('Set the ACL user passwords to current and pending on node', {
             node: describeEndpoint(session.endpoint),
+            role: node.role,
             user,
           });
-          // Replicas that replicate as this user get the pending password as masterauth (the primary, done first, accepts it).
+          // Replicas that replicate as this user get the pending password as masterauth (their primaries, done first, accept it).
           const masterauth =
-            index > 0 && (await updateMasterauth(session, user, pending.password, context.logger));
+            node.role === 'replica' &&
+            (await updateMasterauth(session, user, pending.password, context.logger));
           await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
         }
       } finally {
-        await closeAll(sessions);
+        await closeTopology(topology);
       }
     },
 
     async test({ pending, context }) {
       const user = effectiveUsername(pending);
-      const sessions = await openManagedNodes(deps, pending, [own('pending', pending)], context);
-      const endpoints = sessions.map((s) => s.endpoint);
-      await closeAll(sessions);
+      const topology = await openManagedNodes(deps, pending, context, {
+        self: [own('pending', pending)],
+        stale: [],
+        emergency: context.emergency,
+      });
+      const endpoints = topology.nodes.map((n) => n.session.endpoint);
+      await closeTopology(topology);
       for (const endpoint of endpoints) {
         await proveLogin(
           deps,
@@ -83,16 +107,23 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
       }
     },
 
-    async finish({ current, context }) {
+    async finish({ current, previous, context }) {
       if (!context.emergency) return;
       const user = effectiveUsername(current);
-      const sessions = await openManagedNodes(deps, current, [own('current', current)], context);
+      const topology = await openManagedNodes(deps, current, context, {
+        self: [own('current', current)],
+        // A node still on the revoked password is opened with it, and revoked.
+        stale: previous ? [own('previous', previous)] : [],
+        emergency: true,
+      });
       const revoked: string[] = [];
       try {
-        for (const [index, session] of sessions.entries()) {
-          await setPasswords(session, user, [current.password]);
+        for (const node of topology.nodes) {
+          const { session } = node;
+          await setPasswords(session, user, [current.password], context.logger);
           const masterauth =
-            index > 0 && (await updateMasterauth(session, user, current.password, context.logger));
+            node.role === 'replica' &&
+            (await updateMasterauth(session, user, current.password, context.logger));
           await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
           const killed = await killUserClients(session, user);
           context.logger.warn(
@@ -108,7 +139,7 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
           );
         }
       } finally {
-        await closeAll(sessions);
+        await closeTopology(topology);
       }
       return { revoked };
     },
@@ -120,54 +151,67 @@ function own(label: string, secret: RedisSecret): LabelledCredentials {
 }
 
 /**
- * Sessions on every node, primary first, opened before anything changes (an unreachable
- * replica fails here, with nothing changed). Uses the admin credential when configured,
- * and then only on the admin secret's own server and the replicas it reports.
+ * createSecret's part in remembering nodes: the nodes found now (and those already known),
+ * for the pending value's `knownNodes`. URL secrets have no room for them: nothing is opened.
+ * Best effort: createSecret fails only on Secrets Manager trouble, as before; a node problem
+ * is left for setSecret to report (it opens the same nodes, and fails there first).
+ */
+export async function recordNodes(
+  current: RedisSecret,
+  open: (secret: RedisSecret) => Promise<Topology>,
+  logger: Log,
+): Promise<readonly RedisNodeAddress[]> {
+  if (current.format !== SecretFormat.json) return current.knownNodes;
+  let topology: Topology;
+  try {
+    topology = await open(current);
+  } catch (error) {
+    logger.warn('Could not list the Redis nodes to remember; keeping the nodes already on record', {
+      errorCode: isRotationError(error) ? error.code : ErrorCode.ERR_INTERNAL,
+    });
+    return current.knownNodes;
+  }
+  try {
+    return mergeKnownNodes(current.knownNodes, topologyNodeNames(topology));
+  } finally {
+    await closeTopology(topology);
+  }
+}
+
+/**
+ * Every node, roles checked, primaries first, opened before anything changes (an unreachable
+ * replica the primary lists fails here, with nothing changed). The admin credential when
+ * configured, and then only on the admin secret's own server and the nodes it reports; else
+ * (and on recorded nodes the admin's server does not report) the user's own passwords, then
+ * AWSPREVIOUS.
  */
 async function openManagedNodes(
   deps: ModeDeps,
   secret: RedisSecret,
-  self: readonly LabelledCredentials[],
   context: RotationContext,
-  checkPrimary?: (session: RedisSession) => Promise<void>,
-): Promise<RedisSession[]> {
+  options: {
+    readonly self: readonly LabelledCredentials[];
+    readonly stale: readonly LabelledCredentials[];
+    readonly emergency: boolean;
+    readonly checkFirst?: (session: RedisSession) => Promise<void>;
+  },
+): Promise<Topology> {
   const adminArn = secret.adminSecretArn ?? deps.config.adminSecretArn;
-  const admin = adminArn === undefined ? undefined : await loadAdmin(adminArn, context);
-  const candidates = admin === undefined ? self : [admin.credentials];
-  const first = admin === undefined ? primaryEndpoint(secret) : adminEndpointFor(admin, secret);
-  const { session: primary } = await openWithFirstWorking(deps.connector, first, candidates);
-  let endpoints;
-  try {
-    await checkPrimary?.(primary);
-    endpoints =
-      admin === undefined
-        ? await discoverNodes(primary, secret, deps.config.discoverReplicas, context.logger)
-        : await adminNodes(admin, primary, secret, deps, context);
-  } catch (error) {
-    await primary.close();
-    throw error;
-  }
-  return openAll(deps.connector, endpoints, candidates, [primary]);
-}
-
-/**
- * The nodes the admin changes: those its own server reports (ROLE, INFO replication). A
- * secret that lists `nodes` gets those, each checked against what the server reports.
- */
-async function adminNodes(
-  admin: RedisAdmin,
-  primary: RedisSession,
-  secret: RedisSecret,
-  deps: ModeDeps,
-  context: RotationContext,
-): Promise<RedisEndpoint[]> {
-  const tls = primary.endpoint.tls;
-  if (secret.nodes.length === 0)
-    return discoverNodes(primary, { ...secret, tls }, deps.config.discoverReplicas, context.logger);
-  const discovered = await discoverNodes(primary, { ...secret, tls, nodes: [] }, true, context.logger);
-  const listed = secret.nodes.map((node) => ({ host: node.host, port: node.port, tls }));
-  assertDiscovered(admin, listed, discovered);
-  return discoverNodes(primary, { ...secret, tls }, false, context.logger);
+  const admin = adminArn !== undefined ? await loadAdmin(adminArn, context) : undefined;
+  return openTopology(
+    deps.connector,
+    {
+      secret,
+      own: options.self,
+      stale: options.stale,
+      ...(admin ? { admin } : {}),
+      discover: deps.config.discoverReplicas,
+      emergency: options.emergency,
+      allowCluster: true,
+      ...(options.checkFirst ? { checkFirst: options.checkFirst } : {}),
+    },
+    context.logger,
+  );
 }
 
 async function checkUser(session: RedisSession, user: string, logger: Log): Promise<void> {
@@ -199,10 +243,17 @@ async function setPasswords(
   session: RedisSession,
   user: string,
   passwords: readonly Sensitive<string>[],
+  logger: Log,
 ): Promise<void> {
   const hashes = passwords.map((p) => passwordHash(p).reveal());
+  const setUser: [string, string[]] = ['ACL', ['SETUSER', user, 'resetpass', ...new Set(hashes)]];
   try {
-    await session.call('ACL', ['SETUSER', user, 'resetpass', ...new Set(hashes)]);
+    if (user === REDIS_DEFAULT_USERNAME && (await hasRequirepass(session, logger))) {
+      await clearRequirepassWith(session, setUser);
+      logger.info('Cleared the plaintext requirepass setting; the default user keeps only password hashes', {
+        node: describeEndpoint(session.endpoint),
+      });
+    } else await session.call(...setUser);
   } catch (error) {
     if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
       const node = describeEndpoint(session.endpoint);
@@ -216,6 +267,59 @@ async function setPasswords(
       );
     }
     throw error;
+  }
+}
+
+/**
+ * Does the node still hold a `requirepass` setting? Redis keeps that plaintext apart from the
+ * default user's hashes: CONFIG GET shows it and CONFIG REWRITE writes it back into redis.conf,
+ * long after ACL SETUSER replaced the password. The value is never kept or logged.
+ */
+async function hasRequirepass(session: RedisSession, logger: Log): Promise<boolean> {
+  try {
+    const reply = await session.call('CONFIG', ['GET', 'requirepass']);
+    return Array.isArray(reply) && String(reply[1] ?? '') !== '';
+  } catch (error) {
+    if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
+    logger.warn(
+      'Cannot read requirepass on node; if redis.conf sets it, the old plaintext password stays in that file',
+      { node: describeEndpoint(session.endpoint) },
+    );
+    return false;
+  }
+}
+
+/**
+ * `CONFIG SET requirepass ""` alone would leave the default user without a password (nopass),
+ * so it runs in one MULTI/EXEC with the ACL SETUSER that sets the hashes: no client ever sees
+ * the gap, and the next CONFIG REWRITE drops the plaintext line.
+ */
+async function clearRequirepassWith(session: RedisSession, setUser: [string, string[]]): Promise<void> {
+  await session.call('MULTI', [], { argsAreSecret: false });
+  let results: unknown;
+  try {
+    await session.call('CONFIG', ['SET', 'requirepass', ''], { argsAreSecret: false });
+    await session.call(...setUser);
+    results = await session.call('EXEC', [], { argsAreSecret: false });
+  } catch (error) {
+    await session.call('DISCARD', [], { argsAreSecret: false }).catch(() => undefined);
+    throw error;
+  }
+  if (!Array.isArray(results) || results.length !== 2 || results.some((r) => r instanceof Error)) {
+    const node = describeEndpoint(session.endpoint);
+    // A queued command refused at EXEC does not undo the others: if requirepass was cleared and
+    // SETUSER failed, the default user would be open (nopass). Close it instead: no password at all.
+    const cleared = Array.isArray(results) && !(results[0] instanceof Error);
+    if (cleared)
+      await session.call('ACL', ['SETUSER', REDIS_DEFAULT_USERNAME, 'resetpass'], { argsAreSecret: false });
+    // Redis's text for a failed SETUSER can echo a rule (a hash): not copied.
+    throw new RotationError(
+      ErrorCode.ERR_TARGET_REJECTED,
+      cleared
+        ? `Redis node ${node} cleared requirepass but rejected ACL SETUSER; the default user was locked (no password) rather than left open`
+        : `Redis node ${node} rejected clearing requirepass together with ACL SETUSER (nothing changed)`,
+      { details: { node, command: 'MULTI/EXEC' } },
+    );
   }
 }
 

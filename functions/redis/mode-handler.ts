@@ -1,6 +1,6 @@
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
-import type { FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
+import type { CreateInput, FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
 import type { RedisConfig } from './redis-config.ts';
 import {
@@ -9,10 +9,12 @@ import {
   type RedisCredentials,
   type RedisEndpoint,
 } from './redis-port.ts';
-import type { RedisSecret } from './redis-secret.ts';
+import type { RedisNodeAddress, RedisSecret } from './redis-secret.ts';
 
 /** What each mode implements; the strategy picks one per secret. */
 export interface ModeHandler {
+  /** createSecret: the nodes to remember in the pending value (`knownNodes`); self-hosted modes only. */
+  recordNodes?(input: CreateInput<RedisSecret>): Promise<readonly RedisNodeAddress[]>;
   set(input: StepInput<RedisSecret>): Promise<void>;
   test(input: StepInput<RedisSecret>): Promise<void>;
   /** After AWSCURRENT moved; only does work for emergency rotations. */

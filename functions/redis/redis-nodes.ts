@@ -10,9 +10,9 @@ import {
 import type { RedisSecret } from './redis-secret.ts';
 
 /**
- * Node topology and the per-node chores every self-hosted mode shares: find the nodes
- * that serve the user (ACL changes and CONFIG SET are not replicated), open an
- * authenticated session on each before changing anything, and persist changes.
+ * The per-node chores every self-hosted mode shares: open a session with the first working
+ * credential, read a node's role and attached replicas, persist changes. Which nodes there
+ * are is redis-topology.ts's job.
  */
 
 export function primaryEndpoint(secret: RedisSecret): RedisEndpoint {
@@ -56,47 +56,12 @@ export async function openWithFirstWorking(
   );
 }
 
-/**
- * The nodes to change, primary first: the secret's host plus its `nodes`, or (when it lists
- * none and discovery is on) every replica attached to the primary. A secret whose host is
- * a replica is refused (ERR_TARGET_UNSAFE), naming its primary.
- *
- * ROLE lists only replicas whose sync has completed *as the primary sees it*: one still in a
- * full sync (state wait_bgsave/send_bulk: for a large dataset, minutes; even for an empty one,
- * until the primary's cron reaps the RDB child, after the replica already reports its link
- * up) is left out, and a rotation that skipped it leaves it on the old password (and, in
- * requirepass mode, an old masterauth it cannot reconnect with). So the replicas `INFO
- * replication` lists, in any state, are added; without `+info`, ROLE's list is used with a
- * warning.
- */
-export async function discoverNodes(
-  session: RedisSession,
-  secret: RedisSecret,
-  discover: boolean,
-  logger: Log,
-): Promise<RedisEndpoint[]> {
-  const first = session.endpoint;
-  const listed = secret.nodes.map((node) => ({ host: node.host, port: node.port, tls: secret.tls }));
-  if (listed.length > 0 || !discover) return unique([first, ...listed]);
-  const role = await readRole(session);
-  if (role.kind === 'master') {
-    const syncing = await readAttachedReplicas(session, logger);
-    return unique([first, ...[...role.replicas, ...syncing].map((r) => ({ ...r, tls: secret.tls }))]);
-  }
-  throw new RotationError(
-    ErrorCode.ERR_TARGET_UNSAFE,
-    `Redis node ${describeEndpoint(first)} is a replica of ${describeEndpoint({ ...role.primary, tls: false })}; point the secret's host at the primary (or list every node in "nodes")`,
-    {
-      details: { node: describeEndpoint(first), primary: describeEndpoint({ ...role.primary, tls: false }) },
-    },
-  );
-}
-
-type Role =
+export type Role =
   | { kind: 'master'; replicas: { host: string; port: number }[] }
   | { kind: 'replica'; primary: { host: string; port: number } };
 
-async function readRole(session: RedisSession): Promise<Role> {
+/** ROLE: a primary and its online replicas, or a replica and its primary. */
+export async function readRole(session: RedisSession): Promise<Role> {
   let reply: unknown;
   try {
     reply = await session.call('ROLE', [], { argsAreSecret: false });
@@ -104,7 +69,7 @@ async function readRole(session: RedisSession): Promise<Role> {
     if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
       throw new RotationError(
         ErrorCode.ERR_TARGET_PERMISSION_DENIED,
-        `Redis node ${describeEndpoint(session.endpoint)}: the managing user may not run ROLE to discover replicas; grant +role, list the nodes in the secret's "nodes", or set REDIS_DISCOVER_REPLICAS=false`,
+        `Redis node ${describeEndpoint(session.endpoint)}: the managing user may not run ROLE, which the function needs to tell the primary from the replicas on every node; grant +role`,
         { cause: error, details: { node: describeEndpoint(session.endpoint), command: 'ROLE' } },
       );
     }
@@ -131,7 +96,7 @@ async function readRole(session: RedisSession): Promise<Role> {
  * Every replica the primary's `INFO replication` lists (`slave<n>:ip=..,port=..,state=..`),
  * whatever its sync state. NOPERM: a warning and none (ROLE's list stands).
  */
-async function readAttachedReplicas(
+export async function readAttachedReplicas(
   session: RedisSession,
   logger: Log,
 ): Promise<{ host: string; port: number }[]> {
@@ -171,40 +136,6 @@ function unexpected(session: RedisSession, command: string): RotationError {
     {
       details: { node: describeEndpoint(session.endpoint), command },
     },
-  );
-}
-
-function unique(endpoints: RedisEndpoint[]): RedisEndpoint[] {
-  const seen = new Set<string>();
-  return endpoints.filter((endpoint) => {
-    const key = describeEndpoint(endpoint);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Open every node before changing any; on any failure close what was opened and rethrow. */
-export async function openAll(
-  connector: RedisConnector,
-  endpoints: readonly RedisEndpoint[],
-  candidates: readonly LabelledCredentials[],
-  opened: RedisSession[] = [],
-): Promise<RedisSession[]> {
-  const sessions: RedisSession[] = [...opened];
-  try {
-    for (const endpoint of endpoints) {
-      if (sessions.some((s) => describeEndpoint(s.endpoint) === describeEndpoint(endpoint))) continue;
-      sessions.push((await openWithFirstWorking(connector, endpoint, candidates)).session);
-    }
-  } catch (error) {
-    await closeAll(sessions);
-    throw error;
-  }
-  // Keep the given order (primary first).
-  return endpoints.map(
-    (endpoint) =>
-      sessions.find((s) => describeEndpoint(s.endpoint) === describeEndpoint(endpoint)) as RedisSession,
   );
 }
 

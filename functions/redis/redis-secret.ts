@@ -39,6 +39,12 @@ export interface RedisSecret {
   readonly mode: RedisMode | undefined;
   /** Extra nodes (replicas) listed in the secret; empty means "discover from the server". */
   readonly nodes: readonly RedisNodeAddress[];
+  /**
+   * JSON `knownNodes`: every node an earlier rotation found (written by createSecret). A known
+   * node that is missing fails an emergency rotation and makes a normal one warn. URL secrets
+   * have nowhere to keep it: always empty there.
+   */
+  readonly knownNodes: readonly RedisNodeAddress[];
   readonly replicationGroupId: string | undefined;
   readonly userId: string | undefined;
   readonly adminSecretArn: string | undefined;
@@ -90,13 +96,8 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
   const password = decodeComponent(url.password, where, 'password');
   const username = url.username === '' ? undefined : decodeComponent(url.username, where, 'username');
   const port = url.port === '' ? REDIS_DEFAULT_PORT : Number(url.port);
-  const dbText = url.pathname.replace(/^\//, '');
-  let db = 0;
-  if (dbText !== '') {
-    if (!/^\d+$/.test(dbText)) throw malformed(where, 'the URL path must be a database number', 'db');
-    db = Number(dbText);
-  }
   const param = (name: string): string | undefined => singleParam(url.searchParams, name, where);
+  const db = urlDatabase(url.pathname, param('db'), where);
   const modeParam = param('mode');
   const tls = url.protocol.toLowerCase() === 'rediss:';
   for (const name of ['tls', 'ssl']) {
@@ -118,11 +119,29 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
     db,
     mode: modeParam === undefined ? undefined : checkMode(modeParam, where),
     nodes: [],
+    knownNodes: [],
     replicationGroupId: param('replicationGroupId'),
     userId: param('userId'),
     adminSecretArn: param('adminSecretArn'),
     raw: new Sensitive<RawShape>({ format: 'url', url }),
   };
+}
+
+/**
+ * The database: the URL path (`/3`) or the `db` query parameter (`?db=3`, as redis-py and
+ * others accept); both present must agree.
+ */
+function urlDatabase(pathname: string, query: string | undefined, where: VersionRef): number {
+  const fromPath = pathname.replace(/^\//, '');
+  const fromQuery = query ?? '';
+  for (const text of [fromPath, fromQuery]) {
+    if (text !== '' && (!/^\d+$/.test(text) || Number(text) > 65535))
+      throw malformed(where, 'the URL database (path or ?db=) must be a number from 0 to 65535', 'db');
+  }
+  if (fromPath !== '' && fromQuery !== '' && Number(fromPath) !== Number(fromQuery))
+    throw malformed(where, 'the URL path and ?db= name different databases', 'db');
+  const text = fromPath !== '' ? fromPath : fromQuery;
+  return text === '' ? 0 : Number(text);
 }
 
 function decodeComponent(value: string, where: VersionRef, field: string): string {
@@ -166,7 +185,8 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
     tls: tlsField(fields, where),
     db: integerField(fields, 'db', 0, 0, 65535, where),
     mode: modeText === undefined ? undefined : checkMode(modeText, where),
-    nodes: parseNodes(fields['nodes'], where),
+    nodes: parseNodes(fields['nodes'], where, 'nodes'),
+    knownNodes: parseNodes(fields['knownNodes'], where, 'knownNodes'),
     replicationGroupId,
     userId,
     adminSecretArn: optionalString(fields, 'adminSecretArn', where),
@@ -258,19 +278,19 @@ function userIdFromArn(arn: string | undefined): string | undefined {
   return parts.length >= 7 && parts[6] !== '' ? parts[6] : undefined;
 }
 
-function parseNodes(value: unknown, where: VersionRef): readonly RedisNodeAddress[] {
+function parseNodes(value: unknown, where: VersionRef, field: string): readonly RedisNodeAddress[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value))
     throw malformed(
       where,
-      'field "nodes" must be an array of "host:port" strings or {host, port} objects',
-      'nodes',
+      `field "${field}" must be an array of "host:port" strings or {host, port} objects`,
+      field,
     );
   return value.map((entry: unknown) => {
     if (typeof entry === 'string') {
       const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
       if (!match?.[1])
-        throw malformed(where, 'field "nodes" holds an entry that is not "host:port"', 'nodes');
+        throw malformed(where, `field "${field}" holds an entry that is not "host:port"`, field);
       return { host: match[1], port: match[2] ? Number(match[2]) : REDIS_DEFAULT_PORT };
     }
     if (
@@ -286,8 +306,8 @@ function parseNodes(value: unknown, where: VersionRef): readonly RedisNodeAddres
     }
     throw malformed(
       where,
-      'field "nodes" holds an entry that is neither "host:port" nor {host, port}',
-      'nodes',
+      `field "${field}" holds an entry that is neither "host:port" nor {host, port}`,
+      field,
     );
   });
 }
@@ -297,11 +317,21 @@ export function withPassword(secret: RedisSecret, password: Sensitive<string>): 
   return { ...secret, password };
 }
 
+/** A copy of `secret` remembering these nodes (JSON secrets only; a URL has no room for them). */
+export function withKnownNodes(secret: RedisSecret, knownNodes: readonly RedisNodeAddress[]): RedisSecret {
+  return secret.format === SecretFormat.json ? { ...secret, knownNodes } : secret;
+}
+
+export function describeNode(node: RedisNodeAddress): string {
+  return node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`;
+}
+
 /** Serialise in the shape the secret was read in; only the password changes. */
 export function serializeRedisSecret(secret: RedisSecret): Sensitive<string> {
   const raw = secret.raw.reveal();
   if (raw.format === 'json') {
-    return new Sensitive(JSON.stringify({ ...raw.fields, password: secret.password.reveal() }));
+    const known = secret.knownNodes.length > 0 ? { knownNodes: secret.knownNodes.map(describeNode) } : {};
+    return new Sensitive(JSON.stringify({ ...raw.fields, password: secret.password.reveal(), ...known }));
   }
   const url = new URL(raw.url.href);
   // encodeURIComponent leaves only unreserved characters and !*'() raw, all legal in userinfo.

@@ -7,7 +7,13 @@ import { createAuthTokenMode, createElastiCacheUserMode } from './elasticache-mo
 import type { ModeDeps, ModeHandler } from './mode-handler.ts';
 import { RedisMode, resolveMode } from './redis-mode.ts';
 import { generateRedisPassword } from './redis-passwords.ts';
-import { parseRedisSecret, serializeRedisSecret, withPassword, type RedisSecret } from './redis-secret.ts';
+import {
+  parseRedisSecret,
+  serializeRedisSecret,
+  withKnownNodes,
+  withPassword,
+  type RedisSecret,
+} from './redis-secret.ts';
 import { createRequirepassMode } from './requirepass-mode.ts';
 
 export interface RedisStrategyDeps extends ModeDeps {
@@ -32,12 +38,14 @@ export function createRedisStrategy(deps: RedisStrategyDeps): RotationStrategy<R
     kind: SecretKind.redis,
     parse: parseRedisSecret,
     serialize: serializeRedisSecret,
-    async createPending({ current, previous, context }) {
+    async createPending(input) {
+      const { current, previous, context } = input;
       const mode = resolveMode(current, deps.config.defaultMode);
+      const known = await modes[mode].recordNodes?.(input);
       const avoid = previous === undefined ? [current.password] : [current.password, previous.password];
       const password = await generateRedisPassword(deps.passwords, mode, deps.core.passwordPolicy, avoid);
-      context.logger.info('Generated a new Redis password', { mode });
-      return withPassword(current, password);
+      context.logger.info('Generated a new Redis password', { mode, knownNodes: known?.length ?? 0 });
+      return withPassword(known ? withKnownNodes(current, known) : current, password);
     },
     setSecret: (input) => modeOf(input.current).set(input),
     testSecret: (input) => modeOf(input.current).test(input),

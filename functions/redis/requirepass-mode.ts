@@ -1,18 +1,11 @@
 import type { Log } from '../../shared/observability.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
-import { killUserClients } from './acl-user-mode.ts';
+import { killUserClients, recordNodes } from './acl-user-mode.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
-import {
-  closeAll,
-  discoverNodes,
-  openAll,
-  openWithFirstWorking,
-  persistNode,
-  primaryEndpoint,
-  type LabelledCredentials,
-} from './redis-nodes.ts';
+import { persistNode, type LabelledCredentials } from './redis-nodes.ts';
 import { describeEndpoint, type RedisSession } from './redis-port.ts';
 import { REDIS_DEFAULT_USERNAME, type RedisSecret } from './redis-secret.ts';
+import { closeTopology, openTopology, type Topology } from './redis-topology.ts';
 
 /**
  * Legacy `requirepass` mode: the `default` user's single password, a cut-over.
@@ -20,18 +13,31 @@ import { REDIS_DEFAULT_USERNAME, type RedisSecret } from './redis-secret.ts';
  * replica reconnects), then the primary's `requirepass`, then every replica's
  * `requirepass`; each node persisted (CONFIG REWRITE / ACL SAVE) right after. Sessions
  * authenticate with the current password, or the pending one where a previous attempt
- * already switched the node, so a re-run or a crash mid-way converges.
+ * already switched the node, so a re-run or a crash mid-way converges; a node that missed a
+ * rotation (down, or disconnected with an old masterauth) opens with AWSPREVIOUS and is brought
+ * to the pending password, masterauth included. A cluster is refused (ERR_UNSUPPORTED_MODE).
  */
 export function createRequirepassMode(deps: ModeDeps): ModeHandler {
   return {
-    async set({ current, pending, context }) {
+    recordNodes: ({ current, previous, context }) =>
+      recordNodes(
+        current,
+        (secret) =>
+          openNodes(deps, secret, [legacy('current', current)], stale(previous), false, context.logger),
+        context.logger,
+      ),
+
+    async set({ current, pending, previous, context }) {
       assertSameIdentity(current, pending, context.secretArn);
-      const sessions = await openNodes(
+      const topology = await openNodes(
         deps,
         pending,
         [legacy('current', current), legacy('pending', pending)],
+        stale(previous),
+        context.emergency,
         context.logger,
       );
+      const sessions = topology.nodes.map((n) => n.session);
       const [primary, ...replicas] = sessions;
       try {
         if (!primary) return;
@@ -49,14 +55,21 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
           },
         );
       } finally {
-        await closeAll(sessions);
+        await closeTopology(topology);
       }
     },
 
     async test({ pending, context }) {
-      const sessions = await openNodes(deps, pending, [legacy('pending', pending)], context.logger);
-      const endpoints = sessions.map((s) => s.endpoint);
-      await closeAll(sessions);
+      const topology = await openNodes(
+        deps,
+        pending,
+        [legacy('pending', pending)],
+        [],
+        context.emergency,
+        context.logger,
+      );
+      const endpoints = topology.nodes.map((n) => n.session.endpoint);
+      await closeTopology(topology);
       for (const endpoint of endpoints) {
         await proveLogin(
           deps,
@@ -70,10 +83,10 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
 
     async finish({ current, context }) {
       if (!context.emergency) return;
-      const sessions = await openNodes(deps, current, [legacy('current', current)], context.logger);
+      const topology = await openNodes(deps, current, [legacy('current', current)], [], true, context.logger);
       const revoked: string[] = [];
       try {
-        for (const session of sessions) {
+        for (const { session } of topology.nodes) {
           const killed = await killUserClients(session, REDIS_DEFAULT_USERNAME);
           context.logger.warn('Emergency: closed the default user connections on node', {
             node: describeEndpoint(session.endpoint),
@@ -84,7 +97,7 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
           );
         }
       } finally {
-        await closeAll(sessions);
+        await closeTopology(topology);
       }
       return { revoked };
     },
@@ -95,25 +108,30 @@ function legacy(label: string, secret: RedisSecret): LabelledCredentials {
   return { label, credentials: { username: undefined, password: secret.password } };
 }
 
-async function openNodes(
+function stale(previous: RedisSecret | undefined): LabelledCredentials[] {
+  return previous ? [legacy('previous', previous)] : [];
+}
+
+function openNodes(
   deps: ModeDeps,
   secret: RedisSecret,
   candidates: readonly LabelledCredentials[],
+  staleCandidates: readonly LabelledCredentials[],
+  emergency: boolean,
   logger: Log,
-): Promise<RedisSession[]> {
-  const { session: primary } = await openWithFirstWorking(
+): Promise<Topology> {
+  return openTopology(
     deps.connector,
-    primaryEndpoint(secret),
-    candidates,
+    {
+      secret,
+      own: candidates,
+      stale: staleCandidates,
+      discover: deps.config.discoverReplicas,
+      emergency,
+      allowCluster: false,
+    },
+    logger,
   );
-  let endpoints;
-  try {
-    endpoints = await discoverNodes(primary, secret, deps.config.discoverReplicas, logger);
-  } catch (error) {
-    await primary.close();
-    throw error;
-  }
-  return openAll(deps.connector, endpoints, candidates, [primary]);
 }
 
 async function configSet(

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { redisServerBinary } from './binaries.ts';
 import type { Backend } from './container-runtime.ts';
 import { ManagedProcess, type ProcessSpec, type ServerProcess } from './managed-process.ts';
-import { waitUntil, withFreshPortOnConflict } from './ports.ts';
+import { freePort, waitUntil, withFreshPortOnConflict } from './ports.ts';
 import type { RedisServer, StartRedisOptions } from './redis-server.ts';
 import { RespError, sendCommands, type RespTarget } from './resp.ts';
 import { createTlsMaterial } from './tls.ts';
@@ -67,6 +67,11 @@ async function primaryListsOnline(primary: RespTarget, replicaPort: number): Pro
   return new RegExp(`^slave\\d+:.*\\bport=${replicaPort},state=online\\b`, 'm').test(info ?? '');
 }
 
+/** The readiness probe presents the server's own certificate, so it also passes `tls-auth-clients yes`. */
+function probeTls(tls: { caPem: string; certPath: string; keyPath: string }): NonNullable<RespTarget['tls']> {
+  return { caPem: tls.caPem, certPath: tls.certPath, keyPath: tls.keyPath };
+}
+
 export async function startLocalRedis(
   options: StartRedisOptions,
   runner: RedisRunner = localRunner,
@@ -92,7 +97,7 @@ export async function startLocalRedis(
     }
 
     /** The server's arguments for `port` (writing the config file for the configFile variant). */
-    const argsFor = (port: number): string[] => {
+    const argsFor = (port: number, busPort: number | undefined): string[] => {
       const settings: Setting[] = [
         ['bind', '127.0.0.1'],
         ...(tls === undefined
@@ -103,7 +108,7 @@ export async function startLocalRedis(
               ['tls-cert-file', tls.certPath] as const,
               ['tls-key-file', tls.keyPath] as const,
               ['tls-ca-cert-file', tls.caPath] as const,
-              ['tls-auth-clients', 'no'] as const,
+              ['tls-auth-clients', options.tlsAuthClients === true ? 'yes' : 'no'] as const,
             ]),
         ['save', ''],
         ['appendonly', 'no'],
@@ -113,6 +118,14 @@ export async function startLocalRedis(
         ['daemonize', 'no'],
         ['logfile', ''],
       ];
+      if (busPort !== undefined) {
+        settings.push(
+          ['cluster-enabled', 'yes'],
+          ['cluster-config-file', path.join(dir, 'nodes.conf')],
+          ['cluster-port', String(busPort)],
+          ['cluster-node-timeout', '5000'],
+        );
+      }
       if (aclFilePath !== undefined) settings.push(['aclfile', aclFilePath]);
       else if (options.requirepass !== undefined) settings.push(['requirepass', options.requirepass]);
       if (options.replicaOf !== undefined) {
@@ -135,7 +148,7 @@ export async function startLocalRedis(
       const probeTarget: RespTarget = {
         host: '127.0.0.1',
         port,
-        ...(tls === undefined ? {} : { tls: { caPem: tls.caPem } }),
+        ...(tls === undefined ? {} : { tls: probeTls(tls) }),
       };
       await server.spawn();
       let exitCode: number | null | undefined;
@@ -176,7 +189,7 @@ export async function startLocalRedis(
           const primaryTarget: RespTarget = {
             host: primary.host,
             port: primary.port,
-            ...(tls === undefined ? {} : { tls: { caPem: tls.caPem } }),
+            ...(tls === undefined ? {} : { tls: probeTls(tls) }),
             ...(options.masterAuth === undefined ? {} : { password: options.masterAuth }),
           };
           await waitUntil(async () => await primaryListsOnline(primaryTarget, port), {
@@ -193,10 +206,12 @@ export async function startLocalRedis(
 
     runner.prepare?.(dir);
     // The free port can be taken between asking for it and the server binding it: try another.
+    let clusterBusPort: number | undefined;
     const { server, port } = await withFreshPortOnConflict(logPath, async (candidate) => {
+      clusterBusPort = options.cluster === true ? await freePort() : undefined;
       const created = runner.create({
         command: binary,
-        args: argsFor(candidate),
+        args: argsFor(candidate, clusterBusPort),
         logPath,
         cwd: dir,
         stopSignal: 'SIGTERM',
@@ -212,7 +227,16 @@ export async function startLocalRedis(
       port,
       ...(tls === undefined
         ? {}
-        : { tls: { caPath: tls.caPath, caPem: tls.caPem, serverName: tls.serverName } }),
+        : {
+            tls: {
+              caPath: tls.caPath,
+              caPem: tls.caPem,
+              serverName: tls.serverName,
+              clientCertPath: tls.certPath,
+              clientKeyPath: tls.keyPath,
+            },
+          }),
+      ...(clusterBusPort === undefined ? {} : { clusterBusPort }),
       ...(aclFilePath === undefined ? {} : { aclFilePath }),
       ...(configFilePath === undefined ? {} : { configFilePath }),
       logPath,

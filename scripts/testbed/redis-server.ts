@@ -24,6 +24,17 @@ export interface StartRedisOptions {
    * replicates over TLS (`tls-replication yes`), so its primary must be a TLS server too.
    */
   readonly tls?: boolean;
+  /**
+   * Clients must present a certificate signed by the test bed CA (`tls-auth-clients yes`,
+   * Redis's own default). Only with `tls`. The server's certificate (usable for clientAuth)
+   * is what `tls.clientCertPath`/`tls.clientKeyPath` hand to a client.
+   */
+  readonly tlsAuthClients?: boolean;
+  /**
+   * A cluster node (`cluster-enabled yes`, its own nodes.conf and bus port), not yet joined to
+   * any cluster: `startRedisCluster()` (redis-cluster.ts) builds the cluster. Local backend only.
+   */
+  readonly cluster?: boolean;
   /** The default user's password (`requirepass`). */
   readonly requirepass?: string;
   /** Force a backend; default: `TEST_BED_BACKEND`, else a container when a runtime answers, else local binaries. */
@@ -34,7 +45,16 @@ export interface RedisServer {
   readonly host: '127.0.0.1';
   readonly port: number;
   /** CA (path and PEM) that signed the server certificate for `localhost` and 127.0.0.1. */
-  readonly tls?: { readonly caPath: string; readonly caPem: string; readonly serverName: string };
+  readonly tls?: {
+    readonly caPath: string;
+    readonly caPem: string;
+    readonly serverName: string;
+    /** A certificate and key signed by the same CA, valid for client authentication (mutual TLS). */
+    readonly clientCertPath: string;
+    readonly clientKeyPath: string;
+  };
+  /** The cluster bus port of a `cluster` node. */
+  readonly clusterBusPort?: number;
   readonly aclFilePath?: string;
   readonly configFilePath?: string;
   /** The server's log file. */
@@ -53,7 +73,7 @@ export interface RedisServer {
 /** Start a fresh Redis server. Stop it (destroy()) in afterAll. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const backend = await chooseBackend(options.backend);
-  if (backend === 'container') {
+  if (backend === 'container' && options.cluster !== true) {
     const { startContainerRedis } = await import('./container-redis.ts');
     return await startContainerRedis(options);
   }

@@ -3,13 +3,15 @@
  * retries, no offline queue, a hard timeout. Tests use ioredis; this keeps the helper's
  * probes deterministic and independent of client library behaviour.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 
 export interface RespTarget {
   readonly host: string;
   readonly port: number;
-  readonly tls?: { readonly caPem: string };
+  /** With certPath/keyPath: present that certificate (servers with `tls-auth-clients yes`). */
+  readonly tls?: { readonly caPem: string; readonly certPath?: string; readonly keyPath?: string };
   readonly password?: string;
 }
 
@@ -58,6 +60,9 @@ export async function sendCommands(
             port: target.port,
             ca: target.tls.caPem,
             servername: 'localhost',
+            ...(target.tls.certPath !== undefined && target.tls.keyPath !== undefined
+              ? { cert: readFileSync(target.tls.certPath), key: readFileSync(target.tls.keyPath) }
+              : {}),
           });
     const replies: (string | RespError)[] = [];
     let buffer = Buffer.alloc(0);

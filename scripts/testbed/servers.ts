@@ -16,6 +16,8 @@ export { startPostgres } from './postgres-server.ts';
 export type { PostgresServer, PostgresTls, StartPostgresOptions } from './postgres-server.ts';
 export { startRedis } from './redis-server.ts';
 export type { RedisServer, StartRedisOptions } from './redis-server.ts';
+export { startRedisCluster } from './redis-cluster.ts';
+export type { RedisCluster, StartRedisClusterOptions } from './redis-cluster.ts';
 export { Backend, chooseBackend, containerRuntimeAvailable } from './container-runtime.ts';
 export { createTlsMaterial, TLS_SERVER_NAME } from './tls.ts';
 export type { TlsMaterial } from './tls.ts';

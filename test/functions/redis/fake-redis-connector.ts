@@ -108,8 +108,16 @@ export function createFakeRedis(ports: number[]): FakeRedis {
               return 'PONG';
             case 'DBSIZE':
               return 0;
-            case 'ROLE':
+            case 'ROLE': {
+              // A node another node lists (online or syncing) is its replica.
+              const primary = [...nodes.values()].find(
+                (other) => other.replicas.includes(node.port) || other.syncing.includes(node.port),
+              );
+              if (primary) return ['slave', '127.0.0.1', primary.port, 'connected', 0];
               return ['master', 0, node.replicas.map((port) => ['127.0.0.1', String(port), '0'])];
+            }
+            case 'INFO CLUSTER':
+              return '# Cluster\r\ncluster_enabled:0\r\n';
             case 'ACL GETUSER': {
               const target = node.users.get(args[1] ?? '');
               return target ? ['flags', ['on'], 'passwords', [...target.passwords]] : null;

@@ -8,6 +8,7 @@ import {
   effectiveUsername,
   parseRedisSecret,
   serializeRedisSecret,
+  withKnownNodes,
   withPassword,
 } from '../../../functions/redis/redis-secret.ts';
 import { codeOf } from '../../support/error-code.ts';
@@ -22,6 +23,25 @@ const HARD_PASSWORDS = [
   '%%%',
   'a%2Fb',
 ];
+
+describe('knownNodes (JSON)', () => {
+  it('reads, writes back and keeps the nodes a rotation recorded; a URL has no room for them', () => {
+    const json = parse(
+      JSON.stringify({ host: 'h', password: 'pw', knownNodes: ['10.0.0.1:6379', '[::1]:7000'] }),
+    );
+    expect(json.knownNodes).toEqual([
+      { host: '10.0.0.1', port: 6379 },
+      { host: '::1', port: 7000 },
+    ]);
+    const text = serializeRedisSecret(withKnownNodes(json, [{ host: 'a', port: 1 }])).reveal();
+    expect(JSON.parse(text)).toMatchObject({ knownNodes: ['a:1'], password: 'pw' });
+    const url = parse('redis://:pw@h:6379');
+    expect(withKnownNodes(url, [{ host: 'a', port: 1 }]).knownNodes).toEqual([]);
+    expect(codeOf(() => parse(JSON.stringify({ host: 'h', password: 'pw', knownNodes: 'a:1' })))).toBe(
+      ErrorCode.ERR_SECRET_MALFORMED,
+    );
+  });
+});
 
 describe('parseRedisSecret (URL)', () => {
   it('reads user, password, host, port and db from a redis:// URL', () => {
@@ -74,6 +94,17 @@ describe('parseRedisSecret (URL)', () => {
 
   it('refuses a non-numeric db path', () => {
     expect(codeOf(() => parse('redis://:p@h:1/abc'))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+  });
+
+  it('reads the database from ?db= as redis-py and others do, and refuses a path that disagrees', () => {
+    expect(parse('redis://:pw@host:6379?db=3').db).toBe(3);
+    expect(parse('redis://:pw@host:6379/3?db=3').db).toBe(3);
+    expect(codeOf(() => parse('redis://:pw@host:6379/2?db=3'))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(codeOf(() => parse('redis://:pw@host:6379?db=x'))).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    const text = serializeRedisSecret(
+      withPassword(parse('redis://:pw@host:6379?db=3'), new Sensitive('n')),
+    ).reveal();
+    expect(text).toBe('redis://:n@host:6379?db=3');
   });
 
   it.each(HARD_PASSWORDS)('round-trips the password %j through the URL form', (password) => {
