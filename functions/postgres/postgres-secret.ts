@@ -1,3 +1,4 @@
+import { secretFieldParsers } from '../../shared/secret-fields.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { VersionRef } from '../../shared/strategy.ts';
@@ -14,6 +15,9 @@ import { parseSslMode, type SslMode } from './tls-settings.ts';
  * The shape is kept: serialising replaces only `username` and `password`, every other
  * field (known or not) is carried forward as stored.
  */
+
+const { malformed, conflict, parseJsonObject, optionalString, requiredString, integerField, singleParam } =
+  secretFieldParsers('PostgreSQL secret');
 
 export const PostgresSecretFormat = {
   json: 'json',
@@ -51,16 +55,6 @@ export interface PostgresSecret {
 type RawShape =
   | { readonly format: 'json'; readonly fields: Readonly<Record<string, unknown>> }
   | { readonly format: 'url'; readonly url: ConnectionUrl };
-
-export function malformed(where: VersionRef, problem: string, field?: string): RotationError {
-  return new RotationError(
-    ErrorCode.ERR_SECRET_MALFORMED,
-    `PostgreSQL secret version ${where.versionId} (${where.stage}): ${problem}`,
-    {
-      details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
-    },
-  );
-}
 
 export function parsePostgresSecret(secretString: Sensitive<string>, where: VersionRef): PostgresSecret {
   const text = secretString.reveal().trim();
@@ -120,16 +114,7 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
 }
 
 function parseJson(text: string, where: VersionRef): PostgresSecret {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // JSON.parse's message quotes the input: never attach it.
-    throw malformed(where, 'the value is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw malformed(where, 'the value must be a JSON object');
-  const fields = parsed as Record<string, unknown>;
+  const fields = parseJsonObject(text, where);
   const engine = optionalString(fields, 'engine', where);
   if (engine !== undefined && !(POSTGRES_ENGINES as readonly string[]).includes(engine)) {
     throw new RotationError(
@@ -160,7 +145,7 @@ function parseJson(text: string, where: VersionRef): PostgresSecret {
     format: PostgresSecretFormat.json,
     engine,
     host,
-    port: portField(fields, where),
+    port: integerField(fields, 'port', POSTGRES_DEFAULT_PORT, 1, 65535, where),
     username,
     password: new Sensitive(password),
     database,
@@ -205,28 +190,11 @@ function agreeingSslModes(
   if (ssl === undefined) return sslmode;
   if (sslmode === undefined || sslmode === ssl) return ssl;
   if (sslIsBoolean && ssl !== 'disable' && sslmode !== 'disable') return sslmode;
-  throw new RotationError(
-    ErrorCode.ERR_SECRET_CONFLICT,
-    `PostgreSQL secret version ${where.versionId} (${where.stage}): "ssl" and "sslmode" disagree (${ssl === 'disable' ? 'no TLS' : 'TLS'} against sslmode ${sslmode}); keep one of them`,
-    { details: { versionId: where.versionId, stage: where.stage, fields: 'ssl,sslmode' } },
+  throw conflict(
+    where,
+    `"ssl" and "sslmode" disagree (${ssl === 'disable' ? 'no TLS' : 'TLS'} against sslmode ${sslmode}); keep one of them`,
+    'ssl,sslmode',
   );
-}
-
-/**
- * A URL parameter this function reads. libpq takes the last of repeated parameters and
- * other drivers the first, so a parameter given twice with different values is refused
- * (ERR_SECRET_CONFLICT); the same value twice is accepted.
- */
-function singleParam(params: URLSearchParams, name: string, where: VersionRef): string | undefined {
-  const values = [...new Set(params.getAll(name))];
-  if (values.length > 1)
-    throw new RotationError(
-      ErrorCode.ERR_SECRET_CONFLICT,
-      `PostgreSQL secret version ${where.versionId} (${where.stage}): the URL gives parameter "${name}" ${values.length} different values; give it once`,
-      { details: { versionId: where.versionId, stage: where.stage, fields: name } },
-    );
-  const value = values[0];
-  return value === undefined || value === '' ? undefined : value;
 }
 
 function sslModeOrThrow(value: string, where: VersionRef, field: string): SslMode {
@@ -253,34 +221,6 @@ function checkUsername(username: string, where: VersionRef): string {
   const problem = checkIdentifier(username);
   if (problem !== undefined) throw malformed(where, `username ${problem}`, 'username');
   return username;
-}
-
-function requiredString(fields: Record<string, unknown>, name: string, where: VersionRef): string {
-  const value = fields[name];
-  if (typeof value !== 'string' || value === '')
-    throw malformed(where, `field "${name}" must be a non-empty string`, name);
-  return value;
-}
-
-function optionalString(
-  fields: Record<string, unknown>,
-  name: string,
-  where: VersionRef,
-): string | undefined {
-  const value = fields[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw malformed(where, `field "${name}" must be a string`, name);
-  return value === '' ? undefined : value;
-}
-
-function portField(fields: Record<string, unknown>, where: VersionRef): number {
-  const value = fields['port'];
-  if (value === undefined || value === null || value === '') return POSTGRES_DEFAULT_PORT;
-  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 65535) {
-    throw malformed(where, 'field "port" must be an integer between 1 and 65535', 'port');
-  }
-  return number;
 }
 
 /** A copy of `secret` with new credentials; everything else unchanged. */

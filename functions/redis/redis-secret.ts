@@ -1,3 +1,4 @@
+import { secretFieldParsers } from '../../shared/secret-fields.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { VersionRef } from '../../shared/strategy.ts';
@@ -11,6 +12,9 @@ import { RedisMode, isRedisMode } from './redis-mode.ts';
  *    `user_arn`, `adminSecretArn`). Unknown fields are carried forward untouched.
  * The shape it was read in is kept: serialising only replaces the password.
  */
+
+const { malformed, conflict, parseJsonObject, optionalString, integerField, booleanField, singleParam } =
+  secretFieldParsers('Redis secret');
 
 export const SecretFormat = {
   url: 'url',
@@ -59,16 +63,6 @@ type RawShape =
 /** The effective username: the stored one, or `default`. */
 export function effectiveUsername(secret: RedisSecret): string {
   return secret.username ?? REDIS_DEFAULT_USERNAME;
-}
-
-function malformed(where: VersionRef, problem: string, field?: string): RotationError {
-  return new RotationError(
-    ErrorCode.ERR_SECRET_MALFORMED,
-    `Redis secret version ${where.versionId} (${where.stage}): ${problem}`,
-    {
-      details: { versionId: where.versionId, stage: where.stage, ...(field ? { field } : {}) },
-    },
-  );
 }
 
 export function parseRedisSecret(secretString: Sensitive<string>, where: VersionRef): RedisSecret {
@@ -157,15 +151,7 @@ function stripBrackets(host: string): string {
 }
 
 function parseJson(text: string, where: VersionRef): RedisSecret {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw malformed(where, 'the value is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw malformed(where, 'the JSON value must be an object');
-  const fields = parsed as Record<string, unknown>;
+  const fields = parseJsonObject(text, where);
   const host = optionalString(fields, 'host', where);
   const replicationGroupId = optionalString(fields, 'replicationGroupId', where);
   const userArn = optionalString(fields, 'user_arn', where);
@@ -194,42 +180,6 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
   };
 }
 
-function optionalString(
-  fields: Record<string, unknown>,
-  name: string,
-  where: VersionRef,
-): string | undefined {
-  const value = fields[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw malformed(where, `field "${name}" must be a string`, name);
-  return value === '' ? undefined : value;
-}
-
-function integerField(
-  fields: Record<string, unknown>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  where: VersionRef,
-): number {
-  const value = fields[name];
-  if (value === undefined || value === null || value === '') return fallback;
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw malformed(where, `field "${name}" must be an integer between ${min} and ${max}`, name);
-  }
-  return number;
-}
-
-function booleanField(fields: Record<string, unknown>, name: string, where: VersionRef): boolean | undefined {
-  const value = fields[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw malformed(where, `field "${name}" must be true or false`, name);
-}
-
 /** `tls`, or `ssl` as some clients and AWS's templates name it; both given must agree. Default false. */
 function tlsField(fields: Record<string, unknown>, where: VersionRef): boolean {
   const tls = booleanField(fields, 'tls', where);
@@ -237,27 +187,6 @@ function tlsField(fields: Record<string, unknown>, where: VersionRef): boolean {
   if (tls !== undefined && ssl !== undefined && tls !== ssl)
     throw conflict(where, 'fields "tls" and "ssl" disagree; keep one of them', 'ssl,tls');
   return tls ?? ssl ?? false;
-}
-
-function conflict(where: VersionRef, problem: string, fields: string): RotationError {
-  return new RotationError(
-    ErrorCode.ERR_SECRET_CONFLICT,
-    `Redis secret version ${where.versionId} (${where.stage}): ${problem}`,
-    { details: { versionId: where.versionId, stage: where.stage, fields } },
-  );
-}
-
-/** A URL parameter given twice with different values is refused: readers disagree on which one counts. */
-function singleParam(params: URLSearchParams, name: string, where: VersionRef): string | undefined {
-  const values = [...new Set(params.getAll(name))];
-  if (values.length > 1)
-    throw conflict(
-      where,
-      `the URL gives parameter "${name}" ${values.length} different values; give it once`,
-      name,
-    );
-  const value = values[0];
-  return value === undefined || value === '' ? undefined : value;
 }
 
 function checkMode(value: string, where: VersionRef): RedisMode {
