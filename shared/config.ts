@@ -5,6 +5,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const TRUE_WORDS = new Set(['true', '1', 'y', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'n', 'no']);
+/** Python's int() on a string: surrounding whitespace, a sign, digits with single underscores between them. */
+const PYTHON_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
 
 /**
  * Reads and validates environment variables, collecting every problem so they can be
@@ -14,6 +16,7 @@ const FALSE_WORDS = new Set(['false', '0', 'n', 'no']);
 export class EnvReader {
   readonly #env: Env;
   readonly #problems: string[] = [];
+  readonly #warnings: string[] = [];
 
   constructor(env: Env) {
     this.#env = env;
@@ -33,10 +36,53 @@ export class EnvReader {
     return this.raw(name) ?? fallback;
   }
 
-  /** Like `string` but the raw (untrimmed) value, e.g. for EXCLUDE_CHARACTERS where spaces count. */
-  verbatim(name: string, fallback: string): string {
+  /**
+   * AWS's reading of a string knob (`os.environ.get(name, default)`): unset means the
+   * fallback; any value that is set, the empty string included, is taken verbatim.
+   */
+  awsString(name: string, fallback: string): string {
     const value = this.#env[name];
-    return value === undefined || value === '' ? fallback : value;
+    return value === undefined ? fallback : value;
+  }
+
+  /**
+   * AWS's reading of an integer knob (`int(os.environ.get(name, default))`): unset means the
+   * fallback; a set value must parse as Python's int() parses a string (surrounding
+   * whitespace, a sign, `_` between digits), else it is a problem (AWS's function fails every
+   * rotation with a ValueError; ours fails its first invocation naming the variable).
+   */
+  awsInt(name: string, fallback: number, range: { readonly min: number; readonly max: number }): number {
+    const value = this.#env[name];
+    if (value === undefined) return fallback;
+    if (!PYTHON_INT.test(value)) {
+      this.#problems.push(`${name} must be an integer`);
+      return fallback;
+    }
+    const parsed = Number(value.trim().replaceAll('_', ''));
+    if (parsed < range.min || parsed > range.max) {
+      this.#problems.push(`${name} must be between ${range.min} and ${range.max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  /**
+   * AWS's reading of a boolean knob (`os.environ.get(name, str(default)).lower() in
+   * ['true', '1', 'y', 'yes']`): unset means the fallback; a set value is true exactly when it
+   * is one of those words in any case, with no trimming, so "", "on" and " true" are false. A
+   * value that is neither one of them nor false/0/n/no is read the same way and noted as a
+   * warning (by variable name), since it rarely means what its author intended.
+   */
+  awsBool(name: string, fallback: boolean): boolean {
+    const value = this.#env[name];
+    if (value === undefined) return fallback;
+    const lower = value.toLowerCase();
+    if (TRUE_WORDS.has(lower)) return true;
+    if (!FALSE_WORDS.has(lower))
+      this.#warnings.push(
+        `${name} is not one of true, 1, y, yes (any case); read as false, as AWS's rotation functions do`,
+      );
+    return false;
   }
 
   int(name: string, fallback: number, range: { readonly min?: number; readonly max?: number } = {}): number {
@@ -90,6 +136,11 @@ export class EnvReader {
 
   get problems(): readonly string[] {
     return [...this.#problems];
+  }
+
+  /** Values that were accepted but probably do not mean what was intended (logged once at start). */
+  get warnings(): readonly string[] {
+    return [...this.#warnings];
   }
 
   done<T extends object>(config: T): Readonly<T> {

@@ -20,21 +20,23 @@ export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({
 /**
  * Read AWS's password knobs (PASSWORD_LENGTH, EXCLUDE_CHARACTERS, EXCLUDE_NUMBERS,
  * EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE, EXCLUDE_LOWERCASE, REQUIRE_EACH_INCLUDED_TYPE)
- * over a kind's defaults. Problems are recorded on the reader.
+ * over a kind's defaults, with the meaning AWS's own rotation functions give them (see
+ * EnvReader.awsString, awsInt, awsBool): `EXCLUDE_CHARACTERS=""` excludes nothing,
+ * `EXCLUDE_NUMBERS=on` is false. Problems and warnings are recorded on the reader.
  */
 export function readPasswordPolicy(
   reader: EnvReader,
   defaults: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
 ): PasswordPolicy {
   const policy: PasswordPolicy = {
-    PasswordLength: reader.int('PASSWORD_LENGTH', defaults.PasswordLength, { min: 1, max: 4096 }),
-    ExcludeCharacters: reader.verbatim('EXCLUDE_CHARACTERS', defaults.ExcludeCharacters),
-    ExcludeNumbers: reader.bool('EXCLUDE_NUMBERS', defaults.ExcludeNumbers),
-    ExcludePunctuation: reader.bool('EXCLUDE_PUNCTUATION', defaults.ExcludePunctuation),
-    ExcludeUppercase: reader.bool('EXCLUDE_UPPERCASE', defaults.ExcludeUppercase),
-    ExcludeLowercase: reader.bool('EXCLUDE_LOWERCASE', defaults.ExcludeLowercase),
+    PasswordLength: reader.awsInt('PASSWORD_LENGTH', defaults.PasswordLength, { min: 1, max: 4096 }),
+    ExcludeCharacters: reader.awsString('EXCLUDE_CHARACTERS', defaults.ExcludeCharacters),
+    ExcludeNumbers: reader.awsBool('EXCLUDE_NUMBERS', defaults.ExcludeNumbers),
+    ExcludePunctuation: reader.awsBool('EXCLUDE_PUNCTUATION', defaults.ExcludePunctuation),
+    ExcludeUppercase: reader.awsBool('EXCLUDE_UPPERCASE', defaults.ExcludeUppercase),
+    ExcludeLowercase: reader.awsBool('EXCLUDE_LOWERCASE', defaults.ExcludeLowercase),
     IncludeSpace: defaults.IncludeSpace,
-    RequireEachIncludedType: reader.bool('REQUIRE_EACH_INCLUDED_TYPE', defaults.RequireEachIncludedType),
+    RequireEachIncludedType: reader.awsBool('REQUIRE_EACH_INCLUDED_TYPE', defaults.RequireEachIncludedType),
   };
   if (
     policy.ExcludeNumbers &&

@@ -82,6 +82,8 @@ export function buildRotationFunction<T, C extends object>(
       throw error;
     }
     const logger = overrides.logger ?? createLogger(definition.kind, core.logLevel);
+    for (const warning of reader.warnings)
+      logger.warn('Configuration value read as AWS reads it', { warning });
     // Every version is read at most once per warm process (caching-secrets-port.ts).
     const secrets = createCachingSecretsPort(
       overrides.secrets ??

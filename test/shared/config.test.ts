@@ -19,9 +19,10 @@ describe('EnvReader', () => {
   it('reports every problem at once by variable name, never by value', () => {
     const reader = new EnvReader({
       PASSWORD_LENGTH: 'abc-secretish',
-      EXCLUDE_NUMBERS: 'maybe',
+      FLAG: 'maybe',
       MODE: 'weird',
     });
+    reader.bool('FLAG', false);
     readPasswordPolicy(reader);
     reader.oneOf('MODE', ['a', 'b'], 'a');
     try {
@@ -32,7 +33,7 @@ describe('EnvReader', () => {
       const rotationError = error as RotationError;
       expect(rotationError.code).toBe(ErrorCode.ERR_CONFIG_INVALID);
       expect(rotationError.message).toContain('PASSWORD_LENGTH');
-      expect(rotationError.message).toContain('EXCLUDE_NUMBERS');
+      expect(rotationError.message).toContain('FLAG');
       expect(rotationError.message).toContain('MODE');
       expect(rotationError.message).not.toContain('abc-secretish');
       expect(rotationError.message).not.toContain('maybe');
@@ -57,6 +58,80 @@ describe('EnvReader', () => {
   });
 
   it('keeps AWS defaults when no knob is set', () => {
+    const reader = new EnvReader({});
+    expect(readPasswordPolicy(reader)).toEqual(DEFAULT_PASSWORD_POLICY);
+  });
+});
+
+// One test per row of the "Password knobs: AWS's meaning and ours" table (functions/postgres/README.md).
+// AWS's functions read them as: os.environ.get('EXCLUDE_CHARACTERS', default) verbatim,
+// int(os.environ.get('PASSWORD_LENGTH', default)), and os.environ.get(name, str(default)).lower()
+// in ['true', '1', 'y', 'yes'] for every boolean.
+describe("password knobs, read as AWS's rotation functions read them", () => {
+  const read = (env: Record<string, string>) => {
+    const reader = new EnvReader(env);
+    const policy = readPasswordPolicy(reader);
+    return { policy, problems: reader.problems, warnings: reader.warnings };
+  };
+
+  it('EXCLUDE_CHARACTERS unset excludes the defaults; set, even to "", is taken verbatim (empty excludes nothing)', () => {
+    expect(read({}).policy.ExcludeCharacters).toBe(':/@"\'\\');
+    expect(read({ EXCLUDE_CHARACTERS: '' }).policy.ExcludeCharacters).toBe('');
+    expect(read({ EXCLUDE_CHARACTERS: ' ;' }).policy.ExcludeCharacters).toBe(' ;');
+  });
+
+  it('PASSWORD_LENGTH parses as Python int() does and names the variable otherwise', () => {
+    expect(read({ PASSWORD_LENGTH: ' 48 ' }).policy.PasswordLength).toBe(48);
+    expect(read({ PASSWORD_LENGTH: '+40' }).policy.PasswordLength).toBe(40);
+    expect(read({ PASSWORD_LENGTH: '6_4' }).policy.PasswordLength).toBe(64);
+    for (const bad of ['', '4.0', '0x20', '3__2', 'long'])
+      expect(read({ PASSWORD_LENGTH: bad }).problems, bad).toEqual(['PASSWORD_LENGTH must be an integer']);
+    for (const outside of ['0', '4097', '-5'])
+      expect(read({ PASSWORD_LENGTH: outside }).problems, outside).toEqual([
+        'PASSWORD_LENGTH must be between 1 and 4096',
+      ]);
+  });
+
+  it.each(['EXCLUDE_NUMBERS', 'EXCLUDE_PUNCTUATION', 'EXCLUDE_UPPERCASE', 'EXCLUDE_LOWERCASE'] as const)(
+    '%s is true only for true/1/y/yes in any case; "", "on" and " true" are false, as for AWS',
+    (name) => {
+      const field = {
+        EXCLUDE_NUMBERS: 'ExcludeNumbers',
+        EXCLUDE_PUNCTUATION: 'ExcludePunctuation',
+        EXCLUDE_UPPERCASE: 'ExcludeUppercase',
+        EXCLUDE_LOWERCASE: 'ExcludeLowercase',
+      } as const;
+      for (const yes of ['true', 'TRUE', '1', 'y', 'Y', 'yes', 'Yes'])
+        expect(read({ [name]: yes }).policy[field[name]], yes).toBe(true);
+      for (const no of ['false', '0', 'n', 'NO']) {
+        const result = read({ [name]: no });
+        expect(result.policy[field[name]], no).toBe(false);
+        expect(result.warnings, no).toEqual([]);
+      }
+      for (const odd of ['', 'on', ' true', 'enabled']) {
+        const result = read({ [name]: odd });
+        expect(result.policy[field[name]], odd).toBe(false);
+        expect(result.problems, odd).toEqual([]);
+        expect(result.warnings.join(), odd).toContain(name);
+      }
+    },
+  );
+
+  it('REQUIRE_EACH_INCLUDED_TYPE defaults to true; set to "" or "on" it is false, as for AWS', () => {
+    expect(read({}).policy.RequireEachIncludedType).toBe(true);
+    expect(read({ REQUIRE_EACH_INCLUDED_TYPE: 'YES' }).policy.RequireEachIncludedType).toBe(true);
+    expect(read({ REQUIRE_EACH_INCLUDED_TYPE: '' }).policy.RequireEachIncludedType).toBe(false);
+    expect(read({ REQUIRE_EACH_INCLUDED_TYPE: 'on' }).policy.RequireEachIncludedType).toBe(false);
+  });
+
+  it('never names a value in a warning', () => {
+    const { warnings } = read({ EXCLUDE_NUMBERS: 'secretish-on' });
+    expect(warnings.join()).not.toContain('secretish');
+  });
+});
+
+describe('password knob defaults', () => {
+  it('keeps AWS defaults when no knob is set (kind defaults)', () => {
     const reader = new EnvReader({});
     expect(readPasswordPolicy(reader)).toEqual(DEFAULT_PASSWORD_POLICY);
   });
