@@ -10,6 +10,7 @@ export const INSTALL_HINTS = {
   postgres: 'apt-get install -y postgresql-15',
   redis: 'apt-get install -y redis-server',
   openssl: 'apt-get install -y openssl',
+  pgbouncer: 'apt-get install -y pgbouncer',
 } as const;
 
 function isExecutable(file: string): boolean {

@@ -51,8 +51,10 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
           await createTlsMaterial(path.join(work.path, 'tls'), { ca: 'shared' }))
         : undefined;
 
+    const method = options.passwordEncryption ?? 'scram-sha-256';
     const settings = [
       `port=${port}`,
+      `password_encryption=${method}`,
       'listen_addresses=127.0.0.1',
       'fsync=off',
       'synchronous_commit=off',
@@ -70,8 +72,8 @@ export async function startContainerPostgres(options: StartPostgresOptions): Pro
         POSTGRES_USER: 'postgres',
         POSTGRES_PASSWORD: adminPassword,
         POSTGRES_DB: 'postgres',
-        POSTGRES_INITDB_ARGS: '--auth-host=scram-sha-256 --auth-local=scram-sha-256',
-        POSTGRES_HOST_AUTH_METHOD: 'scram-sha-256',
+        POSTGRES_INITDB_ARGS: `--auth-host=${method} --auth-local=${method}`,
+        POSTGRES_HOST_AUTH_METHOD: method,
       })
       .withWaitStrategy(Wait.forLogMessage(READY_LINE, 2))
       .withStartupTimeout(READY_TIMEOUT_MS)

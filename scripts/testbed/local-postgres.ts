@@ -27,14 +27,14 @@ import { makeWorkDir } from './work-dir.ts';
 
 const READY_TIMEOUT_MS = 15_000;
 
-function hbaLines(tls: boolean): string {
+function hbaLines(tls: boolean, method: 'scram-sha-256' | 'md5'): string {
   return [
-    '# Written by scripts/testbed/local-postgres.ts: password (SCRAM) auth everywhere, like production.',
-    'local all all scram-sha-256',
-    ...(tls ? ['hostssl all all 127.0.0.1/32 scram-sha-256', 'hostssl all all ::1/128 scram-sha-256'] : []),
+    `# Written by scripts/testbed/local-postgres.ts: password (${method}) auth everywhere, like production.`,
+    `local all all ${method}`,
+    ...(tls ? [`hostssl all all 127.0.0.1/32 ${method}`, `hostssl all all ::1/128 ${method}`] : []),
     '# `host` also matches TLS connections; plaintext stays allowed so tests prove the client policy.',
-    'host all all 127.0.0.1/32 scram-sha-256',
-    'host all all ::1/128 scram-sha-256',
+    `host all all 127.0.0.1/32 ${method}`,
+    `host all all ::1/128 ${method}`,
     '',
   ].join('\n');
 }
@@ -53,7 +53,7 @@ function serverSettings(
     'fsync = off',
     'synchronous_commit = off',
     'full_page_writes = off',
-    "password_encryption = 'scram-sha-256'",
+    `password_encryption = '${options.passwordEncryption ?? 'scram-sha-256'}'`,
     'max_connections = 100',
     ...(options.logStatements === true ? ["log_statement = 'all'"] : []),
     ...(tls === undefined
@@ -147,7 +147,10 @@ export async function startLocalPostgres(options: StartPostgresOptions): Promise
         give(file, user, file === tls.keyPath ? 0o600 : 0o644);
     }
 
-    writeFileSync(path.join(dataDir, 'pg_hba.conf'), hbaLines(tls !== undefined));
+    writeFileSync(
+      path.join(dataDir, 'pg_hba.conf'),
+      hbaLines(tls !== undefined, options.passwordEncryption ?? 'scram-sha-256'),
+    );
     const configPath = path.join(dataDir, 'postgresql.conf');
     await appendFile(configPath, serverSettings(base, options, tls));
     const logPath = path.join(base, 'postgres.log');

@@ -15,6 +15,11 @@ export interface StartPostgresOptions {
   readonly tls?: boolean;
   /** `log_statement = 'all'`: every statement lands in the server log (see readLog()). */
   readonly logStatements?: boolean;
+  /**
+   * `md5`: a legacy cluster, `password_encryption = md5` and `md5` in pg_hba.conf (which
+   * also accepts SCRAM verifiers, as PostgreSQL does). Default `scram-sha-256` everywhere.
+   */
+  readonly passwordEncryption?: 'scram-sha-256' | 'md5';
   /** Force a backend; default: `TEST_BED_BACKEND`, else a container when a runtime answers, else local binaries. */
   readonly backend?: Backend;
 }

@@ -14,6 +14,8 @@
  */
 export { startPostgres } from './postgres-server.ts';
 export type { PostgresServer, PostgresTls, StartPostgresOptions } from './postgres-server.ts';
+export { startPgBouncer } from './pgbouncer-server.ts';
+export type { PgBouncerServer, StartPgBouncerOptions } from './pgbouncer-server.ts';
 export { startRedis } from './redis-server.ts';
 export type { RedisServer, StartRedisOptions } from './redis-server.ts';
 export { startRedisCluster } from './redis-cluster.ts';
