@@ -25,7 +25,10 @@ import {
   grantRoleSql,
   setDefaultRoleSql,
 } from './role-statements.ts';
-import { scramSha256Verifier } from './scram-verifier.ts';
+import { copyOriginalToClone, type CopiedChanges } from './clone-fidelity.ts';
+import { FailureReason, failureReason } from './login-failure.ts';
+import { hashMethodIn, passwordVerifier } from './password-encryption.ts';
+import { decideValidUntil, noLoginError, readRoleFacts } from './role-facts.ts';
 import { alternateUsername, baseUsername, checkIdentifier } from './sql-identifier.ts';
 import { resolveTls } from './tls-settings.ts';
 
@@ -33,6 +36,7 @@ export interface AlternatingUsersDeps extends TargetDeps {
   readonly passwords: PasswordGenerator;
   readonly passwordPolicy: PasswordPolicy;
   readonly rds: () => RdsPort;
+  readonly now: () => number;
 }
 
 /** The NOLOGIN role both logins act as, in owner-role naming; undefined in clone naming. */
@@ -133,10 +137,14 @@ async function exists(session: PgSession, sql: string, values: readonly string[]
 
 /**
  * Pending logs in: done. Otherwise prove the current credentials still work (AWS's
- * confused-deputy check), then as admin, in one transaction: create or update the
- * alternate login with a SCRAM verifier; clone naming grants the current user to a newly
- * created login (AWS); owner-role naming makes both logins members of the NOLOGIN owner
- * role and sets it as their role at login, so what either creates is owned by the owner.
+ * confused-deputy check; a current login whose VALID UNTIL has passed is reported as
+ * expired), then as admin, in one transaction: refuse a NOLOGIN pending login and apply
+ * PG_VALID_UNTIL before anything changes; create or update the alternate login with the
+ * hash the server's password_encryption asks for (md5 or SCRAM, see password-encryption.ts);
+ * when the clone is handed out, copy the original's membership, attributes and per-role
+ * settings to it (clone-fidelity.ts); owner-role naming makes both logins members of the
+ * NOLOGIN owner role and sets it as their role at login, so what either creates is owned by
+ * the owner.
  */
 export async function setAlternatingSecret(
   deps: AlternatingUsersDeps,
@@ -171,31 +179,59 @@ export async function setAlternatingSecret(
   }
   const attempts = pendingLogin.ok ? [] : [pendingLogin.attempt];
   const currentLogin = await tryLogin(deps, endpointFor(current, deps.config), 'current');
-  if (!currentLogin.ok)
+  if (!currentLogin.ok) {
+    if (failureReason(currentLogin.attempt.error) === FailureReason.wrongPassword) {
+      const expired = await expiredLogin(deps, secrets, current);
+      if (expired !== undefined) throw expired;
+    }
     throw noWorkingCredential(
       current,
       [...attempts, currentLogin.attempt],
       '; alternating users needs the current credentials to log in before the admin acts',
     );
+  }
   await currentLogin.session.close();
 
   const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
-  const verifier = scramSha256Verifier(pending.password, { iterations: deps.config.scramIterations });
+  const where = { host: pending.host, port: pending.port };
   await adminSession(deps, admin, async (session) => {
     await session.query('BEGIN', undefined, 'BEGIN');
     try {
-      const created = !(await exists(session, ROLE_EXISTS_SQL, [pending.username]));
+      const facts = await readRoleFacts(session, [current.username, pending.username]);
+      const existing = facts.get(pending.username);
+      // A NOLOGIN login is a DBA's lockout: refuse before changing anything.
+      if (existing !== undefined && !existing.canLogin) throw noLoginError(pending.username, where);
+      const { extendTo } = decideValidUntil([facts.get(current.username), existing], deps.config, {
+        ...where,
+        now: deps.now(),
+      });
+      const method = await hashMethodIn(session, deps.config.passwordEncryption);
+      const verifier = passwordVerifier(pending.password, {
+        method,
+        user: pending.username,
+        scramIterations: deps.config.scramIterations,
+      });
+      const passwordOptions = extendTo === undefined ? {} : { validUntil: extendTo };
+      const created = existing === undefined;
       await session.query(
         created
-          ? createLoginSql(pending.username, verifier)
-          : alterPasswordSql(pending.username, verifier, { login: true }),
+          ? createLoginSql(pending.username, verifier, passwordOptions)
+          : alterPasswordSql(pending.username, verifier, passwordOptions),
         undefined,
         created ? 'CREATE ROLE' : 'ALTER ROLE',
       );
-      if (owner === undefined) {
-        if (created)
-          await session.query(grantRoleSql(current.username, pending.username), undefined, 'GRANT');
-      } else {
+      let copied: CopiedChanges | undefined;
+      const original = facts.get(baseUsername(current.username));
+      if (pending.username !== baseUsername(pending.username) && original !== undefined) {
+        // The clone is handed out: make it a faithful copy of the original (clone-fidelity.ts).
+        const [clone] = (await readRoleFacts(session, [pending.username])).values();
+        if (clone !== undefined)
+          copied = await copyOriginalToClone(session, original, clone, owner === undefined);
+      } else if (owner === undefined && created) {
+        // AWS's grant, for a secret that started with the clone's name.
+        await session.query(grantRoleSql(current.username, pending.username), undefined, 'GRANT');
+      }
+      if (owner !== undefined) {
         if (!(await exists(session, ROLE_EXISTS_SQL, [owner])))
           await session.query(createNoLoginSql(owner), undefined, 'CREATE ROLE');
         for (const login of [current.username, pending.username]) {
@@ -205,9 +241,18 @@ export async function setAlternatingSecret(
         }
       }
       await session.query('COMMIT', undefined, 'COMMIT');
-      deps.logger.info('Set the alternate login (SCRAM-SHA-256 verifier)', {
+      deps.logger.info('Set the alternate login', {
         user: pending.username,
         created,
+        passwordHash: method,
+        ...(extendTo === undefined ? {} : { validUntil: extendTo }),
+        ...(copied === undefined
+          ? {}
+          : {
+              membershipRepaired: copied.membershipRepaired,
+              attributesCopied: copied.attributes.join(' '),
+              settingsCopied: copied.settingsCopied,
+            }),
         ownerRole: owner,
         admin: admin.username,
         host: admin.host,
@@ -217,6 +262,38 @@ export async function setAlternatingSecret(
       throw error;
     }
   });
+}
+
+/**
+ * The current login failed with what PostgreSQL reports as a wrong password: ask the admin
+ * whether the role's VALID UNTIL has passed (PostgreSQL tells only its own log), so an
+ * expired role is reported as expired. Undefined when it has not, or the admin cannot say.
+ */
+async function expiredLogin(
+  deps: AlternatingUsersDeps,
+  secrets: SecretsPort,
+  current: PostgresSecret,
+): Promise<RotationError | undefined> {
+  try {
+    const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
+    const facts = await adminSession(deps, admin, (session) => readRoleFacts(session, [current.username]));
+    const role = facts.get(current.username);
+    if (role?.expired !== true) return undefined;
+    return new RotationError(
+      ErrorCode.ERR_TARGET_ROLE_EXPIRED,
+      `Role "${current.username}" on ${current.host}:${current.port} expired at ${role.validUntil} (VALID UNTIL), so its current password no longer logs in (PostgreSQL reports this as a wrong password); nothing was changed. Clear or extend its VALID UNTIL, then rotate again`,
+      {
+        details: {
+          user: current.username,
+          host: current.host,
+          port: current.port,
+          validUntil: role.validUntil,
+        },
+      },
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -234,10 +311,12 @@ export async function finishAlternatingSecret(
     return { revoked: [] };
   }
   const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
-  const scrambled = scramSha256Verifier(new Sensitive(randomBytes(32).toString('base64')), {
-    iterations: deps.config.scramIterations,
-  });
   const rows = await adminSession(deps, admin, async (session) => {
+    const scrambled = passwordVerifier(new Sensitive(randomBytes(32).toString('base64')), {
+      method: await hashMethodIn(session, deps.config.passwordEncryption),
+      user: previous.username,
+      scramIterations: deps.config.scramIterations,
+    });
     await session.query(alterPasswordSql(previous.username, scrambled), undefined, 'ALTER ROLE');
     return session.query(TERMINATE_SESSIONS_SQL, [previous.username], 'terminate sessions');
   });

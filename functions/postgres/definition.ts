@@ -26,6 +26,7 @@ export function definePostgresFunction(
       const base = createPgConnector({
         connectTimeoutMs: config.connectTimeoutMs,
         statementTimeoutMs: config.statementTimeoutMs,
+        serverTimeouts: config.serverTimeouts,
       });
       let rds = ports.rds;
       return createPostgresStrategy({

@@ -13,6 +13,8 @@ export const FailureReason = {
   unreachable: 'host unreachable',
   timeout: 'timeout',
   tooManyConnections: 'too many connections',
+  poolerRejected: 'rejected by the connection pooler',
+  poolerUpstream: 'the connection pooler cannot reach the database',
   permissionDenied: 'permission denied',
   other: 'unexpected error',
 } as const;
@@ -27,6 +29,8 @@ const REASON_CODES: Readonly<Record<FailureReason, ErrorCode>> = {
   [FailureReason.unreachable]: ErrorCode.ERR_TARGET_UNREACHABLE,
   [FailureReason.timeout]: ErrorCode.ERR_TARGET_TIMEOUT,
   [FailureReason.tooManyConnections]: ErrorCode.ERR_TARGET_TOO_MANY_CONNECTIONS,
+  [FailureReason.poolerRejected]: ErrorCode.ERR_TARGET_REJECTED,
+  [FailureReason.poolerUpstream]: ErrorCode.ERR_TARGET_UNREACHABLE,
   [FailureReason.permissionDenied]: ErrorCode.ERR_TARGET_PERMISSION_DENIED,
   [FailureReason.other]: ErrorCode.ERR_TARGET_REJECTED,
 };
@@ -42,6 +46,24 @@ const NETWORK_CODES = new Set([
   'EADDRNOTAVAIL',
 ]);
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+/**
+ * SQLSTATE 08P01 (protocol violation) is what PgBouncer answers for nearly everything it
+ * decides itself, and what a server answers for a malformed startup. Its message says which.
+ */
+function protocolViolation(message: string): FailureReason {
+  if (/password authentication failed|SASL authentication failed/i.test(message))
+    return FailureReason.wrongPassword;
+  if (/no more connections allowed|too many clients|pool size/i.test(message))
+    return FailureReason.tooManyConnections;
+  if (/query_wait_timeout|server_connect_timeout|query_timeout|client_login_timeout/i.test(message))
+    return FailureReason.timeout;
+  if (/server login has been failing|cannot connect to server|server conn crashed/i.test(message))
+    return FailureReason.poolerUpstream;
+  if (/TLS|SSL/i.test(message)) return FailureReason.tlsFailure;
+  // "unsupported startup parameter: ...", "bouncer config error", an unknown pooler refusal.
+  return FailureReason.poolerRejected;
+}
 
 export function classifyPgError(error: unknown): {
   reason: FailureReason;
@@ -67,8 +89,14 @@ export function classifyPgError(error: unknown): {
     if (sqlState === '57014' || sqlState === '55P03') return FailureReason.timeout;
     if (sqlState === '42501') return FailureReason.permissionDenied;
     if (sqlState === '42704' && /role/i.test(message)) return FailureReason.roleMissing;
+    if (sqlState === '08P01') return protocolViolation(message);
+    // RDS Proxy's own refusals ("This RDS Proxy requires TLS connections", unsupported options).
+    if (/RDS Proxy/i.test(message))
+      return /TLS|SSL/i.test(message) ? FailureReason.tlsFailure : FailureReason.poolerRejected;
     if (driverCode !== undefined && NETWORK_CODES.has(driverCode)) return FailureReason.unreachable;
-    if (driverCode === 'ETIMEDOUT' || /timeout|timed out/i.test(message)) return FailureReason.timeout;
+    // Driver-side timeouts only: a server message may merely name a setting ("statement_timeout").
+    if (driverCode === 'ETIMEDOUT' || (sqlState === undefined && /timeout|timed out/i.test(message)))
+      return FailureReason.timeout;
     if ((driverCode !== undefined && TLS_CODE.test(driverCode)) || /SSL|TLS|certificate/i.test(message))
       return FailureReason.tlsFailure;
     if (/Connection terminated unexpectedly/i.test(message)) return FailureReason.unreachable;

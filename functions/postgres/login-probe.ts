@@ -4,16 +4,36 @@ import { withSession } from './pg-connector.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
 import { endpointFor, type TargetDeps } from './postgres-target.ts';
 
+/** Alternating users: the login the pending one replaces, whose memberships it must hold too. */
+export interface ReplacedLogin {
+  readonly username: string;
+  /** Clone naming with the clone pending: the pending login must be a member of this one too. */
+  readonly memberOfIt: boolean;
+}
+
+/**
+ * Roles the replaced login is a member of (directly or through others) that the pending
+ * login is not, leaving out the two logins themselves unless `memberOfIt`.
+ */
+const MISSING_MEMBERSHIPS_SQL = `SELECT r.rolname FROM pg_catalog.pg_roles r
+WHERE pg_catalog.pg_has_role($1::name, r.oid, 'MEMBER')
+  AND NOT pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')
+  AND r.rolname <> ALL($2::text[])
+ORDER BY r.rolname`;
+
 /**
  * testSecret for every strategy: log in with the pending credentials over the configured
- * TLS mode, run a probe, check who we are (and, in owner-role mode, which role we act as),
- * then run the optional PG_TEST_QUERY inside a READ ONLY transaction that is rolled back.
- * A failed login keeps its classified code; a failed check is ERR_TEST_FAILED.
+ * TLS mode, run a probe, check who we are (and, in owner-role mode, which role we act as);
+ * in alternating users, check that the pending login holds every role membership the login
+ * it replaces holds (so it can do what the old one could); then run the optional
+ * PG_TEST_QUERY inside a READ ONLY transaction that is rolled back. A failed login keeps
+ * its classified code; a failed check is ERR_TEST_FAILED.
  */
 export async function probePendingLogin(
   deps: TargetDeps,
   pending: PostgresSecret,
   expectedRole?: string,
+  replaced?: ReplacedLogin,
 ): Promise<void> {
   const endpoint = endpointFor(pending, deps.config);
   const subject = { user: pending.username, host: pending.host, port: pending.port };
@@ -35,6 +55,19 @@ export async function probePendingLogin(
           details: { ...subject, ownerRole: expectedRole },
         },
       );
+    }
+    if (replaced !== undefined && replaced.username !== pending.username) {
+      const skip = replaced.memberOfIt ? [pending.username] : [pending.username, replaced.username];
+      const missing = (
+        await session.query(MISSING_MEMBERSHIPS_SQL, [replaced.username, skip], 'membership check')
+      ).map((row) => String(row['rolname']));
+      if (missing.length > 0) {
+        throw new RotationError(
+          ErrorCode.ERR_TEST_FAILED,
+          `testSecret: user "${pending.username}" on ${pending.host}:${pending.port} is not a member of ${missing.map((role) => `"${role}"`).join(', ')}, which "${replaced.username}" is a member of`,
+          { details: { ...subject, replaced: replaced.username, missingMemberships: missing.join(',') } },
+        );
+      }
     }
     const testQuery = deps.config.testQuery;
     if (testQuery === undefined) return;

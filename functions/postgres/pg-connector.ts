@@ -7,6 +7,14 @@ import { sslOptions, type TlsSettings } from './tls-settings.ts';
  * The target-database port. Strategies talk to PostgreSQL only through it, so tests and
  * the fault-injection harness can wrap it (crash before or after a statement, refuse a
  * login). The default adapter is node-postgres' Client with short timeouts.
+ *
+ * Server-side timeouts are never startup parameters: PgBouncer refuses unknown ones
+ * ("unsupported startup parameter") and RDS Proxy pins or rejects them. In the default
+ * `transaction` mode every statement runs inside a transaction that begins with
+ * `SET LOCAL statement_timeout` and `SET LOCAL lock_timeout`, so the limits hold on a direct
+ * connection, through a session or transaction pooler and through RDS Proxy, and never
+ * outlive the transaction (a transaction pooler hands the server connection to other
+ * clients afterwards). `off` sends none; the client-side query timeout still applies.
  */
 
 export interface PgEndpoint {
@@ -32,10 +40,23 @@ export interface PgConnector {
   connect(endpoint: PgEndpoint, credential?: string): Promise<PgSession>;
 }
 
+export const ServerTimeouts = {
+  /** SET LOCAL statement_timeout and lock_timeout at the start of every transaction (default). */
+  transaction: 'transaction',
+  /** No server-side timeouts; only the client-side query timeout (statementTimeoutMs + 1 s). */
+  off: 'off',
+} as const;
+export type ServerTimeouts = (typeof ServerTimeouts)[keyof typeof ServerTimeouts];
+
 export interface PgTimeouts {
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
+  /** Default transaction. */
+  readonly serverTimeouts?: ServerTimeouts;
 }
+
+const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|END|ABORT)\b/i;
 
 export const APPLICATION_NAME = 'secrets-rotation';
 const CLOSE_TIMEOUT_MS = 2_000;
@@ -60,10 +81,12 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
         ssl,
         application_name: APPLICATION_NAME,
         connectionTimeoutMillis: timeouts.connectTimeoutMs,
-        statement_timeout: timeouts.statementTimeoutMs,
-        lock_timeout: timeouts.statementTimeoutMs,
         query_timeout: timeouts.statementTimeoutMs + 1_000,
       });
+      const limitTransaction =
+        (timeouts.serverTimeouts ?? ServerTimeouts.transaction) === ServerTimeouts.transaction
+          ? `SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}; SET LOCAL lock_timeout = ${timeouts.statementTimeoutMs}`
+          : undefined;
       // A server-side termination arrives as an 'error' event; without a listener it would crash the process.
       client.on('error', () => undefined);
       let closed = false;
@@ -81,13 +104,38 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
         await close();
         throw pgFailure(error, { action: 'login', ...subject });
       }
+      const run = async (sql: string, values: readonly unknown[] | undefined, action: string) => {
+        try {
+          const result = await client.query(sql, values === undefined ? undefined : [...values]);
+          return result.rows as PgRow[];
+        } catch (error) {
+          throw pgFailure(error, { action, ...subject });
+        }
+      };
+      let inTransaction = false;
       return {
         async query(sql, values, action = 'statement') {
+          if (limitTransaction === undefined) return await run(sql, values, action);
+          if (OPENS_TRANSACTION.test(sql)) {
+            const rows = await run(sql, values, action);
+            inTransaction = true;
+            await run(limitTransaction, undefined, 'SET LOCAL timeouts');
+            return rows;
+          }
+          if (ENDS_TRANSACTION.test(sql)) {
+            inTransaction = false;
+            return await run(sql, values, action);
+          }
+          if (inTransaction) return await run(sql, values, action);
+          // A statement on its own: its own transaction, limited like the others.
+          await run(`BEGIN; ${limitTransaction}`, undefined, 'SET LOCAL timeouts');
           try {
-            const result = await client.query(sql, values === undefined ? undefined : [...values]);
-            return result.rows as PgRow[];
+            const rows = await run(sql, values, action);
+            await run('COMMIT', undefined, action);
+            return rows;
           } catch (error) {
-            throw pgFailure(error, { action, ...subject });
+            await run('ROLLBACK', undefined, 'ROLLBACK').catch(() => undefined);
+            throw error;
           }
         },
         close,

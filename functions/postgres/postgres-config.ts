@@ -1,4 +1,6 @@
 import type { EnvReader } from '../../shared/config.ts';
+import { ServerTimeouts } from './pg-connector.ts';
+import { PasswordEncryption } from './password-encryption.ts';
 import { SCRAM_MIN_ITERATIONS } from './scram-verifier.ts';
 import { SSL_MODES, SslMode } from './tls-settings.ts';
 
@@ -17,11 +19,28 @@ export const AlternatingNaming = {
 } as const;
 export type AlternatingNaming = (typeof AlternatingNaming)[keyof typeof AlternatingNaming];
 
+/** What to do with a role whose password has a VALID UNTIL (a finite expiry). */
+export const ValidUntilPolicy = {
+  /** Refuse with ERR_TARGET_ROLE_VALID_UNTIL before changing anything (default). */
+  refuse: 'refuse',
+  /** Set VALID UNTIL to now + PG_VALID_UNTIL_DAYS together with the new password. */
+  extend: 'extend',
+} as const;
+export type ValidUntilPolicy = (typeof ValidUntilPolicy)[keyof typeof ValidUntilPolicy];
+
 export interface PostgresConfig {
   /** PG_CONNECT_TIMEOUT_MS. Default 5000. */
   readonly connectTimeoutMs: number;
   /** PG_STATEMENT_TIMEOUT_MS (statement_timeout and lock_timeout). Default 10000. */
   readonly statementTimeoutMs: number;
+  /** PG_SERVER_TIMEOUTS: `transaction` (SET LOCAL in every transaction) or `off`. Default transaction. */
+  readonly serverTimeouts: ServerTimeouts;
+  /** PG_PASSWORD_ENCRYPTION: `auto` (follow the server's password_encryption) or `scram-sha-256`. Default auto. */
+  readonly passwordEncryption: PasswordEncryption;
+  /** PG_VALID_UNTIL: `refuse` or `extend` a role with a VALID UNTIL. Default refuse. */
+  readonly validUntil: ValidUntilPolicy;
+  /** PG_VALID_UNTIL_DAYS: with `extend`, the new VALID UNTIL is now plus this many days. Default 90. */
+  readonly validUntilDays: number;
   /** PG_SSL_MODE, used when the secret does not say. Default verify-full. */
   readonly sslMode: SslMode;
   /** PG_SSL_CA_PATH, a PEM bundle used when the secret has no ssl_cert_path. Default: Node's CAs plus /var/runtime/ca-cert.pem. */
@@ -61,6 +80,18 @@ export function readPostgresConfig(reader: EnvReader): PostgresConfig {
   return {
     connectTimeoutMs: reader.int('PG_CONNECT_TIMEOUT_MS', 5_000, { min: 100, max: 120_000 }),
     statementTimeoutMs: reader.int('PG_STATEMENT_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    serverTimeouts: reader.oneOf(
+      'PG_SERVER_TIMEOUTS',
+      Object.values(ServerTimeouts),
+      ServerTimeouts.transaction,
+    ),
+    passwordEncryption: reader.oneOf(
+      'PG_PASSWORD_ENCRYPTION',
+      Object.values(PasswordEncryption),
+      PasswordEncryption.auto,
+    ),
+    validUntil: reader.oneOf('PG_VALID_UNTIL', Object.values(ValidUntilPolicy), ValidUntilPolicy.refuse),
+    validUntilDays: reader.int('PG_VALID_UNTIL_DAYS', 90, { min: 1, max: 3650 }),
     sslMode: reader.oneOf('PG_SSL_MODE', SSL_MODES, SslMode.verifyFull),
     sslCaPath: reader.string('PG_SSL_CA_PATH'),
     strategy: reader.oneOf(

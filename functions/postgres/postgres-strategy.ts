@@ -15,6 +15,7 @@ import {
   finishSingleUserSecret,
   setSingleUserSecret,
 } from './single-user-strategy.ts';
+import { baseUsername } from './sql-identifier.ts';
 import { probePendingLogin } from './login-probe.ts';
 
 export interface PostgresStrategyDeps extends BreakGlassDeps {
@@ -45,11 +46,15 @@ export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStra
         ? setAlternatingSecret(deps, input.context.secrets, input)
         : setSingleUserSecret(deps, input),
     testSecret: ({ current, pending }) =>
-      probePendingLogin(
-        deps,
-        pending,
-        isAlternating(deps, current) ? ownerRoleFor(deps, current) : undefined,
-      ),
+      isAlternating(deps, current)
+        ? probePendingLogin(deps, pending, ownerRoleFor(deps, current), {
+            username: current.username,
+            memberOfIt:
+              ownerRoleFor(deps, current) === undefined &&
+              pending.username !== baseUsername(pending.username) &&
+              current.username === baseUsername(pending.username),
+          })
+        : probePendingLogin(deps, pending),
     finishSecret: (input) =>
       isAlternating(deps, input.current)
         ? finishAlternatingSecret(deps, input.context.secrets, input)

@@ -109,7 +109,7 @@ export function noWorkingCredential(
   const note =
     attempts.length > 0 &&
     attempts.every((attempt) => failureReason(attempt.error) === FailureReason.wrongPassword)
-      ? ' (PostgreSQL also reports a role that does not exist as a wrong password)'
+      ? ' (PostgreSQL also reports a role that does not exist, or whose VALID UNTIL has passed, as a wrong password)'
       : '';
   return new RotationError(
     code,

@@ -2,21 +2,26 @@ import { quoteIdentifier, quoteLiteral } from './sql-identifier.ts';
 
 /**
  * The SQL the function sends. Utility statements take no bind parameters, so names go
- * through quoteIdentifier and the only literal is a SCRAM verifier (never a plaintext
- * password) or a role name.
+ * through quoteIdentifier and the only literals are a password hash (an md5 hash or a SCRAM
+ * verifier, never a plaintext password), a timestamp, a role name or a setting value.
  */
 
-/** `login`: also (re)grant LOGIN, which needs CREATEROLE; a user changing its own password must not ask for it. */
-export function alterPasswordSql(
-  user: string,
-  verifier: string,
-  options: { readonly login?: boolean } = {},
-): string {
-  return `ALTER ROLE ${quoteIdentifier(user)} WITH ${options.login ? 'LOGIN ' : ''}PASSWORD ${quoteLiteral(verifier)}`;
+export interface PasswordOptions {
+  /** Also set VALID UNTIL (ISO 8601); needs CREATEROLE, which a user changing its own password may lack. */
+  readonly validUntil?: string;
 }
 
-export function createLoginSql(user: string, verifier: string): string {
-  return `CREATE ROLE ${quoteIdentifier(user)} WITH LOGIN PASSWORD ${quoteLiteral(verifier)}`;
+function validUntilClause(options: PasswordOptions): string {
+  return options.validUntil === undefined ? '' : ` VALID UNTIL ${quoteLiteral(options.validUntil)}`;
+}
+
+/** Never re-grants LOGIN: a NOLOGIN role is a DBA's decision (see noLoginError). */
+export function alterPasswordSql(user: string, verifier: string, options: PasswordOptions = {}): string {
+  return `ALTER ROLE ${quoteIdentifier(user)} WITH PASSWORD ${quoteLiteral(verifier)}${validUntilClause(options)}`;
+}
+
+export function createLoginSql(user: string, verifier: string, options: PasswordOptions = {}): string {
+  return `CREATE ROLE ${quoteIdentifier(user)} WITH LOGIN PASSWORD ${quoteLiteral(verifier)}${validUntilClause(options)}`;
 }
 
 export function createNoLoginSql(role: string): string {

@@ -1,10 +1,11 @@
+import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
 import type { CreateInput, FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
 import { attemptBreakGlass, type BreakGlassDeps } from './break-glass.ts';
 import { assertSameTarget } from './identity-check.ts';
 import { newPassword } from './new-password.ts';
 import { recentPasswordsOf } from './password-history.ts';
-import { withSession } from './pg-connector.ts';
+import { withSession, type PgSession } from './pg-connector.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
 import {
   endpointFor,
@@ -14,7 +15,8 @@ import {
   type TargetDeps,
 } from './postgres-target.ts';
 import { TERMINATE_SESSIONS_SQL, alterPasswordSql } from './role-statements.ts';
-import { scramSha256Verifier } from './scram-verifier.ts';
+import { hashMethodIn, passwordVerifier, type HashMethod } from './password-encryption.ts';
+import { decideValidUntil, readRoleFacts } from './role-facts.ts';
 
 export interface SingleUserDeps extends TargetDeps, BreakGlassDeps {
   readonly passwords: PasswordGenerator;
@@ -43,8 +45,9 @@ export async function createSingleUserPending(
 
 /**
  * Try pending (already applied: done), then current, then previous (with current's TLS
- * settings, as AWS does); on the first login that works, set the pending password as a
- * SCRAM verifier. When none works, the error names the reason for each credential tried.
+ * settings, as AWS does); on the first login that works, set the pending password as an md5
+ * hash or SCRAM verifier (setOwnPassword). When none works, the error names the reason for
+ * each credential tried.
  */
 export async function setSingleUserSecret(
   deps: SingleUserDeps,
@@ -85,21 +88,57 @@ export async function setSingleUserSecret(
       attempts.push(login.attempt);
       continue;
     }
+    let done: { method: HashMethod; extendTo: string | undefined };
     try {
-      const verifier = scramSha256Verifier(pending.password, { iterations: deps.config.scramIterations });
-      await login.session.query(alterPasswordSql(pending.username, verifier), undefined, 'ALTER ROLE');
+      done = await setOwnPassword(deps, login.session, pending);
     } finally {
       await login.session.close();
     }
-    deps.logger.info('Set the pending password (SCRAM-SHA-256 verifier)', {
+    deps.logger.info('Set the pending password', {
       user: pending.username,
       host: pending.host,
       loggedInWith: credential,
+      passwordHash: done.method,
+      ...(done.extendTo === undefined ? {} : { validUntil: done.extendTo }),
     });
     return;
   }
   if (await attemptBreakGlass(deps, pending, attempts)) return;
   throw noWorkingCredential(current, attempts);
+}
+
+/**
+ * As the user itself: apply PG_VALID_UNTIL (refuse before changing anything, or extend with
+ * the new password), then set the password as the hash the session's password_encryption
+ * asks for (md5 or SCRAM; PG_PASSWORD_ENCRYPTION=scram-sha-256 forces SCRAM).
+ */
+async function setOwnPassword(
+  deps: SingleUserDeps,
+  session: PgSession,
+  pending: PostgresSecret,
+): Promise<{ method: HashMethod; extendTo: string | undefined }> {
+  const where = { host: pending.host, port: pending.port };
+  const self = (await readRoleFacts(session, [pending.username])).get(pending.username);
+  const { extendTo } = decideValidUntil([self], deps.config, { ...where, now: deps.now() });
+  if (extendTo !== undefined && self !== undefined && !self.superuser && !self.createRole) {
+    throw new RotationError(
+      ErrorCode.ERR_TARGET_ROLE_VALID_UNTIL,
+      `Role "${pending.username}" on ${pending.host}:${pending.port} has VALID UNTIL ${self.validUntil}, and PG_VALID_UNTIL=extend needs CREATEROLE to change it, which a single user changing its own password lacks; nothing was changed. Use alternating users (the admin extends it) or clear its VALID UNTIL`,
+      { details: { user: pending.username, ...where, validUntil: self.validUntil } },
+    );
+  }
+  const method = await hashMethodIn(session, deps.config.passwordEncryption);
+  const verifier = passwordVerifier(pending.password, {
+    method,
+    user: pending.username,
+    scramIterations: deps.config.scramIterations,
+  });
+  await session.query(
+    alterPasswordSql(pending.username, verifier, extendTo === undefined ? {} : { validUntil: extendTo }),
+    undefined,
+    'ALTER ROLE',
+  );
+  return { method, extendTo };
 }
 
 /** Emergency, opt-in: end the user's sessions that started before now (they may hold the leaked password). */

@@ -39,12 +39,37 @@ describe('classifyPgError', () => {
     [undefined, 'The server does not support SSL connections', FailureReason.tlsFailure],
     [undefined, 'Connection terminated unexpectedly', FailureReason.unreachable],
     [undefined, 'something new', FailureReason.other],
+    // PgBouncer answers 08P01 for what it decides itself (messages as PgBouncer 1.18 sends them).
+    ['08P01', 'unsupported startup parameter: statement_timeout', FailureReason.poolerRejected],
+    ['08P01', 'password authentication failed', FailureReason.wrongPassword],
+    ['08P01', 'bouncer config error', FailureReason.poolerRejected],
+    ['08P01', 'no more connections allowed (max_client_conn)', FailureReason.tooManyConnections],
+    ['08P01', 'query_wait_timeout', FailureReason.timeout],
+    [
+      '08P01',
+      'server login has been failing, try again later (server_login_retry)',
+      FailureReason.poolerUpstream,
+    ],
+    ['08P01', 'pgbouncer cannot connect to server', FailureReason.poolerUpstream],
+    [undefined, 'This RDS Proxy requires TLS connections', FailureReason.tlsFailure],
+    // A server error that merely names a timeout setting is not a timeout.
+    ['42704', 'unrecognized configuration parameter "lock_timeoutx"', FailureReason.other],
   ])('classifies %s "%s" as %s', (code, message, reason) => {
     expect(classifyPgError(driverError(message, code)).reason).toBe(reason);
   });
 });
 
 describe('pgFailure', () => {
+  it('maps a pooler refusal to ERR_TARGET_REJECTED and a pooler that cannot reach the server to ERR_TARGET_UNREACHABLE', () => {
+    const subject = { action: 'login', host: 'bouncer', port: 6432, user: 'app' };
+    expect(
+      pgFailure(driverError('unsupported startup parameter: statement_timeout', '08P01'), subject).code,
+    ).toBe(ErrorCode.ERR_TARGET_REJECTED);
+    expect(pgFailure(driverError('pgbouncer cannot connect to server', '08P01'), subject).code).toBe(
+      ErrorCode.ERR_TARGET_UNREACHABLE,
+    );
+  });
+
   it('names action, reason, credential, user, host and port, and keeps codes in details', () => {
     const error = pgFailure(driverError('password authentication failed for user "app"', '28P01'), {
       action: 'login',

@@ -13,6 +13,10 @@ describe('readPostgresConfig', () => {
     expect(read({})).toEqual({
       connectTimeoutMs: 5000,
       statementTimeoutMs: 10000,
+      serverTimeouts: 'transaction',
+      passwordEncryption: 'auto',
+      validUntil: 'refuse',
+      validUntilDays: 90,
       sslMode: 'verify-full',
       sslCaPath: undefined,
       strategy: 'auto',
@@ -40,8 +44,16 @@ describe('readPostgresConfig', () => {
       PG_EMERGENCY_TERMINATE_SESSIONS: 'yes',
       PG_BREAK_GLASS: 'true',
       PG_SCRAM_ITERATIONS: '8192',
+      PG_SERVER_TIMEOUTS: 'off',
+      PG_PASSWORD_ENCRYPTION: 'scram-sha-256',
+      PG_VALID_UNTIL: 'extend',
+      PG_VALID_UNTIL_DAYS: '30',
     });
     expect(config).toMatchObject({
+      serverTimeouts: 'off',
+      passwordEncryption: 'scram-sha-256',
+      validUntil: 'extend',
+      validUntilDays: 30,
       connectTimeoutMs: 1500,
       sslMode: 'require',
       sslCaPath: '/opt/ca.pem',
@@ -63,6 +75,9 @@ describe('readPostgresConfig', () => {
         PG_CONNECT_TIMEOUT_MS: 'soon',
         PG_TEST_QUERY: 'SELECT 1; DROP TABLE x',
         RDS_ENDPOINT: 'localhost:1',
+        PG_SERVER_TIMEOUTS: 'session',
+        PG_PASSWORD_ENCRYPTION: 'md5',
+        PG_VALID_UNTIL: 'keep',
       });
     } catch (thrown) {
       error = thrown;
@@ -76,6 +91,9 @@ describe('readPostgresConfig', () => {
       'PG_CONNECT_TIMEOUT_MS',
       'PG_TEST_QUERY',
       'RDS_ENDPOINT',
+      'PG_SERVER_TIMEOUTS',
+      'PG_PASSWORD_ENCRYPTION',
+      'PG_VALID_UNTIL',
     ])
       expect(message).toContain(name);
     expect(message).not.toContain('DROP TABLE');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RotationError } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
@@ -27,6 +28,7 @@ class FakeDatabase implements PgConnector {
   readonly sql: string[] = [];
   open = 0;
   failAlter = false;
+  passwordEncryption = 'scram-sha-256';
 
   async connect(endpoint: PgEndpoint, credential?: string) {
     const ok = this.passwords.get(endpoint.user) === endpoint.password.reveal();
@@ -53,6 +55,8 @@ class FakeDatabase implements PgConnector {
           });
         if (text.startsWith('SELECT current_user'))
           return [{ current_user: endpoint.user, session_user: endpoint.user }];
+        if (text.includes("current_setting('password_encryption')"))
+          return [{ password_encryption: this.passwordEncryption }];
         return [];
       },
       close: async () => {
@@ -126,12 +130,44 @@ describe('single-user setSecret', () => {
       context,
     });
     expect(db.log).toEqual(['pending:app:denied', 'current:app:ok']);
-    expect(db.sql).toHaveLength(1);
-    expect(db.sql[0]).toMatch(
+    const alters = db.sql.filter((sql) => sql.startsWith('ALTER'));
+    expect(alters).toHaveLength(1);
+    expect(alters[0]).toMatch(
       /^ALTER ROLE "app" WITH PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/,
     );
-    expect(db.sql[0]).not.toContain('new-Pw-plaintext');
+    expect(db.sql.join('\n')).not.toContain('new-Pw-plaintext');
     expect(db.open).toBe(0);
+  });
+
+  it('sends an md5 hash, never the password, when the session says password_encryption = md5', async () => {
+    const { db, strategy, context } = setup();
+    db.passwords.set('app', 'old-Pw');
+    db.passwordEncryption = 'md5';
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw' }),
+      pending: secret({ password: 'new-Pw-plaintext' }),
+      previous: undefined,
+      context,
+    });
+    // PostgreSQL's md5 hash: md5(password || user name), hex.
+    const md5 = createHash('md5').update('new-Pw-plaintextapp').digest('hex');
+    expect(db.sql.filter((sql) => sql.startsWith('ALTER'))).toEqual([
+      `ALTER ROLE "app" WITH PASSWORD 'md5${md5}'`,
+    ]);
+  });
+
+  it('PG_PASSWORD_ENCRYPTION=scram-sha-256 sends SCRAM on an md5 server without asking it', async () => {
+    const { db, strategy, context } = setup({ PG_PASSWORD_ENCRYPTION: 'scram-sha-256' });
+    db.passwords.set('app', 'old-Pw');
+    db.passwordEncryption = 'md5';
+    await strategy.setSecret({
+      current: secret({ password: 'old-Pw' }),
+      pending: secret({ password: 'new-Pw-plaintext' }),
+      previous: undefined,
+      context,
+    });
+    expect(db.sql.some((sql) => sql.includes('password_encryption'))).toBe(false);
+    expect(db.sql.filter((sql) => sql.startsWith('ALTER'))[0]).toMatch(/PASSWORD 'SCRAM-SHA-256\$/);
   });
 
   it('falls back to previous, and skips a previous version that names another user', async () => {
@@ -174,7 +210,7 @@ describe('single-user setSecret', () => {
     }
     expect((error as RotationError).code).toBe(ErrorCode.ERR_NO_WORKING_CREDENTIAL);
     expect((error as RotationError).message).toBe(
-      'Unable to log in to db.internal:5432 with the pending, current, previous credentials: pending (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; current (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; previous (user "app"): wrong password [ERR_TARGET_AUTH_FAILED] (PostgreSQL also reports a role that does not exist as a wrong password)',
+      'Unable to log in to db.internal:5432 with the pending, current, previous credentials: pending (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; current (user "app"): wrong password [ERR_TARGET_AUTH_FAILED]; previous (user "app"): wrong password [ERR_TARGET_AUTH_FAILED] (PostgreSQL also reports a role that does not exist, or whose VALID UNTIL has passed, as a wrong password)',
     );
   });
 
