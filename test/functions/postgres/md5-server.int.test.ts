@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../support/servers.ts';
+import { startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,

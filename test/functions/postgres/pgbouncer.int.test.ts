@@ -5,7 +5,7 @@ import {
   startPostgres,
   type PgBouncerServer,
   type PostgresServer,
-} from '../../support/servers.ts';
+} from '../../../scripts/testbed/servers.ts';
 import {
   admin,
   canLogin,
