@@ -8,13 +8,14 @@ import { resolveAdminLogin, type AdminLogin } from './admin-secret.ts';
 import { assertSameTarget } from './identity-check.ts';
 import { newPassword } from './new-password.ts';
 import { recentPasswordsOf } from './password-history.ts';
-import type { PgEndpoint, PgSession } from './pg-connector.ts';
+import { ServerTimeouts, type PgEndpoint, type PgSession } from './pg-connector.ts';
 import { AlternatingNaming } from './postgres-config.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
 import { endpointFor, noWorkingCredential, tryLogin, type TargetDeps } from './postgres-target.ts';
 import type { RdsPort } from './rds-port.ts';
 import {
   IS_DIRECT_MEMBER_SQL,
+  PINNED_SEARCH_PATH,
   PIN_SEARCH_PATH_SQL,
   PROBE_SQL,
   ROLE_EXISTS_SQL,
@@ -102,6 +103,7 @@ function adminEndpoint(deps: AlternatingUsersDeps, admin: AdminLogin): PgEndpoin
     user: admin.username,
     password: admin.password,
     tls: resolveTls(admin.tls, { mode: deps.config.sslMode, caPath: deps.config.sslCaPath }),
+    pinnedSearchPath: PINNED_SEARCH_PATH,
   };
 }
 
@@ -124,7 +126,11 @@ async function adminSession<R>(
   }
   try {
     // Before anything else: the user's database may set a search_path that shadows the catalog.
-    await login.session.query(PIN_SEARCH_PATH_SQL, undefined, 'pin search_path');
+    // With per-transaction server settings the connector pins it in every transaction instead
+    // (endpoint.pinnedSearchPath): a session-level pin would stay on a transaction pooler's
+    // server connection for its next client.
+    if (deps.config.serverTimeouts === ServerTimeouts.off)
+      await login.session.query(PIN_SEARCH_PATH_SQL, undefined, 'pin search_path');
     return await work(login.session);
   } finally {
     await login.session.close();

@@ -1,6 +1,6 @@
 import type { PgSession } from './pg-connector.ts';
 import type { RoleFacts } from './role-facts.ts';
-import { IS_DIRECT_MEMBER_SQL, grantRoleSql } from './role-statements.ts';
+import { IS_DIRECT_MEMBER_SQL, ROLE_SETTINGS_SQL, grantRoleSql } from './role-statements.ts';
 import { quoteIdentifier, quoteLiteral } from './sql-identifier.ts';
 
 /**
@@ -112,19 +112,15 @@ function inDatabase(database: string | undefined): string {
   return database === undefined ? '' : ` IN DATABASE ${quoteIdentifier(database)}`;
 }
 
-const ROLE_SETTINGS_SQL = `SELECT r.rolname, d.datname, s.setconfig
-FROM pg_catalog.pg_db_role_setting s
-JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
-LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND s.setdatabase <> 0
-WHERE r.rolname = ANY($1::text[])`;
-
 type SettingsByDatabase = Map<string | undefined, string[]>;
 
 async function settingsOf(
   session: PgSession,
   roles: readonly string[],
 ): Promise<Map<string, SettingsByDatabase>> {
-  const rows = await session.query(ROLE_SETTINGS_SQL, [[...roles]], 'role settings lookup');
+  const rows = [];
+  for (const role of roles)
+    rows.push(...(await session.query(ROLE_SETTINGS_SQL, [role], 'role settings lookup')));
   const byRole = new Map<string, SettingsByDatabase>(roles.map((role) => [role, new Map()]));
   for (const row of rows) {
     const database = typeof row['datname'] === 'string' ? row['datname'] : undefined;

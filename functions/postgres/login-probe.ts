@@ -16,9 +16,9 @@ export interface ReplacedLogin {
  * login is not, leaving out the two logins themselves unless `memberOfIt`.
  */
 const MISSING_MEMBERSHIPS_SQL = `SELECT r.rolname FROM pg_catalog.pg_roles r
-WHERE pg_catalog.pg_has_role($1::name, r.oid, 'MEMBER')
+WHERE pg_catalog.pg_has_role($1::pg_catalog.name, r.oid, 'MEMBER')
   AND NOT pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')
-  AND r.rolname <> ALL($2::text[])
+  AND r.rolname OPERATOR(pg_catalog.<>) ALL($2::pg_catalog.text[])
 ORDER BY r.rolname`;
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import type { PgSession } from './pg-connector.ts';
+import { PASSWORD_ENCRYPTION_SQL } from './role-statements.ts';
 import { scramSha256Verifier } from './scram-verifier.ts';
 
 /**
@@ -24,10 +25,6 @@ export type PasswordEncryption = (typeof PasswordEncryption)[keyof typeof Passwo
 /** The hash method a verifier is made with (what pg_authid.rolpassword will hold). */
 export const HashMethod = { md5: 'md5', scramSha256: 'scram-sha-256' } as const;
 export type HashMethod = (typeof HashMethod)[keyof typeof HashMethod];
-
-/** The server setting, read in the session that will set the password. */
-const PASSWORD_ENCRYPTION_SQL =
-  "SELECT pg_catalog.current_setting('password_encryption') AS password_encryption";
 
 /** The method for a password set in `session`: asks the server only in `auto`. */
 export async function hashMethodIn(session: PgSession, setting: PasswordEncryption): Promise<HashMethod> {

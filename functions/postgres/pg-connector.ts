@@ -24,6 +24,13 @@ export interface PgEndpoint {
   readonly user: string;
   readonly password: Sensitive<string>;
   readonly tls: TlsSettings;
+  /**
+   * Admin sessions: with server timeouts per transaction, every transaction also begins with
+   * `SET LOCAL search_path = <this>`, so the pin holds through a transaction pooler (a
+   * session-level pin would land on one server connection and stay there for the pooler's
+   * next client). See PIN_SEARCH_PATH_SQL.
+   */
+  readonly pinnedSearchPath?: string;
 }
 
 export type PgRow = Record<string, unknown>;
@@ -85,7 +92,13 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
       });
       const limitTransaction =
         (timeouts.serverTimeouts ?? ServerTimeouts.transaction) === ServerTimeouts.transaction
-          ? `SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}; SET LOCAL lock_timeout = ${timeouts.statementTimeoutMs}`
+          ? [
+              `SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}`,
+              `SET LOCAL lock_timeout = ${timeouts.statementTimeoutMs}`,
+              ...(endpoint.pinnedSearchPath === undefined
+                ? []
+                : [`SET LOCAL search_path = ${endpoint.pinnedSearchPath}`]),
+            ].join('; ')
           : undefined;
       // A server-side termination arrives as an 'error' event; without a listener it would crash the process.
       client.on('error', () => undefined);

@@ -1,5 +1,6 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { PgSession } from './pg-connector.ts';
+import { ROLE_FACTS_SQL } from './role-statements.ts';
 import { ValidUntilPolicy } from './postgres-config.ts';
 
 /**
@@ -23,19 +24,14 @@ export interface RoleFacts {
   readonly expired: boolean;
 }
 
-const ROLE_FACTS_SQL = `SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolinherit,
-  r.rolreplication, r.rolbypassrls, r.rolconnlimit,
-  CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
-    ELSE pg_catalog.to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END AS valid_until,
-  COALESCE(r.rolvaliduntil < pg_catalog.now(), false) AS expired
-FROM pg_catalog.pg_roles r WHERE r.rolname = ANY($1::text[])`;
-
 /** Facts of the named roles that exist (a missing role is absent from the map). */
 export async function readRoleFacts(
   session: PgSession,
   names: readonly string[],
 ): Promise<Map<string, RoleFacts>> {
-  const rows = await session.query(ROLE_FACTS_SQL, [[...new Set(names)]], 'role lookup');
+  const rows = [];
+  for (const name of new Set(names))
+    rows.push(...(await session.query(ROLE_FACTS_SQL, [name], 'role lookup')));
   const facts = new Map<string, RoleFacts>();
   for (const row of rows) {
     const name = String(row['rolname']);

@@ -46,8 +46,8 @@ export function setDefaultRoleSql(user: string, role: string): string {
  * schema (`OPERATOR(pg_catalog.=)`, `pg_catalog.count`): nothing a user defines is resolved.
  * `test/functions/postgres/role-statements.test.ts` checks each statement for that.
  */
-export const PIN_SEARCH_PATH_SQL =
-  "SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)";
+export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
+export const PIN_SEARCH_PATH_SQL = `SELECT pg_catalog.set_config('search_path', '${PINNED_SEARCH_PATH}', false)`;
 
 export const ROLE_EXISTS_SQL =
   'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name';
@@ -62,10 +62,32 @@ export const TERMINATE_SESSIONS_SQL =
 /** Run in the user's own session (its own privileges): keywords only, no operator or function. */
 export const PROBE_SQL = 'SELECT current_user AS current_user, session_user AS session_user';
 
+/** The server setting, read in the session that will set the password (admin-safe). */
+export const PASSWORD_ENCRYPTION_SQL =
+  "SELECT pg_catalog.current_setting('password_encryption') AS password_encryption";
+
+/** One role's facts; admin-safe (every operator and function named by schema, see role-statements.ts). */
+export const ROLE_FACTS_SQL = `SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolinherit,
+  r.rolreplication, r.rolbypassrls, r.rolconnlimit,
+  CASE WHEN pg_catalog.isfinite(r.rolvaliduntil)
+    THEN pg_catalog.to_char(pg_catalog.timezone('UTC', r.rolvaliduntil), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END AS valid_until,
+  (r.rolvaliduntil OPERATOR(pg_catalog.<) pg_catalog.now()) IS TRUE AS expired
+FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name`;
+
+/** One role's per-role settings, by database (none for "every database"); admin-safe (see role-statements.ts). */
+export const ROLE_SETTINGS_SQL = `SELECT r.rolname, d.datname, s.setconfig
+FROM pg_catalog.pg_db_role_setting s
+JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) s.setrole
+LEFT JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) s.setdatabase
+WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name`;
+
 /** Every catalog statement an admin session runs (for the qualification test). */
 export const ADMIN_CATALOG_SQL: readonly string[] = Object.freeze([
   PIN_SEARCH_PATH_SQL,
   ROLE_EXISTS_SQL,
   IS_DIRECT_MEMBER_SQL,
   TERMINATE_SESSIONS_SQL,
+  PASSWORD_ENCRYPTION_SQL,
+  ROLE_FACTS_SQL,
+  ROLE_SETTINGS_SQL,
 ]);
