@@ -20,6 +20,9 @@ export interface IoredisConnectorOptions {
   /** Or the PEM text itself (tests). */
   readonly tlsCaPem?: string | undefined;
   readonly tlsServerName?: string | undefined;
+  /** Client certificate and key paths (mutual TLS); read once, here. */
+  readonly tlsCertFile?: string | undefined;
+  readonly tlsKeyFile?: string | undefined;
 }
 
 /**
@@ -41,6 +44,7 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
       });
     }
   }
+  const clientCert = readClientCertificate(options);
   return {
     async open(
       endpoint: RedisEndpoint,
@@ -67,6 +71,7 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
           ? {
               tls: {
                 ...(ca !== undefined ? { ca } : {}),
+                ...(clientCert ?? {}),
                 ...serverName(options.tlsServerName, endpoint.host),
                 rejectUnauthorized: true,
               },
@@ -117,6 +122,25 @@ export function createIoredisConnector(options: IoredisConnectorOptions): RedisC
         },
       };
     },
+  };
+}
+
+/** The mutual-TLS certificate and key, or undefined; an unreadable file is a configuration error. */
+function readClientCertificate(options: IoredisConnectorOptions): { cert: string; key: string } | undefined {
+  if (options.tlsCertFile === undefined || options.tlsKeyFile === undefined) return undefined;
+  const read = (file: string, variable: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new RotationError(ErrorCode.ERR_CONFIG_INVALID, `${variable} cannot be read`, {
+        cause: error,
+        details: { variable },
+      });
+    }
+  };
+  return {
+    cert: read(options.tlsCertFile, 'REDIS_TLS_CERT_FILE'),
+    key: read(options.tlsKeyFile, 'REDIS_TLS_KEY_FILE'),
   };
 }
 

@@ -13,6 +13,12 @@ export interface RedisConfig {
   readonly discoverReplicas: boolean;
   /** REDIS_TLS_CA_FILE: PEM bundle to trust for rediss:// and `tls: true`. Default: Node's CA store. */
   readonly tlsCaFile: string | undefined;
+  /**
+   * REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE: a client certificate and its key (PEM) for mutual
+   * TLS (`tls-auth-clients yes`, Redis's default once TLS is on). Both or neither. Default: none.
+   */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
   /** REDIS_TLS_SERVERNAME: TLS server name (SNI and certificate check) when it differs from the host. Default: the host. */
   readonly tlsServerName: string | undefined;
   /** REDIS_TEST_COMMAND: the harmless command testSecret runs after PING (`PING` for none). Default `DBSIZE`. */
@@ -33,6 +39,10 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
   const testCommand = reader.string('REDIS_TEST_COMMAND', 'DBSIZE');
   if (!/^[A-Za-z][A-Za-z|-]*$/.test(testCommand))
     reader.problem('REDIS_TEST_COMMAND must be a single command name without arguments');
+  const tlsCertFile = reader.string('REDIS_TLS_CERT_FILE');
+  const tlsKeyFile = reader.string('REDIS_TLS_KEY_FILE');
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined))
+    reader.problem('REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE must be set together (mutual TLS)');
   const endpoint = reader.string('ELASTICACHE_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
     reader.problem('ELASTICACHE_ENDPOINT must be an http(s) URL');
@@ -43,6 +53,8 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
     discoverReplicas: reader.bool('REDIS_DISCOVER_REPLICAS', true),
     tlsCaFile: reader.string('REDIS_TLS_CA_FILE'),
     tlsServerName: reader.string('REDIS_TLS_SERVERNAME'),
+    tlsCertFile,
+    tlsKeyFile,
     testCommand: testCommand.toUpperCase(),
     adminSecretArn: reader.string('REDIS_ADMIN_SECRET_ARN'),
     elastiCacheEndpoint: endpoint,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
 import { adminEndpointFor, assertDiscovered, type RedisAdmin } from './admin-secret.ts';
@@ -125,6 +126,14 @@ export async function openTopology(
       try {
         node = await openWithFirstWorking(connector, endpoint, reported ? reportedCandidates : own);
       } catch (error) {
+        if (isRotationError(error, ErrorCode.ERR_TARGET_TLS) && reported && isIP(endpoint.host) !== 0) {
+          const name = describeEndpoint(endpoint);
+          throw new RotationError(
+            ErrorCode.ERR_TARGET_TLS,
+            `Redis node ${name} was found by its IP (as its primary reports it) and its TLS certificate does not cover that IP; set replica-announce-ip (or cluster-announce-hostname) to a name the certificate covers, or list the nodes by name in the secret's "nodes"`,
+            { cause: error, details: { node: name } },
+          );
+        }
         if (required || !isRotationError(error) || !UNREACHABLE.has(error.code)) throw error;
         const name = describeEndpoint(endpoint);
         if (request.emergency) {

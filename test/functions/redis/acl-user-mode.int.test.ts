@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
@@ -415,5 +416,45 @@ describe('ACL-user mode with a replica still in its full sync', () => {
       expect(await canLogin(server, undefined, S0)).toBe(false);
       expect(await canLogin(server, undefined, last)).toBe(true);
     }
+  });
+});
+
+describe('ACL-user mode on the default user of a requirepass server started from redis.conf', () => {
+  const C0 = 'conf-plaintext-Pw-0001';
+  let server: RedisServer;
+  let h: RedisHarness;
+
+  beforeAll(async () => {
+    server = await startRedis({ configFile: true, requirepass: C0 });
+    h = await startRedisHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await server?.destroy();
+  });
+
+  it('leaves no plaintext password in redis.conf, keeps both passwords working, and a restart keeps the new pair', async () => {
+    const configFile = server.configFilePath ?? '';
+    expect(readFileSync(configFile, 'utf8')).toContain(C0); // the gap: requirepass in plaintext
+    const secret = await h.createSecret('redis/acl-conf', {
+      host: '127.0.0.1',
+      port: server.port,
+      password: C0,
+    });
+    const { arn } = h.register('acl-conf');
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current(secret));
+    const text = readFileSync(configFile, 'utf8');
+    expect(text).not.toContain(C0);
+    expect(text).not.toContain(next);
+    expect(text).not.toMatch(/^requirepass/m);
+    const [requirepass] = await run(server, undefined, next, [['CONFIG', 'GET', 'requirepass']]);
+    expect((requirepass as string[])[1]).toBe('');
+    expect(await canLogin(server, undefined, C0)).toBe(true); // zero downtime: both until the next rotation
+    await server.restart();
+    expect(await canLogin(server, undefined, next)).toBe(true);
+    expect(await canLogin(server, undefined, C0)).toBe(true);
+    expect(await canLogin(server, 'default', 'wrong-password-000')).toBe(false);
   });
 });

@@ -18,12 +18,22 @@ describe('readRedisConfig', () => {
       discoverReplicas: true,
       tlsCaFile: undefined,
       tlsServerName: undefined,
+      tlsCertFile: undefined,
+      tlsKeyFile: undefined,
       testCommand: 'DBSIZE',
       adminSecretArn: undefined,
       elastiCacheEndpoint: undefined,
       elastiCacheWaitTimeoutMs: 600_000,
       elastiCachePollIntervalMs: 10_000,
     });
+  });
+
+  it('takes a mutual-TLS client certificate only with its key', () => {
+    expect(read({ REDIS_TLS_CERT_FILE: '/c.pem', REDIS_TLS_KEY_FILE: '/k.pem' }).done()).toMatchObject({
+      tlsCertFile: '/c.pem',
+      tlsKeyFile: '/k.pem',
+    });
+    expect(() => read({ REDIS_TLS_CERT_FILE: '/c.pem' }).done()).toThrow(/REDIS_TLS_KEY_FILE/);
   });
 
   it("honours AWS's ElastiCache wait variables in seconds, with millisecond overrides", () => {

@@ -3,6 +3,7 @@
  * real SDK, an in-process handler built with injected logs, and raw admin connections
  * to the real Redis servers of the test bed.
  */
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { buildRotationFunction, type BuiltFunction } from '../../../shared/rotation-function.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../../scripts/testbed/memory-observability.ts';
@@ -65,7 +66,17 @@ export async function connect(
     port: server.port,
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
-    ...(server.tls ? { tls: { ca: server.tls.caPem, servername: server.tls.serverName } } : {}),
+    ...(server.tls
+      ? {
+          tls: {
+            ca: server.tls.caPem,
+            servername: server.tls.serverName,
+            // The test bed's certificate is valid for client auth too (mutual-TLS servers).
+            cert: readFileSync(server.tls.clientCertPath),
+            key: readFileSync(server.tls.clientKeyPath),
+          },
+        }
+      : {}),
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
