@@ -45,7 +45,7 @@ async function actionsCalled(kind: string): Promise<string[]> {
     }
   }
   // The core's password generator wraps GetRandomPassword; only kinds that generate passwords call it.
-  if (own.some((text) => /\bgenerator\.generate\(|\bpasswords\.generate\(/.test(text)))
+  if (own.some((text) => /\bgenerator\.generate\(|\bpasswords\.generate\(|\bdrawPassword\(/.test(text)))
     actions.add('secretsmanager:GetRandomPassword');
   return [...actions].sort();
 }
