@@ -1,6 +1,7 @@
 import type { EnvReader } from './config.ts';
 import { METRIC_NAMESPACE_DEFAULT } from './observability.ts';
 import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy, type PasswordPolicy } from './password.ts';
+import { DEFAULT_REPLICA_SETTINGS, type ReplicaSettings } from './replicas.ts';
 
 /** Settings every function shares, read once from the environment. */
 export interface CoreConfig {
@@ -14,6 +15,10 @@ export interface CoreConfig {
   readonly metricsNamespace: string;
   /** AWS's password knobs over the kind's defaults. */
   readonly passwordPolicy: PasswordPolicy;
+  /** SECRETS_MANAGER_REPLICA_ENDPOINT: endpoint of the clients in replica Regions. Default: unset (the SDK's endpoint for each Region). */
+  readonly replicaEndpoint: string | undefined;
+  /** REPLICA_SYNC_WAIT_MS, REPLICA_CATCH_UP_WAIT_MS, REPLICA_POLL_INTERVAL_MS (defaults in shared/replicas.ts). */
+  readonly replicas: ReplicaSettings;
 }
 
 export function readCoreConfig(
@@ -23,6 +28,9 @@ export function readCoreConfig(
   const endpoint = reader.string('SECRETS_MANAGER_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
     reader.problem('SECRETS_MANAGER_ENDPOINT must be an http(s) URL');
+  const replicaEndpoint = reader.string('SECRETS_MANAGER_REPLICA_ENDPOINT');
+  if (replicaEndpoint !== undefined && !/^https?:\/\//.test(replicaEndpoint))
+    reader.problem('SECRETS_MANAGER_REPLICA_ENDPOINT must be an http(s) URL');
   return {
     secretsManagerEndpoint: endpoint,
     region: reader.string('AWS_REGION'),
@@ -33,5 +41,20 @@ export function readCoreConfig(
     ),
     metricsNamespace: reader.string('POWERTOOLS_METRICS_NAMESPACE', METRIC_NAMESPACE_DEFAULT),
     passwordPolicy: readPasswordPolicy(reader, passwordDefaults),
+    replicaEndpoint,
+    replicas: {
+      syncWaitMs: reader.int('REPLICA_SYNC_WAIT_MS', DEFAULT_REPLICA_SETTINGS.syncWaitMs, {
+        min: 0,
+        max: 900_000,
+      }),
+      catchUpWaitMs: reader.int('REPLICA_CATCH_UP_WAIT_MS', DEFAULT_REPLICA_SETTINGS.catchUpWaitMs, {
+        min: 0,
+        max: 900_000,
+      }),
+      pollIntervalMs: reader.int('REPLICA_POLL_INTERVAL_MS', DEFAULT_REPLICA_SETTINGS.pollIntervalMs, {
+        min: 50,
+        max: 60_000,
+      }),
+    },
   };
 }

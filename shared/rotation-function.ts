@@ -6,6 +6,7 @@ import { parseRotationEvent } from './event.ts';
 import { createLogger, createMetrics, type Log, type RotationMetrics } from './observability.ts';
 import { secretsManagerPasswordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
 import { createCachingSecretsPort } from './caching-secrets-port.ts';
+import { ReplicaGuard, type ReplicaSecretsFactory } from './replicas.ts';
 import { Rotator, type StepOutcome } from './rotator.ts';
 import { createSdkSecretsPort, createSecretsManagerClient } from './sdk-secrets-port.ts';
 import type { SecretsPort } from './secrets-port.ts';
@@ -36,11 +37,15 @@ export interface HandlerOverrides {
   readonly logger?: Log;
   readonly metrics?: RotationMetrics;
   readonly passwords?: PasswordGenerator;
+  /** Secrets Manager in a replica Region. Default: an SDK client per Region, built on first use. */
+  readonly replicaSecrets?: ReplicaSecretsFactory;
 }
 
 export interface LambdaContextLike {
   readonly awsRequestId?: string;
   readonly functionName?: string;
+  /** Lambda's own clock: replica waits stay within it. */
+  getRemainingTimeInMillis?(): number;
 }
 
 export type RotationHandler = (event: unknown, context?: LambdaContextLike) => Promise<void>;
@@ -48,7 +53,7 @@ export type RotationHandler = (event: unknown, context?: LambdaContextLike) => P
 export interface BuiltFunction {
   readonly handler: RotationHandler;
   /** Same as handler but returns the step's outcome (for tests). */
-  readonly invoke: (event: unknown) => Promise<StepOutcome>;
+  readonly invoke: (event: unknown, context?: LambdaContextLike) => Promise<StepOutcome>;
 }
 
 /**
@@ -93,17 +98,23 @@ export function buildRotationFunction<T, C extends object>(
     );
     const passwords = overrides.passwords ?? secretsManagerPasswordGenerator(secrets);
     const metrics = overrides.metrics ?? createMetrics(definition.kind, core.metricsNamespace);
+    const replicas = new ReplicaGuard({
+      replicas: overrides.replicaSecrets ?? sdkReplicaSecrets(core),
+      primary: secrets,
+      settings: core.replicas,
+      logger,
+    });
     const strategy = definition.createStrategy({
       config: frozenConfig,
       core,
       passwords,
       logger,
     });
-    built = { rotator: new Rotator({ secrets, strategy, logger, metrics }), logger };
+    built = { rotator: new Rotator({ secrets, strategy, logger, metrics, replicas }), logger };
     return built;
   };
 
-  const invoke = async (rawEvent: unknown): Promise<StepOutcome> => {
+  const invoke = async (rawEvent: unknown, context?: LambdaContextLike): Promise<StepOutcome> => {
     const { rotator, logger } = init();
     let event;
     try {
@@ -116,13 +127,27 @@ export function buildRotationFunction<T, C extends object>(
       });
       throw rotationError;
     }
-    return rotator.handle(event);
+    const remaining = context?.getRemainingTimeInMillis;
+    return rotator.handle(event, remaining ? { remainingMs: () => remaining.call(context) } : {});
   };
 
   return {
     invoke,
-    handler: async (rawEvent) => {
-      await invoke(rawEvent);
+    handler: async (rawEvent, context) => {
+      await invoke(rawEvent, context);
     },
+  };
+}
+
+/** One SDK client per replica Region, built when a replicated secret first needs it. */
+function sdkReplicaSecrets(core: CoreConfig): ReplicaSecretsFactory {
+  const ports = new Map<string, SecretsPort>();
+  return (region) => {
+    let port = ports.get(region);
+    if (!port) {
+      port = createSdkSecretsPort(createSecretsManagerClient({ endpoint: core.replicaEndpoint, region }));
+      ports.set(region, port);
+    }
+    return port;
   };
 }

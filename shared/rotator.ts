@@ -12,6 +12,15 @@ import {
   readProgress,
 } from './rotation-progress.ts';
 import {
+  formatReplicaTag,
+  REPLICA_STATUS_TAG,
+  ReplicaState,
+  replicaRegions,
+  unfinishedRegions,
+  type RemainingTime,
+  type ReplicaGuard,
+} from './replicas.ts';
+import {
   versionWithStage,
   withCurrentMoved,
   type SecretDescription,
@@ -37,8 +46,16 @@ export interface RotatorDeps<T> {
   readonly logger: Log;
   readonly metrics?: RotationMetrics;
   readonly now?: () => number;
-  /** Wall clock for the progress tags. Default Date.now. */
+  /** Wall clock for the progress tags and replica lag. Default Date.now. */
   readonly clock?: () => number;
+  /** Replica Regions of multi-Region secrets. Without it, replicas are not checked. */
+  readonly replicas?: ReplicaGuard;
+}
+
+/** What the invocation knows about its own limits. */
+export interface InvocationLimits {
+  /** The Lambda context's getRemainingTimeInMillis. */
+  readonly remainingMs?: () => number;
 }
 
 /** What one invocation learnt, for the progress it records at its end. */
@@ -52,6 +69,8 @@ interface StepTrack {
   emergencyDone: boolean;
   /** setSecret of a strategy that replaces AWSCURRENT's credential on the target (single user). */
   setReplacesCurrent: boolean;
+  /** The Lambda's remaining time, which bounds every replica wait. */
+  remaining: RemainingTime;
 }
 
 /**
@@ -83,6 +102,7 @@ export class Rotator<T> {
   readonly #metrics: RotationMetrics | undefined;
   readonly #now: () => number;
   readonly #clock: () => number;
+  readonly #replicas: ReplicaGuard | undefined;
 
   constructor(deps: RotatorDeps<T>) {
     this.#secrets = deps.secrets;
@@ -91,6 +111,7 @@ export class Rotator<T> {
     this.#metrics = deps.metrics;
     this.#now = deps.now ?? (() => performance.now());
     this.#clock = deps.clock ?? (() => Date.now());
+    this.#replicas = deps.replicas;
   }
 
   get kind(): KindName {
@@ -98,7 +119,7 @@ export class Rotator<T> {
   }
 
   /** Run one step, with logging and metrics. Errors leave as RotationError, logged once here. */
-  async handle(event: RotationEvent): Promise<StepOutcome> {
+  async handle(event: RotationEvent, limits: InvocationLimits = {}): Promise<StepOutcome> {
     const started = this.#now();
     this.#logger.appendKeys({
       secretArn: event.SecretId,
@@ -112,6 +133,7 @@ export class Rotator<T> {
       currentMoved: false,
       emergencyDone: false,
       setReplacesCurrent: false,
+      remaining: limits.remainingMs,
     };
     try {
       const outcome = await this.#run(event, track);
@@ -170,7 +192,21 @@ export class Rotator<T> {
           versionId: token,
         });
         Object.assign(track, { recordable: true, emergency: true, currentMoved: true });
-        await this.#finalize(description, event, true, track);
+        await this.#finalize(description, event, true, track, this.#clock());
+        return StepOutcome.done;
+      }
+      // A finishSecret whose replicas did not all catch up (recorded on the secret) waits again.
+      const lagging = unfinishedRegions(description.Tags[REPLICA_STATUS_TAG], token);
+      if (event.Step === Step.finishSecret && lagging !== undefined && lagging.length > 0) {
+        this.#logger.info(
+          'Version already AWSCURRENT; waiting again for replica Regions that did not hold it',
+          {
+            versionId: token,
+            replicaRegions: lagging.join(','),
+          },
+        );
+        Object.assign(track, { recordable: true, currentMoved: true });
+        await this.#awaitReplicas(description, token, this.#clock(), track);
         return StepOutcome.done;
       }
       this.#logger.info('Version already AWSCURRENT; nothing to do', { versionId: token });
@@ -286,6 +322,9 @@ export class Rotator<T> {
     const context = this.#context(description, event, emergency, currentId);
     if (event.Step === Step.setSecret) {
       track.setReplacesCurrent = this.#strategy.setReplacesCurrent?.(current) ?? false;
+      // The replicas serve AWSCURRENT: they must be healthy and up to date before it stops working.
+      if (track.setReplacesCurrent)
+        await this.#replicas?.requireInSync(description, Step.setSecret, track.remaining);
       await this.#strategy.setSecret({ current, pending, previous, context });
     } else await this.#strategy.testSecret({ current, pending, previous, context });
     return StepOutcome.done;
@@ -300,6 +339,9 @@ export class Rotator<T> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
     const currentId = versionWithStage(description.VersionIdsToStages, Stage.AWSCURRENT);
+    // An emergency revokes the credential the replicas serve: they must be healthy first.
+    if (emergency)
+      await this.#replicas?.requireInSync(description, 'emergency finishing work', track.remaining);
     await this.#secrets.updateSecretVersionStage({
       SecretId: arn,
       VersionStage: Stage.AWSCURRENT,
@@ -311,7 +353,7 @@ export class Rotator<T> {
       previousVersionId: currentId,
     });
     track.currentMoved = true;
-    await this.#finalize(description, event, emergency, track);
+    await this.#finalize(description, event, emergency, track, this.#clock());
     this.#metrics?.rotationCompleted(this.kind);
     return StepOutcome.done;
   }
@@ -325,9 +367,13 @@ export class Rotator<T> {
     event: RotationEvent,
     emergency: boolean,
     track: StepTrack,
+    movedAtMs: number,
   ): Promise<void> {
     const arn = description.ARN;
     const token = event.ClientRequestToken;
+    // An emergency revokes only once every replica serves the new credential; until then the
+    // label stays, so a re-run finishSecret waits again and then revokes.
+    if (emergency) await this.#awaitReplicas(description, token, movedAtMs, track);
     let revoked: readonly string[] = [];
     if (this.#strategy.finishSecret) {
       const fresh = withCurrentMoved(description, token); // the labels after our own move: no re-read
@@ -339,6 +385,8 @@ export class Rotator<T> {
     }
     if (!emergency) {
       if (emergencyRequested(description.Tags)) this.#logDeferredEmergency(token);
+      // The old credential keeps working: the finishing work did not wait for the replicas.
+      await this.#awaitReplicas(description, token, movedAtMs, track);
       return;
     }
     if (emergencyRequested(description.Tags)) await this.#secrets.untagResource(arn, [ROTATION_MODE_TAG]);
@@ -358,6 +406,57 @@ export class Rotator<T> {
         versionId: token,
       });
     }
+  }
+
+  /**
+   * After the label move: wait for every replica Region to hold `token` as AWSCURRENT,
+   * record the lag per Region on the secret (tag RotationReplicas), and fail with
+   * ERR_REPLICA_LAGGING naming the Regions that did not, leaving the rotation visibly
+   * unfinished; the primary is not undone. A re-run finishSecret waits again.
+   */
+  async #awaitReplicas(
+    description: SecretDescription,
+    token: string,
+    movedAtMs: number,
+    track: StepTrack,
+  ): Promise<void> {
+    if (!this.#replicas || replicaRegions(description).length === 0) return;
+    const arn = description.ARN;
+    const reports = await this.#replicas.waitForCatchUp(description, token, movedAtMs, track.remaining);
+    if (reports.length === 0) return;
+    try {
+      await this.#secrets.tagResource(arn, { [REPLICA_STATUS_TAG]: formatReplicaTag(token, reports) });
+    } catch (thrown) {
+      this.#logger.warn('Could not record replica status on the secret (TagResource)', {
+        errorCode: asRotationError(thrown).code,
+        tag: REPLICA_STATUS_TAG,
+      });
+    }
+    for (const report of reports)
+      this.#logger.info('Replica Region status', {
+        versionId: token,
+        replicaRegion: report.region,
+        replicaState: report.state,
+        ...(report.lagMs !== undefined ? { replicaLagMs: report.lagMs } : {}),
+        ...(report.reason !== undefined ? { replicaReason: report.reason } : {}),
+      });
+    const lagging = reports.filter((report) => report.state !== ReplicaState.holds);
+    if (lagging.length === 0) return;
+    throw new RotationError(
+      ErrorCode.ERR_REPLICA_LAGGING,
+      `Secret ${arn}: AWSCURRENT is version ${token} in the primary Region, but ${lagging
+        .map((report) => `${report.region} (${report.state}${report.reason ? `: ${report.reason}` : ''})`)
+        .join(
+          ', ',
+        )} does not hold it yet; the rotation is unfinished there. Running finishSecret again waits again`,
+      {
+        details: {
+          secretArn: arn,
+          versionId: token,
+          regions: lagging.map((report) => report.region).join(', '),
+        },
+      },
+    );
   }
 
   #logDeferredEmergency(token: string): void {

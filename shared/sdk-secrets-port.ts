@@ -53,6 +53,18 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
           Tags: tags,
           ...(out.LastRotatedDate === undefined ? {} : { LastRotatedDate: out.LastRotatedDate }),
           ...(out.NextRotationDate === undefined ? {} : { NextRotationDate: out.NextRotationDate }),
+          ...(out.PrimaryRegion === undefined ? {} : { PrimaryRegion: out.PrimaryRegion }),
+          ...(out.ReplicationStatus === undefined
+            ? {}
+            : {
+                ReplicationStatus: out.ReplicationStatus.filter((entry) => entry.Region !== undefined).map(
+                  (entry) => ({
+                    Region: entry.Region as string,
+                    ...(entry.Status === undefined ? {} : { Status: entry.Status }),
+                    ...(entry.StatusMessage === undefined ? {} : { StatusMessage: entry.StatusMessage }),
+                  }),
+                ),
+              }),
         };
         return description;
       });

@@ -9,6 +9,14 @@ import type { Sensitive } from './sensitive.ts';
 
 export type VersionIdsToStages = Readonly<Record<string, readonly string[]>>;
 
+/** One entry of DescribeSecret's ReplicationStatus (API:ReplicationStatusType). */
+export interface ReplicaStatus {
+  readonly Region: string;
+  /** InSync (the replica exists), InProgress (being created) or Failed. */
+  readonly Status?: string;
+  readonly StatusMessage?: string;
+}
+
 export interface SecretDescription {
   readonly ARN: string;
   readonly Name: string;
@@ -20,6 +28,10 @@ export interface SecretDescription {
   readonly Tags: Readonly<Record<string, string>>;
   readonly LastRotatedDate?: Date;
   readonly NextRotationDate?: Date;
+  /** Set on replicated secrets: the Region of the primary. */
+  readonly PrimaryRegion?: string;
+  /** On a primary: its replica Regions. Absent or empty when the secret is not replicated. */
+  readonly ReplicationStatus?: readonly ReplicaStatus[];
 }
 
 export interface SecretVersion {

@@ -12,6 +12,11 @@
  * - ClearEmergencyTag: after an emergency rotation the core removes the
  *   `RotationMode=emergency` tag; only that tag key may be removed. (The operator CLI sets
  *   the tag, so the function never needs TagResource.)
+ * - RecordReplicaStatus: on a replicated secret the core records, per replica Region, the
+ *   lag or state of the new version in the `RotationReplicas` tag; only that tag key may be set.
+ * - ReadReplicaRegions: DescribeSecret (labels and status, never a value) of secrets in the
+ *   replica Regions given, to check replicas before a cut-over and wait for them after
+ *   finishSecret. Only when replica Regions are given.
  * - GeneratePasswords: GetRandomPassword has no resource type, hence `*`. PostgreSQL and
  *   Redis only: JWT keys come from Node's crypto.
  * - ReadAdminSecrets: PostgreSQL alternating users log in with the admin (master) secret
@@ -39,6 +44,8 @@ export const StatementId = {
   manageVpcNetworkInterfaces: 'ManageVpcNetworkInterfaces',
   rotateSecrets: 'RotateSecretsThatNameThisFunction',
   clearEmergencyTag: 'ClearEmergencyTag',
+  recordReplicaStatus: 'RecordReplicaStatus',
+  readReplicaRegions: 'ReadReplicaRegions',
   generatePasswords: 'GeneratePasswords',
   readAdminSecrets: 'ReadAdminSecrets',
   describeDatabases: 'DescribeDatabases',
@@ -71,6 +78,8 @@ export const Actions = {
     redis: [],
   },
   clearEmergencyTag: ['secretsmanager:UntagResource'],
+  recordReplicaStatus: ['secretsmanager:TagResource'],
+  readReplicaRegions: ['secretsmanager:DescribeSecret'],
   generatePasswords: ['secretsmanager:GetRandomPassword'],
   readAdminSecrets: {
     jwt: [],
@@ -90,6 +99,9 @@ export const Actions = {
 
 /** The tag the core removes after an emergency rotation (shared/constants.ts ROTATION_MODE_TAG). */
 export const EMERGENCY_TAG_KEY = 'RotationMode';
+
+/** The tag the core records replica progress in (shared/replicas.ts REPLICA_STATUS_TAG). */
+export const REPLICA_STATUS_TAG_KEY = 'RotationReplicas';
 
 /** What each kind needs beyond the statements every kind has. */
 export const KIND_FEATURES: Readonly<

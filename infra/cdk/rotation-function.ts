@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import {
   Actions,
   EMERGENCY_TAG_KEY,
+  REPLICA_STATUS_TAG_KEY,
   KIND_FEATURES,
   ROTATION_KINDS,
   StatementId,
@@ -60,6 +61,8 @@ export interface RotationFunctionProps {
   readonly secretArnPatterns?: readonly string[];
   /** PostgreSQL and Redis: admin (master) secrets the function may read. Default: none. */
   readonly adminSecretArnPatterns?: readonly string[];
+  /** Regions the rotated secrets are replicated to; the function may DescribeSecret there. Default: none. */
+  readonly replicaRegions?: readonly string[];
   /** Customer managed KMS keys of the secrets (attached secrets' keys are added). Default: none. */
   readonly kmsKeyArns?: readonly string[];
   /** PostgreSQL only: RDS instances and clusters whose master password break-glass may reset. Giving any enables PG_BREAK_GLASS. Default: break-glass off. */
@@ -242,6 +245,24 @@ export class RotationFunction extends Construct {
         }),
       );
     }
+    if (props.replicaRegions?.length) {
+      this.rotationPolicy.addStatements(
+        new iam.PolicyStatement({
+          sid: StatementId.readReplicaRegions,
+          actions: [...Actions.readReplicaRegions],
+          resources: [
+            stack.formatArn({
+              service: 'secretsmanager',
+              region: '*',
+              resource: 'secret',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+          conditions: { StringEquals: { 'aws:RequestedRegion': [...props.replicaRegions] } },
+        }),
+      );
+    }
     for (const pattern of props.secretArnPatterns ?? []) this.addSecretArn(pattern);
     for (const key of props.kmsKeyArns ?? []) this.addKmsKeyArn(key);
 
@@ -292,6 +313,15 @@ export class RotationFunction extends Construct {
           conditions: {
             ...onlyThisFunction,
             'ForAllValues:StringEquals': { 'aws:TagKeys': [EMERGENCY_TAG_KEY] },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: StatementId.recordReplicaStatus,
+          actions: [...Actions.recordReplicaStatus],
+          resources: [],
+          conditions: {
+            ...onlyThisFunction,
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [REPLICA_STATUS_TAG_KEY] },
           },
         }),
       ];
@@ -463,6 +493,10 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       `empty for the ${props.kind} kind (break-glass is PostgreSQL only)`,
       props.breakGlassResourceArns,
     );
+  for (const region of props.replicaRegions ?? []) {
+    if (!Token.isUnresolved(region) && !/^([a-z]+-)+\d+$/.test(region))
+      fail('replicaRegions', 'a list of Region names such as us-west-2', region);
+  }
   if ((props.vpcSubnets || props.securityGroups) && !props.vpc)
     fail('vpc', 'given when vpcSubnets or securityGroups are', props.vpc);
   if (

@@ -41,6 +41,7 @@ function cdkWithEverything(kind: RotationKind): CfnTemplate {
     vpc,
     secretArnPatterns: [secretArn('app')],
     kmsKeyArns: [`arn:aws:kms:${REGION}:${ACCOUNT}:key/1111`],
+    replicaRegions: ['us-west-2'],
     ...(kind === 'jwt' ? {} : { adminSecretArnPatterns: [secretArn('admin')] }),
     ...(kind === 'postgres' ? { breakGlassResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:main`] } : {}),
   });

@@ -60,6 +60,8 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     ManageVpcNetworkInterfaces: [ENI, 'HasVpc'],
     RotateSecretsThatNameThisFunction: [ROTATE, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
+    RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
+    ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     UseSecretsKeyThroughSecretsManager: [KMS, 'HasKmsKey'],
   },
   Postgres: {
@@ -67,6 +69,8 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     ManageVpcNetworkInterfaces: [ENI, 'HasVpc'],
     RotateSecretsThatNameThisFunction: [ROTATE_WITH_HISTORY, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
+    RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
+    ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [
       ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
@@ -84,6 +88,8 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     ManageVpcNetworkInterfaces: [ENI, 'HasVpc'],
     RotateSecretsThatNameThisFunction: [ROTATE, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
+    RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
+    ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [['secretsmanager:GetSecretValue'], 'HasRedisAdminSecrets'],
     RotateElastiCacheCredentials: [

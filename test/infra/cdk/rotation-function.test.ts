@@ -85,7 +85,41 @@ describe('RotationFunction', () => {
         Resource: SECRET,
         Condition: { ...onlyThisFunction, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['RotationMode'] } },
       },
+      {
+        Sid: 'RecordReplicaStatus',
+        Effect: 'Allow',
+        Action: 'secretsmanager:TagResource',
+        Resource: SECRET,
+        Condition: {
+          ...onlyThisFunction,
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['RotationReplicas'] },
+        },
+      },
     ]);
+  });
+
+  it('lets the function read (DescribeSecret only) secrets in the replica Regions it is given, and nowhere else', () => {
+    const without = build('postgres', {});
+    expect(roleStatements(without.json, without.roleId).map((s) => s.Sid)).not.toContain(
+      'ReadReplicaRegions',
+    );
+    const { json, roleId } = build('postgres', { replicaRegions: ['us-west-2', 'eu-central-1'] });
+    const statement = roleStatements(json, roleId).find((s) => s.Sid === 'ReadReplicaRegions');
+    expect(statement).toEqual({
+      Sid: 'ReadReplicaRegions',
+      Effect: 'Allow',
+      Action: 'secretsmanager:DescribeSecret',
+      Resource: expect.objectContaining({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:*:123456789012:secret:*']],
+      }),
+      Condition: { StringEquals: { 'aws:RequestedRegion': ['us-west-2', 'eu-central-1'] } },
+    });
+  });
+
+  it('rejects a replica Region that is not a Region name', () => {
+    expect(() => build('jwt', { replicaRegions: ['us west 2'] })).toThrow(
+      /props\.replicaRegions must be a list of Region names such as us-west-2; received "us west 2"/,
+    );
   });
 
   it('grants the postgres function passwords, admin secrets, RDS describes and opt-in break-glass, with KMS only via Secrets Manager', () => {
@@ -115,6 +149,7 @@ describe('RotationFunction', () => {
       [
         'BreakGlassResetMasterPassword',
         'ClearEmergencyTag',
+        'RecordReplicaStatus',
         'DescribeDatabases',
         'GeneratePasswords',
         'ReadAdminSecrets',
