@@ -1,11 +1,11 @@
 import { SecretKind } from '../../shared/constants.ts';
+import { lazyPort } from '../../shared/lazy-port.ts';
 import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import { createPgConnector, type PgConnector } from './pg-connector.ts';
 import { readPostgresConfig, type PostgresConfig } from './postgres-config.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
 import { createPostgresStrategy } from './postgres-strategy.ts';
 import type { RdsPort } from './rds-port.ts';
-import { createRdsClient, createSdkRdsPort } from './sdk-rds-port.ts';
 
 /** Ports a test or the fault-injection harness may replace. Defaults: node-postgres and the RDS SDK client. */
 export interface PostgresPorts {
@@ -35,8 +35,12 @@ export function definePostgresFunction(
         logger,
         passwords,
         passwordPolicy: core.passwordPolicy,
+        // The RDS client loads on first use (its own chunk in the zip): most rotations never call RDS.
         rds: () =>
-          (rds ??= createSdkRdsPort(createRdsClient({ endpoint: config.rdsEndpoint, region: core.region }))),
+          (rds ??= lazyPort<RdsPort>(async () => {
+            const { createRdsClient, createSdkRdsPort } = await import('./sdk-rds-port.ts');
+            return createSdkRdsPort(createRdsClient({ endpoint: config.rdsEndpoint, region: core.region }));
+          }, ['describeDbInstance', 'describeDbCluster', 'resetMasterPassword'])),
         sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         now: ports.now ?? (() => Date.now()),
       });

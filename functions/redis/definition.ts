@@ -1,4 +1,5 @@
 import { SecretKind } from '../../shared/constants.ts';
+import { lazyPort } from '../../shared/lazy-port.ts';
 import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
 import { createIoredisConnector } from './ioredis-connector.ts';
@@ -6,7 +7,6 @@ import { readRedisConfig, type RedisConfig } from './redis-config.ts';
 import type { RedisConnector } from './redis-port.ts';
 import type { RedisSecret } from './redis-secret.ts';
 import { createRedisStrategy } from './redis-strategy.ts';
-import { createElastiCacheClient, createSdkElastiCachePort } from './sdk-elasticache-port.ts';
 
 /** Ports a test or the chaos harness may replace; each defaults to the real adapter. */
 export interface RedisPorts {
@@ -31,9 +31,14 @@ export function defineRedisFunction(ports: RedisPorts = {}): FunctionDefinition<
         elastiCache: () => {
           elastiCache ??= ports.elastiCache
             ? ports.elastiCache(config, core.region)
-            : createSdkElastiCachePort(
-                createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region: core.region }),
-              );
+            : // The ElastiCache client loads on first use (its own chunk in the zip): only ElastiCache modes call it.
+              lazyPort<ElastiCachePort>(async () => {
+                const { createElastiCacheClient, createSdkElastiCachePort } =
+                  await import('./sdk-elasticache-port.ts');
+                return createSdkElastiCachePort(
+                  createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region: core.region }),
+                );
+              }, ['describeReplicationGroup', 'modifyAuthToken', 'describeUser', 'modifyUserPasswords']);
           return elastiCache;
         },
         sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),

@@ -85,10 +85,15 @@ async function writeAtomically(file: string, data: Uint8Array | string): Promise
 async function buildOne(rootDir: string, outDir: string, source: FunctionSource): Promise<BuiltZip> {
   const bundle = await bundleFunction({ rootDir, entry: source.entry, name: source.name });
   const licenses = await thirdPartyLicenses(bundle.metafile, rootDir);
-  // Fixed order: the entry first (what Lambda loads), then its map, then the notices.
+  // Fixed order: the entry first (what Lambda loads), then its map, the lazy chunks by
+  // name (each with its map), then the notices.
   const entries: ZipEntry[] = [
     { name: ENTRY_FILE, data: bundle.code },
     { name: SOURCE_MAP_FILE, data: bundle.sourceMap },
+    ...bundle.chunks.flatMap((chunk) => [
+      { name: chunk.file, data: chunk.code },
+      { name: chunk.sourceMapFile, data: chunk.sourceMap },
+    ]),
     { name: LICENSES_FILE, data: Buffer.from(licenses.text, 'utf8') },
   ];
   const zip = await createDeterministicZip(entries);

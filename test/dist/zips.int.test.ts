@@ -109,13 +109,48 @@ describe('dist zips', () => {
     expect(zipOf(first, 'postgres').bytes).toBeLessThan(185_000);
   });
 
-  it.each(KINDS)('%s.zip holds only index.mjs, its source map and the licence notices', async (kind) => {
+  it.each(KINDS)('%s.zip holds only index.mjs, its lazily loaded chunks, their source maps and the licence notices', async (kind) => {
     const entries = await readZip(zipOf(first, kind).zipPath);
-    expect(entries.map((entry) => entry.name)).toEqual([ENTRY_FILE, SOURCE_MAP_FILE, LICENSES_FILE]);
-    const map = JSON.parse(entries[1]?.data.toString('utf8') ?? '{}') as { sources: string[] };
-    expect(map.sources.every((source) => source.startsWith('shared/') || source.startsWith(`functions/${kind}/`) || source === 'scripts/build/lambda-credentials.ts')).toBe(true);
+    const names = entries.map((entry) => entry.name);
+    const chunks = names.slice(2, -1);
+    expect([names[0], names[1], names.at(-1)]).toEqual([ENTRY_FILE, SOURCE_MAP_FILE, LICENSES_FILE]);
+    // Each chunk is <module>-<content hash>.mjs followed by its map, in name order.
+    expect(chunks.length % 2).toBe(0);
+    for (let i = 0; i < chunks.length; i += 2) {
+      expect(chunks[i]).toMatch(/^[a-z-]+-[A-Z0-9]{8}\.mjs$/);
+      expect(chunks[i + 1]).toBe(`${chunks[i]}.map`);
+    }
+    expect(chunks.filter((_, i) => i % 2 === 0)).toEqual([...chunks.filter((_, i) => i % 2 === 0)].sort());
+    for (const entry of entries.filter((e) => e.name.endsWith('.map'))) {
+      const map = JSON.parse(entry.data.toString('utf8')) as { sources: string[] };
+      expect(map.sources.every((source) => source.startsWith('shared/') || source.startsWith(`functions/${kind}/`) || source === 'scripts/build/lambda-credentials.ts' || source === 'scripts/build/bowser-stub.ts')).toBe(true);
+    }
     expect(zipOf(first, kind).packages.some((name) => OPTIONAL_NATIVE_MODULES.some((native) => name.startsWith(`${native}@`)))).toBe(false);
   });
+
+  it('keeps the RDS and ElastiCache clients out of index.mjs: each loads as a chunk of its own on first use', async () => {
+    const text = async (kind: Kind, match: (name: string) => boolean): Promise<string> => {
+      const entry = (await readZip(zipOf(first, kind).zipPath)).find((e) => match(e.name));
+      if (!entry) throw new Error(`${kind}.zip has no such entry`);
+      return entry.data.toString('utf8');
+    };
+    for (const [kind, chunk, command] of [
+      ['postgres', 'sdk-rds-port-', 'ModifyDBInstanceCommand'],
+      ['redis', 'sdk-elasticache-port-', 'ModifyReplicationGroupCommand'],
+    ] as const) {
+      const index = await text(kind, (name) => name === ENTRY_FILE);
+      const lazy = await text(kind, (name) => name.startsWith(chunk) && name.endsWith('.mjs'));
+      expect(lazy).toContain(command);
+      expect(index).not.toContain(command);
+      expect(index).toMatch(new RegExp(`import\\("\\./${chunk}[A-Z0-9]{8}\\.mjs"\\)`));
+      // The chunk loads from the unzipped function alone (no node_modules), as Lambda would load it.
+      const dir = path.join(workDir, 'lazy', kind);
+      const names = await extractZip(zipOf(first, kind).zipPath, dir);
+      const file = names.find((name) => name.startsWith(chunk) && name.endsWith('.mjs'));
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(Object.keys(m).length > 0)', path.join(dir, file ?? '')], { cwd: dir, env: { PATH: process.env.PATH } });
+      expect(stdout.trim()).toBe('true');
+    }
+  }, 30_000);
 
   it.each(KINDS)('%s index.mjs loads in a fresh node process without node_modules and rejects a bad event with ERR_EVENT_INVALID', async (kind) => {
     const dir = path.join(workDir, 'fresh', kind);
