@@ -2,8 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RotationFunction } from '../../infra/cdk/rotation-function.ts';
-import type { RotationKind } from '../../infra/cdk/permissions.ts';
+import { RotationFunction } from '../../infra/cdk/src/rotation-function.ts';
+import type { RotationKind } from '../../infra/cdk/src/permissions.ts';
 import {
   actionsOf,
   loadCfnYaml,

@@ -2,9 +2,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { attachRotation } from '../../../infra/cdk/attach-rotation.ts';
-import { RotationFunction } from '../../../infra/cdk/rotation-function.ts';
-import { RotationRules } from '../../../infra/cdk/rotation-rules.ts';
+import { attachRotation } from '../../../infra/cdk/src/attach-rotation.ts';
+import { RotationFunction } from '../../../infra/cdk/src/rotation-function.ts';
+import { RotationRules } from '../../../infra/cdk/src/rotation-rules.ts';
 import { roleStatements } from '../cfn-template.ts';
 import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk-fixtures.ts';
 
@@ -49,7 +49,10 @@ describe('attachRotation', () => {
     expect(statements.find((s) => s.Sid === 'ClearEmergencyTag')?.Resource).toEqual(secretRef);
     expect(statements.find((s) => s.Sid === 'UseSecretsKeyThroughSecretsManager')).toMatchObject({
       Resource: { 'Fn::GetAtt': [logicalId(json, 'AWS::KMS::Key', 'Key'), 'Arn'] },
-      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+      Condition: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:SecretARN': [secretRef] },
+      },
     });
     template.resourceCountIs('AWS::IAM::Policy', 1);
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {

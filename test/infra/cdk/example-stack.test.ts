@@ -1,8 +1,8 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { RotationExampleStack } from '../../../infra/cdk/example-stack.ts';
-import { RotationFunction } from '../../../infra/cdk/rotation-function.ts';
+import { RotationExampleStack } from '../../../infra/cdk/example/example-stack.ts';
+import { RotationFunction } from '../../../infra/cdk/src/rotation-function.ts';
 import { fakeZip, newApp } from './cdk-fixtures.ts';
 
 const zipPaths = { jwt: fakeZip('jwt'), postgres: fakeZip('postgres'), redis: fakeZip('redis') };

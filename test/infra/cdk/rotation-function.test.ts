@@ -3,14 +3,15 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { RotationFunction, type RotationFunctionProps } from '../../../infra/cdk/rotation-function.ts';
-import type { RotationKind } from '../../../infra/cdk/permissions.ts';
+import { RotationFunction, type RotationFunctionProps } from '../../../infra/cdk/src/rotation-function.ts';
+import type { RotationKind } from '../../../infra/cdk/src/permissions.ts';
 import { actionsOf, roleStatements } from '../cfn-template.ts';
 import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk-fixtures.ts';
 
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/app-AbCdEf`;
 const ADMIN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/admin-GhIjKl`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1111-2222`;
+const ADMIN_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/3333-4444`;
 const DB = `arn:aws:rds:${REGION}:${ACCOUNT}:db:main`;
 
 function build(kind: RotationKind, extra: Partial<RotationFunctionProps> = {}) {
@@ -122,10 +123,11 @@ describe('RotationFunction', () => {
     );
   });
 
-  it('grants the postgres function passwords, admin secrets, RDS describes and opt-in break-glass, with KMS only via Secrets Manager', () => {
+  it('grants the postgres function passwords, admin secrets, RDS describes and opt-in break-glass, with KMS only via Secrets Manager for its secrets', () => {
     const { json, roleId, template } = build('postgres', {
       adminSecretArnPatterns: [ADMIN],
       kmsKeyArns: [KEY],
+      adminKmsKeyArns: [ADMIN_KEY],
       breakGlassResourceArns: [DB],
     });
     const bySid = Object.fromEntries(roleStatements(json, roleId).map((s) => [s.Sid, s]));
@@ -150,6 +152,7 @@ describe('RotationFunction', () => {
         'BreakGlassResetMasterPassword',
         'ClearEmergencyTag',
         'RecordReplicaStatus',
+        'DecryptAdminSecretsThroughSecretsManager',
         'DescribeDatabases',
         'GeneratePasswords',
         'ReadAdminSecrets',
@@ -182,7 +185,21 @@ describe('RotationFunction', () => {
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: KEY,
-      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+      Condition: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:SecretARN': [SECRET] },
+      },
+    });
+    // The admin secret is only read: its key decrypts, and only for the admin secret.
+    expect(bySid.DecryptAdminSecretsThroughSecretsManager).toEqual({
+      Sid: 'DecryptAdminSecretsThroughSecretsManager',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: ADMIN_KEY,
+      Condition: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:SecretARN': [ADMIN] },
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: 'true' }) },

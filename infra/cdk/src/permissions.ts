@@ -27,7 +27,11 @@
  * - RotateElastiCacheCredentials: the auth-token (ModifyReplicationGroup ROTATE/SET) and
  *   RBAC-user (ModifyUser) modes, and their bounded waits (Describe*).
  * - UseSecretsKeyThroughSecretsManager: secrets encrypted with a customer managed key need
- *   kms:Decrypt (read) and kms:GenerateDataKey (write), only via Secrets Manager.
+ *   kms:Decrypt (read) and kms:GenerateDataKey (write), only via Secrets Manager
+ *   (`kms:ViaService`) and only for the secrets the function rotates
+ *   (`kms:EncryptionContext:SecretARN`, the context Secrets Manager encrypts with).
+ * - DecryptAdminSecretsThroughSecretsManager: the admin secrets' keys, kms:Decrypt only
+ *   (the function never writes an admin secret), same two conditions on the admin secrets.
  * - WriteOwnLogs, ManageVpcNetworkInterfaces: Lambda's own plumbing (logs; ENIs in a VPC).
  */
 
@@ -52,6 +56,7 @@ export const StatementId = {
   breakGlass: 'BreakGlassResetMasterPassword',
   rotateElastiCache: 'RotateElastiCacheCredentials',
   useKmsKey: 'UseSecretsKeyThroughSecretsManager',
+  useAdminKmsKey: 'DecryptAdminSecretsThroughSecretsManager',
 } as const;
 export type StatementId = (typeof StatementId)[keyof typeof StatementId];
 
@@ -95,7 +100,11 @@ export const Actions = {
     'elasticache:ModifyUser',
   ],
   useKmsKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  useAdminKmsKey: ['kms:Decrypt'],
 } as const;
+
+/** The encryption context key Secrets Manager sets on every KMS call for a secret. */
+export const SECRET_ARN_CONTEXT_KEY = 'kms:EncryptionContext:SecretARN';
 
 /** The tag the core removes after an emergency rotation (shared/constants.ts ROTATION_MODE_TAG). */
 export const EMERGENCY_TAG_KEY = 'RotationMode';

@@ -1,7 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,12 +9,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { bundledZipPath } from './assets.ts';
 import {
   Actions,
   EMERGENCY_TAG_KEY,
   REPLICA_STATUS_TAG_KEY,
   KIND_FEATURES,
   ROTATION_KINDS,
+  SECRET_ARN_CONTEXT_KEY,
   StatementId,
   type RotationKind,
 } from './permissions.ts';
@@ -43,15 +43,15 @@ export const ROTATION_FUNCTION_DEFAULTS = Object.freeze({
 /** The Redis function's bounded ElastiCache wait unless `environment` overrides it (the SAM template's default too). */
 export const ELASTICACHE_WAIT_SECONDS = 240;
 
-/** The zip `npm run build` writes for a kind: <repository>/dist/<kind>.zip. */
+/** The zip this package ships for a kind (`assets/<kind>.zip`). */
 export function defaultZipPath(kind: RotationKind): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist', `${kind}.zip`);
+  return bundledZipPath(kind);
 }
 
 export interface RotationFunctionProps {
   /** Which function: `jwt`, `postgres` or `redis`. */
   readonly kind: RotationKind;
-  /** The built zip. Default: dist/<kind>.zip of this repository (run `npm run build` first). */
+  /** The built zip. Default: the zip shipped in this package (`assets/<kind>.zip`). */
   readonly zipPath?: string;
   /**
    * ARN patterns of secrets this function may rotate, in addition to the secrets passed to
@@ -59,12 +59,16 @@ export interface RotationFunctionProps {
    * Default: none (attach secrets with `attachRotation`).
    */
   readonly secretArnPatterns?: readonly string[];
-  /** PostgreSQL and Redis: admin (master) secrets the function may read. Default: none. */
+  /** PostgreSQL and Redis: admin (master) secrets the function may read, by ARN pattern. Default: none. */
   readonly adminSecretArnPatterns?: readonly string[];
   /** Regions the rotated secrets are replicated to; the function may DescribeSecret there. Default: none. */
   readonly replicaRegions?: readonly string[];
-  /** Customer managed KMS keys of the secrets (attached secrets' keys are added). Default: none. */
+  /** PostgreSQL and Redis: admin (master) secrets the function may read; their KMS keys are granted too. Default: none. */
+  readonly adminSecrets?: readonly secretsmanager.ISecret[];
+  /** Customer managed KMS keys of the rotated secrets (attached secrets' keys are added). Default: none. */
   readonly kmsKeyArns?: readonly string[];
+  /** Customer managed KMS keys of the admin secrets given by pattern (`adminSecrets` keys are added). Default: none. */
+  readonly adminKmsKeyArns?: readonly string[];
   /** PostgreSQL only: RDS instances and clusters whose master password break-glass may reset. Giving any enables PG_BREAK_GLASS. Default: break-glass off. */
   readonly breakGlassResourceArns?: readonly string[];
   /** Memory in MB, 128 to 10240. Default 256. */
@@ -99,11 +103,14 @@ export interface RotationFunctionProps {
  * function's ARN, an invoke permission for Secrets Manager in this account, a log
  * group, and optional alarms. Attach secrets with `attachRotation(secret, fn, options)`.
  */
-export class RotationFunction extends Construct {
+export class RotationFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
   readonly kind: RotationKind;
+  /** The Lambda function (an `IFunction`: `secret.addRotationSchedule({ rotationLambda })` accepts it). */
   readonly function: lambda.Function;
   readonly functionArn: string;
   readonly role: iam.Role;
+  /** The role: `secret.grantRead(rotation)` and friends grant to it. */
+  readonly grantPrincipal: iam.IPrincipal;
   /** The statements that name this function; a schedule must depend on it. */
   readonly rotationPolicy: iam.Policy;
   readonly invokePermission: lambda.CfnPermission;
@@ -112,8 +119,12 @@ export class RotationFunction extends Construct {
   readonly alarms: readonly cloudwatch.CfnAlarm[];
   readonly #secretArns: string[] = [];
   readonly #kmsKeyArns: string[] = [];
+  readonly #adminSecretArns: string[] = [];
+  readonly #adminKmsKeyArns: string[] = [];
   #secretStatements: iam.PolicyStatement[] | undefined;
   #kmsStatement: iam.PolicyStatement | undefined;
+  #adminStatement: iam.PolicyStatement | undefined;
+  #adminKmsStatement: iam.PolicyStatement | undefined;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -146,6 +157,7 @@ export class RotationFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       inlinePolicies: { execution: new iam.PolicyDocument({ statements: execution }) },
     });
+    this.grantPrincipal = this.role;
 
     const environment: Record<string, string> = {
       NODE_OPTIONS: '--enable-source-maps',
@@ -195,15 +207,6 @@ export class RotationFunction extends Construct {
           resources: ['*'],
         }),
       );
-    if (features.adminSecrets && props.adminSecretArnPatterns?.length) {
-      this.rotationPolicy.addStatements(
-        new iam.PolicyStatement({
-          sid: StatementId.readAdminSecrets,
-          actions: [...Actions.readAdminSecrets[kind]],
-          resources: [...props.adminSecretArnPatterns],
-        }),
-      );
-    }
     if (features.rds) {
       const rdsArn = (resource: string): string =>
         stack.formatArn({
@@ -265,6 +268,9 @@ export class RotationFunction extends Construct {
     }
     for (const pattern of props.secretArnPatterns ?? []) this.addSecretArn(pattern);
     for (const key of props.kmsKeyArns ?? []) this.addKmsKeyArn(key);
+    for (const pattern of props.adminSecretArnPatterns ?? []) this.addAdminSecretArn(pattern);
+    for (const key of props.adminKmsKeyArns ?? []) this.addAdminKmsKeyArn(key);
+    for (const secret of props.adminSecrets ?? []) this.grantReadAdminSecret(secret);
 
     this.invokePermission = new lambda.CfnPermission(this, 'InvokePermission', {
       functionName: this.function.functionArn,
@@ -330,28 +336,80 @@ export class RotationFunction extends Construct {
     for (const statement of this.#secretStatements) statement.addResources(arn);
   }
 
-  /** Let this function use a customer managed key, only through Secrets Manager. */
+  /**
+   * Let this function use a customer managed key of the secrets it rotates: only through
+   * Secrets Manager, and only for those secrets (the SecretARN encryption context).
+   */
   addKmsKeyArn(arn: string): void {
     if (this.#kmsKeyArns.includes(arn)) return;
     this.#kmsKeyArns.push(arn);
-    if (!this.#kmsStatement) {
-      this.#kmsStatement = new iam.PolicyStatement({
-        sid: StatementId.useKmsKey,
-        actions: [...Actions.useKmsKey],
-        resources: [],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-        },
-      });
-      this.rotationPolicy.addStatements(this.#kmsStatement);
-    }
+    this.#kmsStatement ??= this.#addKmsStatement(StatementId.useKmsKey, Actions.useKmsKey, this.#secretArns);
     this.#kmsStatement.addResources(arn);
+  }
+
+  /** PostgreSQL and Redis: let this function read an admin (master) secret, by ARN or pattern. */
+  addAdminSecretArn(arn: string): void {
+    if (!KIND_FEATURES[this.kind].adminSecrets)
+      throw new Error(`RotationFunction ${this.node.path}: the ${this.kind} kind reads no admin secret`);
+    if (this.#adminSecretArns.includes(arn)) return;
+    this.#adminSecretArns.push(arn);
+    if (!this.#adminStatement) {
+      this.#adminStatement = new iam.PolicyStatement({
+        sid: StatementId.readAdminSecrets,
+        actions: [...Actions.readAdminSecrets[this.kind]],
+        resources: [],
+      });
+      this.rotationPolicy.addStatements(this.#adminStatement);
+    }
+    this.#adminStatement.addResources(arn);
+  }
+
+  /** Let this function decrypt (only) with an admin secret's customer managed key, for the admin secrets only. */
+  addAdminKmsKeyArn(arn: string): void {
+    if (this.#adminKmsKeyArns.includes(arn)) return;
+    this.#adminKmsKeyArns.push(arn);
+    this.#adminKmsStatement ??= this.#addKmsStatement(
+      StatementId.useAdminKmsKey,
+      Actions.useAdminKmsKey,
+      this.#adminSecretArns,
+    );
+    this.#adminKmsStatement.addResources(arn);
   }
 
   /** Grant what rotating `secret` needs: its ARN and, if it has one, its KMS key. */
   grantRotation(secret: secretsmanager.ISecret): void {
-    this.addSecretArn(secret.secretFullArn ?? `${secret.secretArn}-??????`);
+    this.addSecretArn(secretArnPattern(secret));
     if (secret.encryptionKey) this.addKmsKeyArn(secret.encryptionKey.keyArn);
+  }
+
+  /** Grant reading an admin (master) secret: its ARN and, if it has one, its KMS key (decrypt only). */
+  grantReadAdminSecret(secret: secretsmanager.ISecret): void {
+    this.addAdminSecretArn(secretArnPattern(secret));
+    if (secret.encryptionKey) this.addAdminKmsKeyArn(secret.encryptionKey.keyArn);
+  }
+
+  /** The function's security groups (it must run in a VPC): `db.connections.allowDefaultPortFrom(rotation)`. */
+  get connections(): ec2.Connections {
+    return this.function.connections;
+  }
+
+  #addKmsStatement(
+    sid: StatementId,
+    actions: readonly string[],
+    secretArns: readonly string[],
+  ): iam.PolicyStatement {
+    const statement = new iam.PolicyStatement({
+      sid,
+      actions: [...actions],
+      resources: [],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+        // Filled at synthesis: secrets attached after the key was added count too.
+        StringLike: { [SECRET_ARN_CONTEXT_KEY]: Lazy.list({ produce: () => [...secretArns] }) },
+      },
+    });
+    this.rotationPolicy.addStatements(statement);
+    return statement;
   }
 
   #createAlarms(topic: sns.ITopic, namespace: string): cloudwatch.CfnAlarm[] {
@@ -454,7 +512,7 @@ function validateProps(id: string, props: RotationFunctionProps): void {
   if (props.zipPath === undefined && !existsSync(defaultZipPath(props.kind))) {
     fail(
       'zipPath',
-      `given, or ${defaultZipPath(props.kind)} built first with \`npm run build\``,
+      `given, or the package's ${defaultZipPath(props.kind)} present (a repository checkout builds it with \`npm run package\`)`,
       props.zipPath,
     );
   }
@@ -474,6 +532,7 @@ function validateProps(id: string, props: RotationFunctionProps): void {
     ['secretArnPatterns', props.secretArnPatterns, 'secretsmanager'],
     ['adminSecretArnPatterns', props.adminSecretArnPatterns, 'secretsmanager'],
     ['kmsKeyArns', props.kmsKeyArns, 'kms'],
+    ['adminKmsKeyArns', props.adminKmsKeyArns, 'kms'],
     ['breakGlassResourceArns', props.breakGlassResourceArns, 'rds'],
   ] as const) {
     for (const arn of arns ?? []) {
@@ -486,6 +545,12 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       'adminSecretArnPatterns',
       'empty for the jwt kind (it reads no admin secret)',
       props.adminSecretArnPatterns,
+    );
+  if (props.adminSecrets?.length && !features.adminSecrets)
+    fail(
+      'adminSecrets',
+      'empty for the jwt kind (it reads no admin secret)',
+      props.adminSecrets.map((secret) => secret.node.path),
     );
   if (props.breakGlassResourceArns?.length && !features.rds)
     fail(
@@ -513,6 +578,11 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       fail('environment', `free of ${MANAGED_VARIABLES.join(', ')} (set through their own props)`, name);
     if (name.startsWith('AWS_')) fail('environment', 'free of AWS_* names (reserved by Lambda)', name);
   }
+}
+
+/** The ARN IAM matches a secret by: the full ARN when known, else the partial ARN and AWS's six-character suffix. */
+function secretArnPattern(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
 }
 
 function describe(value: unknown): string {

@@ -1,12 +1,19 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { attachRotation } from './attach-rotation.ts';
-import { defaultZipPath, RotationFunction } from './rotation-function.ts';
-import { RotationRules } from './rotation-rules.ts';
+import { attachRotation } from '../src/attach-rotation.ts';
+import { RotationFunction } from '../src/rotation-function.ts';
+import { RotationRules } from '../src/rotation-rules.ts';
+
+/** The zip `npm run build` writes for a kind in this checkout: dist/<kind>.zip. */
+function checkoutZip(kind: 'jwt' | 'postgres' | 'redis'): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist', `${kind}.zip`);
+}
 
 export interface RotationExampleStackProps extends StackProps {
   /** Zip of each kind. Default: dist/<kind>.zip (run `npm run build` first). */
@@ -114,18 +121,18 @@ export class RotationExampleStack extends Stack {
     };
     const jwt = new RotationFunction(this, 'JwtRotation', {
       kind: 'jwt',
-      zipPath: props.zipPaths?.jwt ?? defaultZipPath('jwt'),
+      zipPath: props.zipPaths?.jwt ?? checkoutZip('jwt'),
       alarmTopic: topic,
     });
     const postgres = new RotationFunction(this, 'PostgresRotation', {
       kind: 'postgres',
-      zipPath: props.zipPaths?.postgres ?? defaultZipPath('postgres'),
+      zipPath: props.zipPaths?.postgres ?? checkoutZip('postgres'),
       alarmTopic: topic,
       ...inVpc,
     });
     const redis = new RotationFunction(this, 'RedisRotation', {
       kind: 'redis',
-      zipPath: props.zipPaths?.redis ?? defaultZipPath('redis'),
+      zipPath: props.zipPaths?.redis ?? checkoutZip('redis'),
       alarmTopic: topic,
       ...inVpc,
     });

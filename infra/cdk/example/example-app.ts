@@ -1,7 +1,7 @@
 /**
  * Example CDK app: all three rotation functions against example secrets.
  *   npm run build
- *   cd infra/cdk && npx aws-cdk@2 deploy   (cdk.json runs this file with tsx)
+ *   cd infra/cdk/example && npx aws-cdk@2 deploy   (cdk.json runs this file with tsx)
  */
 import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

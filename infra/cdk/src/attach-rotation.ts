@@ -14,7 +14,9 @@ export const ATTACHED_SCHEDULE_ID = 'RotationFunctionSchedule';
 
 /**
  * Attach `fn` to `secret` with a schedule: grants the function the secret (and its KMS
- * key) and creates the secret's rotation schedule once the permissions exist. Uses the
+ * key), creates the secret's rotation schedule once the permissions exist, and, as CDK's
+ * own rotation schedule does, denies the account root DeleteSecret in the secret's
+ * resource policy (a secret created in this app; an imported one has no policy to add to). Uses the
  * L1 schedule on purpose: `secret.addRotationSchedule` would add its own, broader grants
  * (without the AllowRotationLambdaArn condition) to the function's role.
  */
@@ -30,6 +32,7 @@ export function attachRotation(
   }
   const schedule = options.schedule ?? DEFAULT_ROTATION_RULES;
   fn.grantRotation(secret);
+  secret.denyAccountRootDelete();
   const resource = new CfnRotationSchedule(secret, ATTACHED_SCHEDULE_ID, {
     secretId: secret.secretArn,
     rotationLambdaArn: fn.functionArn,
