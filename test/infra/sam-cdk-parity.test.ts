@@ -38,11 +38,17 @@ function cdkWithEverything(kind: RotationKind): CfnTemplate {
   new RotationFunction(stack, 'Rotation', {
     kind,
     zipPath: fakeZip(kind),
-    vpc,
+    // As in SAM, only the functions with a network target run in the VPC.
+    ...(kind === 'jwt' ? {} : { vpc }),
     secretArnPatterns: [secretArn('app')],
     kmsKeyArns: [`arn:aws:kms:${REGION}:${ACCOUNT}:key/1111`],
     replicaRegions: ['us-west-2'],
-    ...(kind === 'jwt' ? {} : { adminSecretArnPatterns: [secretArn('admin')] }),
+    ...(kind === 'jwt'
+      ? {}
+      : {
+          adminSecretArnPatterns: [secretArn('admin')],
+          adminKmsKeyArns: [`arn:aws:kms:${REGION}:${ACCOUNT}:key/2222`],
+        }),
     ...(kind === 'postgres' ? { breakGlassResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:main`] } : {}),
   });
   return templateOf(stack).json;

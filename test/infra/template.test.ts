@@ -55,14 +55,14 @@ const KMS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /** Every statement each function's role can hold: Sid -> [actions, the template condition that adds it]. */
 const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> = {
+  // No ENI statement: the JWT function has no network target and never runs in the VPC.
   Jwt: {
     WriteOwnLogs: [LOGS, undefined],
-    ManageVpcNetworkInterfaces: [ENI, 'HasVpc'],
     RotateSecretsThatNameThisFunction: [ROTATE, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
     ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
-    UseSecretsKeyThroughSecretsManager: [KMS, 'HasKmsKey'],
+    UseSecretsKeyThroughSecretsManager: [KMS, 'HasJwtKmsKeys'],
   },
   Postgres: {
     WriteOwnLogs: [LOGS, undefined],
@@ -81,7 +81,8 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
       ['rds:ModifyDBCluster', 'rds:ModifyDBInstance'],
       'PostgresBreakGlassEnabled',
     ],
-    UseSecretsKeyThroughSecretsManager: [KMS, 'HasKmsKey'],
+    UseSecretsKeyThroughSecretsManager: [KMS, 'HasPostgresKmsKeys'],
+    DecryptAdminSecretsThroughSecretsManager: [['kms:Decrypt'], 'HasPostgresAdminKmsKeys'],
   },
   Redis: {
     WriteOwnLogs: [LOGS, undefined],
@@ -101,7 +102,8 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
       ],
       undefined,
     ],
-    UseSecretsKeyThroughSecretsManager: [KMS, 'HasKmsKey'],
+    UseSecretsKeyThroughSecretsManager: [KMS, 'HasRedisKmsKeys'],
+    DecryptAdminSecretsThroughSecretsManager: [['kms:Decrypt'], 'HasRedisAdminKmsKeys'],
   },
 };
 
@@ -162,14 +164,17 @@ describe('SAM template (infra/template.yaml)', () => {
     }
   });
 
-  it('puts the functions in a VPC only when subnets are given', () => {
-    expect(template.Globals?.Function?.VpcConfig).toEqual({
-      'Fn::If': [
-        'HasVpc',
-        { SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } },
-        { Ref: 'AWS::NoValue' },
-      ],
-    });
+  it('puts the PostgreSQL and Redis functions in a VPC only when subnets are given, and never the JWT function', () => {
+    expect(template.Globals?.Function?.VpcConfig).toBeUndefined();
+    for (const id of ['Postgres', 'Redis'])
+      expect(template.Resources[`${id}Function`]?.Properties?.['VpcConfig']).toEqual({
+        'Fn::If': [
+          'HasVpc',
+          { SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } },
+          { Ref: 'AWS::NoValue' },
+        ],
+      });
+    expect(template.Resources['JwtFunction']?.Properties?.['VpcConfig']).toBeUndefined();
   });
 
   it.each(KINDS)(
@@ -214,14 +219,39 @@ describe('SAM template (infra/template.yaml)', () => {
   );
 
   it.each(KINDS)(
-    'uses KMS only through Secrets Manager and never grants a wildcard action for $kind',
+    'uses its own KMS keys only through Secrets Manager, only for its own secrets, and never grants a wildcard action for $kind',
     ({ id }) => {
       const statements = roleStatements(template, `${id}Role`);
+      const viaSecretsManager = {
+        'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+      };
       const kms = statements.find((s) => s.Sid === 'UseSecretsKeyThroughSecretsManager');
-      expect(kms?.Resource).toEqual({ Ref: 'KmsKeyArn' });
+      expect(kms?.Resource).toEqual({ Ref: `${id}KmsKeyArns` });
       expect(kms?.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
+        StringEquals: viaSecretsManager,
+        StringLike: {
+          'kms:EncryptionContext:SecretARN': {
+            'Fn::If': [
+              `Has${id}SecretPatterns`,
+              { Ref: `${id}SecretArnPatterns` },
+              { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' },
+            ],
+          },
+        },
       });
+      const admin = statements.find((s) => s.Sid === 'DecryptAdminSecretsThroughSecretsManager');
+      if (id === 'Jwt') expect(admin).toBeUndefined();
+      else
+        expect(admin).toEqual({
+          Sid: 'DecryptAdminSecretsThroughSecretsManager',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { Ref: `${id}AdminKmsKeyArns` },
+          Condition: {
+            StringEquals: viaSecretsManager,
+            StringLike: { 'kms:EncryptionContext:SecretARN': { Ref: `${id}AdminSecretArnPatterns` } },
+          },
+        });
       for (const statement of statements) {
         expect(statement.Effect).toBe('Allow');
         for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
@@ -231,9 +261,7 @@ describe('SAM template (infra/template.yaml)', () => {
         .filter((s: PolicyStatement) => s.Resource === '*')
         .map((s) => s.Sid)
         .sort();
-      expect(star).toEqual(
-        id === 'Jwt' ? ['ManageVpcNetworkInterfaces'] : ['GeneratePasswords', 'ManageVpcNetworkInterfaces'],
-      );
+      expect(star).toEqual(id === 'Jwt' ? [] : ['GeneratePasswords', 'ManageVpcNetworkInterfaces']);
     },
   );
 
