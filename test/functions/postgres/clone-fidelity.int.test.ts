@@ -103,6 +103,7 @@ describe('alternating users keep the clone faithful to the original', () => {
       "CREATE ROLE fid_attr LOGIN CREATEDB CONNECTION LIMIT 7 PASSWORD 'fid-attr-Pw'",
       'ALTER ROLE fid_attr SET search_path = app, "$user", public',
       "ALTER ROLE fid_attr SET statement_timeout = '5s'",
+      "ALTER ROLE fid_attr SET app.note = 'it''s=fine'",
       "ALTER ROLE fid_attr IN DATABASE fid_other SET work_mem = '8MB'",
       // The clone exists with settings of its own that the original does not have.
       "CREATE ROLE fid_attr_clone LOGIN NOINHERIT PASSWORD 'stale-attr-Pw'",

@@ -164,3 +164,43 @@ describe.each(['session', 'transaction'] as const)('rotation through PgBouncer i
     await admin(server, [`DROP ROLE ${user}`]);
   });
 });
+
+describe('rotation through PgBouncer in front of an md5 server (auth_query returns md5 hashes)', () => {
+  let server: PostgresServer;
+  let bouncer: PgBouncerServer;
+  let h: PgHarness;
+
+  beforeAll(async () => {
+    server = await startPostgres({ passwordEncryption: 'md5' });
+    bouncer = await startPgBouncer(server, { poolMode: 'transaction' });
+    h = await startPgHarness({ rotationRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await bouncer?.destroy();
+    await server?.destroy();
+  });
+
+  it('keeps the role md5, so PgBouncer md5 authentication goes on working with the new password', async () => {
+    const fn = h.register('pg-bouncer-md5-single').arn;
+    await createLogin(server, 'bouncer_md5', 'bouncer-md5-initial-Pw');
+    const secretId = await h.createSecret('pg/bouncer-md5', {
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: bouncer.port,
+      username: 'bouncer_md5',
+      password: 'bouncer-md5-initial-Pw',
+      ssl: false,
+    });
+    const record = await h.rotate(secretId, fn);
+    expect(record.outcome, JSON.stringify(record.steps.filter((step) => !step.ok))).toBe('succeeded');
+    const now = credentialsOf(await h.current(secretId));
+    expect(
+      await admin(server, [
+        "SELECT left(rolpassword, 3) AS method FROM pg_authid WHERE rolname = 'bouncer_md5'",
+      ]),
+    ).toEqual([{ method: 'md5' }]);
+    expect(await canLogin({ port: bouncer.port }, 'bouncer_md5', now.password)).toBe(true);
+  });
+});
