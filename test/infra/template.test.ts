@@ -17,6 +17,7 @@ import {
   type CfnTemplate,
   type PolicyStatement,
 } from './cfn-template.ts';
+import { LAMBDA_NODE_OPTIONS } from '../../infra/node-options.ts';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const templatePath = path.join(rootDir, 'infra/template.yaml');
@@ -392,7 +393,7 @@ describe('SAM template (infra/template.yaml)', () => {
         if (name === 'NODE_OPTIONS' || name.startsWith('POWERTOOLS_')) continue;
         expect(sources.includes(`'${name}'`), `${kind} reads ${name}`).toBe(true);
       }
-      expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(variables.NODE_OPTIONS).toBe(LAMBDA_NODE_OPTIONS);
       expect(variables.SECRETS_MANAGER_ENDPOINT).toEqual({ Ref: 'SecretsManagerEndpoint' });
     }
     // Bounded waits end before the function times out.

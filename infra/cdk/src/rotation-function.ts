@@ -20,6 +20,7 @@ import {
   StatementId,
   type RotationKind,
 } from './permissions.ts';
+import { LAMBDA_NODE_OPTIONS } from '../node-options.ts';
 
 /** Settings the construct owns (IAM follows them), so `environment` may not set them. */
 const MANAGED_VARIABLES = [
@@ -160,7 +161,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.grantPrincipal = this.role;
 
     const environment: Record<string, string> = {
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? ROTATION_FUNCTION_DEFAULTS.logLevel,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace,
       ...(props.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: props.secretsManagerEndpoint } : {}),
