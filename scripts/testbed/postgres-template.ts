@@ -7,11 +7,13 @@
  * global-setup) reuse it instead of running initdb again.
  */
 import { execFile } from 'node:child_process';
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { scramSha256Verifier } from '../../functions/postgres/scram-verifier.ts';
+import { Sensitive } from '../../shared/sensitive.ts';
 import { INSTALL_HINTS, postgresBinaries } from './binaries.ts';
 import { onProcessExit, removeQuietly } from './cleanup.ts';
 import { makeWorkDir, workRoot } from './work-dir.ts';
@@ -168,14 +170,10 @@ export async function copyTemplate(source: ClusterTemplate, dataDir: string): Pr
 }
 
 /**
- * A SCRAM-SHA-256 verifier for `password` (RFC 5802 / PostgreSQL's format), so setting the
- * admin password sends no plaintext a statement log could catch.
+ * A SCRAM-SHA-256 verifier for `password`, so setting the admin password sends no plaintext a
+ * statement log could catch. The function's own verifier (byte-identical to the server's), not
+ * a second implementation.
  */
-export function scramVerifier(password: string, iterations = 4096): string {
-  const salt = randomBytes(16);
-  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+export function scramVerifier(password: string): string {
+  return scramSha256Verifier(new Sensitive(password));
 }

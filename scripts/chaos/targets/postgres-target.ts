@@ -4,6 +4,7 @@ import { definePostgresFunction } from '../../../functions/postgres/definition.t
 import type { PgConnector } from '../../../functions/postgres/pg-connector.ts';
 import { RDS_INSTANCE_TAG, type RdsPort } from '../../../functions/postgres/rds-port.ts';
 import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
+import { connectPg, pgAuthenticates } from '../../testbed/pg-login.ts';
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
 
 /**
@@ -33,48 +34,12 @@ async function withAdmin<T>(
   server: PostgresTargetServer,
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user: server.adminUser,
-    password: server.adminPassword,
-    database: 'postgres',
-    connectionTimeoutMillis: 5000,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectPg(server, server.adminUser, server.adminPassword);
   try {
     await client.query("SET log_statement = 'none'");
     return await work(client);
   } finally {
     await client.end();
-  }
-}
-
-/** Does this user/password log in? false on a refused login, throws on anything else. */
-export async function pgAuthenticates(
-  server: Pick<PostgresTargetServer, 'host' | 'port'>,
-  user: string,
-  password: string,
-): Promise<boolean> {
-  const client = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user,
-    password,
-    database: 'postgres',
-    connectionTimeoutMillis: 5000,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    // 28P01 wrong password; 28000 role cannot log in (NOLOGIN) or does not exist.
-    if (code === '28P01' || code === '28000') return false;
-    throw error;
   }
 }
 

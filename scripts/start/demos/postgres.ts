@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
+import { pgLoginOutcome } from '../../testbed/pg-login.ts';
 import type { Check, Demo, DemoStack } from '../demo.ts';
 
 /**
@@ -20,25 +21,17 @@ function ssl(target: PgTarget): pg.ClientConfig['ssl'] {
 }
 
 /** 'ok', or the SQLSTATE of the failed login (28P01: wrong password). */
-async function login(target: PgTarget, user: string, secret: string): Promise<string> {
-  const client = new pg.Client({
-    host: target.host,
-    port: target.port,
+function login(target: PgTarget, user: string, secret: string): Promise<string> {
+  return pgLoginOutcome(
+    {
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      tls: target.caPem ? { caPem: target.caPem, serverName: 'localhost' } : undefined,
+    },
     user,
-    password: secret,
-    database: target.database,
-    ssl: ssl(target),
-    connectionTimeoutMillis: 5000,
-  });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? 'error';
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+    secret,
+  );
 }
 
 async function asAdmin(target: PgTarget, statements: readonly string[]): Promise<void> {

@@ -13,6 +13,7 @@ import type { RotationRecord } from '../../../scripts/emulator/index.ts';
 import { definePostgresFunction, type PostgresPorts } from '../../../functions/postgres/definition.ts';
 import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
 import type { PostgresServer } from '../../../scripts/testbed/servers.ts';
+import { connectPg } from '../../../scripts/testbed/pg-login.ts';
 
 export { everything } from '../../support/emulator-harness.ts';
 
@@ -79,18 +80,10 @@ export async function connect(
   password: string,
   database = 'postgres',
 ): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: server.port,
-    user,
-    password,
+  return connectPg({ host: '127.0.0.1', port: server.port, tls: server.tls }, user, password, {
     database,
-    ssl: server.tls ? { ca: server.tls.caPem, servername: server.tls.serverName } : false,
-    connectionTimeoutMillis: 3000,
+    connectTimeoutMs: 3000,
   });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
 }
 
 /** Run statements as the given user and disconnect; returns the rows of the last one. */
