@@ -17,7 +17,7 @@ import {
   type CfnTemplate,
   type PolicyStatement,
 } from './cfn-template.ts';
-import { LAMBDA_NODE_OPTIONS } from '../../infra/node-options.ts';
+import { LAMBDA_NODE_OPTIONS } from '../../infra/cdk/src/node-options.ts';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const templatePath = path.join(rootDir, 'infra/template.yaml');

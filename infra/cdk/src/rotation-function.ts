@@ -20,7 +20,7 @@ import {
   StatementId,
   type RotationKind,
 } from './permissions.ts';
-import { LAMBDA_NODE_OPTIONS } from '../node-options.ts';
+import { LAMBDA_NODE_OPTIONS } from './node-options.ts';
 
 /** Settings the construct owns (IAM follows them), so `environment` may not set them. */
 const MANAGED_VARIABLES = [

@@ -7,7 +7,7 @@ import { RotationFunction, type RotationFunctionProps } from '../../../infra/cdk
 import type { RotationKind } from '../../../infra/cdk/src/permissions.ts';
 import { actionsOf, roleStatements } from '../cfn-template.ts';
 import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk-fixtures.ts';
-import { LAMBDA_NODE_OPTIONS } from '../../../infra/node-options.ts';
+import { LAMBDA_NODE_OPTIONS } from '../../../infra/cdk/src/node-options.ts';
 
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/app-AbCdEf`;
 const ADMIN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/admin-GhIjKl`;
