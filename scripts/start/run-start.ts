@@ -12,7 +12,8 @@ import { postgresDemos } from './demos/postgres.ts';
 import { redisDemos } from './demos/redis.ts';
 import { KINDS, runBuild, staleBundles } from './ensure-build.ts';
 import { startLocalStack } from './local-stack.ts';
-import { describeMissing, missingServerBinaries } from './preflight.ts';
+import { MissingServersError, provisionLocalServers } from '../testbed/provision.ts';
+import { containerRuntimeAvailable } from '../testbed/servers.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,10 +38,17 @@ export async function runStart(options: {
   const started = Date.now();
   writeLine(out.stdout, paint.bold('Secrets Manager rotation functions: local demo (npm start)'));
 
-  const containers = await containerRuntime();
-  const missing = containers ? [] : missingServerBinaries({ path: env['PATH'] });
-  if (missing.length > 0) {
-    writeLine(out.stderr, describeMissing(missing));
+  // Missing server binaries: installed (root + apt, with a notice), else containers, else the
+  // one command to run, and nothing started or changed (scripts/testbed/provision.ts).
+  try {
+    await provisionLocalServers({
+      containerAnswers: containerRuntimeAvailable,
+      notice: (line) => writeLine(out.stderr, line),
+      env,
+    });
+  } catch (error) {
+    if (!(error instanceof MissingServersError)) throw error;
+    writeLine(out.stderr, error.message);
     return 1;
   }
 
@@ -100,15 +108,6 @@ export async function runStart(options: {
     writeLine(out.stdout, '\nstopping everything npm start started...');
     const failed = await cleanup.run();
     writeLine(out.stdout, failed.length === 0 ? 'stopped.' : `could not stop: ${failed.join(', ')}`);
-  }
-}
-
-async function containerRuntime(): Promise<boolean> {
-  try {
-    const { containerRuntimeAvailable } = await import('../testbed/servers.ts');
-    return await containerRuntimeAvailable();
-  } catch {
-    return false;
   }
 }
 

@@ -55,35 +55,47 @@ export function requireBinary(name: string, install: string, folders?: readonly 
 
 let postgresBinDir: string | undefined;
 
+function postgresCandidates(): string[] {
+  const candidates: string[] = [];
+  const pgConfig = findOnPath('pg_config');
+  if (pgConfig !== undefined) {
+    try {
+      candidates.push(
+        execFileSync(pgConfig, ['--bindir'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim(),
+      );
+    } catch {
+      // Fall through to the fixed location.
+    }
+  }
+  candidates.push('/usr/lib/postgresql/15/bin');
+  return candidates;
+}
+
+/** The folder holding `initdb` and `postgres`, or undefined when there is none (yet). */
+export function postgresBinDirIfAny(): string | undefined {
+  postgresBinDir ??= postgresCandidates().find(
+    (dir) => isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'postgres')),
+  );
+  return postgresBinDir;
+}
+
 /**
  * The folder holding PostgreSQL's `initdb` and `postgres`: `pg_config --bindir` when it has
  * them, else Debian's /usr/lib/postgresql/15/bin.
  */
 export function postgresBinaries(): { initdb: string; postgres: string } {
-  if (postgresBinDir === undefined) {
-    const candidates: string[] = [];
-    const pgConfig = findOnPath('pg_config');
-    if (pgConfig !== undefined) {
-      try {
-        candidates.push(execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8' }).trim());
-      } catch {
-        // Fall through to the fixed location.
-      }
-    }
-    candidates.push('/usr/lib/postgresql/15/bin');
-    const found = candidates.find(
-      (dir) => isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'postgres')),
+  const found = postgresBinDirIfAny();
+  if (found === undefined) {
+    throw missing(
+      'PostgreSQL server binaries (initdb, postgres)',
+      INSTALL_HINTS.postgres,
+      postgresCandidates().join(', '),
     );
-    if (found === undefined) {
-      throw missing(
-        'PostgreSQL server binaries (initdb, postgres)',
-        INSTALL_HINTS.postgres,
-        candidates.join(', '),
-      );
-    }
-    postgresBinDir = found;
   }
-  return { initdb: path.join(postgresBinDir, 'initdb'), postgres: path.join(postgresBinDir, 'postgres') };
+  return { initdb: path.join(found, 'initdb'), postgres: path.join(found, 'postgres') };
 }
 
 /** The `redis-server` binary. */

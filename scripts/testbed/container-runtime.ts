@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { missingNeeds, provisionLocalServers } from './provision.ts';
 
 export const Backend = { local: 'local', container: 'container' } as const;
 export type Backend = (typeof Backend)[keyof typeof Backend];
@@ -16,8 +17,10 @@ let answer: Promise<boolean> | undefined;
 
 /**
  * The backend every server uses: an explicit option, else `TEST_BED_BACKEND` (`local` or
- * `container`; an escape hatch for machines where one of them misbehaves), else a container
- * when a runtime answers, else local binaries.
+ * `container`; an escape hatch for machines where one of them misbehaves). Otherwise, with
+ * every local server binary present: a container when a runtime answers, else local. With
+ * some missing: provision.ts decides (install them when root with apt, else a container,
+ * else fail with the command that installs them).
  */
 export async function chooseBackend(
   requested: Backend | undefined,
@@ -29,6 +32,8 @@ export async function chooseBackend(
     if (fromEnv === Backend.local || fromEnv === Backend.container) return fromEnv;
     throw new Error(`TEST_BED_BACKEND must be 'local' or 'container' (or unset for automatic)`);
   }
+  if (missingNeeds().length > 0)
+    return await provisionLocalServers({ containerAnswers: containerRuntimeAvailable, env });
   return (await containerRuntimeAvailable()) ? Backend.container : Backend.local;
 }
 
