@@ -4,6 +4,8 @@ import { UsageError } from './exit-code.ts';
 
 /** Where the CLI talks to and how: resolved once from flags and the environment. */
 export interface AwsSettings {
+  /** A named profile (--profile), or undefined for AWS_PROFILE / the default chain. */
+  readonly profile: string | undefined;
   /** Explicit endpoint (flag or the SDK's endpoint variables), or undefined for AWS itself. */
   readonly endpoint: string | undefined;
   /** Explicit region, or undefined to let the SDK chain (profile config) decide. */
@@ -13,9 +15,15 @@ export interface AwsSettings {
 }
 
 export function resolveAwsSettings(
-  flags: { readonly region?: string | undefined; readonly endpointUrl?: string | undefined },
+  flags: {
+    readonly profile?: string | undefined;
+    readonly region?: string | undefined;
+    readonly endpointUrl?: string | undefined;
+  },
   env: Env,
 ): AwsSettings {
+  if (flags.profile !== undefined && flags.profile.trim() === '')
+    throw new UsageError('--profile needs a profile name');
   const endpoint =
     flags.endpointUrl ??
     nonEmpty(env['AWS_ENDPOINT_URL_SECRETS_MANAGER']) ??
@@ -37,7 +45,7 @@ export function resolveAwsSettings(
     nonEmpty(env['AWS_REGION']) ??
     nonEmpty(env['AWS_DEFAULT_REGION']) ??
     (local ? 'us-east-1' : undefined);
-  return { endpoint: endpoint?.replace(/\/+$/, ''), region, local };
+  return { profile: flags.profile?.trim(), endpoint: endpoint?.replace(/\/+$/, ''), region, local };
 }
 
 /**
@@ -47,8 +55,12 @@ export function resolveAwsSettings(
  */
 export function createCliSecretsClient(settings: AwsSettings, env: Env): SecretsManagerClient {
   const haveCredentials =
-    nonEmpty(env['AWS_ACCESS_KEY_ID']) !== undefined || nonEmpty(env['AWS_PROFILE']) !== undefined;
+    settings.profile !== undefined ||
+    nonEmpty(env['AWS_ACCESS_KEY_ID']) !== undefined ||
+    nonEmpty(env['AWS_PROFILE']) !== undefined;
   return new SecretsManagerClient({
+    // The profile's credentials (SSO, assumed role, keys) and its region, as the AWS CLI reads them.
+    ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.region ? { region: settings.region } : {}),
     ...(settings.local && !haveCredentials

@@ -8,6 +8,7 @@ import { labelProgressSource } from './follow/label-progress.ts';
 import type { ProgressSource } from './follow/rotation-snapshot.ts';
 import type { CommonFlags } from './options.ts';
 import { painter, type Output, type Painter } from './output.ts';
+import { documentRenderer } from './render-document.ts';
 
 export type FetchLike = (
   input: string,
@@ -54,11 +55,14 @@ export interface Command {
 
 export function createContext(common: CommonFlags, deps: CliDeps): CommandContext {
   const settings = resolveAwsSettings(common, deps.env);
+  const out: Output = common.json
+    ? { ...deps.out, renderDocument: documentRenderer(common.output, common.query) }
+    : deps.out;
   const client = deps.client ?? createCliSecretsClient(settings, deps.env);
   const fetchImpl: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
   let detected: Promise<ProgressSource> | undefined;
   return {
-    out: deps.out,
+    out,
     paint: painter(deps.out.color && !common.noColor && !common.json),
     json: common.json,
     client,

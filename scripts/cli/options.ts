@@ -5,26 +5,43 @@ type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
 /** Options every command takes. */
 export const COMMON_OPTIONS = {
+  profile: { type: 'string' },
   region: { type: 'string' },
   'endpoint-url': { type: 'string' },
+  output: { type: 'string' },
+  query: { type: 'string' },
   json: { type: 'boolean', default: false },
   'no-color': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies OptionSpecs;
 
 export const COMMON_HELP = `Common options:
+  --profile <name>         a named profile of ~/.aws/config and ~/.aws/credentials (SSO, roles, keys)
+                           (default: AWS_PROFILE, then the SDK's default chain)
   --region <region>        AWS region (default: the SDK chain: AWS_REGION, AWS_DEFAULT_REGION, profile;
                            us-east-1 for a loopback --endpoint-url)
   --endpoint-url <url>     Secrets Manager endpoint, e.g. the local emulator
                            (default: AWS_ENDPOINT_URL_SECRETS_MANAGER, then AWS_ENDPOINT_URL, then AWS)
-  --json                   machine-readable output on stdout (one JSON document)
+  --output <table|json|text>
+                           table: for people (the default); json: one JSON document on stdout;
+                           text: the same document as tab-separated lines, like the AWS CLI's text
+  --query <jmespath>       a JMESPath expression applied to the JSON document (implies --output json
+                           unless --output text), e.g. --query 'secrets[?stuck].name'
+  --json                   the same as --output json
   --no-color               no colours (also NO_COLOR=1; colours are only used on a terminal)
   -h, --help               this help`;
 
+export const OutputFormat = { table: 'table', json: 'json', text: 'text' } as const;
+export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
+
 export interface CommonFlags {
+  readonly profile: string | undefined;
   readonly region: string | undefined;
   readonly endpointUrl: string | undefined;
+  /** A machine-readable document instead of tables: --output json|text, --query or --json. */
   readonly json: boolean;
+  readonly output: OutputFormat;
+  readonly query: string | undefined;
   readonly noColor: boolean;
   readonly help: boolean;
 }
@@ -57,14 +74,31 @@ export function parseCommand<const O extends OptionSpecs>(
     );
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const query = values['query'] as string | undefined;
+  const output = outputFormat(values['output'] as string | undefined, values['json'] === true, query);
   const common: CommonFlags = {
+    profile: values['profile'] as string | undefined,
     region: values['region'] as string | undefined,
     endpointUrl: values['endpoint-url'] as string | undefined,
-    json: values['json'] === true,
+    json: output !== OutputFormat.table,
+    output,
+    query,
     noColor: values['no-color'] === true,
     help: values['help'] === true,
   };
   return { values: parsed.values, positionals: parsed.positionals, common };
+}
+
+function outputFormat(raw: string | undefined, json: boolean, query: string | undefined): OutputFormat {
+  if (raw !== undefined && !(Object.values(OutputFormat) as string[]).includes(raw))
+    throw new UsageError(`--output must be table, json or text, got "${raw}"`);
+  if (json && raw !== undefined && raw !== OutputFormat.json)
+    throw new UsageError(`--json and --output ${raw} disagree; pass one of them`);
+  if (query !== undefined && query.trim() === '') throw new UsageError('--query needs a JMESPath expression');
+  if (query !== undefined && raw === OutputFormat.table)
+    throw new UsageError('--query selects from the JSON document: use it with --output json or text');
+  if (raw !== undefined) return raw as OutputFormat;
+  return json || query !== undefined ? OutputFormat.json : OutputFormat.table;
 }
 
 /** A positive integer option, or a usage error naming the option. */

@@ -18,6 +18,8 @@ export interface Output {
   readonly color: boolean;
   /** Live progress (rewritten lines, progress bar) on: stderr is a terminal. */
   readonly live: boolean;
+  /** How a command's document is printed (--query, --output text). Default: pretty JSON. */
+  readonly renderDocument?: (document: unknown) => string;
 }
 
 export function createProcessOutput(
@@ -84,7 +86,7 @@ export function writeLine(sink: TextSink, line = ''): void {
 }
 
 export function writeJson(out: Output, value: unknown): void {
-  out.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  out.stdout.write(out.renderDocument ? out.renderDocument(value) : `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** An AWS failure: a line on stderr for people, and with --json also `{command, error}` on stdout. */

@@ -1,11 +1,12 @@
 import type { CliDeps, Command } from './command-context.ts';
+import { followCommand } from './commands/follow.ts';
 import { repairCommand } from './commands/repair.ts';
 import { rotateCommand } from './commands/rotate.ts';
 import { statusCommand } from './commands/status.ts';
 import { ExitCode, UsageError } from './exit-code.ts';
 import { writeLine } from './output.ts';
 
-export const COMMANDS: readonly Command[] = [rotateCommand, statusCommand, repairCommand];
+export const COMMANDS: readonly Command[] = [rotateCommand, followCommand, statusCommand, repairCommand];
 
 export const MAIN_HELP = `Usage: rotation <command> [options]
 
@@ -16,9 +17,10 @@ Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(8)} ${command.summary}`).join('\n')}
   help     show help for a command: rotation help rotate
 
-Uses the standard AWS credential and region chain; --endpoint-url (or
+Uses the standard AWS credential and region chain (--profile, --region); --endpoint-url (or
 AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL) talks to another endpoint, e.g. the
-local emulator started by \`npm run emulator\`. Every command takes --json and --help.
+local emulator started by \`npm run emulator\`. Every command takes --help, --output
+table|json|text and --query <jmespath> (as the AWS CLI does; --json is --output json).
 
 Exit codes:
   0    success (status: nothing overdue or stuck)

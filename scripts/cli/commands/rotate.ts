@@ -31,7 +31,8 @@ Options:
   --no-wait                    start the rotations and return; do not follow them
   --emergency                  tag each secret RotationMode=emergency first: the function revokes
                                the old credential as soon as the new one is live (asks to confirm)
-  -y, --yes                    do not ask for confirmation (needed without a terminal)
+  -y, --yes                    do not ask for confirmation: rotate asks before rotating more than
+                               one secret and before --emergency (without a terminal, --yes is needed)
   --concurrency <n>            rotations in flight at once (default 16, 1-100)
   --timeout <seconds>          give up following a rotation after this long (default 600)
   --interval-ms <ms>           polling interval (default against the emulator 100, or 250 for more
@@ -121,16 +122,18 @@ export const rotateCommand: Command = {
       return ExitCode.failed;
     }
 
-    if (values.emergency) {
-      const list =
-        targets.length <= 10
-          ? targets.join(', ')
-          : `${targets.slice(0, 10).join(', ')} and ${targets.length - 10} more`;
-      const stop = await confirmOrStop(
-        ctx.confirm,
-        values.yes,
-        `EMERGENCY rotation of ${targets.length} secret(s): ${list}.\nThe old credential of each is revoked as soon as the new one is live; every session or token that uses it stops working. Continue?`,
-      );
+    const list =
+      targets.length <= 10
+        ? targets.join(', ')
+        : `${targets.slice(0, 10).join(', ')} and ${targets.length - 10} more`;
+    // One secret named on the command line is what was asked for; more (a --filter, a list) are confirmed.
+    const question = values.emergency
+      ? `EMERGENCY rotation of ${targets.length} secret(s): ${list}.\nThe old credential of each is revoked as soon as the new one is live; every session or token that uses it stops working. Continue?`
+      : targets.length > 1
+        ? `Rotate ${targets.length} secrets now: ${list}.\nEach gets a new credential now (what happens to the old one depends on its strategy: see the kind's README). Continue?`
+        : undefined;
+    if (question !== undefined) {
+      const stop = await confirmOrStop(ctx.confirm, values.yes, question);
       if (stop !== undefined) {
         writeLine(ctx.out.stderr, 'declined: nothing was changed');
         return stop;
@@ -232,7 +235,7 @@ async function rotateAll(
 }
 
 /** Step-by-step lines for one rotation: each finished step, and each change of the running step. */
-function progressPrinter(
+export function progressPrinter(
   ctx: CommandContext,
   label: string,
 ): (snapshot: RotationSnapshot, elapsedMs: number) => void {

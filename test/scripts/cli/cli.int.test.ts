@@ -33,6 +33,7 @@ const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 let emu: Awaited<ReturnType<typeof startEmulator>>;
 let sm: SecretsManagerClient;
 let lambdaArn: string;
+let delayedArn: string;
 const target = new TokenTarget();
 const log = createMemoryLog();
 const outputs: MemoryOutput[] = [];
@@ -50,6 +51,11 @@ beforeAll(async () => {
     ),
   });
   lambdaArn = emu.registerFunction('cli-test-rotator', (event: unknown) => fn.handler(event));
+  // The same function, each step a little slower: a rotation still running when `follow` attaches.
+  delayedArn = emu.registerFunction('cli-test-delayed', async (event: unknown) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return fn.handler(event);
+  });
 });
 
 afterAll(async () => {
@@ -238,9 +244,12 @@ describe('rotation rotate interrupted', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted')), 200);
     const started = performance.now();
-    const { code, text } = await cli(['rotate', 'slow/a', 'slow/b', '--rotation-lambda-arn', slowArn], {
-      signal: controller.signal,
-    });
+    const { code, text } = await cli(
+      ['rotate', 'slow/a', 'slow/b', '--rotation-lambda-arn', slowArn, '--yes'],
+      {
+        signal: controller.signal,
+      },
+    );
     expect(code).toBe(ExitCode.interrupted);
     expect(performance.now() - started).toBeLessThan(1500);
     expect(text).toContain('interrupted: rotations already started go on in Secrets Manager');
@@ -251,12 +260,16 @@ describe('rotation rotate on a terminal', () => {
   it('draws a progress bar for many secrets, clears it, and colours the summary', async () => {
     const names = Array.from({ length: 5 }, (_, i) => `live/s${i}`);
     for (const [i, name] of names.entries()) await createSecret(name, `live-${i}`);
-    const { code, out } = await cli(['rotate', ...names, '--rotation-lambda-arn', lambdaArn], {}, true);
+    const { code, out } = await cli(
+      ['rotate', ...names, '--rotation-lambda-arn', lambdaArn, '--yes'],
+      {},
+      true,
+    );
     expect(code).toBe(ExitCode.ok);
     expect(out.stderrText()).toContain(`[${'#'.repeat(30)}] 5/5`);
     expect(out.stderrText().endsWith('\r\u001b[2K')).toBe(true);
     expect(out.stdoutText()).toContain('\u001b[32msucceeded\u001b[0m');
-    const plain = await cli(['rotate', ...names]);
+    const plain = await cli(['rotate', ...names, '--yes']);
     expect(plain.out.text()).not.toContain('\u001b[');
     for (const name of names) await collectValues(name);
   });
@@ -367,7 +380,7 @@ describe('rotation rotate --filter (200 secrets)', () => {
     target.failTestFor.add('bulk-7');
 
     const started = performance.now();
-    const { code, out } = await cli(['rotate', '--filter', 'bulk/', '--concurrency', '16']);
+    const { code, out } = await cli(['rotate', '--filter', 'bulk/', '--concurrency', '16', '--yes']);
     const wallMs = performance.now() - started;
     expect(code).toBe(ExitCode.failed);
     const stdout = out.stdoutText();
@@ -383,6 +396,65 @@ describe('rotation rotate --filter (200 secrets)', () => {
     );
     for (const name of names.slice(0, 8)) await collectValues(name);
   }, 120_000);
+});
+
+describe('rotation rotate of more than one secret', () => {
+  it('asks first: "no" changes nothing (exit 4), no terminal and no --yes refuses (exit 2)', async () => {
+    for (const name of ['ask/a', 'ask/b']) await createSecret(name, name.replace('/', '-'));
+    const before = await stages('ask/a');
+    const confirm = scriptedConfirm([false]);
+    const declined = await cli(['rotate', 'ask/a', 'ask/b', '--rotation-lambda-arn', lambdaArn], { confirm });
+    expect(declined.code).toBe(ExitCode.declined);
+    expect(confirm.questions[0]).toMatch(/^Rotate 2 secrets now: ask\/a, ask\/b\./);
+    expect(declined.text).toContain('declined: nothing was changed');
+    const refused = await cli(['rotate', 'ask/a', 'ask/b', '--rotation-lambda-arn', lambdaArn]);
+    expect(refused.code).toBe(ExitCode.usage);
+    expect(refused.text).toContain('re-run with --yes');
+    expect(await stages('ask/a')).toEqual(before);
+    const single = await cli(['rotate', 'ask/a', '--rotation-lambda-arn', lambdaArn]);
+    expect(single.code).toBe(ExitCode.ok);
+    await collectValues('ask/a');
+  });
+});
+
+describe('rotation follow', () => {
+  it('re-attaches to a rotation in progress and follows it to its end, step by step', async () => {
+    await createSecret('follow/a', 'follow-a');
+    const started = await sm.send(
+      new RotateSecretCommand({ SecretId: 'follow/a', RotationLambdaARN: delayedArn }),
+    );
+    const { code, out } = await cli(['follow', 'follow/a']);
+    expect(code).toBe(ExitCode.ok);
+    expect(out.stderrText()).toContain(`following the rotation in progress (version ${started.VersionId})`);
+    expect(out.stderrText()).toMatch(/finishSecret\s+ok/);
+    expect(out.stdoutText()).toMatch(/^OK\s+follow\/a: rotation succeeded/m);
+    expect(versionWith(await stages('follow/a'), 'AWSCURRENT')).toBe(started.VersionId);
+    const idle = await cli(['follow', 'follow/a', '--output', 'json']);
+    expect(idle.code).toBe(ExitCode.ok);
+    expect(JSON.parse(idle.out.stdoutText())).toMatchObject({ command: 'follow', inProgress: false });
+    await collectValues('follow/a');
+  });
+});
+
+describe('--query and --output', () => {
+  it('picks from the JSON document with JMESPath and prints it as JSON or as the AWS CLI text form', async () => {
+    const query = await cli(['status', '--filter', 'cli/', '--query', 'secrets[].name']);
+    expect(JSON.parse(query.out.stdoutText())).toEqual(expect.arrayContaining(['cli/ok', 'cli/broken']));
+    const text = await cli([
+      'status',
+      '--filter',
+      'cli/',
+      '--query',
+      'summary.[total, stuck]',
+      '--output',
+      'text',
+    ]);
+    expect(text.out.stdoutText()).toMatch(/^\d+\t\d+\n$/);
+    const bad = await cli(['status', '--query', 'secrets[']);
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.text).toContain('--query is not a valid JMESPath expression');
+    expect((await cli(['status', '--output', 'yaml'])).code).toBe(ExitCode.usage);
+  });
 });
 
 describe('the rotation bin', () => {
