@@ -1,5 +1,5 @@
 /**
- * NODE_OPTIONS of every rotation function (the SAM template and the CDK construct set the
+ * NODE_OPTIONS of every rotation function (here, inside the CDK package, which ships it) (the SAM template and the CDK construct set the
  * same; `npm run bench` measures the zips with it).
  *
  * - `--enable-source-maps`: stack traces name the TypeScript sources (the zips carry maps).
