@@ -34,6 +34,8 @@ export interface CommandContext {
   readonly paint: Painter;
   readonly json: boolean;
   readonly client: SecretsManagerClient;
+  /** A client for another Region (replica secrets), same endpoint and credentials. */
+  regionClient(region: string): SecretsManagerClient;
   readonly settings: AwsSettings;
   readonly confirm: Confirm;
   readonly now: () => number;
@@ -61,11 +63,21 @@ export function createContext(common: CommonFlags, deps: CliDeps): CommandContex
   const client = deps.client ?? createCliSecretsClient(settings, deps.env);
   const fetchImpl: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
   let detected: Promise<ProgressSource> | undefined;
+  const regionClients = new Map<string, SecretsManagerClient>();
   return {
     out,
     paint: painter(deps.out.color && !common.noColor && !common.json),
     json: common.json,
     client,
+    regionClient(region) {
+      if (region === settings.region) return client;
+      let regional = regionClients.get(region);
+      if (!regional) {
+        regional = createCliSecretsClient({ ...settings, region }, deps.env);
+        regionClients.set(region, regional);
+      }
+      return regional;
+    },
     settings,
     confirm: deps.confirm ?? NO_TERMINAL,
     now: deps.now ?? (() => Date.now()),

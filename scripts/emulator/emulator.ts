@@ -34,7 +34,7 @@ export interface EmulatorOptions {
   readonly versionQuota?: number;
   /** Print child-process function output. Default false (kept in functionLogs only). */
   readonly verbose?: boolean;
-  /** Time a change of a primary secret takes to reach each replica Region (RP2, RP9). Default 0 ms (still asynchronous). */
+  /** Time a change of a primary secret takes to reach each replica Region (MR2, MR9). Default 0 ms (still asynchronous). */
   readonly replicationDelayMs?: number;
   /** Unexpected internal failures. Default: console.error of the error (no request data). */
   readonly onInternalError?: (error: unknown) => void;
@@ -61,7 +61,7 @@ export interface Emulator {
   calls(secretIdOrArn?: string): CallCounts;
   /** The model for a region (tests, tools). */
   store(region?: string): SecretStore;
-  /** Replication knobs (RP9): delay, hold or fail the copies to a Region; wait until none is in flight. */
+  /** Replication knobs (MR9): delay, hold or fail the copies to a Region; wait until none is in flight. */
   readonly replication: {
     configure(region: string, behaviour: RegionReplication): void;
     release(region: string): void;
@@ -118,7 +118,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         storeFor(context.region),
         body,
       );
-  /** RP5: an operation that changes a secret, refused on a replica in its Region. */
+  /** MR5: an operation that changes a secret, refused on a replica in its Region. */
   const write =
     (operation: Operation): Operation =>
     (body, context) => {
@@ -150,13 +150,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         regions,
         force === true,
       );
-      return { ...output, ReplicationStatus: replication['ReplicationStatus'] }; // C2, RP1
+      return { ...output, ReplicationStatus: replication['ReplicationStatus'] }; // C2, MR1
     },
     DescribeSecret: (body, context) => {
       const output = storeFor(context.region).describeSecret(body);
       const secret = storeFor(context.region).find(String(output['ARN']));
       const replication = secret ? replicator.replicationStatus(secret) : undefined;
-      return replication ? { ...output, ReplicationStatus: replication } : output; // RP4
+      return replication ? { ...output, ReplicationStatus: replication } : output; // MR4
     },
     GetSecretValue: on('getSecretValue'),
     PutSecretValue: write(on('putSecretValue')),
@@ -167,7 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     TagResource: write(on('tagResource')),
     UntagResource: write(on('untagResource')),
     DeleteSecret: write((body, context) => {
-      replicator.refuseDeleteWithReplicas(context.region, body); // RP6
+      replicator.refuseDeleteWithReplicas(context.region, body); // MR6
       return storeFor(context.region).deleteSecret(body);
     }),
     RestoreSecret: write(on('restoreSecret')),
@@ -209,7 +209,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   /** Secret name or ARN to ARN, across regions; history covers deleted secrets. */
   const resolveArn = (secretId: string): string | undefined => {
-    // A replica (RP4) is never rotated itself: prefer the primary of that name.
+    // A replica (MR4) is never rotated itself: prefer the primary of that name.
     const found = [...stores.values()]
       .map((store) => store.find(secretId))
       .filter((secret) => secret !== undefined)

@@ -12,14 +12,14 @@ import { invalidParameter, notFound } from './service-error.ts';
 import type { Output, SecretStore } from './store.ts';
 
 /**
- * Multi-Region secrets (RP1-RP9 in scripts/emulator/README.md). A primary secret lists
+ * Multi-Region secrets (MR1-MR9 in scripts/emulator/README.md, "Multi-Region secrets"). A primary secret lists
  * its replica Regions; every change of the primary reaches each replica later, as a
  * copy of the primary's versions, labels, tags and description, delivered in order
  * after the Region's delay. Replicas are read-only in their Region. Tests and tools can
  * delay, hold or fail replication to a Region to keep a replica behind.
  */
 
-/** How replication to one Region behaves (RP9, the emulator's own knobs). */
+/** How replication to one Region behaves (MR9, the emulator's own knobs). */
 export interface RegionReplication {
   /** Time between a change of the primary and its arrival in this Region. Default: the emulator's replicationDelayMs. */
   readonly delayMs?: number;
@@ -45,10 +45,10 @@ interface RegionQueue {
   timer?: NodeJS.Timeout;
 }
 
-/** RP5: AWS's answer to a write in a replica's Region (recorded, see the README). */
+/** MR5: AWS's answer to a write in a replica's Region (recorded, see the README). */
 export const REPLICA_READ_ONLY =
   "Operation not permitted on a replica secret. Call must be made in primary secret's region.";
-/** RP3: ReplicationStatusType's own example message. */
+/** MR3: ReplicationStatusType's own example message. */
 export const NAME_EXISTS_IN_REGION = 'Secret with this name already exists in this region';
 const REGION = /^([a-z]+-)+\d+$/;
 
@@ -108,7 +108,7 @@ export class Replicator {
 
   // ---- hooks the emulator calls --------------------------------------------------------
 
-  /** After any change in `region`: queue a copy of each replicated primary that changed (RP2). */
+  /** After any change in `region`: queue a copy of each replicated primary that changed (MR2). */
   changed(region: string): void {
     if (this.closed) return;
     for (const secret of this.options.storeFor(region).all()) {
@@ -121,7 +121,7 @@ export class Replicator {
     }
   }
 
-  /** RP5: writes to a replica are refused in its Region. */
+  /** MR5: writes to a replica are refused in its Region. */
   refuseReplicaWrite(region: string, body: Record<string, unknown>): void {
     const secretId = body['SecretId'];
     if (typeof secretId !== 'string') return;
@@ -129,7 +129,7 @@ export class Replicator {
     if (secret?.primaryRegion !== undefined) throw invalidParameter(REPLICA_READ_ONLY);
   }
 
-  /** RP6: a primary that still has replicas cannot be deleted. */
+  /** MR6: a primary that still has replicas cannot be deleted. */
   refuseDeleteWithReplicas(region: string, body: Record<string, unknown>): void {
     const secretId = body['SecretId'];
     if (typeof secretId !== 'string') return;
@@ -140,7 +140,7 @@ export class Replicator {
       );
   }
 
-  /** RP4: ReplicationStatus, with each replica's own LastAccessedDate. */
+  /** MR4: ReplicationStatus, with each replica's own LastAccessedDate. */
   replicationStatus(secret: SecretRecord): Output[] | undefined {
     if (!secret.replicas?.length) return undefined;
     return secret.replicas.map((replica) => {
@@ -158,7 +158,7 @@ export class Replicator {
 
   // ---- operations ------------------------------------------------------------------------
 
-  /** RP1, RP3: CreateSecret's AddReplicaRegions and ReplicateSecretToRegions. */
+  /** MR1, MR3: CreateSecret's AddReplicaRegions and ReplicateSecretToRegions. */
   addReplicas(region: string, secretId: string, regions: readonly Input[], force: boolean): Output {
     const store = this.options.storeFor(region);
     const added = regions.map((entry) => ({
@@ -203,7 +203,7 @@ export class Replicator {
     return { ARN: secret.arn, ReplicationStatus: this.replicationStatus(secret) };
   }
 
-  /** RP7: RemoveRegionsFromReplication deletes the replicas in the Regions named. */
+  /** MR7: RemoveRegionsFromReplication deletes the replicas in the Regions named. */
   removeReplicas(region: string, body: Record<string, unknown>): Output {
     const input = new Input(body);
     const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
@@ -230,7 +230,7 @@ export class Replicator {
     return { ARN: secret.arn, ReplicationStatus: this.replicationStatus(secret) ?? [] };
   }
 
-  /** RP8: StopReplicationToReplica, in the replica's Region, makes it a standalone secret. */
+  /** MR8: StopReplicationToReplica, in the replica's Region, makes it a standalone secret. */
   promote(region: string, body: Record<string, unknown>): Output {
     const input = new Input(body);
     const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
@@ -361,7 +361,7 @@ export function replicaArn(primary: Pick<SecretRecord, 'arn'>, region: string): 
   return parts.join(':');
 }
 
-/** A replica keeps its own access dates (RP4: LastAccessedDate is per Region). */
+/** A replica keeps its own access dates (MR4: LastAccessedDate is per Region). */
 function withOwnAccess(own: SecretRecord | undefined, version: VersionRecord): VersionRecord {
   const mine = own?.versions.find((each) => each.versionId === version.versionId)?.lastAccessedMs;
   if (mine === undefined) delete version.lastAccessedMs;

@@ -21,7 +21,7 @@ export interface RotationRules {
 /** ReplicationStatusType's Status (API:ReplicationStatusType). */
 export type ReplicaStatus = 'InSync' | 'InProgress' | 'Failed';
 
-/** One replica Region of a primary secret (RP1-RP3 in scripts/emulator/README.md). */
+/** One replica Region of a primary secret (MR1-MR3 in scripts/emulator/README.md). */
 export interface ReplicaRecord {
   readonly region: string;
   kmsKeyId?: string;
@@ -48,9 +48,9 @@ export interface SecretRecord {
   nextRotationMs?: number;
   /** Oldest first. */
   versions: VersionRecord[];
-  /** On a replica: the Region of its primary (RP4). */
+  /** On a replica: the Region of its primary (MR4). */
   primaryRegion?: string;
-  /** On a primary: its replica Regions, in the order they were added (RP1). */
+  /** On a primary: its replica Regions, in the order they were added (MR1). */
   replicas?: ReplicaRecord[];
 }
 
@@ -143,7 +143,7 @@ export function describeFields(secret: SecretRecord): Record<string, unknown> {
     LastAccessedDate: seconds(secret.lastAccessedMs),
     DeletedDate: seconds(secret.deletionMs),
     NextRotationDate: rotationDisabled ? undefined : seconds(secret.nextRotationMs),
-    // RP4/D7: on a replica, the primary's Region; on a replicated primary, its own.
+    // MR4/D7: on a replica, the primary's Region; on a replicated primary, its own.
     PrimaryRegion: secret.primaryRegion ?? (secret.replicas?.length ? regionOfArn(secret.arn) : undefined),
     Tags: secret.tags ? secret.tags.map((tag) => ({ ...tag })) : undefined,
     CreatedDate: seconds(secret.createdMs),

@@ -190,7 +190,7 @@ export class SecretStore {
     const kmsKeyId = input.string('KmsKeyId', { max: 2048 });
     const tags = input.tags();
     const value = readValue(input, false);
-    input.objectList('AddReplicaRegions'); // RP1: type-checked here, applied by the Replicator
+    input.objectList('AddReplicaRegions'); // MR1: type-checked here, applied by the Replicator
     input.boolean('ForceOverwriteReplicaSecret');
     const existing = this.find(name);
     if (existing) {
@@ -473,7 +473,7 @@ export class SecretStore {
     return result;
   }
 
-  /** Put a whole record in place of the secret of that name (replication, RP2). */
+  /** Put a whole record in place of the secret of that name (replication, MR2). */
   replace(record: SecretRecord): void {
     for (const [arn, secret] of this.secrets) if (secret.name === record.name) this.secrets.delete(arn);
     this.secrets.set(record.arn, record);

@@ -16,6 +16,8 @@ export interface SecretFacts {
   readonly lastRotatedDate?: Date;
   readonly nextRotationDate?: Date;
   readonly createdDate?: Date;
+  /** Set on replicated secrets: the Region of the primary. */
+  readonly primaryRegion?: string;
   readonly versionIdsToStages: Readonly<Record<string, readonly string[]>>;
 }
 

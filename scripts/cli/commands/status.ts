@@ -13,6 +13,13 @@ import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { runBounded } from '../run-bounded.ts';
 import { formatTable } from '../table.ts';
 import {
+  formatReplica,
+  isReplicaProblem,
+  REPLICA_STATUS_TAG,
+  replicaRows,
+  type ReplicaRow,
+} from '../replica-status.ts';
+import {
   assessRotation,
   DEFAULT_PERIOD_DAYS,
   type RotationAssessment,
@@ -27,19 +34,26 @@ rotated, older than the rotation period; ${DEFAULT_PERIOD_DAYS} days when there 
 NextRotationDate in the past), and whether a rotation is stuck (AWSPENDING on a version
 that is not AWSCURRENT, with its age: RotateSecret refuses with "A previous rotation isn't
 complete" until \`rotation repair\` clears it). A young stuck version can be a rotation
-that is still running.
+that is still running. For a replicated secret it lists each replica Region, read in that
+Region: in sync (holds the primary's AWSCURRENT), BEHIND, being created, FAILED or
+UNREADABLE, with what the rotation function recorded about the last rotation's replicas.
 
 Options:
   --filter <prefix>   only secrets whose name starts with <prefix>
 
 ${COMMON_HELP}
 
-Exit codes: 0 nothing overdue or stuck; 1 at least one secret overdue or stuck;
+Exit codes: 0 nothing overdue or stuck; 1 at least one secret overdue or stuck, or a replica
+out of sync or failed;
 2 usage error; 3 an AWS call failed.`;
 
 export interface StatusRow extends RotationAssessment {
   /** Age of the stuck AWSPENDING version, from its CreatedDate. */
   readonly pendingAgeMs?: number;
+  /** Replica Regions of a replicated primary. */
+  readonly replicas?: readonly ReplicaRow[];
+  /** The function's record of the last rotation's replicas (RotationReplicas tag). */
+  readonly replicaRecord?: string;
 }
 
 export const statusCommand: Command = {
@@ -63,17 +77,18 @@ export const statusCommand: Command = {
     }
     const overdue = rows.filter((row) => row.overdue).length;
     const stuck = rows.filter((row) => row.stuck).length;
+    const replicaProblems = rows.filter((row) => row.replicas?.some(isReplicaProblem)).length;
     if (ctx.json) {
       writeJson(ctx.out, {
         command: 'status',
         generatedAt: new Date(ctx.now()).toISOString(),
         secrets: rows,
-        summary: { total: rows.length, overdue, stuck },
+        summary: { total: rows.length, overdue, stuck, replicaProblems },
       });
     } else {
       renderStatus(ctx, rows, overdue, stuck);
     }
-    return overdue + stuck > 0 ? ExitCode.failed : ExitCode.ok;
+    return overdue + stuck + replicaProblems > 0 ? ExitCode.failed : ExitCode.ok;
   },
 };
 
@@ -97,7 +112,7 @@ export async function collectStatus(
   const unique = [...new Map(facts.map((fact) => [fact.arn, fact])).values()];
   const now = ctx.now();
   return runBounded(unique, 8, async (fact): Promise<StatusRow> => {
-    const assessment = assessRotation(fact, now);
+    const assessment = { ...assessRotation(fact, now), ...(await replicasOf(ctx, fact)) };
     if (!assessment.stuck || assessment.pendingVersionId === undefined) return assessment;
     const versions = await ctx.client.send(
       new ListSecretVersionIdsCommand({ SecretId: fact.arn, MaxResults: 100 }),
@@ -108,6 +123,29 @@ export async function collectStatus(
     )?.CreatedDate;
     return created ? { ...assessment, pendingAgeMs: now - created.getTime() } : assessment;
   });
+}
+
+/** A replicated primary (PrimaryRegion is its own Region): its replicas, each read in its Region. */
+async function replicasOf(
+  ctx: CommandContext,
+  fact: SecretFacts,
+): Promise<Pick<StatusRow, 'replicas' | 'replicaRecord'>> {
+  const region = fact.arn.split(':')[3];
+  if (fact.primaryRegion === undefined || fact.primaryRegion !== region) return {};
+  const described = await ctx.client.send(
+    new DescribeSecretCommand({ SecretId: fact.arn }),
+    ctx.signal ? { abortSignal: ctx.signal } : {},
+  );
+  const replication = described.ReplicationStatus ?? [];
+  if (replication.length === 0) return {};
+  const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) =>
+    labels.includes('AWSCURRENT'),
+  )?.[0];
+  const record = described.Tags?.find((tag) => tag.Key === REPLICA_STATUS_TAG)?.Value;
+  return {
+    replicas: await replicaRows(ctx, fact.arn, current, replication),
+    ...(record !== undefined ? { replicaRecord: record } : {}),
+  };
 }
 
 function factsFromListEntry(entry: SecretListEntry): SecretFacts {
@@ -124,6 +162,7 @@ function factsFromListEntry(entry: SecretListEntry): SecretFacts {
     ...(entry.LastRotatedDate ? { lastRotatedDate: entry.LastRotatedDate } : {}),
     ...(entry.NextRotationDate ? { nextRotationDate: entry.NextRotationDate } : {}),
     ...(entry.CreatedDate ? { createdDate: entry.CreatedDate } : {}),
+    ...(entry.PrimaryRegion ? { primaryRegion: entry.PrimaryRegion } : {}),
     versionIdsToStages: entry.SecretVersionsToStages ?? {},
   };
 }
@@ -159,6 +198,15 @@ function renderStatus(ctx: CommandContext, rows: readonly StatusRow[], overdue: 
         out.stdout,
         `${paint.yellow('stuck')}    ${row.name}: AWSPENDING is on version ${row.pendingVersionId ?? '?'}, AWSCURRENT on ${row.currentVersionId ?? 'none'}; inspect and clear with: rotation repair ${row.name}`,
       );
+    }
+    if (row.replicas) {
+      const problem = row.replicas.some(isReplicaProblem);
+      writeLine(
+        out.stdout,
+        `${problem ? paint.red('replicas') : 'replicas'} ${row.name}: ${row.replicas.map(formatReplica).join(', ')}`,
+      );
+      if (problem && row.replicaRecord)
+        writeLine(out.stdout, `         last rotation recorded by the function: ${row.replicaRecord}`);
     }
   }
   writeLine(

@@ -12,6 +12,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../../scripts/build/build-functions.ts';
+import { ExitCode } from '../../../scripts/cli/exit-code.ts';
+import { createMemoryOutput } from '../../../scripts/cli/output.ts';
+import { runCli } from '../../../scripts/cli/run-cli.ts';
 import { startEmulator, type Emulator, type RotationRecord } from '../../../scripts/emulator/index.ts';
 import { startPostgres, type PostgresServer } from '../../../scripts/testbed/servers.ts';
 import { REPLICA_STATUS_TAG } from '../../../shared/replicas.ts';
@@ -114,6 +117,16 @@ async function valueIn(client: SecretsManagerClient, secretId: string, stage = '
   return { versionId: out.VersionId, ...credentialsOf(out.SecretString ?? '') };
 }
 
+/** `rotation status <secret>` against the emulator, as an operator runs it. */
+async function status(secretId: string): Promise<{ code: number; text: string }> {
+  const out = createMemoryOutput();
+  const code = await runCli(['status', secretId, '--endpoint-url', emu.endpoint, '--region', PRIMARY], {
+    env: {},
+    out,
+  });
+  return { code, text: out.text() };
+}
+
 async function tagsOf(secretId: string): Promise<Record<string, string>> {
   const out = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
   return Object.fromEntries((out.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
@@ -142,6 +155,9 @@ describe('replicated PostgreSQL single-user secrets through dist/postgres.zip', 
       .functionLogs('pg-replicated')
       .find((line) => line.includes('Replica Region status') && line.includes(region));
     expect(lagLine).toMatch(/"replicaLagMs":\d+/);
+    const shown = await status(arn);
+    expect(shown.text).toContain(`replicas pg/replicated-delay: ${region} in sync`);
+    expect(shown.code).toBe(ExitCode.ok);
   });
 
   it('stops before setSecret while a replica is Failed, naming the Region; nothing changes on the database or AWSCURRENT', async () => {
@@ -190,6 +206,12 @@ describe('replicated PostgreSQL single-user secrets through dist/postgres.zip', 
     expect((await tagsOf(arn))[REPLICA_STATUS_TAG]).toBe(`${primary.versionId} ${region}=failed`);
     const replica = await valueIn(south, arn.replace(`:${PRIMARY}:`, `:${region}:`));
     expect(replica.versionId).toBe(before.versionId);
+    const shown = await status(arn);
+    expect(shown.text).toContain(`${region} FAILED (Replication to ap-south-1 failed)`);
+    expect(shown.text).toContain(
+      `last rotation recorded by the function: ${primary.versionId} ${region}=failed`,
+    );
+    expect(shown.code).toBe(ExitCode.failed);
   });
 
   it('leaves the rotation unfinished when a held replica does not catch up within the wait; once it does, the next rotation succeeds', async () => {
@@ -200,6 +222,9 @@ describe('replicated PostgreSQL single-user secrets through dist/postgres.zip', 
     expect(steps(record).at(-1)).toBe('finishSecret:ERR_REPLICA_LAGGING');
     const primary = await valueIn(sm, arn);
     expect((await tagsOf(arn))[REPLICA_STATUS_TAG]).toBe(`${primary.versionId} ${region}=behind`);
+    const shown = await status(arn);
+    expect(shown.text).toContain(`${region} BEHIND (serves `);
+    expect(shown.code).toBe(ExitCode.failed);
     emu.replication.release(region);
     await emu.replication.idle();
     const next = await rotate(arn, shortFn);

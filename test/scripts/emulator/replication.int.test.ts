@@ -56,7 +56,7 @@ const currentOf = (stages: Record<string, string[]> | undefined): string | undef
   Object.entries(stages ?? {}).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
 
 describe('Multi-Region secrets', () => {
-  it('RP1: CreateSecret with AddReplicaRegions answers ReplicationStatus InProgress, then the replica is created and InSync', async () => {
+  it('MR1: CreateSecret with AddReplicaRegions answers ReplicationStatus InProgress, then the replica is created and InSync', async () => {
     const name = newName('rp1');
     h.emu.replication.configure(REPLICA, { hold: true });
     const out = await h.sm.send(
@@ -81,7 +81,7 @@ describe('Multi-Region secrets', () => {
     expect(replica.SecretString).toBe('v1');
   });
 
-  it('RP2: the replica ARN is the primary ARN with the Region changed; values, labels and tags arrive later, in order', async () => {
+  it('MR2: the replica ARN is the primary ARN with the Region changed; values, labels and tags arrive later, in order', async () => {
     const { name, arn } = await replicated('rp2');
     h.emu.replication.configure(REPLICA, { hold: true });
     await h.sm.send(
@@ -103,7 +103,7 @@ describe('Multi-Region secrets', () => {
     expect((await west.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v2');
   });
 
-  it('RP3: a destination that already has a secret of that name fails with the documented StatusMessage; ForceOverwriteReplicaSecret replaces it', async () => {
+  it('MR3: a destination that already has a secret of that name fails with the documented StatusMessage; ForceOverwriteReplicaSecret replaces it', async () => {
     const name = newName('rp3');
     await eu.send(
       new CreateSecretCommand({ Name: name, SecretString: 'local', ClientRequestToken: tok('l') }),
@@ -140,7 +140,7 @@ describe('Multi-Region secrets', () => {
     expect((await eu.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v1');
   });
 
-  it('RP4: DescribeSecret shows PrimaryRegion on both sides and ReplicationStatus on the primary; a plain secret shows neither', async () => {
+  it('MR4: DescribeSecret shows PrimaryRegion on both sides and ReplicationStatus on the primary; a plain secret shows neither', async () => {
     const { name } = await replicated('rp4');
     const primary = await h.sm.send(new DescribeSecretCommand({ SecretId: name }));
     expect(primary.PrimaryRegion).toBe(PRIMARY);
@@ -162,7 +162,7 @@ describe('Multi-Region secrets', () => {
     expect(described.ReplicationStatus).toBeUndefined();
   });
 
-  it("RP5: writes to a replica in its Region are refused with AWS's InvalidParameterException; reads work", async () => {
+  it("MR5: writes to a replica in its Region are refused with AWS's InvalidParameterException; reads work", async () => {
     const { name } = await replicated('rp5');
     const message =
       "Operation not permitted on a replica secret. Call must be made in primary secret's region.";
@@ -191,7 +191,7 @@ describe('Multi-Region secrets', () => {
     expect((await west.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v1');
   });
 
-  it('RP6: a primary that still has replicas cannot be deleted', async () => {
+  it('MR6: a primary that still has replicas cannot be deleted', async () => {
     const { name, arn } = await replicated('rp6', [REPLICA, OTHER]);
     expect(await failure(h.sm.send(new DeleteSecretCommand({ SecretId: name })))).toEqual({
       name: 'InvalidParameterException',
@@ -200,7 +200,7 @@ describe('Multi-Region secrets', () => {
     });
   });
 
-  it('RP7: RemoveRegionsFromReplication deletes the replica in that Region and answers the rest', async () => {
+  it('MR7: RemoveRegionsFromReplication deletes the replica in that Region and answers the rest', async () => {
     const { name, arn } = await replicated('rp7', [REPLICA, OTHER]);
     const out = await h.sm.send(
       new RemoveRegionsFromReplicationCommand({ SecretId: name, RemoveReplicaRegions: [REPLICA] }),
@@ -213,7 +213,7 @@ describe('Multi-Region secrets', () => {
     expect((await eu.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v1');
   });
 
-  it("RP8: StopReplicationToReplica in the replica's Region promotes it to a standalone, writable secret", async () => {
+  it("MR8: StopReplicationToReplica in the replica's Region promotes it to a standalone, writable secret", async () => {
     const { name } = await replicated('rp8');
     const out = await west.send(new StopReplicationToReplicaCommand({ SecretId: name }));
     expect(out.ARN).toContain(`:${REPLICA}:`);
@@ -232,7 +232,7 @@ describe('Multi-Region secrets', () => {
     expect((await west.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('local');
   });
 
-  it('RP9: a failed Region turns Failed with the configured StatusMessage and keeps its last copy', async () => {
+  it('MR9: a failed Region turns Failed with the configured StatusMessage and keeps its last copy', async () => {
     const { name } = await replicated('rp9');
     h.emu.replication.configure(REPLICA, { failWith: 'Access to KMS is not allowed' });
     await h.sm.send(
@@ -256,7 +256,7 @@ describe('Multi-Region secrets', () => {
     expect((await west.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v1');
   });
 
-  it('RP9: a delayed Region serves the old AWSCURRENT until the delay has passed', async () => {
+  it('MR9: a delayed Region serves the old AWSCURRENT until the delay has passed', async () => {
     const { name } = await replicated('rp9-delay');
     h.emu.replication.configure(REPLICA, { delayMs: 3000 });
     try {
