@@ -2,13 +2,17 @@
 // function the way Lambda does (import the entry, call handler(event, context)) and reports
 // on stdout as one JSON line. Plain JavaScript on purpose: no loader stands between node and
 // the bundle being measured.
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 const [entry, eventsJson] = process.argv.slice(2);
 const events = JSON.parse(eventsJson ?? '[]');
 let error;
+let importMs;
 try {
+  const started = performance.now();
   const mod = await import(pathToFileURL(entry).href);
+  importMs = performance.now() - started;
   for (const event of events) {
     await mod.handler(event, { awsRequestId: 'bench', functionName: 'bench' });
   }
@@ -17,6 +21,7 @@ try {
 }
 const report = {
   ok: error === undefined,
+  importMs,
   maxRssKb: process.resourceUsage().maxRSS,
   ...(error ? { error } : {}),
 };

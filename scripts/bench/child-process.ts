@@ -6,6 +6,8 @@ const CHILD = fileURLToPath(new URL('./bench-child.mjs', import.meta.url));
 export interface ChildReport {
   readonly wallMs: number;
   readonly ok: boolean;
+  /** Time to import the entry module alone (Node's own start excluded). */
+  readonly importMs: number;
   readonly maxRssKb: number;
   readonly error?: { readonly name?: string; readonly code?: string; readonly message?: string };
 }

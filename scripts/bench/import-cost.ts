@@ -1,0 +1,97 @@
+import { statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { ENTRY_FILE, esbuildOptions } from '../build/bundle.ts';
+import { extractZip } from '../build/unzip.ts';
+import { BENCH_KINDS, type BenchKind } from './bench-stack.ts';
+import { runChild } from './child-process.ts';
+import { summarize, type Summary } from './stats.ts';
+
+/**
+ * What each part of a bundle costs to import: every part bundled on its own with the
+ * functions' own esbuild settings (bundle.ts), imported in a fresh `node` (no
+ * NODE_EXTRA_CA_CERTS, as on Lambda), the time of the `import()` alone. The parts import
+ * the project's own adapter modules, so each is what a function really pulls in.
+ */
+export const BUNDLE_PARTS: Readonly<Record<string, string>> = {
+  'Secrets Manager client': `import { createSdkSecretsPort, createSecretsManagerClient } from './shared/sdk-secrets-port.ts';
+    export const part = createSdkSecretsPort(createSecretsManagerClient({ region: 'us-east-1' }));`,
+  'Powertools logger + metrics': `import { createLogger, createMetrics } from './shared/observability.ts';
+    export const part = [createLogger('jwt'), createMetrics('jwt', 'Bench')];`,
+  'node-postgres (pg)': `export { createPgConnector } from './functions/postgres/pg-connector.ts';`,
+  ioredis: `export { createIoredisConnector } from './functions/redis/ioredis-connector.ts';`,
+  'jose (test tokens)': `export * from './functions/jwt/probe-token.ts';`,
+  'RDS client': `import { createRdsClient, createSdkRdsPort } from './functions/postgres/sdk-rds-port.ts';
+    export const part = createSdkRdsPort(createRdsClient({ region: 'us-east-1' }));`,
+  'ElastiCache client': `import { createElastiCacheClient, createSdkElastiCachePort } from './functions/redis/sdk-elasticache-port.ts';
+    export const part = createSdkElastiCachePort(createElastiCacheClient({ region: 'us-east-1' }));`,
+};
+
+export interface ImportCost {
+  readonly name: string;
+  readonly bytes: number;
+  readonly importMs: Summary;
+}
+
+export interface ImportCostResult {
+  /** index.mjs of each zip, as shipped. */
+  readonly functions: readonly (ImportCost & { readonly kind: BenchKind })[];
+  readonly parts: readonly ImportCost[];
+}
+
+const ENV = { AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+async function importMs(entry: string, runs: number): Promise<Summary> {
+  await runChild(entry, [], ENV); // page cache warm-up, not counted
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const report = await runChild(entry, [], ENV);
+    if (!report.ok) throw new Error(`${entry} failed to import: ${report.error?.name}`);
+    samples.push(report.importMs);
+  }
+  return summarize(samples);
+}
+
+export async function benchImportCost(
+  rootDir: string,
+  distDir: string,
+  runs: number,
+): Promise<ImportCostResult> {
+  const work = await mkdtemp(join(tmpdir(), 'bench-import-'));
+  try {
+    const functions: (ImportCost & { kind: BenchKind })[] = [];
+    for (const kind of BENCH_KINDS) {
+      const dir = join(work, kind);
+      await extractZip(join(distDir, `${kind}.zip`), dir);
+      const entry = join(dir, ENTRY_FILE);
+      functions.push({
+        kind,
+        name: `${kind} index.mjs`,
+        bytes: statSync(entry).size,
+        importMs: await importMs(entry, runs),
+      });
+    }
+    const parts: ImportCost[] = [];
+    for (const [name, contents] of Object.entries(BUNDLE_PARTS)) {
+      const { entryPoints: _unused, ...options } = esbuildOptions({
+        rootDir,
+        entry: 'part.ts',
+        name: 'part',
+      });
+      const result = await build({
+        ...options,
+        stdin: { contents, resolveDir: rootDir, loader: 'ts', sourcefile: 'part.ts' },
+      });
+      const code = result.outputFiles?.find((file) => file.path.endsWith('.mjs'));
+      if (!code) throw new Error(`esbuild produced nothing for the part ${name}`);
+      const entry = join(work, `part-${parts.length}.mjs`);
+      await writeFile(entry, code.contents);
+      parts.push({ name, bytes: code.contents.length, importMs: await importMs(entry, runs) });
+    }
+    return { functions, parts };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
