@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import { ENTRY_FILE, esbuildOptions } from '../build/bundle.ts';
 import { extractZip } from '../build/unzip.ts';
@@ -84,10 +84,14 @@ export async function benchImportCost(
         ...options,
         stdin: { contents, resolveDir: rootDir, loader: 'ts', sourcefile: 'part.ts' },
       });
-      const code = result.outputFiles?.find((file) => file.path.endsWith('.mjs'));
+      // The part with its chunks (the SDK loads some modules with import()), as a zip holds them.
+      const dir = join(work, `part-${parts.length}`);
+      await mkdir(dir, { recursive: true });
+      for (const file of result.outputFiles ?? [])
+        await writeFile(join(dir, basename(file.path)), file.contents);
+      const entry = join(dir, ENTRY_FILE);
+      const code = result.outputFiles?.find((file) => basename(file.path) === ENTRY_FILE);
       if (!code) throw new Error(`esbuild produced nothing for the part ${name}`);
-      const entry = join(work, `part-${parts.length}.mjs`);
-      await writeFile(entry, code.contents);
       parts.push({ name, bytes: code.contents.length, importMs: await importMs(entry, runs) });
     }
     return { functions, parts };
