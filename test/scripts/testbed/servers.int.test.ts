@@ -286,7 +286,9 @@ describe('startRedis', () => {
   it('refuses connections after stop() and answers again after start()', async () => {
     const server = track(await startRedis());
     await server.stop();
-    await expect(redisClient({ port: server.port })).rejects.toThrow(/ECONNREFUSED|Connection is closed/);
+    await expect(redisClient({ host: server.host, port: server.port })).rejects.toThrow(
+      /ECONNREFUSED|Connection is closed/,
+    );
     await server.start();
     expect(await (await connect({ port: server.port })).ping()).toBe('PONG');
   });
