@@ -1,3 +1,4 @@
+import { PROGRESS_TAG_PREFIX } from '../../shared/rotation-progress.ts';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import {
@@ -140,7 +141,8 @@ async function smSnapshot(arn: string): Promise<string> {
   return JSON.stringify({
     stages: described.VersionIdsToStages,
     enabled: described.RotationEnabled,
-    tags: described.Tags ?? [],
+    // The function's own progress record is expected to change on a failed step; checked apart below.
+    tags: (described.Tags ?? []).filter((tag) => !String(tag.Key).startsWith(PROGRESS_TAG_PREFIX)),
     versions,
   });
 }
@@ -258,6 +260,16 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
   expect(isRotationError(thrown), `not a RotationError: ${errorText(thrown).slice(0, 300)}`).toBe(true);
   expect((thrown as { code: string }).code, (thrown as Error).message).toBe(testCase.expected);
   expect(await smSnapshot(arn), 'versions, labels and values unchanged').toBe(secretBefore);
+  // Where the function recorded its progress, it recorded this failure, never a success.
+  const progress = Object.fromEntries(
+    ((await sm.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [])
+      .filter((tag) => String(tag.Key).startsWith(PROGRESS_TAG_PREFIX))
+      .map((tag) => [String(tag.Key).slice(PROGRESS_TAG_PREFIX.length), tag.Value]),
+  );
+  if (Object.keys(progress).length > 0) {
+    expect(progress['Outcome'], 'recorded outcome').toBe('failed');
+    expect(progress['ErrorCode'], 'recorded error code').toBe(testCase.expected);
+  }
   expect(await targetSnapshot(), 'target credentials unchanged').toBe(targetBefore);
   // No value in the error or the logs.
   const findings = [
