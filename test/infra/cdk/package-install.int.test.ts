@@ -13,7 +13,7 @@ import { appLockfile } from './app-lockfile.ts';
 /**
  * The construct library from a CDK user's seat: `npm run package` packs it, a fresh app
  * with nothing but aws-cdk-lib and constructs installs the tarball (npm ci from the
- * cache, the versions this repository pins: the lowest the peer range allows), plain tsc
+ * cache (--prefer-offline: the registry only for what the cache lacks), the versions this repository pins: the lowest the peer range allows), plain tsc
  * compiles the quickstart app of the docs with the strictness of `cdk init`, node
  * synthesises it, and the template is read back.
  */
@@ -98,7 +98,7 @@ beforeAll(async () => {
   await copyFile(QUICKSTART, path.join(appDir, 'app.ts'));
   const installed = await run(
     'npm',
-    ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
     appDir,
   );
   installLog = installed.stdout + installed.stderr;
