@@ -280,6 +280,16 @@ describe('the packed CDK library in a fresh app', () => {
         },
       },
       {
+        Sid: 'RecordReplicaStatus',
+        Effect: 'Allow',
+        Action: 'secretsmanager:TagResource',
+        Resource: { Ref: attachment },
+        Condition: {
+          ...onlyThisFunction,
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['RotationReplicas'] },
+        },
+      },
+      {
         Sid: 'UseSecretsKeyThroughSecretsManager',
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
