@@ -38,6 +38,8 @@ export interface ReplicatorOptions {
 interface Delivery {
   readonly primaryArn: string;
   readonly snapshot: SecretRecord;
+  /** When the change was made; it arrives the delay later (changes travel in parallel, arrive in order). */
+  readonly changedMs: number;
 }
 
 interface RegionQueue {
@@ -261,7 +263,7 @@ export class Replicator {
   private enqueue(region: string, primary: SecretRecord): void {
     const queue = this.queues.get(region) ?? { deliveries: [] };
     this.queues.set(region, queue);
-    queue.deliveries.push({ primaryArn: primary.arn, snapshot: cloneSecret(primary) });
+    queue.deliveries.push({ primaryArn: primary.arn, snapshot: cloneSecret(primary), changedMs: Date.now() });
     this.kick(region);
   }
 
@@ -293,7 +295,12 @@ export class Replicator {
         this.kick(region);
         this.settleIfIdle();
       },
-      behaviour.delayMs ?? this.options.delayMs ?? 0,
+      Math.max(
+        0,
+        (queue.deliveries[0]?.changedMs ?? Date.now()) +
+          (behaviour.delayMs ?? this.options.delayMs ?? 0) -
+          Date.now(),
+      ),
     );
     queue.timer.unref?.();
   }

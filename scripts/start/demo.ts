@@ -45,6 +45,8 @@ export interface Demo {
   readonly secretName: string;
   /** Rotate with `--emergency --yes`: the function revokes the old credential at once. */
   readonly emergency?: boolean;
+  /** Replicate the secret to these Regions (CreateSecret AddReplicaRegions). Default none. */
+  readonly replicaRegions?: readonly string[];
   /** How many rotations to run before the checks. Default 1. */
   readonly rotations?: number;
   /** Prepare the target (roles, ACL users) and return the secret's first value. */
@@ -82,6 +84,9 @@ export async function runDemo(stack: DemoStack, demo: Demo): Promise<DemoResult>
         Name: demo.secretName,
         SecretString: initial,
         Description: `npm start demo: ${demo.title}`,
+        ...(demo.replicaRegions
+          ? { AddReplicaRegions: demo.replicaRegions.map((Region) => ({ Region })) }
+          : {}),
       }),
     );
     writeLine(out.stdout, `labels before:\n${await labelLines(sm, demo.secretName)}`);

@@ -57,7 +57,7 @@ export async function startLocalStack(options: {
   const redisAdminPassword = randomBytes(18).toString('base64url');
 
   const [emu, postgres, redis] = await Promise.all([
-    startEmulator({ port: 0, rotationRetries: 1 }).then((started) => {
+    startEmulator({ port: 0, rotationRetries: 1, replicationDelayMs: 800 }).then((started) => {
       cleanup.add('emulator', () => started.close());
       return started;
     }),

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { pgLoginOutcome } from '../../testbed/pg-login.ts';
 import type { Check, Demo, DemoStack } from '../demo.ts';
@@ -137,4 +141,59 @@ const alternating: Demo = {
   },
 };
 
-export const postgresDemos: readonly Demo[] = [single, alternating];
+const REPLICA_REGION = 'us-west-2';
+
+/** The standby Region's view: AWSCURRENT as an application there reads it, from the replica. */
+async function replicaCurrent(
+  stack: DemoStack,
+  secretName: string,
+): Promise<{ versionId?: string; value: string }> {
+  const client = new SecretsManagerClient({
+    endpoint: stack.endpoint,
+    region: REPLICA_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
+    const value = out.SecretString ?? '';
+    stack.known.add(value);
+    return { ...(out.VersionId ? { versionId: out.VersionId } : {}), value };
+  } finally {
+    client.destroy();
+  }
+}
+
+const replicated: Demo = {
+  title: `PostgreSQL, single user, replicated to ${REPLICA_REGION} (replication delayed 800 ms)`,
+  kind: 'postgres',
+  secretName: 'demo/postgres/replicated',
+  replicaRegions: [REPLICA_REGION],
+  async setup(stack) {
+    const first = password();
+    await asAdmin(stack.postgres, [`CREATE ROLE demo_replicated LOGIN PASSWORD ${pg.escapeLiteral(first)}`]);
+    return secretJson(stack.postgres, 'demo_replicated', first);
+  },
+  async verify(stack, { current, previous }) {
+    const replica = await replicaCurrent(stack, 'demo/postgres/replicated');
+    const fromReplica = JSON.parse(replica.value) as { username: string; password: string };
+    const before = JSON.parse(previous) as { username: string; password: string };
+    const replicaLogin = await login(stack.postgres, fromReplica.username, fromReplica.password);
+    const oldLogin = await login(stack.postgres, before.username, before.password);
+    return [
+      {
+        label: `the ${REPLICA_REGION} replica already serves the rotated AWSCURRENT when the rotation reports success`,
+        ok: replica.value === current,
+      },
+      {
+        label: `an application in ${REPLICA_REGION} logs in with the replica's AWSCURRENT (${replicaLogin})`,
+        ok: replicaLogin === 'ok',
+      },
+      {
+        label: `old: the AWSPREVIOUS password is refused (${oldLogin === '28P01' ? 'SQLSTATE 28P01, wrong password' : oldLogin})`,
+        ok: oldLogin === '28P01',
+      },
+    ] satisfies Check[];
+  },
+};
+
+export const postgresDemos: readonly Demo[] = [single, alternating, replicated];
