@@ -112,7 +112,7 @@ export async function benchWarmMemory(
     postgres: (prefix, n) => createPostgresSecrets(stack, prefix, n),
     redis: (prefix, n) => createRedisSecrets(stack, prefix, n),
   };
-  const tag = (nodeOptions ?? 'none').replace(/[^a-zA-Z0-9]/g, '');
+  const tag = nodeOptions === undefined ? 'default' : 'tuned';
   for (const kind of Object.keys(create) as BenchKind[]) {
     const name = `bench-warm-${kind}-${tag}`.slice(0, 64);
     const arn = stack.emu.registerFunction(
