@@ -29,14 +29,32 @@ function resolveEnvironment(
   const variables = (
     template.Resources[`${id}Function`]?.Properties?.Environment as { Variables: Record<string, unknown> }
   ).Variables;
-  return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => {
-      if (typeof value === 'string') return [name, value];
-      const ref = (value as { Ref?: string }).Ref;
-      if (!ref) throw new Error(`${id} ${name}: unexpected value ${JSON.stringify(value)}`);
-      return [name, overrides[ref] ?? String(template.Parameters?.[ref]?.Default ?? '')];
-    }),
-  );
+  const parameter = (ref: string): string =>
+    overrides[ref] ?? String(template.Parameters?.[ref]?.Default ?? '');
+  const entries: [string, string][] = [];
+  for (const [name, value] of Object.entries(variables)) {
+    if (typeof value === 'string') {
+      entries.push([name, value]);
+      continue;
+    }
+    const ref = parameterOf(value);
+    if (!ref) throw new Error(`${id} ${name}: unexpected value ${JSON.stringify(value)}`);
+    // `!If [Has<P>, !Ref P, !Ref AWS::NoValue]`: the variable is set only when the parameter is not empty.
+    if ('Fn::If' in (value as object) && parameter(ref) === '') continue;
+    entries.push([name, parameter(ref)]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** The parameter a variable takes: `!Ref P`, or `!If [Has<P>, !Ref P, !Ref AWS::NoValue]`. */
+function parameterOf(value: unknown): string | undefined {
+  const record = value as { Ref?: string; 'Fn::If'?: unknown[] };
+  if (typeof record.Ref === 'string') return record.Ref;
+  const branches = record['Fn::If'];
+  if (!Array.isArray(branches)) return undefined;
+  const [condition, whenSet, unset] = branches as [string, { Ref?: string }, { Ref?: string }];
+  if (unset?.Ref !== 'AWS::NoValue' || condition !== `Has${whenSet?.Ref}`) return undefined;
+  return whenSet.Ref;
 }
 
 function configProblems(
@@ -73,12 +91,10 @@ describe('SAM template environment', () => {
     ({ id, definition }) => {
       const variables = (
         template.Resources[`${id}Function`]?.Properties?.Environment as {
-          Variables: Record<string, { Ref?: string }>;
+          Variables: Record<string, unknown>;
         }
       ).Variables;
-      const parameters = [
-        ...new Set(Object.values(variables).flatMap((value) => (value.Ref ? [value.Ref] : []))),
-      ];
+      const parameters = [...new Set(Object.values(variables).flatMap((value) => parameterOf(value) ?? []))];
       let checked = 0;
       for (const parameter of parameters) {
         for (const value of template.Parameters?.[parameter]?.AllowedValues ?? []) {
@@ -98,12 +114,12 @@ describe('SAM template environment', () => {
     ({ id, definition }) => {
       const variables = (
         template.Resources[`${id}Function`]?.Properties?.Environment as {
-          Variables: Record<string, { Ref?: string }>;
+          Variables: Record<string, unknown>;
         }
       ).Variables;
       const probes = ['', '0', '1', '63', '64', '240', '900', '901', '1024', '1025', '4096', '4097', '99999'];
       for (const parameter of new Set(
-        Object.values(variables).flatMap((value) => (value.Ref ? [value.Ref] : [])),
+        Object.values(variables).flatMap((value) => parameterOf(value) ?? []),
       )) {
         const spec = template.Parameters?.[parameter] as
           { Type: string; AllowedPattern?: string; MinValue?: number; MaxValue?: number } | undefined;
