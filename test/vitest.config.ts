@@ -11,6 +11,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // CPU-bound cases (key generation for every JWT algorithm) pass 5 s on a busy 2-core machine.
+          testTimeout: 20_000,
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
           environment: 'node',
