@@ -1,15 +1,14 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallCounter, type CallCounts } from './call-counter.ts';
+import { emulatorExtensions, resolveSecretArn } from './extensions.ts';
 import { FunctionRegistry, type FunctionOptions, type FunctionTarget } from './function-registry.ts';
-import { loadState, saveState } from './persistence.ts';
-import { getRandomPassword } from './random-password.ts';
-import { Input } from './input.ts';
+import { createOperations } from './operations.ts';
+import { RegionStores } from './region-stores.ts';
 import { Replicator, type RegionReplication } from './replication.ts';
 import { RotationRunner, type RotationRecord } from './rotation-runner.ts';
-import { cancelRotation, startRotation } from './rotation-state.ts';
-import { createJsonServer, type Operation } from './server.ts';
-import { invalidParameter, invalidRequest } from './service-error.ts';
-import { SecretStore, type Clock } from './store.ts';
+import { createJsonServer } from './server.ts';
+import type { Clock, SecretStore } from './store.ts';
 
 export interface EmulatorOptions {
   /** 0 picks a free port. Default 4566. */
@@ -75,195 +74,93 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const defaultRegion = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
-  const stores = new Map<string, SecretStore>();
-  let loading = true;
-  const persist = (): void => {
-    if (!options.stateFile || loading) return;
-    saveState(options.stateFile, {
-      format: 1,
-      regions: Object.fromEntries([...stores].map(([region, store]) => [region, store.snapshot()])),
-    });
-  };
-  const storeFor = (region: string): SecretStore => {
-    let store = stores.get(region);
-    if (!store) {
-      store = new SecretStore({
-        region,
-        accountId,
-        onChange: () => {
-          persist();
-          replicator.changed(region);
+  const { stores, storeFor, replicator } = regionModel(options, accountId);
+
+  const counter = new CallCounter();
+  // Requests are served only after this function returns, so the closures below see `functions` and `runner`.
+  const resolveArn = (secretId: string): string | undefined =>
+    resolveSecretArn(stores, runner.history, secretId);
+  const server = createJsonServer({
+    operations: createOperations({
+      storeFor,
+      replicator,
+      counter,
+      rotation: {
+        hasFunction: (arn) => functions.has(arn),
+        isRunning: (secretArn) => runner.isRunning(secretArn),
+        start: (plan) => {
+          runner.start(plan);
         },
-        ...(options.clock ? { clock: options.clock } : {}),
-        ...(options.versionQuota !== undefined ? { versionQuota: options.versionQuota } : {}),
-      });
-      stores.set(region, store);
-    }
-    return store;
-  };
+        cancel: (secretArn) => runner.cancel(secretArn),
+      },
+    }),
+    defaultRegion,
+    onInternalError:
+      options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
+    extensions: emulatorExtensions({ stores, counter, history: () => runner.history, resolveArn }),
+  });
+  const { endpoint, port } = await listen(server, options.host ?? '127.0.0.1', options.port ?? 4566);
+  const { functions, runner } = rotationServices(options, { accountId, endpoint, defaultRegion, storeFor });
+
+  return emulatorHandle({
+    endpoint,
+    port,
+    defaultRegion,
+    server,
+    storeFor,
+    replicator,
+    counter,
+    functions,
+    runner,
+    resolveArn,
+  });
+}
+
+/** The per-Region stores, loaded from the state file, each change saved and handed to the replicator. */
+function regionModel(
+  options: EmulatorOptions,
+  accountId: string,
+): {
+  readonly stores: RegionStores;
+  readonly storeFor: (region: string) => SecretStore;
+  readonly replicator: Replicator;
+} {
+  const stores = new RegionStores({
+    accountId,
+    onChange: (region) => replicator.changed(region),
+    ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.versionQuota !== undefined ? { versionQuota: options.versionQuota } : {}),
+  });
+  const storeFor = (region: string): SecretStore => stores.storeFor(region);
   const replicator = new Replicator({
     storeFor,
     ...(options.replicationDelayMs !== undefined ? { delayMs: options.replicationDelayMs } : {}),
   });
-  if (options.stateFile) {
-    const state = loadState(options.stateFile);
-    for (const [region, records] of Object.entries(state?.regions ?? {})) storeFor(region).load(records);
-  }
-  loading = false;
+  stores.load();
 
-  const on =
-    (method: keyof SecretStore): Operation =>
-    (body, context) =>
-      (storeFor(context.region)[method] as (b: Record<string, unknown>) => Record<string, unknown>).call(
-        storeFor(context.region),
-        body,
-      );
-  /** MR5: an operation that changes a secret, refused on a replica in its Region. */
-  const write =
-    (operation: Operation): Operation =>
-    (body, context) => {
-      replicator.refuseReplicaWrite(context.region, body);
-      return operation(body, context);
-    };
-  const counter = new CallCounter();
-  /** Count each request after it ran, under the ARN of the secret it named. */
-  const counted = (name: string, operation: Operation): Operation => {
-    return (body, context) => {
-      try {
-        return operation(body, context);
-      } finally {
-        const named = body['SecretId'] ?? (name === 'CreateSecret' ? body['Name'] : undefined);
-        const id = typeof named === 'string' ? named : undefined;
-        counter.record(name, id === undefined ? undefined : (storeFor(context.region).find(id)?.arn ?? id));
-      }
-    };
-  };
-  const operations: Record<string, Operation> = {
-    CreateSecret: (body, context) => {
-      const { AddReplicaRegions: replicas, ForceOverwriteReplicaSecret: force, ...rest } = body;
-      const regions = new Input({ AddReplicaRegions: replicas }).objectList('AddReplicaRegions') ?? [];
-      const output = storeFor(context.region).createSecret({ ...rest, AddReplicaRegions: replicas });
-      if (regions.length === 0) return output;
-      const replication = replicator.addReplicas(
-        context.region,
-        String(output['ARN']),
-        regions,
-        force === true,
-      );
-      return { ...output, ReplicationStatus: replication['ReplicationStatus'] }; // C2, MR1
-    },
-    DescribeSecret: (body, context) => {
-      const output = storeFor(context.region).describeSecret(body);
-      const secret = storeFor(context.region).find(String(output['ARN']));
-      const replication = secret ? replicator.replicationStatus(secret) : undefined;
-      return replication ? { ...output, ReplicationStatus: replication } : output; // MR4
-    },
-    GetSecretValue: on('getSecretValue'),
-    PutSecretValue: write(on('putSecretValue')),
-    UpdateSecret: write(on('updateSecret')),
-    UpdateSecretVersionStage: write(on('updateSecretVersionStage')),
-    ListSecretVersionIds: on('listSecretVersionIds'),
-    ListSecrets: on('listSecrets'),
-    TagResource: write(on('tagResource')),
-    UntagResource: write(on('untagResource')),
-    DeleteSecret: write((body, context) => {
-      replicator.refuseDeleteWithReplicas(context.region, body); // MR6
-      return storeFor(context.region).deleteSecret(body);
-    }),
-    RestoreSecret: write(on('restoreSecret')),
-    GetRandomPassword: (body) => getRandomPassword(body),
-    ReplicateSecretToRegions: (body, context) => {
-      const input = new Input(body);
-      const secretId = input.string('SecretId', { required: true, min: 1, max: 2048 });
-      const regions = input.objectList('AddReplicaRegions') ?? [];
-      if (regions.length === 0) throw invalidParameter('AddReplicaRegions must name at least one Region.');
-      return replicator.addReplicas(
-        context.region,
-        secretId,
-        regions,
-        input.boolean('ForceOverwriteReplicaSecret') ?? false,
-      );
-    },
-    RemoveRegionsFromReplication: (body, context) => replicator.removeReplicas(context.region, body),
-    StopReplicationToReplica: (body, context) => replicator.promote(context.region, body),
-    RotateSecret: write((body, context) => {
-      const store = storeFor(context.region);
-      const { output, plan } = startRotation(
-        store,
-        body,
-        (arn) => functions.has(arn),
-        (arn) => {
-          if (runner.isRunning(arn))
-            throw invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.");
-        },
-      );
-      runner.start(plan);
-      return output;
-    }),
-    CancelRotateSecret: write((body, context) => {
-      const output = cancelRotation(storeFor(context.region), body);
-      runner.cancel(String(output['ARN']));
-      return output;
-    }),
-  };
+  return { stores, storeFor, replicator };
+}
 
-  /** Secret name or ARN to ARN, across regions; history covers deleted secrets. */
-  const resolveArn = (secretId: string): string | undefined => {
-    // A replica (MR4) is never rotated itself: prefer the primary of that name.
-    const found = [...stores.values()]
-      .map((store) => store.find(secretId))
-      .filter((secret) => secret !== undefined)
-      .sort((a, b) => Number(a.primaryRegion !== undefined) - Number(b.primaryRegion !== undefined))[0];
-    if (found) return found.arn;
-    const match = [...runner.history]
-      .reverse()
-      .find((record) => record.secretArn === secretId || record.secretArn.includes(`:secret:${secretId}-`));
-    return match?.secretArn;
-  };
-
-  const server = createJsonServer({
-    operations: Object.fromEntries(
-      Object.entries(operations).map(([name, operation]) => [name, counted(name, operation)]),
-    ),
-    defaultRegion,
-    onInternalError:
-      options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
-    extensions: (path, query) => {
-      if (path === 'health')
-        return {
-          status: 'ok',
-          secrets: [...stores.values()].reduce((sum, store) => sum + store.all().length, 0),
-          rotationsInFlight: runner.history.filter((record) => record.outcome === 'in-progress').length,
-        };
-      if (path === 'calls') {
-        const secretId = query.get('secretId');
-        return { calls: counter.counts(secretId ? (resolveArn(secretId) ?? secretId) : undefined) };
-      }
-      if (path === 'rotations') {
-        const secretId = query.get('secretId');
-        const arn = secretId ? resolveArn(secretId) : undefined;
-        return { rotations: runner.history.filter((record) => !secretId || record.secretArn === arn) };
-      }
-      return undefined;
-    },
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4566, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://${host}:${port}`;
-  // Requests are served only after this function returns, so the closures above see these.
+/** The function registry (which needs the endpoint the functions call back) and the rotation runner. */
+function rotationServices(
+  options: EmulatorOptions,
+  where: {
+    readonly accountId: string;
+    readonly endpoint: string;
+    readonly defaultRegion: string;
+    readonly storeFor: (region: string) => SecretStore;
+  },
+): { readonly functions: FunctionRegistry; readonly runner: RotationRunner } {
   const functions = new FunctionRegistry({
-    accountId,
-    endpoint,
-    region: defaultRegion,
+    accountId: where.accountId,
+    endpoint: where.endpoint,
+    region: where.defaultRegion,
     ...(options.verbose ? { verbose: true } : {}),
   });
   const runner = new RotationRunner({
     functions,
-    storeFor,
+    storeFor: where.storeFor,
     ...(options.rotationRetries !== undefined ? { rotationRetries: options.rotationRetries } : {}),
     ...(options.invocationTimeoutMs !== undefined
       ? { invocationTimeoutMs: options.invocationTimeoutMs }
@@ -271,9 +168,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
   });
 
+  return { functions, runner };
+}
+
+async function listen(
+  server: Server,
+  host: string,
+  port: number,
+): Promise<{ readonly endpoint: string; readonly port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { endpoint: `http://${host}:${bound}`, port: bound };
+}
+
+interface HandleParts {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly defaultRegion: string;
+  readonly server: Server;
+  readonly storeFor: (region: string) => SecretStore;
+  readonly replicator: Replicator;
+  readonly counter: CallCounter;
+  readonly functions: FunctionRegistry;
+  readonly runner: RotationRunner;
+  readonly resolveArn: (secretId: string) => string | undefined;
+}
+
+/** The `Emulator` a caller holds: each method delegates to the part that owns it; `close` stops them in order. */
+function emulatorHandle(parts: HandleParts): Emulator {
+  const { server, storeFor, replicator, counter, functions, runner, resolveArn } = parts;
   return {
-    endpoint,
-    port,
+    endpoint: parts.endpoint,
+    port: parts.port,
     registerFunction: (name, target, functionOptions) => functions.register(name, target, functionOptions),
     waitForRotation: (secretIdOrArn) => {
       const arn = resolveArn(secretIdOrArn) ?? secretIdOrArn;
@@ -286,7 +215,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       counter.counts(secretIdOrArn === undefined ? undefined : (resolveArn(secretIdOrArn) ?? secretIdOrArn)),
     functionLogs: (name) => functions.logs(name),
     functionProcesses: (name) => functions.processes(name),
-    store: (region = defaultRegion) => storeFor(region),
+    store: (region = parts.defaultRegion) => storeFor(region),
     replication: {
       configure: (region, behaviour) => replicator.configure(region, behaviour),
       release: (region) => replicator.release(region),
