@@ -82,4 +82,11 @@ export interface RotationStrategy<T> {
    * it so `status` can tell that AWSCURRENT does not log in. Default: false.
    */
   setReplacesCurrent?(current: T): boolean;
+  /**
+   * The per-strategy credential probe: does this stored value log in to its target now?
+   * Changes nothing. Resolves false only when the target refused the credential; an
+   * unreachable target rejects. Absent for kinds with no target to log in to (JWT keys are
+   * checked by whoever reads the secret). Used by `rotation repair` before it changes anything.
+   */
+  logsIn?(value: T): Promise<boolean>;
 }

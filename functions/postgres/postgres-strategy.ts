@@ -17,6 +17,8 @@ import {
 } from './single-user-strategy.ts';
 import { baseUsername } from './sql-identifier.ts';
 import { probePendingLogin } from './login-probe.ts';
+import { endpointFor, tryLogin } from './postgres-target.ts';
+import { ErrorCode } from '../../shared/errors.ts';
 
 export interface PostgresStrategyDeps extends BreakGlassDeps {
   readonly passwords: PasswordGenerator;
@@ -60,5 +62,14 @@ export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStra
         ? finishAlternatingSecret(deps, input.context.secrets, input)
         : finishSingleUserSecret(deps, input),
     setReplacesCurrent: (current) => !isAlternating(deps, current),
+    async logsIn(value) {
+      const login = await tryLogin(deps, endpointFor(value, deps.config), 'probe');
+      if (login.ok) {
+        await login.session.close();
+        return true;
+      }
+      if (login.attempt.error.code === ErrorCode.ERR_TARGET_AUTH_FAILED) return false;
+      throw login.attempt.error;
+    },
   };
 }

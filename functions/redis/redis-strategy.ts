@@ -7,7 +7,10 @@ import { createAuthTokenMode, createElastiCacheUserMode } from './elasticache-mo
 import type { ModeDeps, ModeHandler } from './mode-handler.ts';
 import { RedisMode, resolveMode } from './redis-mode.ts';
 import { generateRedisPassword } from './redis-passwords.ts';
+import { ErrorCode, isRotationError } from '../../shared/errors.ts';
+import { primaryEndpoint } from './redis-nodes.ts';
 import {
+  effectiveUsername,
   parseRedisSecret,
   serializeRedisSecret,
   withKnownNodes,
@@ -51,6 +54,24 @@ export function createRedisStrategy(deps: RedisStrategyDeps): RotationStrategy<R
     testSecret: (input) => modeOf(input.current).test(input),
     finishSecret: (input) => modeOf(input.current).finish(input),
     // requirepass is a cut-over: once setSecret ran, only the pending password logs in.
+    async logsIn(value) {
+      const mode = resolveMode(value, deps.config.defaultMode);
+      const username =
+        mode === RedisMode.requirepass || mode === RedisMode.elasticacheAuthToken
+          ? undefined
+          : effectiveUsername(value);
+      try {
+        const session = await deps.connector.open(primaryEndpoint(value), {
+          username,
+          password: value.password,
+        });
+        await session.close();
+        return true;
+      } catch (error) {
+        if (isRotationError(error, ErrorCode.ERR_TARGET_AUTH_FAILED)) return false;
+        throw error;
+      }
+    },
     setReplacesCurrent: (current) => resolveMode(current, deps.config.defaultMode) === RedisMode.requirepass,
   };
 }

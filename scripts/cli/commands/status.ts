@@ -21,35 +21,43 @@ import {
 } from '../replica-status.ts';
 import {
   assessRotation,
+  DEFAULT_IN_FLIGHT_MS,
   DEFAULT_PERIOD_DAYS,
   type RotationAssessment,
+  RotationState,
   type SecretFacts,
 } from './assess-rotation.ts';
 
 const HELP = `Usage: rotation status [<secret-id>...] [--filter <name-prefix>] [options]
 
-A table of the secrets with rotation turned on: their rotation function, schedule, last
-and next rotation, whether rotation is overdue (last rotation, or creation when never
-rotated, older than the rotation period; ${DEFAULT_PERIOD_DAYS} days when there is no schedule; or a
-NextRotationDate in the past), and whether a rotation is stuck (AWSPENDING on a version
-that is not AWSCURRENT, with its age: RotateSecret refuses with "A previous rotation isn't
-complete" until \`rotation repair\` clears it). A young stuck version can be a rotation
-that is still running. For a replicated secret it lists each replica Region, read in that
-Region: in sync (holds the primary's AWSCURRENT), BEHIND, being created, FAILED or
-UNREADABLE, with what the rotation function recorded about the last rotation's replicas.
+A table of the secrets with rotation turned on (and of those with rotation off that still
+have an AWSPENDING version: a cancelled rotation leaves one): rotation function, schedule,
+last and next rotation, overdue (last rotation, or creation when never rotated, older than
+the period; ${DEFAULT_PERIOD_DAYS} days when there is no schedule; or a NextRotationDate in the past),
+and the rotation's state, read from the labels and from what the function recorded on the
+secret (RotationProgress:* tags):
+  rotating   AWSPENDING younger than the rotation window (RotationRules.Duration, or
+             ${DEFAULT_IN_FLIGHT_MS / 60_000} min without one) and no recorded failure: not a problem
+  stuck      AWSPENDING older than that, or its last step failed, or rotation is off
+  emergency  requested (tag set, no rotation yet), deferred (the tag came after the
+             running rotation began: it applies to the next one), in-progress, or
+             unfinished (AWSCURRENT moved, the revoking work did not complete)
+and whether AWSCURRENT logs in, as the function recorded it (a single-user rotation
+replaces it at setSecret). Each problem is printed with its fix.
+For a replicated secret it lists each replica Region, read in that Region: in sync (holds
+the primary's AWSCURRENT), BEHIND, being created, FAILED or UNREADABLE, with what the
+rotation function recorded about the last rotation's replicas.
 
 Options:
   --filter <prefix>   only secrets whose name starts with <prefix>
 
 ${COMMON_HELP}
 
-Exit codes: 0 nothing overdue or stuck; 1 at least one secret overdue or stuck, or a replica
-out of sync or failed;
-2 usage error; 3 an AWS call failed.`;
+Exit codes: 0 nothing overdue, stuck, emergency pending, AWSCURRENT known broken or replica
+out of sync (rotations in flight are fine); 1 at least one such secret; 2 usage error; 3 an
+AWS call failed.`;
 
 export interface StatusRow extends RotationAssessment {
-  /** Age of the stuck AWSPENDING version, from its CreatedDate. */
-  readonly pendingAgeMs?: number;
   /** Replica Regions of a replicated primary. */
   readonly replicas?: readonly ReplicaRow[];
   /** The function's record of the last rotation's replicas (RotationReplicas tag). */
@@ -78,17 +86,21 @@ export const statusCommand: Command = {
     const overdue = rows.filter((row) => row.overdue).length;
     const stuck = rows.filter((row) => row.stuck).length;
     const replicaProblems = rows.filter((row) => row.replicas?.some(isReplicaProblem)).length;
+    const rotating = rows.filter((row) => row.state === RotationState.rotating).length;
+    const unhealthy = rows.filter(
+      (row) => row.overdue || row.problems.length > 0 || row.replicas?.some(isReplicaProblem),
+    ).length;
     if (ctx.json) {
       writeJson(ctx.out, {
         command: 'status',
         generatedAt: new Date(ctx.now()).toISOString(),
         secrets: rows,
-        summary: { total: rows.length, overdue, stuck, replicaProblems },
+        summary: { total: rows.length, overdue, stuck, rotating, unhealthy, replicaProblems },
       });
     } else {
-      renderStatus(ctx, rows, overdue, stuck);
+      renderStatus(ctx, rows, overdue, stuck, rotating);
     }
-    return overdue + stuck + replicaProblems > 0 ? ExitCode.failed : ExitCode.ok;
+    return unhealthy > 0 ? ExitCode.failed : ExitCode.ok;
   },
 };
 
@@ -100,7 +112,9 @@ export async function collectStatus(
   const send = ctx.signal ? { abortSignal: ctx.signal } : {};
   const facts: SecretFacts[] = [];
   if (secretIds.length === 0 || filter !== undefined) {
-    for (const entry of await listRotationSecrets(ctx.client, filter, ctx.signal))
+    for (const entry of await listRotationSecrets(ctx.client, filter, ctx.signal, {
+      withLeftoverPending: true,
+    }))
       facts.push(factsFromListEntry(entry));
   }
   for (const secretId of secretIds) {
@@ -112,16 +126,15 @@ export async function collectStatus(
   const unique = [...new Map(facts.map((fact) => [fact.arn, fact])).values()];
   const now = ctx.now();
   return runBounded(unique, 8, async (fact): Promise<StatusRow> => {
-    const assessment = { ...assessRotation(fact, now), ...(await replicasOf(ctx, fact)) };
-    if (!assessment.stuck || assessment.pendingVersionId === undefined) return assessment;
+    const replicas = await replicasOf(ctx, fact);
+    const pendingId = leftoverPending(fact.versionIdsToStages);
+    if (pendingId === undefined) return { ...assessRotation(fact, now), ...replicas };
     const versions = await ctx.client.send(
       new ListSecretVersionIdsCommand({ SecretId: fact.arn, MaxResults: 100 }),
       send,
     );
-    const created = versions.Versions?.find(
-      (version) => version.VersionId === assessment.pendingVersionId,
-    )?.CreatedDate;
-    return created ? { ...assessment, pendingAgeMs: now - created.getTime() } : assessment;
+    const created = versions.Versions?.find((version) => version.VersionId === pendingId)?.CreatedDate;
+    return { ...assessRotation(created ? { ...fact, pendingCreatedDate: created } : fact, now), ...replicas };
   });
 }
 
@@ -148,6 +161,13 @@ async function replicasOf(
   };
 }
 
+function leftoverPending(stages: SecretFacts['versionIdsToStages']): string | undefined {
+  const entries = Object.entries(stages);
+  const pending = entries.find(([, labels]) => labels.includes('AWSPENDING'))?.[0];
+  const current = entries.find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+  return pending !== undefined && pending !== current ? pending : undefined;
+}
+
 function factsFromListEntry(entry: SecretListEntry): SecretFacts {
   return {
     name: entry.Name ?? entry.ARN ?? '?',
@@ -164,41 +184,53 @@ function factsFromListEntry(entry: SecretListEntry): SecretFacts {
     ...(entry.CreatedDate ? { createdDate: entry.CreatedDate } : {}),
     ...(entry.PrimaryRegion ? { primaryRegion: entry.PrimaryRegion } : {}),
     versionIdsToStages: entry.SecretVersionsToStages ?? {},
+    ...(entry.RotationEnabled !== undefined ? { rotationEnabled: entry.RotationEnabled } : {}),
+    ...(entry.RotationRules?.Duration ? { windowDuration: entry.RotationRules.Duration } : {}),
+    tags: Object.fromEntries((entry.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
   };
 }
 
-function renderStatus(ctx: CommandContext, rows: readonly StatusRow[], overdue: number, stuck: number): void {
+function renderStatus(
+  ctx: CommandContext,
+  rows: readonly StatusRow[],
+  overdue: number,
+  stuck: number,
+  rotating: number,
+): void {
   const { paint, out } = ctx;
   if (rows.length === 0) {
     writeLine(out.stdout, 'no secrets with rotation turned on');
     return;
   }
   const table = formatTable(
-    ['NAME', 'FUNCTION', 'SCHEDULE', 'LAST ROTATED', 'NEXT ROTATION', 'OVERDUE', 'STUCK'],
+    ['NAME', 'FUNCTION', 'SCHEDULE', 'LAST ROTATED', 'NEXT ROTATION', 'OVERDUE', 'ROTATION', 'EMERGENCY'],
     rows.map((row) => [
       row.name,
-      functionName(row.rotationLambdaArn),
+      row.rotationEnabled === false ? 'rotation off' : functionName(row.rotationLambdaArn),
       row.schedule,
       formatDate(row.lastRotatedDate),
       formatDate(row.nextRotationDate),
       row.overdue ? paint.red('OVERDUE') : 'no',
-      row.stuck
-        ? paint.red(
-            `STUCK (pending ${row.pendingAgeMs !== undefined ? formatAge(row.pendingAgeMs) : 'age unknown'})`,
-          )
-        : 'no',
+      rotationCell(ctx, row),
+      row.emergency === 'none' ? '-' : paint.red(row.emergency),
     ]),
   );
   writeLine(out.stdout, table);
   for (const row of rows) {
     if (row.overdue)
       writeLine(out.stdout, `${paint.yellow('overdue')}  ${row.name}: ${row.overdueReason ?? ''}`);
-    if (row.stuck) {
+    for (const problem of row.problems)
+      writeLine(out.stdout, `${paint.yellow('problem')}  ${row.name}: ${problem}`);
+    if (row.state === RotationState.rotating)
       writeLine(
         out.stdout,
-        `${paint.yellow('stuck')}    ${row.name}: AWSPENDING is on version ${row.pendingVersionId ?? '?'}, AWSCURRENT on ${row.currentVersionId ?? 'none'}; inspect and clear with: rotation repair ${row.name}`,
+        `${paint.dim('rotating')} ${row.name}: version ${row.pendingVersionId ?? '?'}${row.lastStep?.token === row.pendingVersionId ? `, last step ${row.lastStep?.step} ${row.lastStep?.outcome}` : ''}; not a problem yet`,
       );
-    }
+    if (row.stuck)
+      writeLine(
+        out.stdout,
+        `${paint.yellow('stuck')}    ${row.name}: AWSPENDING is on version ${row.pendingVersionId ?? '?'}, AWSCURRENT on ${row.currentVersionId ?? 'none'}; inspect and fix with: rotation repair ${row.name}`,
+      );
     if (row.replicas) {
       const problem = row.replicas.some(isReplicaProblem);
       writeLine(
@@ -211,6 +243,13 @@ function renderStatus(ctx: CommandContext, rows: readonly StatusRow[], overdue: 
   }
   writeLine(
     out.stdout,
-    `${rows.length} secret(s) with rotation on: ${overdue > 0 ? paint.red(`${overdue} overdue`) : '0 overdue'}, ${stuck > 0 ? paint.red(`${stuck} stuck`) : '0 stuck'}`,
+    `${rows.length} secret(s) with rotation on: ${overdue > 0 ? paint.red(`${overdue} overdue`) : '0 overdue'}, ${stuck > 0 ? paint.red(`${stuck} stuck`) : '0 stuck'}, ${rotating} rotating`,
   );
+}
+
+function rotationCell(ctx: CommandContext, row: StatusRow): string {
+  const age = row.pendingAgeMs !== undefined ? formatAge(row.pendingAgeMs) : 'age unknown';
+  if (row.stuck) return ctx.paint.red(`STUCK (pending ${age})`);
+  if (row.state === RotationState.rotating) return `rotating (${age})`;
+  return 'no';
 }
