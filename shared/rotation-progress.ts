@@ -74,6 +74,8 @@ export const CurrentCredential = {
   works: 'works',
   /** setSecret replaced the AWSCURRENT credential on the target (single user): only AWSPENDING logs in until finishSecret. */
   replaced: 'replaced',
+  /** A single-user setSecret is changing the credential on the target (recorded before it starts): AWSCURRENT may no longer log in. */
+  changing: 'changing',
   /** The function tried AWSCURRENT (and every other stored credential) and none logged in. */
   fails: 'fails',
 } as const;

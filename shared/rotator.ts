@@ -6,6 +6,7 @@ import {
   CurrentCredential,
   EMERGENCY_STAGE,
   EmergencyState,
+  ProgressTag,
   StepResult,
   emergencyRequested,
   progressTags,
@@ -325,6 +326,10 @@ export class Rotator<T> {
       // The replicas serve AWSCURRENT: they must be healthy and up to date before it stops working.
       if (track.setReplacesCurrent)
         await this.#replicas?.requireInSync(description, Step.setSecret, track.remaining);
+      // Before a cut-over touches the target, say that AWSCURRENT may stop logging in: if this
+      // write fails the target is left alone, so `status` never calls a replaced credential healthy.
+      if (track.setReplacesCurrent)
+        await this.#secrets.tagResource(arn, { [ProgressTag.current]: CurrentCredential.changing });
       await this.#strategy.setSecret({ current, pending, previous, context });
     } else await this.#strategy.testSecret({ current, pending, previous, context });
     return StepOutcome.done;
@@ -478,8 +483,8 @@ export class Rotator<T> {
     const recorded = readProgress(description.Tags);
     const sameStep = recorded?.token === token && recorded.step === event.Step;
     let current = recorded?.current === undefined ? CurrentCredential.works : recorded.current;
-    if (error === undefined && event.Step === Step.setSecret && track.setReplacesCurrent)
-      current = CurrentCredential.replaced;
+    if (event.Step === Step.setSecret && track.setReplacesCurrent)
+      current = error === undefined ? CurrentCredential.replaced : CurrentCredential.changing;
     if (error?.code === ErrorCode.ERR_NO_WORKING_CREDENTIAL) current = CurrentCredential.fails;
     if (error === undefined && event.Step === Step.finishSecret) current = CurrentCredential.works;
     const emergency = track.emergencyDone

@@ -12,6 +12,10 @@ export const Invariant = {
   completion: 'completion',
   revocation: 'revocation',
   noLeak: 'no-leak',
+  /** A credential the operator marked leaked stops working once the emergency is reported done. */
+  emergency: 'emergency',
+  /** `status` never reports healthy while AWSCURRENT does not log in. */
+  status: 'status',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 

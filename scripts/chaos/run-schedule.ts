@@ -6,7 +6,6 @@ import {
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   RotateSecretCommand,
-  TagResourceCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { STEPS, type Step } from '../../shared/constants.ts';
@@ -15,11 +14,11 @@ import { buildRotationFunction } from '../../shared/rotation-function.ts';
 import { createMemoryLog, createMemoryMetrics } from '../testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
-import { runCli } from '../cli/run-cli.ts';
-import { createMemoryOutput } from '../cli/output.ts';
 import { createChaosLambda, describe, runStep } from './chaos-lambda.ts';
 import { FaultController, type FaultKind, type PinnedFault } from './fault-controller.ts';
 import { injectFaults, secretsPortError } from './fault-injector.ts';
+import { EMERGENCY_STAGE } from '../../shared/rotation-progress.ts';
+import { EmergencyMoment, Operator } from './operator-actors.ts';
 import { Invariant, Phase, checkObservation, observe, type Violation } from './invariants.ts';
 import { errorText, LeakDetector } from './leak-detector.ts';
 import { mulberry32 } from './prng.ts';
@@ -72,7 +71,8 @@ export interface ScheduleResult {
   readonly valuesTracked: number;
 }
 
-const RECOVERY = ['resume', 'repair'] as const;
+const RECOVERY = ['resume', 'repair', 'repair-finish', 'repair-rollback'] as const;
+type Recovery = (typeof RECOVERY)[number];
 
 /**
  * One schedule: create a secret on a real target, rotate it one to three times through the
@@ -125,6 +125,27 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   );
   const arn = created.ARN as string;
 
+  const env = {
+    ...target.env,
+    ...provisioned.env,
+    SECRETS_MANAGER_ENDPOINT: emulator.endpoint,
+    AWS_REGION: 'us-east-1',
+  };
+  const operator = new Operator({
+    client,
+    endpoint: emulator.endpoint,
+    arn,
+    target,
+    env,
+    rng: rng.fork('operator'),
+    trace,
+    violations,
+    texts,
+  });
+  // Whether the tag was on the secret when each token's createSecret stored its value: the
+  // emergency intent that rotation must carry (the operator only tags between steps).
+  const taggedAtCreate = new Map<string, boolean>();
+
   // The function under test: its Secrets Manager port and target ports wrapped for faults.
   const logger = createMemoryLog();
   const metrics = createMemoryMetrics();
@@ -135,6 +156,16 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     getSecretValue: async (i) => sdkPort.getSecretValue(i),
     putSecretValue: async (i) => {
       leaks.addSecretString(i.SecretString.reveal(), `${name} value put for version ${i.ClientRequestToken}`);
+      const tags = (await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];
+      const tagged = tags.some((tag) => tag.Key === 'RotationMode' && tag.Value === 'emergency');
+      const labelled = i.VersionStages.includes(EMERGENCY_STAGE);
+      if (tagged !== labelled && !taggedAtCreate.has(i.ClientRequestToken))
+        violations.push({
+          invariant: Invariant.emergency,
+          at: `createSecret ${i.ClientRequestToken.slice(0, 8)}`,
+          detail: `the pending value was stored ${labelled ? 'with' : 'without'} the emergency label while the tag was ${tagged ? 'set' : 'absent'}`,
+        });
+      taggedAtCreate.set(i.ClientRequestToken, labelled);
       return sdkPort.putSecretValue(i);
     },
     updateSecretVersionStage: async (i) => sdkPort.updateSecretVersionStage(i),
@@ -148,12 +179,6 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     untagResource: async (id, keys) => sdkPort.untagResource(id, keys),
   };
   const secrets = injectFaults('secrets', recording, controller, { errorFor: secretsPortError });
-  const env = {
-    ...target.env,
-    ...provisioned.env,
-    SECRETS_MANAGER_ENDPOINT: emulator.endpoint,
-    AWS_REGION: 'us-east-1',
-  };
   const definition = target.definition(
     (portName, port, options) => injectFaults(portName, port, controller, options ?? {}),
     env,
@@ -180,6 +205,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     for (const violation of found)
       trace.push(`  VIOLATION ${violation.invariant} at ${at}: ${violation.detail}`);
     violations.push(...found);
+    await operator.checkStatus(observation, at);
   };
   const tokens: string[] = [];
   const onError = (error: unknown, label: string): void => {
@@ -201,7 +227,10 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     stepTimeoutMs,
     calmTimeoutMs,
     oldTokens: () => tokens.slice(0, -1),
-    observe: (label) => observeAt(`rotation ${tokens.length} ${label}`),
+    observe: async (label) => {
+      await observeAt(`rotation ${tokens.length} ${label}`);
+      if (!lambda.calm) await operator.betweenSteps(label);
+    },
     onError,
     duplicateChance: 0.15,
     stepRetryChance: 0.4,
@@ -212,12 +241,17 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   // rotation started (a stuck emergency rotation may already have done its revocation and
   // removed the tag, and then the repair rotation is a normal one).
   let rotationIsEmergency = false;
+  // The last rotation completed as an emergency one when its createSecret stored the value
+  // while the tag was set (or when `repair --finish` ran an emergency rotation of its own).
+  const completedPhase = (): Phase => {
+    const last = tokens[tokens.length - 1];
+    const emergency = rotationIsEmergency || (last !== undefined && taggedAtCreate.get(last) === true);
+    return emergency ? Phase.completedEmergency : Phase.completed;
+  };
   const rotateOnce = async (abandonStep?: Step): Promise<boolean> => {
     // The credential this rotation replaces: what revocation (invariant 4) is judged on.
     replaced = (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' })))
       .SecretString;
-    const tags = (await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];
-    rotationIsEmergency = tags.some((tag) => tag.Key === 'RotationMode' && tag.Value === 'emergency');
     const token = randomUUID();
     tokens.push(token);
     trace.push(`rotation ${tokens.length}: RotateSecret token=${token.slice(0, 8)}`);
@@ -239,7 +273,15 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       tokens.pop();
       return false;
     }
-    const record = await emulator.waitForRotation(arn);
+    let record = await emulator.waitForRotation(arn);
+    // A concurrent RotateSecret the service accepted: wait for that one too, then judge by ours.
+    while (operator.concurrentTokens.length > 0) {
+      const other = operator.concurrentTokens.shift() as string;
+      tokens.push(other);
+      trace.push(`  waiting for the concurrent rotation ${other.slice(0, 8)}`);
+      record = await emulator.waitForRotation(arn);
+    }
+    rotationIsEmergency = false;
     for (const step of record.steps)
       if (step.error) texts.push({ source: 'emulator rotation record', text: step.error.message });
     trace.push(`  rotation ${tokens.length} ${record.outcome} after ${record.attempts} attempt(s)`);
@@ -250,13 +292,10 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   for (let round = 1; round <= rounds; round += 1) {
     controller.enabled = true;
     lambda.calm = false;
-    const emergency = target.emergency && rng.chance(0.25);
-    if (emergency) {
-      trace.push(`rotation ${tokens.length + 1}: tagged RotationMode=emergency`);
-      await client.send(
-        new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'RotationMode', Value: 'emergency' }] }),
-      );
-    }
+    const moment = operator.pickMoment();
+    if (moment === EmergencyMoment.before) await operator.declareLeak(moment);
+    operator.tagDuring = moment === EmergencyMoment.during;
+    operator.concurrentRotate = rng.chance(0.1);
     const abandonStep: Step | undefined = rng.chance(0.15) ? rng.pick(STEPS.slice(0, 3)) : undefined;
     phase = Phase.during;
     let ok = await rotateOnce(abandonStep);
@@ -266,13 +305,13 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       lambda.calm = true;
       // `repair` drops the pending value's label; a single-user kind without an admin credential
       // cannot come back from that once setSecret landed (see ChaosTarget.repairSafe), so it resumes.
-      const recovery = !target.repairSafe
-        ? 'resume'
-        : abandonStep !== undefined
-          ? 'repair'
-          : rng.pick(RECOVERY);
+      // `repair` checks the target first, so every kind may take it (the old blind repair could
+      // not be used on single-user kinds once setSecret had landed).
+      const recovery: Recovery = abandonStep !== undefined ? rng.pick(RECOVERY.slice(1)) : rng.pick(RECOVERY);
       trace.push(`recovery (${recovery}), faults off`);
-      ok = recovery === 'resume' ? await resume(tokens[tokens.length - 1]) : await repairAndRotate();
+      operator.tagDuring = false;
+      operator.concurrentRotate = false;
+      ok = recovery === 'resume' ? await resume(tokens[tokens.length - 1]) : await repairAndRotate(recovery);
       if (!ok)
         violations.push({
           invariant: Invariant.completion,
@@ -280,9 +319,49 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
           detail: 'the rotation did not complete once faults stopped',
         });
     }
-    phase = ok ? (rotationIsEmergency ? Phase.completedEmergency : Phase.completed) : Phase.during;
+    phase = ok ? completedPhase() : Phase.during;
     await observeAt(`rotation ${tokens.length} end`);
     if (!ok) break;
+    await operator.checkLeaked(`rotation ${tokens.length} end`);
+    if (moment === EmergencyMoment.after) {
+      // The operator tags after the rotation completed; late duplicates of the completed
+      // token arrive (the service does deliver them) and must not consume it.
+      await operator.declareLeak(moment);
+      for (const late of [tokens[tokens.length - 1], rng.pick(tokens)]) {
+        if (late === undefined) continue;
+        const step = rng.chance(0.6) ? 'finishSecret' : rng.pick(STEPS);
+        const result = await runStep(
+          fn,
+          { Step: step, SecretId: arn, ClientRequestToken: late },
+          calmTimeoutMs,
+        );
+        trace.push(
+          `  late duplicate ${step} ${late.slice(0, 8)} -> ${result.ok ? 'ok' : describe(result.error)}`,
+        );
+        if (!result.ok) onError(result.error, `late duplicate ${step}`);
+        await observeAt(`rotation ${tokens.length} after late ${step}`);
+      }
+    }
+  }
+  // An emergency still asked for: one calm rotation fulfils it, then the leak must be gone.
+  if (operator.leaked.size > 0 && violations.every((v) => v.invariant !== Invariant.completion)) {
+    controller.enabled = false;
+    lambda.calm = true;
+    operator.tagDuring = false;
+    operator.concurrentRotate = false;
+    trace.push('final: a calm rotation for the emergency still requested');
+    phase = Phase.during;
+    let ok = await rotateOnce();
+    if (!ok) ok = await repairAndRotate('repair-finish');
+    phase = ok ? completedPhase() : Phase.during;
+    await observeAt(`rotation ${tokens.length} end (final)`);
+    if (ok) await operator.checkLeaked(`rotation ${tokens.length} end (final)`);
+    else
+      violations.push({
+        invariant: Invariant.completion,
+        at: `rotation ${tokens.length} final`,
+        detail: 'the emergency rotation did not complete once faults stopped',
+      });
   }
 
   async function resume(token: string | undefined): Promise<boolean> {
@@ -304,16 +383,35 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     return true;
   }
 
-  async function repairAndRotate(): Promise<boolean> {
-    const out = createMemoryOutput();
-    const code = await runCli(['repair', arn, '--yes', '--endpoint-url', emulator.endpoint], {
-      env: {},
-      out,
-      client,
-    });
-    texts.push({ source: 'CLI repair output', text: out.text() });
-    trace.push(`recovery: rotation repair --yes -> exit ${code}`);
+  /**
+   * The operator's `rotation repair`, which checks the target first: plain (clears a stale
+   * AWSPENDING when AWSCURRENT logs in, else asks for a choice), --finish or --rollback.
+   * Then a new rotation, unless repair itself finished the rotation or an emergency.
+   */
+  async function repairAndRotate(recovery: Exclude<Recovery, 'resume'>): Promise<boolean> {
+    const first = await operator.cli(['repair', arn, '--yes', ...repairFlag(recovery)]);
+    let action = String(first.json?.['action'] ?? '');
+    trace.push(
+      `recovery: rotation repair ${repairFlag(recovery).join(' ')} --yes -> exit ${first.code} (${action})`,
+    );
+    if (action === 'choice-needed') {
+      const flag = recovery === 'repair-rollback' ? '--rollback' : rng.pick(['--finish', '--rollback']);
+      const emergencyFix = first.json?.['emergency'] === 'unfinished';
+      const second = await operator.cli(['repair', arn, '--yes', emergencyFix ? '--finish' : flag]);
+      action = String(second.json?.['action'] ?? '');
+      trace.push(
+        `recovery: rotation repair ${emergencyFix ? '--finish' : flag} --yes -> exit ${second.code} (${action})`,
+      );
+    }
     await observeAt('recovery after repair');
+    if (action === 'emergency-finished') {
+      rotationIsEmergency = true;
+      return true;
+    }
+    if (!['cleared', 'finished', 'rolled-back', 'none'].includes(action)) {
+      trace.push('recovery: repair did not clear the way; resuming the stuck token instead');
+      return resume(tokens[tokens.length - 1]);
+    }
     return rotateOnce();
   }
 
@@ -357,4 +455,10 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     textsScanned: texts.length,
     valuesTracked: leaks.size,
   };
+}
+
+function repairFlag(recovery: Exclude<Recovery, 'resume'>): string[] {
+  if (recovery === 'repair-finish') return ['--finish'];
+  if (recovery === 'repair-rollback') return ['--rollback'];
+  return [];
 }

@@ -67,6 +67,8 @@ function memoryStrategy(
   return {
     kind: 'generic',
     parse,
+    // One password per user: setSecret cuts over (the single-user model).
+    setReplacesCurrent: () => true,
     serialize: (value) =>
       new Sensitive(JSON.stringify({ username: value.username, password: value.password.reveal() })),
     createPending: async ({ current, context }) => {

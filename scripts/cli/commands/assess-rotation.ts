@@ -141,6 +141,10 @@ export function assessRotation(facts: SecretFacts, nowMs: number): RotationAsses
   const emergency = emergencyStateOf(facts.versionIdsToStages, tags);
   const currentCredential = progress?.current;
   const problems: string[] = [];
+  if (currentCredential === CurrentCredential.changing)
+    problems.push(
+      `AWSCURRENT may not log in: a single-user setSecret ${state === RotationState.rotating ? 'is changing' : 'was changing'} it on the target${state === RotationState.rotating ? '' : ` and did not finish; check and fix with: rotation repair ${facts.name}`}`,
+    );
   if (currentCredential === CurrentCredential.replaced || currentCredential === CurrentCredential.fails)
     problems.push(
       currentCredential === CurrentCredential.replaced

@@ -175,6 +175,23 @@ async function repair(
     );
   }
 
+  const recorded = found.progress?.current;
+  if (
+    current === 'unchecked' &&
+    found.stale &&
+    recorded !== undefined &&
+    recorded !== CurrentCredential.works
+  ) {
+    // No probe for this kind here, but the function itself recorded that AWSCURRENT was (or
+    // may have been) replaced on the target: clearing AWSPENDING could drop the only label on
+    // the only working credential.
+    return finishWith(
+      ExitCode.failed,
+      'unsafe-unchecked',
+      `${paint.red('Not repaired')}: the function recorded that AWSCURRENT ${recorded === CurrentCredential.changing ? 'may no longer log in' : 'no longer logs in'} (RotationProgress:Current=${recorded}), and this kind (${found.kind ?? 'unknown'}) has no credential probe here to check; nothing was changed. Let the service retry the rotation, or pass --kind to probe.`,
+    );
+  }
+
   if (currentWorks) {
     if (!found.stale || found.pendingVersionId === undefined)
       return finishWith(ExitCode.ok, 'none', `${paint.green('Nothing to repair')}: ${nothingWhy(found)}`);
