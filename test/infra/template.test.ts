@@ -1,3 +1,4 @@
+import { ProgressTag } from '../../shared/rotation-progress.ts';
 import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -62,6 +63,7 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     RotateSecretsThatNameThisFunction: [ROTATE, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
+    RecordRotationProgress: [['secretsmanager:TagResource'], undefined],
     ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     UseSecretsKeyThroughSecretsManager: [KMS, 'HasJwtKmsKeys'],
   },
@@ -71,6 +73,7 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     RotateSecretsThatNameThisFunction: [ROTATE_WITH_HISTORY, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
+    RecordRotationProgress: [['secretsmanager:TagResource'], undefined],
     ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [
@@ -91,6 +94,7 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     RotateSecretsThatNameThisFunction: [ROTATE, undefined],
     ClearEmergencyTag: [['secretsmanager:UntagResource'], undefined],
     RecordReplicaStatus: [['secretsmanager:TagResource'], undefined],
+    RecordRotationProgress: [['secretsmanager:TagResource'], undefined],
     ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [['secretsmanager:GetSecretValue'], 'HasRedisAdminSecrets'],
@@ -216,6 +220,13 @@ describe('SAM template (infra/template.yaml)', () => {
       expect(
         onRotatedSecrets.find((s) => s.Sid === 'ClearEmergencyTag')?.Condition?.['ForAllValues:StringEquals'],
       ).toEqual({ 'aws:TagKeys': ['RotationMode'] });
+      // Progress: exactly the RotationProgress:* keys the core writes, on the same secrets and condition.
+      const progress = statements.find((s) => s.Sid === 'RecordRotationProgress');
+      expect(progress?.Condition?.['ForAllValues:StringEquals']).toEqual({
+        'aws:TagKeys': Object.values(ProgressTag),
+      });
+      expect(progress?.Condition?.StringEquals).toEqual(onRotatedSecrets[0]?.Condition?.StringEquals);
+      expect(progress?.Resource).toEqual(onRotatedSecrets[0]?.Resource);
     },
   );
 

@@ -14,6 +14,10 @@
  *   the tag, so the function never needs TagResource.)
  * - RecordReplicaStatus: on a replicated secret the core records, per replica Region, the
  *   lag or state of the new version in the `RotationReplicas` tag; only that tag key may be set.
+ * - RecordRotationProgress: at the end of each step the core records, in the
+ *   `RotationProgress:*` tags, the step, outcome, error code, attempt, time, kind, emergency
+ *   state and whether AWSCURRENT still logs in (never a value), so `rotation status` and
+ *   `rotate --follow poll` show progress against AWS; only those tag keys may be set.
  * - ReadReplicaRegions: DescribeSecret (labels and status, never a value) of secrets in the
  *   replica Regions given, to check replicas before a cut-over and wait for them after
  *   finishSecret. Only when replica Regions are given.
@@ -49,6 +53,7 @@ export const StatementId = {
   rotateSecrets: 'RotateSecretsThatNameThisFunction',
   clearEmergencyTag: 'ClearEmergencyTag',
   recordReplicaStatus: 'RecordReplicaStatus',
+  recordRotationProgress: 'RecordRotationProgress',
   readReplicaRegions: 'ReadReplicaRegions',
   generatePasswords: 'GeneratePasswords',
   readAdminSecrets: 'ReadAdminSecrets',
@@ -84,6 +89,7 @@ export const Actions = {
   },
   clearEmergencyTag: ['secretsmanager:UntagResource'],
   recordReplicaStatus: ['secretsmanager:TagResource'],
+  recordRotationProgress: ['secretsmanager:TagResource'],
   readReplicaRegions: ['secretsmanager:DescribeSecret'],
   generatePasswords: ['secretsmanager:GetRandomPassword'],
   readAdminSecrets: {
@@ -111,6 +117,19 @@ export const EMERGENCY_TAG_KEY = 'RotationMode';
 
 /** The tag the core records replica progress in (shared/replicas.ts REPLICA_STATUS_TAG). */
 export const REPLICA_STATUS_TAG_KEY = 'RotationReplicas';
+
+/** The tags the core records each step's progress in (shared/rotation-progress.ts ProgressTag); test/infra proves the lists match. */
+export const PROGRESS_TAG_KEYS: readonly string[] = Object.freeze([
+  'RotationProgress:Token',
+  'RotationProgress:Step',
+  'RotationProgress:Outcome',
+  'RotationProgress:ErrorCode',
+  'RotationProgress:Attempt',
+  'RotationProgress:At',
+  'RotationProgress:Kind',
+  'RotationProgress:Emergency',
+  'RotationProgress:Current',
+]);
 
 /** What each kind needs beyond the statements every kind has. */
 export const KIND_FEATURES: Readonly<

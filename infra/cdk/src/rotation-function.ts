@@ -14,6 +14,7 @@ import {
   Actions,
   EMERGENCY_TAG_KEY,
   REPLICA_STATUS_TAG_KEY,
+  PROGRESS_TAG_KEYS,
   KIND_FEATURES,
   ROTATION_KINDS,
   SECRET_ARN_CONTEXT_KEY,
@@ -329,6 +330,15 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
           conditions: {
             ...onlyThisFunction,
             'ForAllValues:StringEquals': { 'aws:TagKeys': [REPLICA_STATUS_TAG_KEY] },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: StatementId.recordRotationProgress,
+          actions: [...Actions.recordRotationProgress],
+          resources: [],
+          conditions: {
+            ...onlyThisFunction,
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROGRESS_TAG_KEYS] },
           },
         }),
       ];

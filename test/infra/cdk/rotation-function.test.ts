@@ -1,3 +1,4 @@
+import { ProgressTag } from '../../../shared/rotation-progress.ts';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -97,6 +98,16 @@ describe('RotationFunction', () => {
           'ForAllValues:StringEquals': { 'aws:TagKeys': ['RotationReplicas'] },
         },
       },
+      {
+        Sid: 'RecordRotationProgress',
+        Effect: 'Allow',
+        Action: 'secretsmanager:TagResource',
+        Resource: SECRET,
+        Condition: {
+          ...onlyThisFunction,
+          'ForAllValues:StringEquals': { 'aws:TagKeys': Object.values(ProgressTag) },
+        },
+      },
     ]);
   });
 
@@ -154,6 +165,7 @@ describe('RotationFunction', () => {
         'ClearEmergencyTag',
         'RecordReplicaStatus',
         'DecryptAdminSecretsThroughSecretsManager',
+        'RecordRotationProgress',
         'DescribeDatabases',
         'GeneratePasswords',
         'ReadAdminSecrets',
