@@ -274,7 +274,7 @@ export class Rotator<T> {
     const emergency = emergencyRequested(description.Tags);
     track.emergency = emergency;
     const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
-    const context = this.#context(description, event, emergency, currentId);
+    const context = this.#context(description, event, emergency, currentId, track.remaining);
     const pending = await this.#strategy.createPending({ current, previous, context });
     const serialized = this.#strategy.serialize(pending);
     // Refuse to store a value the next steps could not read.
@@ -320,7 +320,7 @@ export class Rotator<T> {
       { versionId: token, stage: Stage.AWSPENDING },
     );
     const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
-    const context = this.#context(description, event, emergency, currentId);
+    const context = this.#context(description, event, emergency, currentId, track.remaining);
     if (event.Step === Step.setSecret) {
       track.setReplacesCurrent = this.#strategy.setReplacesCurrent?.(current) ?? false;
       // The replicas serve AWSCURRENT: they must be healthy and up to date before it stops working.
@@ -384,7 +384,7 @@ export class Rotator<T> {
       const fresh = withCurrentMoved(description, token); // the labels after our own move: no re-read
       const current = await this.#load(arn, { versionId: token, stage: Stage.AWSCURRENT }, true);
       const previous = await this.#loadOptional(fresh, Stage.AWSPREVIOUS);
-      const context = this.#context(fresh, event, emergency, token);
+      const context = this.#context(fresh, event, emergency, token, track.remaining);
       const report = await this.#strategy.finishSecret({ current, previous, context });
       revoked = report?.revoked ?? [];
     }
@@ -597,6 +597,7 @@ export class Rotator<T> {
     event: RotationEvent,
     emergency: boolean,
     currentId: string,
+    remaining: RemainingTime,
   ): RotationContext {
     const previousId = versionWithStage(description.VersionIdsToStages, Stage.AWSPREVIOUS);
     return Object.freeze({
@@ -608,6 +609,7 @@ export class Rotator<T> {
       tags: description.Tags,
       logger: this.#logger,
       secrets: this.#secrets,
+      ...(remaining !== undefined ? { remainingMs: remaining } : {}),
       versionIds: Object.freeze({
         current: currentId,
         pending: event.ClientRequestToken,

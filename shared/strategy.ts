@@ -31,6 +31,8 @@ export interface RotationContext {
   /** For strategies that read other secrets (an admin secret) or adjust labels. */
   readonly secrets: SecretsPort;
   readonly versionIds: { readonly current: string; readonly pending: string; readonly previous?: string };
+  /** The Lambda's remaining time (its context's getRemainingTimeInMillis), when known: bounds a strategy's own waits. */
+  readonly remainingMs?: () => number;
 }
 
 export interface CreateInput<T> {

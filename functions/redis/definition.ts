@@ -22,24 +22,29 @@ export function defineRedisFunction(ports: RedisPorts = {}): FunctionDefinition<
     readConfig: readRedisConfig,
     createStrategy: ({ config, core, passwords }) => {
       const connector = (ports.connector ?? ((c: RedisConfig) => createIoredisConnector(c)))(config);
-      let elastiCache: ElastiCachePort | undefined;
+      // One client per region: the Lambda's by default, the user ARN's region for AWS's user secrets.
+      const elastiCache = new Map<string, ElastiCachePort>();
       return createRedisStrategy({
         config,
         core,
         passwords,
         connector,
-        elastiCache: () => {
-          elastiCache ??= ports.elastiCache
-            ? ports.elastiCache(config, core.region)
+        elastiCache: (secretRegion?: string) => {
+          const region = secretRegion ?? core.region;
+          const key = region ?? '';
+          let port = elastiCache.get(key);
+          port ??= ports.elastiCache
+            ? ports.elastiCache(config, region)
             : // The ElastiCache client loads on first use (its own chunk in the zip): only ElastiCache modes call it.
               lazyPort<ElastiCachePort>(async () => {
                 const { createElastiCacheClient, createSdkElastiCachePort } =
                   await import('./sdk-elasticache-port.ts');
                 return createSdkElastiCachePort(
-                  createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region: core.region }),
+                  createElastiCacheClient({ endpoint: config.elastiCacheEndpoint, region }),
                 );
               }, ['describeReplicationGroup', 'modifyAuthToken', 'describeUser', 'modifyUserPasswords']);
-          return elastiCache;
+          elastiCache.set(key, port);
+          return port;
         },
         sleep: ports.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         now: ports.now ?? (() => Date.now()),

@@ -1,32 +1,38 @@
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
-import type { Log } from '../../shared/observability.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import { pollUntil } from '../../shared/poll.ts';
 import { AuthTokenUpdateStrategy, type ElastiCachePort } from './elasticache-port.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
 import { primaryEndpoint } from './redis-nodes.ts';
 import type { RedisCredentials } from './redis-port.ts';
-import { effectiveUsername, type RedisSecret } from './redis-secret.ts';
+import { effectiveUsername, hasEndpoint, type RedisSecret } from './redis-secret.ts';
+import type { RotationContext } from '../../shared/strategy.ts';
 
 /**
- * ElastiCache auth-token mode (`replicationGroupId`). setSecret: wait until the group is
- * `available`; refuse a group without AUTH (ROTATE would not make it safe); if the pending
- * token already logs in, stop (re-run); if the previous cycle left two tokens (AWSPREVIOUS
- * still logs in), finalise it with SET to the current token; then ROTATE to the pending
- * token and wait for `available`. Both current and pending then work until the next
- * rotation's SET. Emergency finishSecret: SET to the new token at once.
+ * ElastiCache auth-token mode (`replicationGroupId`), by the rules the ElastiCache User Guide
+ * documents for ModifyReplicationGroup's AuthTokenUpdateStrategy: ROTATE adds a token and keeps
+ * the one in use (when two are already set, the oldest goes), SET keeps only the given token and
+ * is allowed only after a ROTATE, and AUTH tokens need in-transit encryption.
+ * setSecret: wait until the group is `available`; refuse a group without AUTH or without
+ * in-transit encryption (ERR_TARGET_UNSAFE: ROTATE there would leave it open, in ElastiCache's
+ * "AUTH optional" state); if the pending token already logs in, stop (re-run); else ROTATE to the
+ * pending token (the previous one drops out, current stays) and wait for `available`. Two waits
+ * at most, each bounded by the Lambda's remaining time. Emergency finishSecret: SET to the new
+ * token, so only it works.
  */
 export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
   return {
-    async set({ current, pending, previous, context }) {
+    async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
       const id = requireField(current.replicationGroupId, 'replicationGroupId', context.secretArn);
       const ec = deps.elastiCache();
-      const group = await waitForGroup(deps, ec, id, context.logger);
-      if (!group.authTokenEnabled) {
+      const group = await waitForGroup(deps, ec, id, context);
+      if (!group.authTokenEnabled || !group.transitEncryptionEnabled) {
         throw new RotationError(
           ErrorCode.ERR_TARGET_UNSAFE,
-          `Replication group ${id} allows access without an AUTH token; refusing to ROTATE (enable AUTH with transit encryption first)`,
+          !group.authTokenEnabled
+            ? `Replication group ${id} allows access without an AUTH token; refusing to ROTATE (ElastiCache would keep it open, AUTH optional, until a SET): enable AUTH with in-transit encryption first`
+            : `Replication group ${id} has no in-transit encryption, which AUTH tokens require; refusing to send a token`,
           { details: { replicationGroupId: id } },
         );
       }
@@ -34,28 +40,7 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         context.logger.info('Pending AUTH token already accepted; nothing to do', { replicationGroupId: id });
         return;
       }
-      if (
-        previous !== undefined &&
-        !previous.password.equals(current.password) &&
-        (await logsIn(deps, current, tokenCredentials(previous)))
-      ) {
-        await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
-      }
-      try {
-        await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context.logger);
-      } catch (error) {
-        // Two tokens already active that the secret does not know of: finalise to current, then ROTATE.
-        if (
-          !isRotationError(error, ErrorCode.ERR_AWS_API) ||
-          !/InvalidParameter/.test(String(error.details['awsError']))
-        )
-          throw error;
-        context.logger.warn('ROTATE refused; finalising the group to the current token with SET first', {
-          replicationGroupId: id,
-        });
-        await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
-        await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context.logger);
-      }
+      await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context);
     },
 
     async test({ pending, context }) {
@@ -66,7 +51,7 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
       if (!context.emergency) return;
       const id = requireField(current.replicationGroupId, 'replicationGroupId', context.secretArn);
       const ec = deps.elastiCache();
-      await waitForGroup(deps, ec, id, context.logger);
+      await waitForGroup(deps, ec, id, context);
       // SET is allowed only after ROTATE: skip it when the old token is already refused (re-run).
       if (previous !== undefined && !(await logsIn(deps, current, tokenCredentials(previous)))) {
         context.logger.info('Old AUTH token already refused; nothing to finalise', {
@@ -74,7 +59,7 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         });
         return { revoked: [] };
       }
-      await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context.logger);
+      await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context);
       context.logger.warn('Emergency: the replication group now accepts only the new AUTH token', {
         replicationGroupId: id,
       });
@@ -95,14 +80,23 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
       const id = requireField(current.userId, 'userId', context.secretArn);
       await setUserPasswords(
         deps,
+        current,
         id,
         effectiveUsername(current),
         [pending.password, current.password],
-        context.logger,
+        context,
       );
     },
 
     async test({ pending, context }) {
+      if (!hasEndpoint(pending)) {
+        // AWS's user secret names no endpoint, and its own function tests nothing: say so.
+        context.logger.warn(
+          'The secret names no Redis endpoint (AWS ElastiCache user shape); testSecret cannot log in with the pending password. Add "host" (and "port", "tls") to the secret to have it tested',
+          { userId: pending.userId },
+        );
+        return;
+      }
       await proveLogin(
         deps,
         primaryEndpoint(pending),
@@ -115,7 +109,7 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
     async finish({ current, context }) {
       if (!context.emergency) return;
       const id = requireField(current.userId, 'userId', context.secretArn);
-      await setUserPasswords(deps, id, effectiveUsername(current), [current.password], context.logger);
+      await setUserPasswords(deps, current, id, effectiveUsername(current), [current.password], context);
       context.logger.warn('Emergency: the ElastiCache user now accepts only the new password', {
         userId: id,
       });
@@ -126,19 +120,21 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
 
 async function setUserPasswords(
   deps: ModeDeps,
+  secret: RedisSecret,
   userId: string,
   userName: string,
   passwords: Sensitive<string>[],
-  logger: Log,
+  context: RotationContext,
 ): Promise<void> {
-  const ec = deps.elastiCache();
+  const { logger } = context;
+  const ec = deps.elastiCache(secret.elastiCacheRegion);
   const user = await waitFor(
     deps,
     () => ec.describeUser(userId),
     (u) => u.status === 'active',
     `ElastiCache user ${userId}`,
     'active',
-    logger,
+    context,
   );
   if (user.userName !== userName) {
     throw new RotationError(
@@ -161,7 +157,7 @@ async function setUserPasswords(
     (u) => u.status === 'active',
     `ElastiCache user ${userId}`,
     'active',
-    logger,
+    context,
   );
 }
 
@@ -176,52 +172,76 @@ async function modifyToken(
   id: string,
   token: Sensitive<string>,
   strategy: AuthTokenUpdateStrategy,
-  logger: Log,
+  context: RotationContext,
 ): Promise<void> {
   await ec.modifyAuthToken(id, token, strategy);
-  logger.info('ModifyReplicationGroup sent; waiting for the group to be available', {
+  context.logger.info('ModifyReplicationGroup sent; waiting for the group to be available', {
     replicationGroupId: id,
     authTokenUpdateStrategy: strategy,
   });
-  await waitForGroup(deps, ec, id, logger);
+  await waitForGroup(deps, ec, id, context);
 }
 
-function waitForGroup(deps: ModeDeps, ec: ElastiCachePort, id: string, logger: Log) {
+function waitForGroup(deps: ModeDeps, ec: ElastiCachePort, id: string, context: RotationContext) {
   return waitFor(
     deps,
     () => ec.describeReplicationGroup(id),
     (g) => g.status === 'available',
     `Replication group ${id}`,
     'available',
-    logger,
+    context,
   );
 }
 
-/** Poll until `ready`, at most ELASTICACHE_WAIT_TIMEOUT_MS; then ERR_WAIT_TIMEOUT naming the resource and its last status. */
+/**
+ * Time kept back from a wait for what follows it in the step (a login, the answer to Secrets
+ * Manager): the step fails with its own ERR_WAIT_TIMEOUT rather than Lambda's timeout.
+ */
+export const ELASTICACHE_WAIT_RESERVE_MS = 5_000;
+
+/**
+ * Poll until `ready`, at most ELASTICACHE_WAIT_TIMEOUT_MS and never past the Lambda's remaining
+ * time less ELASTICACHE_WAIT_RESERVE_MS; then ERR_WAIT_TIMEOUT naming the resource, its last
+ * status and the time waited.
+ */
 export async function waitFor<T extends { readonly status: string }>(
   deps: ModeDeps,
   describe: () => Promise<T>,
   ready: (state: T) => boolean,
   resource: string,
   wanted: string,
-  logger: Log,
+  context: Pick<RotationContext, 'logger' | 'remainingMs'>,
 ): Promise<T> {
+  const configured = deps.config.elastiCacheWaitTimeoutMs;
+  const left =
+    context.remainingMs === undefined ? undefined : context.remainingMs() - ELASTICACHE_WAIT_RESERVE_MS;
+  const budgetMs = Math.max(0, left === undefined ? configured : Math.min(configured, left));
+  const byLambda = left !== undefined && left < configured;
   const waited = await pollUntil(
     deps,
-    { timeoutMs: deps.config.elastiCacheWaitTimeoutMs, intervalMs: deps.config.elastiCachePollIntervalMs },
+    { timeoutMs: budgetMs, intervalMs: deps.config.elastiCachePollIntervalMs },
     async () => {
       const state = await describe();
       if (ready(state)) return { done: true, value: state };
-      logger.debug('Waiting for ElastiCache', { resource, status: state.status });
+      context.logger.debug('Waiting for ElastiCache', { resource, status: state.status });
       return { done: false, last: state };
     },
   );
   if (waited.done) return waited.value;
   const { last: state, polls } = waited;
+  const bound = byLambda ? "the Lambda function's remaining time" : 'ELASTICACHE_WAIT_TIMEOUT_MS';
   throw new RotationError(
     ErrorCode.ERR_WAIT_TIMEOUT,
-    `${resource} is still "${state.status}" after ${deps.config.elastiCacheWaitTimeoutMs} ms (${polls} checks); expected "${wanted}"`,
-    { details: { resource, status: state.status, waitedMs: deps.config.elastiCacheWaitTimeoutMs, polls } },
+    `${resource} is still "${state.status}" after ${budgetMs} ms (${polls} checks, bounded by ${bound}); expected "${wanted}"`,
+    {
+      details: {
+        resource,
+        status: state.status,
+        waitedMs: budgetMs,
+        polls,
+        boundedBy: byLambda ? 'lambda' : 'config',
+      },
+    },
   );
 }
 

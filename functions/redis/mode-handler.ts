@@ -25,7 +25,7 @@ export interface ModeDeps {
   readonly connector: RedisConnector;
   readonly config: RedisConfig;
   /** Built lazily: only ElastiCache modes need it. */
-  readonly elastiCache: () => ElastiCachePort;
+  readonly elastiCache: (region?: string) => ElastiCachePort;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
 }

@@ -32,7 +32,6 @@ export interface RedisNodeAddress {
 
 export interface RedisSecret {
   readonly format: SecretFormat;
-  readonly host: string;
   readonly port: number;
   /** The username as stored; undefined when the secret names none (then `default`). */
   readonly username: string | undefined;
@@ -51,6 +50,13 @@ export interface RedisSecret {
   readonly knownNodes: readonly RedisNodeAddress[];
   readonly replicationGroupId: string | undefined;
   readonly userId: string | undefined;
+  /** The region of AWS's `user_arn`: the ElastiCache API is called there, not in the Lambda's region. */
+  readonly elastiCacheRegion: string | undefined;
+  /**
+   * The secret's host; '' only for AWS's ElastiCache user secret shape ({username, password,
+   * user_arn}), which names no endpoint (see `hasEndpoint`).
+   */
+  readonly host: string;
   readonly adminSecretArn: string | undefined;
   /** How to rebuild the stored text; it holds the password, so it is wrapped too. */
   readonly raw: Sensitive<RawShape>;
@@ -59,6 +65,11 @@ export interface RedisSecret {
 type RawShape =
   | { readonly format: 'url'; readonly url: URL }
   | { readonly format: 'json'; readonly fields: Readonly<Record<string, unknown>> };
+
+/** Does the secret name an endpoint to log in to? (AWS's ElastiCache user secret does not.) */
+export function hasEndpoint(secret: RedisSecret): boolean {
+  return secret.host !== '';
+}
 
 /** The effective username: the stored one, or `default`. */
 export function effectiveUsername(secret: RedisSecret): string {
@@ -116,6 +127,7 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
     knownNodes: [],
     replicationGroupId: param('replicationGroupId'),
     userId: param('userId'),
+    elastiCacheRegion: undefined,
     adminSecretArn: param('adminSecretArn'),
     raw: new Sensitive<RawShape>({ format: 'url', url }),
   };
@@ -156,15 +168,18 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
   const replicationGroupId = optionalString(fields, 'replicationGroupId', where);
   const userArn = optionalString(fields, 'user_arn', where);
   const userId = optionalString(fields, 'userId', where) ?? userIdFromArn(userArn);
-  if (host === undefined) throw malformed(where, 'field "host" is required', 'host');
+  const modeText = optionalString(fields, 'mode', where);
+  // AWS's ElastiCache user rotation secret is {username, password, user_arn}: no endpoint.
+  const userSecret =
+    userId !== undefined && (modeText === undefined || modeText === RedisMode.elasticacheUser);
+  if (host === undefined && !userSecret) throw malformed(where, 'field "host" is required', 'host');
   const password = fields['password'];
   if (typeof password !== 'string' || password === '')
     throw malformed(where, 'field "password" must be a non-empty string', 'password');
   const username = optionalString(fields, 'username', where);
-  const modeText = optionalString(fields, 'mode', where);
   return {
     format: SecretFormat.json,
-    host,
+    host: host ?? '',
     port: integerField(fields, 'port', REDIS_DEFAULT_PORT, 1, 65535, where),
     username,
     password: new Sensitive(password),
@@ -175,6 +190,7 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
     knownNodes: parseNodes(fields['knownNodes'], where, 'knownNodes'),
     replicationGroupId,
     userId,
+    elastiCacheRegion: regionFromArn(userArn),
     adminSecretArn: optionalString(fields, 'adminSecretArn', where),
     raw: new Sensitive<RawShape>({ format: 'json', fields }),
   };
@@ -201,6 +217,12 @@ function checkMode(value: string, where: VersionRef): RedisMode {
 }
 
 /** AWS's ElastiCache user template stores `user_arn`; the user id is its 7th `:` part. */
+/** `arn:aws:elasticache:<region>:<account>:user:<id>`: the region is the 4th `:` part. */
+function regionFromArn(arn: string | undefined): string | undefined {
+  const region = arn?.split(':')[3];
+  return region === undefined || region === '' ? undefined : region;
+}
+
 function userIdFromArn(arn: string | undefined): string | undefined {
   if (arn === undefined) return undefined;
   const parts = arn.split(':');

@@ -16,8 +16,8 @@ import type { RedisTargetServer } from './redis-target.ts';
  * reports the resource `active`/`available`:
  * - RBAC user (`userId`): ModifyUser passwords -> `ACL SETUSER <name> resetpass >p...`;
  * - replication-group AUTH token: ROTATE adds the token to the `default` user (old and new
- *   both work; a third is refused with InvalidParameterValue, as ElastiCache refuses a
- *   ROTATE while two tokens are active), SET leaves only the new one.
+ *   both work; when two are set the oldest goes, as the ElastiCache User Guide documents),
+ *   SET leaves only the new one.
  * The API port is wrapped (`elasticache.*` injection points) as well as the Redis connector.
  * The API stand-in is not ElastiCache: it has no propagation delay and no modifying state.
  */
@@ -58,15 +58,16 @@ class RedisBackedElastiCache implements ElastiCachePort {
       ['ACL', 'GETUSER', 'default'],
     ])) as unknown[][];
     const passwords = (user?.[user.indexOf('passwords') + 1] as unknown[] | undefined) ?? [];
-    if (strategy === 'ROTATE' && passwords.length >= 2)
-      throw apiError('ModifyReplicationGroup', replicationGroupId, 'InvalidParameterValue');
+    // ACL GETUSER lists the hashes oldest first: ROTATE on two drops the oldest (`!<hash>`).
+    const oldest = strategy === 'ROTATE' && passwords.length >= 2 ? [`!${String(passwords[0])}`] : [];
+    void replicationGroupId;
     await redisAdmin(this.#server.address, this.#server.admin, [
       [
         'ACL',
         'SETUSER',
         'default',
         'on',
-        ...(strategy === 'SET' ? ['resetpass'] : []),
+        ...(strategy === 'SET' ? ['resetpass'] : oldest),
         `>${authToken.reveal()}`,
       ],
     ]);

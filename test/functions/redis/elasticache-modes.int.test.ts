@@ -54,7 +54,7 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
       .filter((c) => c.operation === 'ModifyReplicationGroup' && c.id === groupId)
       .map((c) => c.strategy);
 
-  it('ROTATEs to the new token, then finalises with SET at the next rotation; never more than two tokens', async () => {
+  it('ROTATEs to the new token at each rotation (the oldest of two drops out, as AWS documents), never more than two tokens, no SET', async () => {
     fake.addGroup({ replicationGroupId: 'rg-main', authTokenEnabled: true, tokens: [T0] });
     const secret = await h.createSecret('redis/ec-token', tokenSecret('rg-main', T0));
     const first = h.register('ec-token', env, { elastiCache: () => fake });
@@ -64,13 +64,13 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     expect(await canLogin(server, undefined, T0)).toBe(true);
     expect(await canLogin(server, undefined, t1)).toBe(true);
 
-    // Second rotation, every step run twice: SET to current first, then ROTATE, once each.
+    // Second rotation, every step run twice: one ROTATE, no SET and no extra wait before it.
     const second = h.register('ec-token-2', env, { elastiCache: () => fake }, async (event) => {
       await second.fn.invoke(event);
     });
     expect((await h.rotate(secret, second.arn)).outcome).toBe('succeeded');
     const t2 = passwordOf(await h.current(secret));
-    expect(strategies('rg-main')).toEqual(['ROTATE', 'SET', 'ROTATE']);
+    expect(strategies('rg-main')).toEqual(['ROTATE', 'ROTATE']);
     expect(await canLogin(server, undefined, T0)).toBe(false);
     expect(await canLogin(server, undefined, t1)).toBe(true);
     expect(await canLogin(server, undefined, t2)).toBe(true);
@@ -85,7 +85,7 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     const { arn } = h.register('ec-token-emergency', env, { elastiCache: () => fake });
     expect((await h.rotate('redis/ec-token', arn)).outcome).toBe('succeeded');
     const next = passwordOf(await h.current('redis/ec-token'));
-    expect(strategies('rg-main').slice(-3)).toEqual(['SET', 'ROTATE', 'SET']);
+    expect(strategies('rg-main').slice(-2)).toEqual(['ROTATE', 'SET']);
     expect(fake.group('rg-main').tokens).toHaveLength(1);
     expect(await canLogin(server, undefined, current)).toBe(false);
     expect(await canLogin(server, undefined, next)).toBe(true);
@@ -101,6 +101,58 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     expect(record.steps.find((s) => !s.ok)?.error?.code).toBe('ERR_TARGET_UNSAFE');
     expect(strategies('rg-open')).toEqual([]);
     expect(await h.current(secret)).toBe(value);
+  });
+
+  it('refuses a group without in-transit encryption, which AUTH tokens require', async () => {
+    fake.addGroup({
+      replicationGroupId: 'rg-plain',
+      authTokenEnabled: true,
+      tokens: ['PlainGroupToken00001'],
+      transitEncryptionEnabled: false,
+    });
+    const value = tokenSecret('rg-plain', 'PlainGroupToken00001');
+    const secret = await h.createSecret('redis/ec-plain', value);
+    const { arn } = h.register('ec-plain', env, { elastiCache: () => fake });
+    const record = await h.rotate(secret, arn);
+    expect(record.steps.find((s) => !s.ok)?.error?.code).toBe('ERR_TARGET_UNSAFE');
+    expect(strategies('rg-plain')).toEqual([]);
+  });
+
+  it("bounds each wait by the Lambda's remaining time, so the step fails with ERR_WAIT_TIMEOUT before Lambda kills it", async () => {
+    const token = passwordOf(await h.current('redis/ec-token'));
+    fake.addGroup({ replicationGroupId: 'rg-late', authTokenEnabled: true, tokens: [token] });
+    const secret = await h.createSecret('redis/ec-late', tokenSecret('rg-late', token));
+    const quick = h.register(
+      'ec-late',
+      { ...env, ELASTICACHE_WAIT_TIMEOUT_MS: '300' },
+      { elastiCache: () => fake },
+    );
+    fake.stuck = true;
+    try {
+      const record = await h.rotate(secret, quick.arn);
+      expect(record.steps.find((s) => !s.ok)?.error?.code).toBe('ERR_WAIT_TIMEOUT');
+      // AWS's default wait (600 s) against a Lambda with 5.4 s left: the wait stops at 0.4 s.
+      const { fn } = h.register(
+        'ec-late-default',
+        { REDIS_TLS_CA_FILE: env['REDIS_TLS_CA_FILE'] ?? '' },
+        {
+          elastiCache: () => fake,
+        },
+      );
+      const started = Date.now();
+      const lambdaDeadline = started + 5_400;
+      const thrown = await fn
+        .invoke(
+          { Step: 'setSecret', SecretId: secret, ClientRequestToken: record.token },
+          { getRemainingTimeInMillis: () => lambdaDeadline - Date.now() },
+        )
+        .catch((error: unknown) => error);
+      expect(thrown).toMatchObject({ code: 'ERR_WAIT_TIMEOUT' });
+      expect((thrown as Error).message).toContain("bounded by the Lambda function's remaining time");
+      expect(Date.now()).toBeLessThan(lambdaDeadline);
+    } finally {
+      fake.stuck = false;
+    }
   });
 
   it('gives up on a group stuck in modifying after the bounded wait, with a clear error', async () => {
@@ -174,6 +226,36 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     expect(
       fake.calls.filter((c) => c.id === 'ec-app-id' && c.operation === 'ModifyUser').at(-1)?.passwordCount,
     ).toBe(1);
+  });
+
+  it("rotates AWS's own ElastiCache user secret {username, password, user_arn}: no host, the API called in the ARN's region", async () => {
+    await run(server, ADMIN.user, ADMIN.password, [
+      ['ACL', 'SETUSER', 'ec-nohost', 'on', `>${U0}`, '~*', '+@all'],
+    ]);
+    fake.addUser({ userId: 'ec-nohost-id', userName: 'ec-nohost', passwords: [U0] });
+    const regions: (string | undefined)[] = [];
+    const secret = await h.createSecret('redis/ec-nohost', {
+      username: 'ec-nohost',
+      password: U0,
+      user_arn: 'arn:aws:elasticache:eu-west-1:123456789012:user:ec-nohost-id',
+    });
+    const { arn } = h.register('ec-nohost', env, {
+      elastiCache: (_config, region) => {
+        regions.push(region);
+        return fake;
+      },
+    });
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current(secret));
+    expect(regions).toEqual(['eu-west-1']);
+    expect(await canLogin(server, 'ec-nohost', next)).toBe(true);
+    expect(await canLogin(server, 'ec-nohost', U0)).toBe(true);
+    expect(h.log.lines.some((l) => l.includes('testSecret cannot log in'))).toBe(true);
+    expect(Object.keys(JSON.parse(await h.current(secret)) as object).sort()).toEqual([
+      'password',
+      'user_arn',
+      'username',
+    ]);
   });
 
   it('refuses a user id whose name differs from the secret username, changing nothing', async () => {

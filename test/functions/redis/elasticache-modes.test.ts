@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvReader } from '../../../shared/config.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import { createMemoryLog } from '../../../scripts/testbed/memory-observability.ts';
-import { waitFor } from '../../../functions/redis/elasticache-modes.ts';
+import { ELASTICACHE_WAIT_RESERVE_MS, waitFor } from '../../../functions/redis/elasticache-modes.ts';
 import type { ModeDeps } from '../../../functions/redis/mode-handler.ts';
 import { readRedisConfig } from '../../../functions/redis/redis-config.ts';
 
@@ -34,7 +34,7 @@ describe('waitFor (ElastiCache bounded wait)', () => {
       (s) => s.status === 'available',
       'Replication group rg',
       'available',
-      createMemoryLog(),
+      { logger: createMemoryLog() },
     );
     expect(state.status).toBe('available');
     expect(d.slept).toEqual([10_000, 10_000]);
@@ -49,12 +49,37 @@ describe('waitFor (ElastiCache bounded wait)', () => {
         (s) => s.status === 'available',
         'Replication group rg-1',
         'available',
-        createMemoryLog(),
+        { logger: createMemoryLog() },
       ),
     ).rejects.toMatchObject({
       code: ErrorCode.ERR_WAIT_TIMEOUT,
       message: expect.stringContaining('Replication group rg-1 is still "modifying" after 30000 ms'),
     });
     expect(d.slept.reduce((a, b) => a + b, 0)).toBe(30_000);
+  });
+
+  it("never waits past the Lambda's remaining time less the reserve, and says which bound stopped it", async () => {
+    const d = deps({
+      MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '240',
+      WAITING_RETRY_INTERVAL_IN_SECONDS: '10',
+    });
+    const remainingAtStart = 65_000;
+    await expect(
+      waitFor(
+        d,
+        async () => ({ status: 'modifying' }),
+        (s) => s.status === 'available',
+        'Replication group rg-2',
+        'available',
+        { logger: createMemoryLog(), remainingMs: () => remainingAtStart - d.now() },
+      ),
+    ).rejects.toMatchObject({
+      code: ErrorCode.ERR_WAIT_TIMEOUT,
+      message: expect.stringContaining(
+        "after 60000 ms (7 checks, bounded by the Lambda function's remaining time)",
+      ),
+      details: expect.objectContaining({ boundedBy: 'lambda' }),
+    });
+    expect(d.slept.reduce((a, b) => a + b, 0)).toBe(remainingAtStart - ELASTICACHE_WAIT_RESERVE_MS);
   });
 });

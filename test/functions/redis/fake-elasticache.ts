@@ -1,15 +1,33 @@
 /**
  * A port-level fake of the ElastiCache API (same interface as the SDK adapter) that
- * enforces the documented rules and applies each change to a real local Redis, so a
- * test proves a real login:
- *  - AUTH tokens: at most two; ROTATE adds one (refused when two are active); SET keeps
- *    only the given one and is allowed only after ROTATE; refused when AUTH is off.
+ * enforces the rules the ElastiCache User Guide and API Reference document, and applies each
+ * change to a real local Redis, so a test proves a real login.
+ *
+ * Rules it implements (source: ElastiCache User Guide, "Authenticating with the Valkey and
+ * Redis OSS AUTH command" / modifying the AUTH token; API Reference, ModifyReplicationGroup
+ * AuthTokenUpdateStrategy; CreateUser/ModifyUser; password constraints):
+ *  - AUTH tokens need in-transit encryption: a token for a group without it is refused
+ *    (InvalidParameterCombinationException).
+ *  - ROTATE adds the token and keeps the one in use; when two are already set the oldest is
+ *    dropped (never more than two). ROTATE on a group without AUTH turns AUTH on in the
+ *    "optional" state: connections with or without a token are accepted until a SET.
+ *  - SET keeps only the given token and is allowed only after a ROTATE (else
+ *    InvalidParameterCombinationException); it ends the optional state.
  *  - RBAC users: ModifyUser takes one or two passwords.
- *  - Passwords: 16-128 printable characters, no `@`, `"` or `/` (tokens: specials limited
- *    to `!&#$^<>-`).
- *  - Modify calls need `available` / `active`; the resource is then `modifying` for
- *    `applyAfterPolls` describe calls, then the change reaches Redis and the status returns.
- *    `stuck` keeps it `modifying` for ever.
+ *  - Passwords: 16-128 printable characters, no `@`, `"` or `/` (tokens: specials limited to
+ *    `!&#$^<>-`).
+ *  - Propagation: modify calls need `available` / `active`; the resource is then `modifying` for
+ *    `applyAfterPolls` describe calls, after which the change reaches Redis and the status
+ *    returns. `stuck` keeps it `modifying` for ever.
+ *
+ * What it simplifies (so a test passing here is not proof of AWS behaviour on these points):
+ *  - one Redis stands for every node of the group: the change reaches all "nodes" at once;
+ *    real propagation node by node, and a reboot applying the change, are not modelled;
+ *  - propagation is counted in describe calls, not time;
+ *  - the optional-AUTH state is modelled as the default user also accepting `nopass`;
+ *  - DELETE (moving to RBAC), user groups, IAM authentication, serverless caches, engine
+ *    version checks and throttling are not implemented;
+ *  - errors carry the fault name only, not AWS's message text.
  * Errors are RotationError ERR_AWS_API with the AWS fault name, as the SDK adapter raises.
  */
 import { ErrorCode, RotationError } from '../../../shared/errors.ts';
@@ -28,6 +46,12 @@ export interface FakeGroup {
   readonly replicationGroupId: string;
   authTokenEnabled: boolean;
   tokens: string[];
+  /** Default true: AUTH tokens require it. */
+  transitEncryptionEnabled?: boolean;
+  /** AUTH on, "optional" (after a ROTATE on a group without AUTH, until a SET). */
+  authOptional?: boolean;
+  /** A ROTATE happened since the last SET (SET is allowed only then). */
+  rotated?: boolean;
 }
 
 export interface FakeUser {
@@ -90,8 +114,8 @@ export class FakeElastiCache implements ElastiCachePort {
     return {
       replicationGroupId,
       status: group.status,
-      authTokenEnabled: group.authTokenEnabled,
-      transitEncryptionEnabled: true,
+      authTokenEnabled: group.authTokenEnabled && group.authOptional !== true,
+      transitEncryptionEnabled: group.transitEncryptionEnabled !== false,
     };
   }
 
@@ -104,27 +128,33 @@ export class FakeElastiCache implements ElastiCachePort {
     const group = this.#require(this.#groups, replicationGroupId, 'ReplicationGroupNotFoundFault');
     if (group.status !== 'available')
       throw fault('InvalidReplicationGroupStateFault', `group is ${group.status}`);
-    if (!group.authTokenEnabled)
-      throw fault('InvalidParameterCombinationException', 'AUTH is not enabled on this group');
+    if (group.transitEncryptionEnabled === false)
+      throw fault('InvalidParameterCombinationException', 'AUTH tokens require in-transit encryption');
     if (elastiCachePasswordViolations(authToken.reveal(), 'auth-token').length > 0)
       throw fault('InvalidParameterValueException', 'AuthToken breaks the token rules');
     const token = authToken.reveal();
     let next: string[];
+    let optional = group.authOptional === true;
     if (strategy === 'ROTATE') {
-      if (group.tokens.length >= 2)
-        throw fault('InvalidParameterCombinationException', 'two tokens are already active; use SET first');
-      next = [...group.tokens.filter((t) => t !== token), token];
+      // Keep the newest one in use; the oldest of two goes.
+      const kept = group.tokens.filter((t) => t !== token).slice(-1);
+      next = [...kept, token];
+      if (!group.authTokenEnabled) optional = true;
     } else {
-      if (group.tokens.length < 2)
+      if (group.rotated !== true)
         throw fault('InvalidParameterCombinationException', 'SET is allowed only after ROTATE');
       next = [token];
+      optional = false;
     }
     group.status = 'modifying';
     group.pending = {
       polls: this.#applyAfterPolls,
       apply: async () => {
-        await this.#setPasswords('default', next);
+        await this.#setPasswords('default', next, optional);
         group.tokens = next;
+        group.authTokenEnabled = true;
+        group.authOptional = optional;
+        group.rotated = strategy === 'ROTATE';
         this.maxTokensSeen = Math.max(this.maxTokensSeen, next.length);
       },
     };
@@ -175,9 +205,16 @@ export class FakeElastiCache implements ElastiCachePort {
     resource.status = settled;
   }
 
-  async #setPasswords(user: string, passwords: readonly string[]): Promise<void> {
+  async #setPasswords(user: string, passwords: readonly string[], optional = false): Promise<void> {
     await run(this.#server, this.#admin.user, this.#admin.password, [
-      ['ACL', 'SETUSER', user, 'resetpass', ...passwords.map((p) => `>${p}`)],
+      [
+        'ACL',
+        'SETUSER',
+        user,
+        'resetpass',
+        ...passwords.map((p) => `>${p}`),
+        ...(optional ? ['nopass'] : []),
+      ],
     ]);
   }
 
