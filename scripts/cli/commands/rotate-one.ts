@@ -15,6 +15,7 @@ import {
   type StepError,
   type StepReport,
 } from '../follow/rotation-snapshot.ts';
+import { replicaRows, type ReplicaRow } from '../replica-status.ts';
 
 export const RotateOutcome = {
   succeeded: 'succeeded',
@@ -42,6 +43,8 @@ export interface RotateResult {
   readonly durationMs: number;
   /** What to do next, for people. */
   readonly hint?: string;
+  /** A replicated secret: each replica Region once the rotation ended, read in that Region. */
+  readonly replicas?: readonly ReplicaRow[];
 }
 
 export interface RotateOneOptions {
@@ -158,9 +161,12 @@ export async function rotateOne(
       ...(snapshot.attempts !== undefined ? { attempts: snapshot.attempts } : {}),
       ...(followed.timedOut ? { timedOut: true } : {}),
     };
-    if (snapshot.phase === Phase.succeeded) return { ...common, outcome: RotateOutcome.succeeded };
+    const replicas = await replicasAfter(ctx, arn);
+    if (snapshot.phase === Phase.succeeded)
+      return { ...common, ...replicas, outcome: RotateOutcome.succeeded };
     return {
       ...common,
+      ...replicas,
       outcome: RotateOutcome.failed,
       ...(snapshot.failedStep ? { failedStep: snapshot.failedStep } : {}),
       ...(snapshot.error ? { error: snapshot.error } : {}),
@@ -175,5 +181,23 @@ export async function rotateOne(
       arn,
       versionId,
     });
+  }
+}
+
+/** Where each replica Region stands once the rotation ended (none for a secret that is not replicated). */
+async function replicasAfter(
+  ctx: CommandContext,
+  arn: string,
+): Promise<{ readonly replicas?: readonly ReplicaRow[] }> {
+  try {
+    const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: arn }));
+    const replication = described.ReplicationStatus ?? [];
+    if (replication.length === 0) return {};
+    const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) =>
+      labels.includes('AWSCURRENT'),
+    )?.[0];
+    return { replicas: await replicaRows(ctx, arn, current, replication) };
+  } catch {
+    return {}; // DescribeSecret not granted: the rotation's own outcome still stands
   }
 }

@@ -1,10 +1,18 @@
 import { formatDuration } from '../format.ts';
 import type { Painter } from '../output.ts';
+import { formatReplica } from '../replica-status.ts';
 import { formatTable } from '../table.ts';
 import { RotateOutcome, type RotateResult } from './rotate-one.ts';
 
 /** One line per rotation: outcome, where it failed and why, how long, what to do next. */
 export function renderResultLine(result: RotateResult, paint: Painter): string {
+  const line = resultLine(result, paint);
+  return result.replicas?.length
+    ? `${line}\n        replicas: ${result.replicas.map(formatReplica).join(', ')}`
+    : line;
+}
+
+function resultLine(result: RotateResult, paint: Painter): string {
   const took = formatDuration(result.durationMs);
   const attempts =
     result.attempts !== undefined && result.attempts > 1 ? ` after ${result.attempts} attempts` : '';

@@ -158,6 +158,14 @@ describe('replicated PostgreSQL single-user secrets through dist/postgres.zip', 
     const shown = await status(arn);
     expect(shown.text).toContain(`replicas pg/replicated-delay: ${region} in sync`);
     expect(shown.code).toBe(ExitCode.ok);
+    // `rotation rotate` follows until the replicas hold the new version and says so.
+    const out = createMemoryOutput();
+    const code = await runCli(['rotate', arn, '--endpoint-url', emu.endpoint, '--region', PRIMARY], {
+      env: {},
+      out,
+    });
+    expect(code).toBe(ExitCode.ok);
+    expect(out.text()).toContain(`replicas: ${region} in sync`);
   });
 
   it('stops before setSecret while a replica is Failed, naming the Region; nothing changes on the database or AWSCURRENT', async () => {
