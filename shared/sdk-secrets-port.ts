@@ -9,6 +9,9 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
+  type DescribeSecretResponse,
+  type GetSecretValueResponse,
+  type SecretVersionsListEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { awsCallError, callAws, type AwsCallTarget } from './aws-call.ts';
 import { ErrorCode } from './errors.ts';
@@ -42,45 +45,14 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
     async describeSecret(secretId) {
       return callAws(sm('DescribeSecret', secretId), async () => {
         const out = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
-        const tags: Record<string, string> = {};
-        for (const tag of out.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-        const description: SecretDescription = {
-          ARN: out.ARN ?? secretId,
-          Name: out.Name ?? secretId,
-          ...(out.RotationEnabled === undefined ? {} : { RotationEnabled: out.RotationEnabled }),
-          ...(out.RotationLambdaARN === undefined ? {} : { RotationLambdaARN: out.RotationLambdaARN }),
-          VersionIdsToStages: out.VersionIdsToStages ?? {},
-          Tags: tags,
-          ...(out.LastRotatedDate === undefined ? {} : { LastRotatedDate: out.LastRotatedDate }),
-          ...(out.NextRotationDate === undefined ? {} : { NextRotationDate: out.NextRotationDate }),
-          ...(out.PrimaryRegion === undefined ? {} : { PrimaryRegion: out.PrimaryRegion }),
-          ...(out.ReplicationStatus === undefined
-            ? {}
-            : {
-                ReplicationStatus: out.ReplicationStatus.filter((entry) => entry.Region !== undefined).map(
-                  (entry) => ({
-                    Region: entry.Region as string,
-                    ...(entry.Status === undefined ? {} : { Status: entry.Status }),
-                    ...(entry.StatusMessage === undefined ? {} : { StatusMessage: entry.StatusMessage }),
-                  }),
-                ),
-              }),
-        };
-        return description;
+        return toSecretDescription(out, secretId);
       });
     },
 
     async getSecretValue(input) {
       try {
         const out = await client.send(new GetSecretValueCommand({ ...input }));
-        const version: SecretVersion = {
-          ARN: out.ARN ?? input.SecretId,
-          VersionId: out.VersionId ?? '',
-          VersionStages: out.VersionStages ?? [],
-          ...(out.SecretString !== undefined ? { SecretString: new Sensitive(out.SecretString) } : {}),
-          ...(out.SecretBinary !== undefined ? { SecretBinary: new Sensitive(out.SecretBinary) } : {}),
-        };
-        return version;
+        return toSecretVersion(out, input.SecretId);
       } catch (error) {
         if (error instanceof ResourceNotFoundException) return undefined;
         throw awsCallError(sm('GetSecretValue', input.SecretId), error);
@@ -121,12 +93,8 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
             }),
           );
           for (const version of out.Versions ?? []) {
-            if (version.VersionId === undefined) continue;
-            entries.push({
-              VersionId: version.VersionId,
-              VersionStages: version.VersionStages ?? [],
-              ...(version.CreatedDate === undefined ? {} : { CreatedDate: version.CreatedDate }),
-            });
+            const entry = toSecretVersionEntry(version);
+            if (entry) entries.push(entry);
           }
           nextToken = out.NextToken;
           // A token seen before would loop forever; the versions read so far are all there is to trust.
@@ -161,5 +129,63 @@ export function createSdkSecretsPort(client: SecretsManagerClient): SecretsPort 
         await client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [...tagKeys] }));
       });
     },
+  };
+}
+
+/** DescribeSecret's output as the port's description: tags as a record, replicas without a Region dropped. */
+function toSecretDescription(out: DescribeSecretResponse, secretId: string): SecretDescription {
+  return {
+    ARN: out.ARN ?? secretId,
+    Name: out.Name ?? secretId,
+    ...(out.RotationEnabled === undefined ? {} : { RotationEnabled: out.RotationEnabled }),
+    ...(out.RotationLambdaARN === undefined ? {} : { RotationLambdaARN: out.RotationLambdaARN }),
+    VersionIdsToStages: out.VersionIdsToStages ?? {},
+    Tags: toTagRecord(out.Tags),
+    ...(out.LastRotatedDate === undefined ? {} : { LastRotatedDate: out.LastRotatedDate }),
+    ...(out.NextRotationDate === undefined ? {} : { NextRotationDate: out.NextRotationDate }),
+    ...(out.PrimaryRegion === undefined ? {} : { PrimaryRegion: out.PrimaryRegion }),
+    ...(out.ReplicationStatus === undefined
+      ? {}
+      : { ReplicationStatus: toReplicationStatus(out.ReplicationStatus) }),
+  };
+}
+
+/** Tags by key; a tag without a key is dropped, one without a value reads as ''. */
+function toTagRecord(tags: DescribeSecretResponse['Tags']): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.Key !== undefined) record[tag.Key] = tag.Value ?? '';
+  return record;
+}
+
+function toReplicationStatus(
+  replicas: NonNullable<DescribeSecretResponse['ReplicationStatus']>,
+): NonNullable<SecretDescription['ReplicationStatus']> {
+  return replicas
+    .filter((entry) => entry.Region !== undefined)
+    .map((entry) => ({
+      Region: entry.Region as string,
+      ...(entry.Status === undefined ? {} : { Status: entry.Status }),
+      ...(entry.StatusMessage === undefined ? {} : { StatusMessage: entry.StatusMessage }),
+    }));
+}
+
+/** GetSecretValue's output as the port's version, the value wrapped in `Sensitive` the moment it arrives. */
+function toSecretVersion(out: GetSecretValueResponse, secretId: string): SecretVersion {
+  return {
+    ARN: out.ARN ?? secretId,
+    VersionId: out.VersionId ?? '',
+    VersionStages: out.VersionStages ?? [],
+    ...(out.SecretString !== undefined ? { SecretString: new Sensitive(out.SecretString) } : {}),
+    ...(out.SecretBinary !== undefined ? { SecretBinary: new Sensitive(out.SecretBinary) } : {}),
+  };
+}
+
+/** One ListSecretVersionIds entry; undefined for an entry without a VersionId. */
+function toSecretVersionEntry(version: SecretVersionsListEntry): SecretVersionEntry | undefined {
+  if (version.VersionId === undefined) return undefined;
+  return {
+    VersionId: version.VersionId,
+    VersionStages: version.VersionStages ?? [],
+    ...(version.CreatedDate === undefined ? {} : { CreatedDate: version.CreatedDate }),
   };
 }
