@@ -1,4 +1,5 @@
 import { ErrorCode, RotationError } from './errors.ts';
+import { hasControlCharacter } from './printable.ts';
 import type { VersionRef } from './strategy.ts';
 
 /**
@@ -33,6 +34,12 @@ export interface SecretFieldParsers {
    * ERR_SECRET_CONFLICT; the same value twice is accepted. Empty reads as undefined.
    */
   singleParam(params: URLSearchParams, name: string, where: VersionRef): string | undefined;
+  /**
+   * `value`, unless it holds a control character (escape code, newline, bidi override):
+   * identifiers reach logs and terminals. ERR_SECRET_MALFORMED names the field, never the value.
+   * optionalString, requiredString (but for `password`) and singleParam apply it themselves.
+   */
+  printable(value: string, where: VersionRef, field: string): string;
 }
 
 /** The field parsers for one kind's secrets; `label` starts every message, e.g. `Redis secret`. */
@@ -62,13 +69,13 @@ export function secretFieldParsers(label: string): SecretFieldParsers {
       const value = fields[name];
       if (value === undefined || value === null) return undefined;
       if (typeof value !== 'string') throw parsers.malformed(where, `field "${name}" must be a string`, name);
-      return value === '' ? undefined : value;
+      return value === '' ? undefined : parsers.printable(value, where, name);
     },
     requiredString(fields, name, where) {
       const value = fields[name];
       if (typeof value !== 'string' || value === '')
         throw parsers.malformed(where, `field "${name}" must be a non-empty string`, name);
-      return value;
+      return name === 'password' ? value : parsers.printable(value, where, name);
     },
     integerField(fields, name, fallback, min, max, where) {
       const value = fields[name];
@@ -94,7 +101,16 @@ export function secretFieldParsers(label: string): SecretFieldParsers {
           name,
         );
       const value = values[0];
-      return value === undefined || value === '' ? undefined : value;
+      return value === undefined || value === '' ? undefined : parsers.printable(value, where, name);
+    },
+    printable(value, where, field) {
+      if (hasControlCharacter(value))
+        throw parsers.malformed(
+          where,
+          `${field} holds a control character (escape code, newline, bidi override)`,
+          field,
+        );
+      return value;
     },
   };
   return parsers;

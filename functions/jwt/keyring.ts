@@ -2,6 +2,7 @@ import type { JsonWebKey } from 'node:crypto';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { VersionRef } from '../../shared/strategy.ts';
+import { hasControlCharacter } from '../../shared/printable.ts';
 
 /**
  * The keyring format (`jwt-keyring/v1`): a JSON document listing signing keys with a
@@ -98,6 +99,11 @@ function parseKey(raw: unknown, path: string, fail: (field: string, problem: str
   if (!isObject(raw)) return fail(path, 'must be an object');
   const kid = raw.kid;
   if (typeof kid !== 'string' || kid.trim() === '') fail(`${path}.kid`, 'must be a non-empty string');
+  if (hasControlCharacter(kid as string))
+    fail(
+      `${path}.kid`,
+      'holds a control character (escape code, newline, bidi override); kids reach logs and terminals',
+    );
   if (typeof raw.alg !== 'string' || !(JWT_ALGS as readonly string[]).includes(raw.alg))
     fail(`${path}.alg`, `must be one of ${JWT_ALGS.join(', ')}`);
   const alg = raw.alg as JwtAlg;

@@ -5,7 +5,9 @@ import type { RotationError } from '../../shared/errors.ts';
  * dialect schemes (`postgresql+asyncpg://`) are "non-special" there and because a
  * hand-written password often holds raw `#`, `?` or `%`. Rules:
  *  - the user info ends at the last `@` before the first `/` after `scheme://`
- *    (so a raw `/` in a password must be percent-encoded, `#` and `?` need not be);
+ *    (so a raw `/` in a password must be percent-encoded, `#` and `?` need not be); an `@`
+ *    after the host is refused, since it means a raw `/` cut the password short and a
+ *    piece of it would be read, and logged, as the host;
  *  - user and password are percent-decoded; serialising encodes them again with
  *    encodeURIComponent, which leaves only `A-Za-z0-9-_.!~*'()` raw;
  *  - scheme, host, port, path and query are kept byte for byte.
@@ -41,6 +43,13 @@ export function parseConnectionUrl(text: string, fail: UrlProblem): ConnectionUr
   const hostEnd = afterUserInfo.search(/[/?#]/);
   const rawAuthorityHost = hostEnd === -1 ? afterUserInfo : afterUserInfo.slice(0, hostEnd);
   const rawRest = hostEnd === -1 ? '' : afterUserInfo.slice(hostEnd);
+  // An "@" past the host means a raw "/" in the user info cut it short: what now reads as the
+  // host is part of the password. Refuse without naming any part (it would be logged as the host).
+  if (rawRest.includes('@'))
+    throw fail(
+      'the URL has an "@" after its host, so a user name or password holds a raw "/" (percent-encode "/" as %2F and "@" as %40)',
+      'password',
+    );
 
   let username: string | undefined;
   let password: string | undefined;

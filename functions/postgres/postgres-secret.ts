@@ -16,8 +16,16 @@ import { parseSslMode, type SslMode } from './tls-settings.ts';
  * field (known or not) is carried forward as stored.
  */
 
-const { malformed, conflict, parseJsonObject, optionalString, requiredString, integerField, singleParam } =
-  secretFieldParsers('PostgreSQL secret');
+const {
+  malformed,
+  conflict,
+  parseJsonObject,
+  optionalString,
+  requiredString,
+  integerField,
+  singleParam,
+  printable,
+} = secretFieldParsers('PostgreSQL secret');
 
 export const PostgresSecretFormat = {
   json: 'json',
@@ -88,6 +96,8 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
       'password',
     );
   const params = url.params;
+  printable(url.host, where, 'host');
+  if (url.database !== undefined) printable(url.database, where, 'database');
   const param = (name: string): string | undefined => singleParam(params, name, where);
   const sslmodeText = param('sslmode');
   const sslText = param('ssl');
@@ -218,6 +228,7 @@ function sslModeOrThrow(value: string, where: VersionRef, field: string): SslMod
 }
 
 function checkUsername(username: string, where: VersionRef): string {
+  printable(username, where, 'username');
   const problem = checkIdentifier(username);
   if (problem !== undefined) throw malformed(where, `username ${problem}`, 'username');
   return username;

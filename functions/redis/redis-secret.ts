@@ -13,8 +13,16 @@ import { RedisMode, isRedisMode } from './redis-mode.ts';
  * The shape it was read in is kept: serialising only replaces the password.
  */
 
-const { malformed, conflict, parseJsonObject, optionalString, integerField, booleanField, singleParam } =
-  secretFieldParsers('Redis secret');
+const {
+  malformed,
+  conflict,
+  parseJsonObject,
+  optionalString,
+  integerField,
+  booleanField,
+  singleParam,
+  printable,
+} = secretFieldParsers('Redis secret');
 
 export const SecretFormat = {
   url: 'url',
@@ -84,6 +92,16 @@ export function parseRedisSecret(secretString: Sensitive<string>, where: Version
 }
 
 function parseUrl(text: string, where: VersionRef): RedisSecret {
+  // The URL parser ends the user info at the first "/", "?" or "#": a raw one in a password
+  // would make the rest of it the host (and the host is logged). Refuse, naming no part.
+  const authority = text.slice(text.indexOf('//') + 2);
+  const end = authority.search(/[/?#]/);
+  if (end !== -1 && authority.slice(end).includes('@'))
+    throw malformed(
+      where,
+      'the URL has an "@" after a "/", "?" or "#", so a user name or password holds one of them raw (percent-encode them: %2F %3F %23 %40)',
+      'password',
+    );
   let url: URL;
   try {
     url = new URL(text);
@@ -99,7 +117,10 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
       'password',
     );
   const password = decodeComponent(url.password, where, 'password');
-  const username = url.username === '' ? undefined : decodeComponent(url.username, where, 'username');
+  const username =
+    url.username === ''
+      ? undefined
+      : printable(decodeComponent(url.username, where, 'username'), where, 'username');
   const port = url.port === '' ? REDIS_DEFAULT_PORT : Number(url.port);
   const param = (name: string): string | undefined => singleParam(url.searchParams, name, where);
   const db = urlDatabase(url.pathname, param('db'), where);
@@ -242,7 +263,10 @@ function parseNodes(value: unknown, where: VersionRef, field: string): readonly 
       const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
       if (!match?.[1])
         throw malformed(where, `field "${field}" holds an entry that is not "host:port"`, field);
-      return { host: match[1], port: match[2] ? Number(match[2]) : REDIS_DEFAULT_PORT };
+      return {
+        host: printable(match[1], where, field),
+        port: match[2] ? Number(match[2]) : REDIS_DEFAULT_PORT,
+      };
     }
     if (
       entry !== null &&
@@ -251,7 +275,7 @@ function parseNodes(value: unknown, where: VersionRef, field: string): readonly 
     ) {
       const record = entry as Record<string, unknown>;
       return {
-        host: record['host'] as string,
+        host: printable(record['host'] as string, where, field),
         port: integerField(record, 'port', REDIS_DEFAULT_PORT, 1, 65535, where),
       };
     }

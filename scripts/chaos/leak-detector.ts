@@ -2,6 +2,12 @@
  * Records every secret value a run generates or stores and scans text (log lines, error
  * messages, metrics, CLI output, server logs) for any of them, in the forms a leak would
  * take: verbatim, JSON-escaped (log lines are JSON) and URL-encoded (connection URLs).
+ *
+ * Secret material (passwords, tokens, keys: not whole SecretStrings, which hold host and user
+ * names) is also searched for by fragment: every run of FRAGMENT_LENGTH characters of it, so
+ * a parser that cut a password in two and logged one half as a host is caught. A fragment
+ * carries at least 36 bits (6 characters of a base64 or password alphabet; 9 of hex, whose
+ * shorter runs turn up in version ids by chance).
  */
 
 /** JSON keys whose string values are secret material. */
@@ -10,6 +16,9 @@ const SECRET_KEY = /pass|secret|token|key|auth|credential|^(k|d|p|q|dp|dq|qi)$/i
 const IDENTIFIER_KEY = /arn$|id$/i;
 /** Shorter strings are too likely to appear by chance (and are never generated secrets here). */
 const MIN_LENGTH = 8;
+/** The shortest part of a secret that counts as a leak. */
+export const FRAGMENT_LENGTH = 6;
+const HEX_FRAGMENT_LENGTH = 9;
 
 export interface LeakFinding {
   readonly source: string;
@@ -22,19 +31,51 @@ export interface LeakFinding {
 export class LeakDetector {
   readonly #values = new Map<string, string>();
 
+  readonly #fragments = new Map<string, string>();
+  readonly #byFragment: boolean;
+  #fragmentScannedChars = 0;
+
+  /**
+   * `fragments`: also search for every FRAGMENT_LENGTH-character run of each secret value.
+   * Only for runs whose values are random through and through (the leak canary, the bad-input
+   * catalogue): a structured test password ("chaos-memory-1-pw") shares runs with secret names.
+   */
+  constructor(options: { readonly fragments?: boolean } = {}) {
+    this.#byFragment = options.fragments ?? false;
+  }
+
   get size(): number {
     return this.#values.size;
   }
 
-  /** Record one secret value (a password, a token, a key). */
+  /** How many distinct fragments are searched for, and how many characters of text were searched. */
+  get fragmentStats(): { readonly fragments: number; readonly scannedChars: number } {
+    return { fragments: this.#fragments.size, scannedChars: this.#fragmentScannedChars };
+  }
+
+  /** Record one secret value (a password, a token, a key), whole and by fragment. */
   add(value: string, origin: string): void {
+    this.#addWhole(value, origin);
+    this.#addFragments(value, origin);
+  }
+
+  #addWhole(value: string, origin: string): void {
     if (value.length < MIN_LENGTH || this.#values.has(value)) return;
     this.#values.set(value, origin);
   }
 
+  #addFragments(value: string, origin: string): void {
+    if (!this.#byFragment) return;
+    const length = /^[0-9a-f]+$/i.test(value) ? HEX_FRAGMENT_LENGTH : FRAGMENT_LENGTH;
+    for (let i = 0; i + length <= value.length; i += 1) {
+      const fragment = value.slice(i, i + length);
+      if (!this.#fragments.has(fragment)) this.#fragments.set(fragment, `${origin} (fragment)`);
+    }
+  }
+
   /** Record a stored SecretString: the whole string, its secret JSON fields and any URL password. */
   addSecretString(secretString: string, origin: string): void {
-    this.add(secretString, origin);
+    this.#addWhole(secretString, origin);
     let parsed: unknown;
     try {
       parsed = JSON.parse(secretString);
@@ -74,7 +115,9 @@ export class LeakDetector {
 
   /** Copy every value recorded here into `other` (a run-wide detector). */
   copyTo(other: LeakDetector): void {
-    for (const [value, origin] of this.#values) other.add(value, origin);
+    for (const [value, origin] of this.#values) other.#addWhole(value, origin);
+    for (const [fragment, origin] of this.#fragments)
+      if (other.#byFragment && !other.#fragments.has(fragment)) other.#fragments.set(fragment, origin);
   }
 
   /** Every recorded value found in `text`. */
@@ -87,6 +130,28 @@ export class LeakDetector {
         const excerpt = `${text.slice(Math.max(0, at - 60), at)}<secret>${text.slice(at + form.length, at + form.length + 60)}`;
         findings.push({ source, valueOrigin: origin, excerpt: this.redact(excerpt) });
         break;
+      }
+    }
+    if (findings.length === 0) findings.push(...this.#scanFragments(source, text));
+    return findings;
+  }
+
+  /** Every window of the text looked up among the fragments (also JSON-unescaped text, for log lines). */
+  #scanFragments(source: string, text: string): LeakFinding[] {
+    if (this.#fragments.size === 0) return [];
+    const findings: LeakFinding[] = [];
+    const seen = new Set<string>();
+    for (const form of new Set([text, unescapeJson(text)])) {
+      this.#fragmentScannedChars += form.length;
+      for (const length of [FRAGMENT_LENGTH, HEX_FRAGMENT_LENGTH]) {
+        for (let i = 0; i + length <= form.length; i += 1) {
+          const window = form.slice(i, i + length);
+          const origin = this.#fragments.get(window);
+          if (origin === undefined || seen.has(origin)) continue;
+          seen.add(origin);
+          const excerpt = `${form.slice(Math.max(0, i - 60), i)}<fragment>${form.slice(i + length, i + length + 60)}`;
+          findings.push({ source, valueOrigin: origin, excerpt: this.redact(excerpt) });
+        }
       }
     }
     return findings;
@@ -103,6 +168,15 @@ export class LeakDetector {
     let out = text;
     for (const value of this.#values.keys())
       for (const form of forms(value)) out = out.split(form).join('<secret>');
+    for (const length of [FRAGMENT_LENGTH, HEX_FRAGMENT_LENGTH]) {
+      let i = 0;
+      while (i + length <= out.length) {
+        if (this.#fragments.has(out.slice(i, i + length))) {
+          out = `${out.slice(0, i)}<fragment>${out.slice(i + length)}`;
+          i += '<fragment>'.length;
+        } else i += 1;
+      }
+    }
     return out;
   }
 }
@@ -110,6 +184,10 @@ export class LeakDetector {
 function forms(value: string): string[] {
   const all = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
   return [...all].filter((form) => form.length >= MIN_LENGTH);
+}
+
+function unescapeJson(text: string): string {
+  return text.replace(/\\(["\\/])/g, '$1');
 }
 
 /** The text of an error for scanning: name, message, code, details, and the same for its causes. */

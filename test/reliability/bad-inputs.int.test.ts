@@ -17,6 +17,7 @@ import { jwtFunction } from '../../functions/jwt/definition.ts';
 import { postgresFunction } from '../../functions/postgres/definition.ts';
 import { redisFunction } from '../../functions/redis/definition.ts';
 import { LeakDetector, errorText } from '../../scripts/chaos/leak-detector.ts';
+import { startRecordingListener, type RecordingListener } from '../../scripts/testbed/recording-listener.ts';
 import { redisAdmin } from '../../scripts/chaos/targets/redis-probe.ts';
 import { startEmulator, type Emulator } from '../../scripts/emulator/index.ts';
 import { isRotationError } from '../../shared/errors.ts';
@@ -63,6 +64,7 @@ let refuseArn: string;
 const redisAdminUser = { username: 'bad_admin', password: randomBytes(18).toString('base64url') };
 let closedPort: number;
 let erroringRedisPort: number;
+let listener: RecordingListener;
 
 async function pgAdmin(sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({
@@ -102,6 +104,7 @@ beforeAll(async () => {
     ['ACL', 'SETUSER', redisAdminUser.username, 'on', `>${redisAdminUser.password}`, '~*', '&*', '+@all'],
   ]);
   closedPort = await freePort();
+  listener = await startRecordingListener();
   // A "Redis" that answers every command with an error reply.
   erroringRedis = net.createServer((socket) => {
     socket.on('data', (chunk) => {
@@ -119,6 +122,7 @@ afterAll(async () => {
   await emulator?.close();
   await Promise.all([pgServer?.destroy(), redisServer?.destroy()]);
   await new Promise((resolve) => erroringRedis?.close(resolve));
+  await listener?.close();
 });
 
 async function smSnapshot(arn: string): Promise<string> {
@@ -157,14 +161,16 @@ async function targetSnapshot(): Promise<string> {
 
 async function runCase(index: number, testCase: BadInputCase): Promise<void> {
   const user = `bad_${index}`;
-  const password = `Bad-${index}-${randomBytes(12).toString('base64url')}`;
+  // Random through and through: every 6-character run of it is searched for in what the function emits.
+  const password = `B${randomBytes(15).toString('base64url')}`;
   await pgAdmin(`DROP ROLE IF EXISTS ${user}_clone`);
   await pgAdmin(`DROP ROLE IF EXISTS ${user}`);
   await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
   await redisAdmin(redisServer, redisAdminUser, [
     ['ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
   ]);
-  const leaks = new LeakDetector();
+  const leaks = new LeakDetector({ fragments: true });
+  const createdArns: Record<string, string> = {};
   leaks.add(password, 'case password');
   const ctx: CaseContext = {
     pg: {
@@ -173,19 +179,33 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
       adminUser: pgServer.adminUser,
       adminPassword: pgServer.adminPassword,
     },
-    redis: { host: redisServer.host, port: redisServer.port },
+    redis: {
+      host: redisServer.host,
+      port: redisServer.port,
+      adminUser: redisAdminUser.username,
+      adminPassword: redisAdminUser.password,
+    },
+    listener: { host: listener.host, port: listener.port },
+    secret(value) {
+      leaks.add(value, 'case-made secret');
+      return value;
+    },
+    createdArns,
     user,
     password,
     closedPort,
     erroringRedisPort,
     async createSecret(name, value) {
       if (typeof value === 'string') leaks.addSecretString(value, `${name} value`);
+      if (name === 'redis-admin') leaks.add(redisAdminUser.password, 'Redis admin password');
+      if (name === 'pg-admin') leaks.add(pgServer.adminPassword, 'PostgreSQL admin password');
       const out = await sm.send(
         new CreateSecretCommand({
           Name: `bad-${index}-${name}`,
           ...(typeof value === 'string' ? { SecretString: value } : { SecretBinary: value }),
         }),
       );
+      createdArns[name] = out.ARN as string;
       return out.ARN as string;
     },
     pgAdmin: async (sql) => void (await pgAdmin(sql)),
@@ -234,7 +254,7 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
       SECRETS_MANAGER_ENDPOINT: emulator.endpoint,
       AWS_REGION: 'us-east-1',
       ...BASE_ENV[testCase.fn],
-      ...(testCase.env ?? {}),
+      ...(typeof testCase.env === 'function' ? testCase.env(ctx) : (testCase.env ?? {})),
     },
     secrets: createSdkSecretsPort(sm),
     logger,
@@ -244,6 +264,8 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
     await fn.invoke({ Step: step, SecretId: arn, ClientRequestToken: pendingToken });
   await testCase.arrange?.(ctx);
 
+  const connectionsBefore = listener.connections();
+  const bytesBefore = listener.received().length;
   const secretBefore = await smSnapshot(arn);
   const targetBefore = await targetSnapshot();
   const eventContext = { arn, pendingToken, previousToken };
@@ -277,6 +299,12 @@ async function runCase(index: number, testCase: BadInputCase): Promise<void> {
     ...leaks.scanAll('log', logger.lines),
     ...leaks.scan('metrics', JSON.stringify(metrics.records)),
   ];
+  // Nothing sent anywhere new: no secret (whole or a fragment) reached the recording listener, and
+  // the attack cases did not even connect to it.
+  const sentToListener = listener.received().subarray(bytesBefore).toString('latin1');
+  findings.push(...leaks.scan('recording listener', sentToListener));
+  if (testCase.listenerUntouched)
+    expect(listener.connections(), 'connected to the listener').toBe(connectionsBefore);
   expect(findings).toEqual([]);
 }
 

@@ -31,7 +31,18 @@ export interface CaseContext {
     readonly adminUser: string;
     readonly adminPassword: string;
   };
-  readonly redis: { readonly host: string; readonly port: number };
+  readonly redis: {
+    readonly host: string;
+    readonly port: number;
+    readonly adminUser: string;
+    readonly adminPassword: string;
+  };
+  /** A plain TCP listener that records what it receives: a server the secret's author controls. */
+  readonly listener: { readonly host: string; readonly port: number };
+  /** Record a secret value the case made (whole and by fragment) for the leak check; returns it. */
+  secret(value: string): string;
+  /** The ARNs of the secrets createSecret made, by the name it was given. */
+  readonly createdArns: Readonly<Record<string, string>>;
   /** A PostgreSQL login role and Redis ACL user, both named this, with `password`. */
   readonly user: string;
   readonly password: string;
@@ -78,14 +89,48 @@ export interface BadInputCase {
   /** Steps run (and expected to succeed) before the failing one; the snapshot is taken after them. */
   readonly before?: readonly Step[];
   readonly step?: Step;
-  readonly env?: Env;
+  /** Extra environment; a function is called after `current` (it may name a secret `current` created). */
+  readonly env?: Env | ((ctx: CaseContext) => Env);
   readonly state?: SecretState;
   readonly arrange?: (ctx: CaseContext) => Promise<void>;
   /** A raw event instead of `{Step, SecretId, ClientRequestToken}`. */
   readonly event?: (ctx: EventContext) => unknown;
+  /** The recording listener must not even be connected to (the attacks of issue 14). */
+  readonly listenerUntouched?: boolean;
 }
 
 const b64 = (bytes: number): string => randomBytes(bytes).toString('base64');
+/** Passwords are random through and through: the leak check also looks for every 6-character run of them. */
+const randomPassword = (): string => `P${randomBytes(15).toString('base64url')}`;
+const WEAK_ADMIN_PASSWORD = randomPassword();
+/** Six random letters and digits: the pieces of a password written raw into a URL. */
+const piece = (): string =>
+  randomBytes(9)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 8);
+const redisAdminSecret = (c: CaseContext): Promise<string> =>
+  c.createSecret(
+    'redis-admin',
+    JSON.stringify({
+      host: c.redis.host,
+      port: c.redis.port,
+      username: c.redis.adminUser,
+      password: c.redis.adminPassword,
+    }),
+  );
+const pgAdminSecret = (c: CaseContext, extra: Record<string, unknown> = {}): Promise<string> =>
+  c.createSecret(
+    'pg-admin',
+    JSON.stringify({
+      engine: 'postgres',
+      host: c.pg.host,
+      port: c.pg.port,
+      username: c.pg.adminUser,
+      password: c.pg.adminPassword,
+      ...extra,
+    }),
+  );
 const b64url = (bytes: number): string => randomBytes(bytes).toString('base64url');
 const pgJson = (ctx: CaseContext, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({
@@ -560,7 +605,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     expected: E.ERR_SECRET_IDENTITY_CHANGED,
     env: { PG_ROTATION_STRATEGY: 'single-user' },
     step: 'setSecret',
-    pending: (c) => pgJson(c, { username: 'postgres', password: 'Pending-Other-User-1' }),
+    pending: (c) => pgJson(c, { username: 'postgres', password: randomPassword() }),
   },
   {
     name: 'alternating users without masterarn',
@@ -633,7 +678,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     fn: 'redis',
     expected: E.ERR_SECRET_IDENTITY_CHANGED,
     step: 'setSecret',
-    pending: (c) => redisJson(c, { username: 'someone_else', password: 'Pending-Other-User-1' }),
+    pending: (c) => redisJson(c, { username: 'someone_else', password: randomPassword() }),
   },
 
   // --- Admin secrets ---
@@ -684,7 +729,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
             host: c.pg.host,
             port: c.pg.port,
             username: c.pg.adminUser,
-            password: 'Wrong-Admin-Password-1',
+            password: randomPassword(),
             ssl: false,
           }),
         ),
@@ -722,7 +767,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     fn: 'postgres',
     expected: E.ERR_TARGET_PERMISSION_DENIED,
     env: { PG_ROTATION_STRATEGY: 'alternating-users' },
-    arrange: async (c) => c.pgAdmin(`CREATE ROLE weak_${c.user} LOGIN PASSWORD 'Weak-Admin-Password-1'`),
+    arrange: async (c) => c.pgAdmin(`CREATE ROLE weak_${c.user} LOGIN PASSWORD '${WEAK_ADMIN_PASSWORD}'`),
     current: async (c) =>
       pgJson(c, {
         masterarn: await c.createSecret(
@@ -732,7 +777,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
             host: c.pg.host,
             port: c.pg.port,
             username: `weak_${c.user}`,
-            password: 'Weak-Admin-Password-1',
+            password: WEAK_ADMIN_PASSWORD,
             ssl: false,
           }),
         ),
@@ -746,7 +791,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     fn: 'postgres',
     expected: E.ERR_NO_WORKING_CREDENTIAL,
     env: { PG_ROTATION_STRATEGY: 'single-user' },
-    current: (c) => pgJson(c, { password: 'Not-The-Real-Password-1' }),
+    current: (c) => pgJson(c, { password: randomPassword() }),
     before: ['createSecret'],
     step: 'setSecret',
   },
@@ -784,7 +829,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     category: Category.serverAnswer,
     fn: 'redis',
     expected: E.ERR_NO_WORKING_CREDENTIAL,
-    current: (c) => redisJson(c, { password: 'Not-The-Real-Password-1' }),
+    current: (c) => redisJson(c, { password: randomPassword() }),
     before: ['createSecret'],
     step: 'setSecret',
   },
@@ -815,5 +860,228 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     before: ['createSecret', 'setSecret'],
     arrange: async (c) => c.redisAdmin('ACL', 'SETUSER', c.user, '-dbsize'),
     step: 'testSecret',
+  },
+  // --- Issue 14: a secret's author turning the function against someone else ---
+  {
+    name: 'Redis user secret host is not the admin secret server (admin password would go there)',
+    category: Category.adminSecret,
+    fn: 'redis',
+    expected: E.ERR_TARGET_NOT_ALLOWED,
+    listenerUntouched: true,
+    current: async (c) =>
+      redisJson(c, {
+        host: c.listener.host,
+        port: c.listener.port,
+        adminSecretArn: await redisAdminSecret(c),
+      }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'Redis user secret lists a node the admin server does not report',
+    category: Category.adminSecret,
+    fn: 'redis',
+    expected: E.ERR_TARGET_NOT_ALLOWED,
+    listenerUntouched: true,
+    current: async (c) =>
+      redisJson(c, {
+        nodes: [`${c.listener.host}:${c.listener.port}`],
+        adminSecretArn: await redisAdminSecret(c),
+      }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'Redis URL secret elsewhere with the admin from REDIS_ADMIN_SECRET_ARN',
+    category: Category.adminSecret,
+    fn: 'redis',
+    expected: E.ERR_TARGET_NOT_ALLOWED,
+    listenerUntouched: true,
+    current: async (c) => {
+      await redisAdminSecret(c);
+      return `redis://${c.user}:${encodeURIComponent(c.password)}@${c.listener.host}:${c.listener.port}`;
+    },
+    env: (c) => ({ REDIS_ADMIN_SECRET_ARN: c.createdArns['redis-admin'] as string }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'PostgreSQL admin secret on another server than the user',
+    category: Category.adminSecret,
+    fn: 'postgres',
+    expected: E.ERR_ADMIN_SECRET_INVALID,
+    listenerUntouched: true,
+    env: { PG_ROTATION_STRATEGY: 'alternating-users' },
+    current: async (c) =>
+      pgJson(c, { masterarn: await pgAdminSecret(c, { host: c.listener.host, port: c.listener.port }) }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'PostgreSQL admin without TLS fields does not take the user secret "ssl": false',
+    category: Category.adminSecret,
+    fn: 'postgres',
+    expected: E.ERR_ADMIN_SECRET_INVALID,
+    listenerUntouched: true,
+    // The function default is verify-full; the user secret says ssl false (its own logins), the admin
+    // secret says nothing, and the test server has no TLS: the admin must not log in in plaintext.
+    env: { PG_ROTATION_STRATEGY: 'alternating-users', PG_SSL_MODE: 'verify-full' },
+    current: async (c) => pgJson(c, { masterarn: await pgAdminSecret(c) }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'PostgreSQL "ssl": true with "sslmode": "disable"',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) => pgJson(c, { ssl: true, sslmode: 'disable' }),
+  },
+  {
+    name: 'PostgreSQL "ssl": false with "sslmode": "verify-full"',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) => pgJson(c, { ssl: false, sslmode: 'verify-full' }),
+  },
+  {
+    name: 'PostgreSQL URL with sslmode=disable&sslmode=verify-full',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) =>
+      `postgresql://${c.user}:${encodeURIComponent(c.password)}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable&sslmode=verify-full`,
+  },
+  {
+    name: 'PostgreSQL URL with ssl=true&sslmode=disable',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) =>
+      `postgresql://${c.user}:${encodeURIComponent(c.password)}@${c.pg.host}:${c.pg.port}/postgres?ssl=true&sslmode=disable`,
+  },
+  {
+    name: 'PostgreSQL URL with masterarn given twice',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) =>
+      `postgresql://${c.user}:${encodeURIComponent(c.password)}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable&masterarn=arn:a&masterarn=arn:b`,
+  },
+  {
+    name: 'PostgreSQL URL password with raw @ and / (a piece would be read as the host)',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      `postgresql://${c.user}:${c.secret(`${piece()}@${piece()}/${piece()}`)}@${c.pg.host}:${c.pg.port}/postgres?sslmode=disable`,
+  },
+  {
+    name: 'PostgreSQL URL password with raw / then @',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      `postgresql://${c.user}:${c.secret(`${piece()}/${piece()}@${piece()}`)}@${c.pg.host}:${c.pg.port}/postgres`,
+  },
+  {
+    name: 'PostgreSQL user name with a newline (forged log line)',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => pgJson(c, { username: `${c.user}\n{"level":"INFO","message":"forged"}` }),
+  },
+  {
+    name: 'PostgreSQL host with a terminal escape code',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => pgJson(c, { host: `\u001b]0;owned\u0007${c.pg.host}` }),
+  },
+  {
+    name: 'Redis "ssl": true with "tls": false',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) => redisJson(c, { ssl: true, tls: false }),
+  },
+  {
+    name: 'Redis rediss:// URL with ssl=false',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) =>
+      `rediss://${c.user}:${encodeURIComponent(c.password)}@${c.redis.host}:${c.redis.port}?ssl=false`,
+  },
+  {
+    name: 'Redis URL with adminSecretArn given twice',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_CONFLICT,
+    listenerUntouched: true,
+    current: (c) =>
+      `redis://${c.user}:${encodeURIComponent(c.password)}@${c.redis.host}:${c.redis.port}?adminSecretArn=arn:a&adminSecretArn=arn:b`,
+  },
+  {
+    name: 'Redis URL password with raw @ and / (a piece would be read as the host)',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      `redis://${c.user}:${c.secret(`${piece()}@${piece()}/${piece()}`)}@${c.redis.host}:${c.redis.port}`,
+  },
+  {
+    name: 'Redis URL password with raw @ and #',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      `redis://${c.user}:${c.secret(`${piece()}@${piece()}#${piece()}`)}@${c.redis.host}:${c.redis.port}`,
+  },
+  {
+    name: 'Redis URL password with raw ? and @',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      `redis://${c.user}:${c.secret(`${piece()}?${piece()}@${piece()}`)}@${c.redis.host}:${c.redis.port}`,
+  },
+  {
+    name: 'Redis user name with a terminal escape code',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => redisJson(c, { username: `\u001b[2J\u001b[31m${c.user}` }),
+  },
+  {
+    name: 'Redis node host with a bidi override',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => redisJson(c, { nodes: [{ host: `evil\u202e${c.redis.host}`, port: c.redis.port }] }),
+  },
+  {
+    name: 'JWT keyring kid made of terminal escape codes',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: () => keyring([hmacKey('\u001b[2J\u001b[1;31mREVOKED\u001b[0m', 'current')]),
   },
 ];

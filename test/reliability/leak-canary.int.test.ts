@@ -43,7 +43,7 @@ let pgServer: PostgresServer;
 let aclRedis: RedisServer;
 let passRedis: RedisServer;
 const admin = { username: 'canary_admin', password: randomBytes(18).toString('base64url') };
-const leaks = new LeakDetector();
+const leaks = new LeakDetector({ fragments: true });
 const logs = createMemoryLog();
 const metrics = createMemoryMetrics();
 const cliOutput: string[] = [];
@@ -168,7 +168,8 @@ beforeAll(async () => {
     await redisAdmin(server, {}, [
       ['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
     ]);
-  const known = (label: string): string => `Known-${label}-${randomBytes(12).toString('base64url')}`;
+  // Pure random (no readable label): every 6-character run of each value is searched for too.
+  const known = (_label: string): string => randomBytes(18).toString('base64url');
   const pgSingle = known('pg-single');
   const pgUrl = known('pg-url');
   const pgAlt = known('pg-alt');
@@ -265,6 +266,47 @@ beforeAll(async () => {
       }),
     ],
   ];
+  // Issue 14, attack 5: URLs whose raw password holds "@" and "/" (and "#", "?"), built so a
+  // parser that ends the user info too early reads a piece of the password as the host.
+  const piece = (): string => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
+  const hostile = [
+    [
+      'pg-url-at-slash',
+      'pg',
+      (pw: string) =>
+        `postgresql://canary_url:${pw}@${pgServer.host}:${pgServer.port}/postgres?sslmode=disable`,
+      `${piece()}@${piece()}/${piece()}`,
+    ],
+    [
+      'pg-url-at-slash-2',
+      'pg',
+      (pw: string) =>
+        `postgresql://canary_url:${pw}@${pgServer.host}:${pgServer.port}/postgres?sslmode=disable`,
+      `${piece()}/${piece()}@${piece()}`,
+    ],
+    [
+      'redis-url-at-slash',
+      'redis',
+      (pw: string) => `redis://canary_acl_url:${pw}@${aclRedis.host}:${aclRedis.port}`,
+      `${piece()}@${piece()}/${piece()}`,
+    ],
+    [
+      'redis-url-hash',
+      'redis',
+      (pw: string) => `redis://canary_acl_url:${pw}@${aclRedis.host}:${aclRedis.port}`,
+      `${piece()}@${piece()}#${piece()}`,
+    ],
+    [
+      'redis-url-question',
+      'redis',
+      (pw: string) => `redis://canary_acl_url:${pw}@${aclRedis.host}:${aclRedis.port}`,
+      `${piece()}@${piece()}?${piece()}`,
+    ],
+  ] as const;
+  for (const [name, fn, url, password] of hostile) {
+    leaks.add(password, `${name} raw URL password`);
+    secrets.push([name, fn, url(password)]);
+  }
   const arns: Record<string, string> = {};
   for (const [name, , value] of secrets) arns[name] = await create(name, value);
   // First rotation of each through the SDK (this also stores the rotation function).
@@ -326,6 +368,14 @@ describe('leak canary', () => {
       expect(outcomes[name], name).toEqual(['succeeded']);
     }
     expect(outcomes['pg-wrong-password']).toEqual(['failed']);
+    for (const name of [
+      'pg-url-at-slash',
+      'pg-url-at-slash-2',
+      'redis-url-at-slash',
+      'redis-url-hash',
+      'redis-url-question',
+    ])
+      expect(outcomes[name], name).toEqual(['failed']);
     // The filtered CLI run meets the failed secret's stale AWSPENDING ("A previous rotation isn't
     // complete"): exit 3; the emergency run succeeds.
     expect(outcomes['cli rotate --filter']).toEqual(['3']);
@@ -345,11 +395,14 @@ describe('leak canary', () => {
     expect(cliOutput.join('\n')).toContain(`${PREFIX}pg-wrong-password`);
     // The scanner itself finds a planted value in each capture's format.
     const value = 'Planted-Canary-Value-12345';
-    const probe = new LeakDetector();
+    const probe = new LeakDetector({ fragments: true });
     probe.add(value, 'planted');
     expect(probe.scan('log', JSON.stringify({ message: 'x', value }))).toHaveLength(1);
     expect(probe.scan('pg log', `LOG:  statement: ALTER ROLE x PASSWORD '${value}'`)).toHaveLength(1);
     expect(probe.scan('monitor', `CONFIG SET requirepass ${value}`)).toHaveLength(1);
+    // ... and a planted 6-character fragment of a value, as a host in a JSON log line.
+    expect(probe.scan('log', JSON.stringify({ message: 'x', host: value.slice(9, 15) }))).toHaveLength(1);
+    expect(probe.scan('log', JSON.stringify({ message: 'x', host: value.slice(9, 14) }))).toHaveLength(0);
   });
 
   it('finds no stored or generated secret value in any log line, error, metric, CLI output, PostgreSQL log or Redis MONITOR capture', async () => {
@@ -366,5 +419,12 @@ describe('leak canary', () => {
       ...leaks.scanAll('Redis MONITOR', monitorLines),
     ];
     expect(findings).toEqual([]);
+    const { fragments, scannedChars } = leaks.fragmentStats;
+    // The figures of the fragment scan, for the record (issue 14).
+    console.info(
+      `leak canary: ${leaks.size} whole values and ${fragments} fragments (6+ characters) searched in ${scannedChars} characters; ${findings.length} found`,
+    );
+    expect(fragments).toBeGreaterThan(1000);
+    expect(scannedChars).toBeGreaterThan(100_000);
   });
 });
