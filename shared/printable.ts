@@ -7,6 +7,7 @@
 
 /** C0 controls, DEL, C1 controls, zero-width and bidirectional formatting characters. */
 const CONTROL =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 export function hasControlCharacter(text: string): boolean {

@@ -181,7 +181,10 @@ async function checkServesUser(
   engine: string | undefined,
   deps: AdminDeps,
 ): Promise<void> {
-  if (admin.host.toLowerCase() === user.host.toLowerCase()) return;
+  // Same server: same host and port (a different port on one host is another server).
+  // (RDS reports its own endpoint port, which is authoritative there.)
+  if (admin.host.toLowerCase() === user.host.toLowerCase() && (admin.rdsManaged || admin.port === user.port))
+    return;
   // Only RDS host names can be replicas RDS knows about; anything else would be a pointless API call.
   if (
     isRdsHost(user.host) &&
@@ -189,9 +192,15 @@ async function checkServesUser(
     (await isReplicaOf(user.host, admin.host, engine, deps.rds))
   )
     return;
-  throw invalid(admin.arn, `host ${admin.host} is neither the user's host ${user.host} nor its primary`, {
-    details: { adminHost: admin.host, userHost: user.host },
-  });
+  throw invalid(
+    admin.arn,
+    admin.host.toLowerCase() === user.host.toLowerCase()
+      ? `host ${admin.host} port ${admin.port} is not the user's port ${user.port}: another server on the same host`
+      : `host ${admin.host} is neither the user's host ${user.host} nor its primary`,
+    {
+      details: { adminHost: admin.host, userHost: user.host, adminPort: admin.port, userPort: user.port },
+    },
+  );
 }
 
 const RDS_HOST = /\.rds\.amazonaws\.com(\.cn)?$/i;

@@ -24,7 +24,12 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
   return {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
-      const id = requireField(current.replicationGroupId, 'replicationGroupId', context.secretArn);
+      const id = requireField(
+        current.replicationGroupId,
+        'replicationGroupId',
+        context.secretArn,
+        deps.config.elastiCacheReplicationGroupIds,
+      );
       const ec = deps.elastiCache();
       const group = await waitForGroup(deps, ec, id, context);
       if (!group.authTokenEnabled || !group.transitEncryptionEnabled) {
@@ -49,7 +54,12 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
 
     async finish({ current, previous, context }) {
       if (!context.emergency) return;
-      const id = requireField(current.replicationGroupId, 'replicationGroupId', context.secretArn);
+      const id = requireField(
+        current.replicationGroupId,
+        'replicationGroupId',
+        context.secretArn,
+        deps.config.elastiCacheReplicationGroupIds,
+      );
       const ec = deps.elastiCache();
       await waitForGroup(deps, ec, id, context);
       // SET is allowed only after ROTATE: skip it when the old token is already refused (re-run).
@@ -77,7 +87,7 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
   return {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
-      const id = requireField(current.userId, 'userId', context.secretArn);
+      const id = requireField(current.userId, 'userId', context.secretArn, deps.config.elastiCacheUserIds);
       await setUserPasswords(
         deps,
         current,
@@ -108,7 +118,7 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
 
     async finish({ current, context }) {
       if (!context.emergency) return;
-      const id = requireField(current.userId, 'userId', context.secretArn);
+      const id = requireField(current.userId, 'userId', context.secretArn, deps.config.elastiCacheUserIds);
       await setUserPasswords(deps, current, id, effectiveUsername(current), [current.password], context);
       context.logger.warn('Emergency: the ElastiCache user now accepts only the new password', {
         userId: id,
@@ -257,12 +267,25 @@ async function logsIn(deps: ModeDeps, secret: RedisSecret, credentials: RedisCre
   }
 }
 
-function requireField(value: string | undefined, field: string, secretArn: string): string {
+/** The secret's group or user id; refused when the function was deployed for others only. */
+function requireField(
+  value: string | undefined,
+  field: string,
+  secretArn: string,
+  allowed: readonly string[] | undefined,
+): string {
   if (value === undefined) {
     throw new RotationError(
       ErrorCode.ERR_SECRET_MALFORMED,
       `Secret ${secretArn}: field "${field}" is required in this mode`,
       { details: { secretArn, field } },
+    );
+  }
+  if (allowed !== undefined && !allowed.includes(value)) {
+    throw new RotationError(
+      ErrorCode.ERR_TARGET_NOT_ALLOWED,
+      `Secret ${secretArn}: ${field} ${value} is not one this function was deployed for (${field === 'userId' ? 'ELASTICACHE_USER_IDS' : 'ELASTICACHE_REPLICATION_GROUP_IDS'}); nothing was changed`,
+      { details: { secretArn, field, [field]: value } },
     );
   }
   return value;

@@ -25,6 +25,15 @@ export interface RedisConfig {
   readonly testCommand: string;
   /** REDIS_ADMIN_SECRET_ARN: admin credential for ACL/CONFIG changes when the secret has no `adminSecretArn`. Default: unset (the user manages itself). */
   readonly adminSecretArn: string | undefined;
+  /**
+   * ELASTICACHE_REPLICATION_GROUP_IDS / ELASTICACHE_USER_IDS: the replication groups and users
+   * this function was deployed (and granted IAM) for; a secret naming another is refused
+   * (ERR_TARGET_NOT_ALLOWED). Ids or ARNs (the id is the ARN's last part), comma-separated;
+   * SAM (ARNs) and CDK (ids) set them from the same list as the IAM grant.
+   * Default: unset, no check (the IAM policy is then the only limit).
+   */
+  readonly elastiCacheReplicationGroupIds: readonly string[] | undefined;
+  readonly elastiCacheUserIds: readonly string[] | undefined;
   /** ELASTICACHE_ENDPOINT: ElastiCache API endpoint override. Default: the SDK's. */
   readonly elastiCacheEndpoint: string | undefined;
   /** MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS (AWS's name), or ELASTICACHE_WAIT_TIMEOUT_MS. Default 600 s. */
@@ -57,6 +66,8 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
     tlsKeyFile,
     testCommand: testCommand.toUpperCase(),
     adminSecretArn: reader.string('REDIS_ADMIN_SECRET_ARN'),
+    elastiCacheReplicationGroupIds: idList(reader, 'ELASTICACHE_REPLICATION_GROUP_IDS'),
+    elastiCacheUserIds: idList(reader, 'ELASTICACHE_USER_IDS'),
     elastiCacheEndpoint: endpoint,
     elastiCacheWaitTimeoutMs: reader.int('ELASTICACHE_WAIT_TIMEOUT_MS', waitSeconds * 1000, {
       min: 10,
@@ -67,4 +78,11 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
       max: 300_000,
     }),
   };
+}
+
+/** A comma-separated list of ids or ARNs, as ids; unset or empty gives undefined (no restriction). */
+function idList(reader: EnvReader, name: string): readonly string[] | undefined {
+  if (reader.string(name) === undefined) return undefined;
+  const ids = reader.list(name, []).map((entry) => entry.split(':').at(-1) ?? entry);
+  return ids.length === 0 ? undefined : ids;
 }

@@ -50,6 +50,9 @@ function cdkWithEverything(kind: RotationKind): CfnTemplate {
           adminKmsKeyArns: [`arn:aws:kms:${REGION}:${ACCOUNT}:key/2222`],
         }),
     ...(kind === 'postgres' ? { breakGlassResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:main`] } : {}),
+    ...(kind === 'redis'
+      ? { elastiCacheReplicationGroupIds: ['prod-rg'], elastiCacheUserIds: ['prod-user'] }
+      : {}),
   });
   return templateOf(stack).json;
 }

@@ -98,15 +98,11 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [['secretsmanager:GetSecretValue'], 'HasRedisAdminSecrets'],
-    RotateElastiCacheCredentials: [
-      [
-        'elasticache:DescribeReplicationGroups',
-        'elasticache:DescribeUsers',
-        'elasticache:ModifyReplicationGroup',
-        'elasticache:ModifyUser',
-      ],
-      undefined,
+    RotateElastiCacheAuthTokens: [
+      ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+      'HasElastiCacheGroups',
     ],
+    RotateElastiCacheUsers: [['elasticache:DescribeUsers', 'elasticache:ModifyUser'], 'HasElastiCacheUsers'],
     UseSecretsKeyThroughSecretsManager: [KMS, 'HasRedisKmsKeys'],
     DecryptAdminSecretsThroughSecretsManager: [['kms:Decrypt'], 'HasRedisAdminKmsKeys'],
   },
@@ -290,10 +286,23 @@ describe('SAM template (infra/template.yaml)', () => {
       Ref: 'PostgresAdminSecretArnPatterns',
     });
     const redis = roleStatements(template, 'RedisRole');
-    expect(redis.find((s) => s.Sid === 'RotateElastiCacheCredentials')?.Resource).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:replicationgroup:*' },
-      { 'Fn::Sub': 'arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:user:*' },
-    ]);
+    // Exactly the named groups and users (issue 14: they were every group and user of the account).
+    expect(redis.find((s) => s.Sid === 'RotateElastiCacheAuthTokens')?.Resource).toEqual({
+      Ref: 'ElastiCacheReplicationGroupArns',
+    });
+    expect(redis.find((s) => s.Sid === 'RotateElastiCacheUsers')?.Resource).toEqual({
+      Ref: 'ElastiCacheUserArns',
+    });
+    expect(JSON.stringify(redis)).not.toMatch(/elasticache:[^"]*:\*/);
+    const env = (
+      template.Resources['RedisFunction'] as unknown as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      }
+    ).Properties.Environment.Variables;
+    expect(env['ELASTICACHE_REPLICATION_GROUP_IDS']).toEqual({
+      'Fn::Join': [',', { Ref: 'ElastiCacheReplicationGroupArns' }],
+    });
+    expect(env['ELASTICACHE_USER_IDS']).toEqual({ 'Fn::Join': [',', { Ref: 'ElastiCacheUserArns' }] });
     expect(redis.find((s) => s.Sid === 'ReadAdminSecrets')?.Resource).toEqual({
       Ref: 'RedisAdminSecretArnPatterns',
     });

@@ -396,7 +396,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     category: Category.jwtSecret,
     fn: 'jwt',
     expected: E.ERR_SECRET_MALFORMED,
-    current: () => keyring([hmacKey('a', 'current', 'not base64url!')]),
+    current: () => keyring([hmacKey('a', 'current', `${b64url(30)}!!`)]),
   },
   {
     name: 'keyring RS256 key without privateJwk',

@@ -28,8 +28,10 @@
  *   changes may run as an admin user (GetSecretValue only).
  * - DescribeDatabases: resolve an RDS-managed master secret's host, port and engine.
  * - BreakGlassResetMasterPassword: opt-in reset of an RDS master password.
- * - RotateElastiCacheCredentials: the auth-token (ModifyReplicationGroup ROTATE/SET) and
- *   RBAC-user (ModifyUser) modes, and their bounded waits (Describe*).
+ * - RotateElastiCacheAuthTokens / RotateElastiCacheUsers: the auth-token (ModifyReplicationGroup
+ *   ROTATE/SET) and RBAC-user (ModifyUser) modes and their bounded waits (Describe*), each only
+ *   when replication groups / users are named, and only on those (the function also refuses a
+ *   secret naming another: ELASTICACHE_REPLICATION_GROUP_IDS / ELASTICACHE_USER_IDS).
  * - UseSecretsKeyThroughSecretsManager: secrets encrypted with a customer managed key need
  *   kms:Decrypt (read) and kms:GenerateDataKey (write), only via Secrets Manager
  *   (`kms:ViaService`) and only for the secrets the function rotates
@@ -59,7 +61,8 @@ export const StatementId = {
   readAdminSecrets: 'ReadAdminSecrets',
   describeDatabases: 'DescribeDatabases',
   breakGlass: 'BreakGlassResetMasterPassword',
-  rotateElastiCache: 'RotateElastiCacheCredentials',
+  rotateElastiCacheAuthTokens: 'RotateElastiCacheAuthTokens',
+  rotateElastiCacheUsers: 'RotateElastiCacheUsers',
   useKmsKey: 'UseSecretsKeyThroughSecretsManager',
   useAdminKmsKey: 'DecryptAdminSecretsThroughSecretsManager',
 } as const;
@@ -99,12 +102,11 @@ export const Actions = {
   },
   describeDatabases: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
   breakGlass: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
-  rotateElastiCache: [
+  rotateElastiCacheAuthTokens: [
     'elasticache:DescribeReplicationGroups',
     'elasticache:ModifyReplicationGroup',
-    'elasticache:DescribeUsers',
-    'elasticache:ModifyUser',
   ],
+  rotateElastiCacheUsers: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
   useKmsKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   useAdminKmsKey: ['kms:Decrypt'],
 } as const;

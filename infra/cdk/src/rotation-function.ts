@@ -30,6 +30,8 @@ const MANAGED_VARIABLES = [
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_METRICS_NAMESPACE',
   'PG_BREAK_GLASS',
+  'ELASTICACHE_REPLICATION_GROUP_IDS',
+  'ELASTICACHE_USER_IDS',
 ] as const;
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type RotationLogLevel = (typeof LOG_LEVELS)[number];
@@ -73,6 +75,14 @@ export interface RotationFunctionProps {
   readonly adminKmsKeyArns?: readonly string[];
   /** PostgreSQL only: RDS instances and clusters whose master password break-glass may reset. Giving any enables PG_BREAK_GLASS. Default: break-glass off. */
   readonly breakGlassResourceArns?: readonly string[];
+  /**
+   * Redis only: ElastiCache replication groups whose AUTH token the function may rotate. Grants
+   * DescribeReplicationGroups/ModifyReplicationGroup on exactly these, and the function refuses a
+   * secret naming another. Default: none (no replication-group permission).
+   */
+  readonly elastiCacheReplicationGroupIds?: readonly string[];
+  /** Redis only: ElastiCache RBAC user ids the function may rotate (DescribeUsers/ModifyUser on these only). Default: none. */
+  readonly elastiCacheUserIds?: readonly string[];
   /** Memory in MB, 128 to 10240. Default 256. */
   readonly memorySize?: number;
   /** 10 s to 15 min; keep it above the longest bounded wait (ElastiCache 240 s as deployed by SAM, break-glass 300 s). Default 6 minutes. */
@@ -169,7 +179,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       ...(props.breakGlassResourceArns?.length ? { PG_BREAK_GLASS: 'true' } : {}),
       // ElastiCache changes are waited for within the function's timeout (as in the SAM template).
       ...(kind === 'redis'
-        ? { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: String(ELASTICACHE_WAIT_SECONDS) }
+        ? {
+            MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: String(ELASTICACHE_WAIT_SECONDS),
+            ELASTICACHE_REPLICATION_GROUP_IDS: (props.elastiCacheReplicationGroupIds ?? []).join(','),
+            ELASTICACHE_USER_IDS: (props.elastiCacheUserIds ?? []).join(','),
+          }
         : {}),
       ...props.environment,
     };
@@ -235,20 +249,29 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       }
     }
     if (features.elastiCache) {
-      const cacheArn = (resource: string): string =>
+      const cacheArn = (resource: string, resourceName: string): string =>
         stack.formatArn({
           service: 'elasticache',
           resource,
-          resourceName: '*',
+          resourceName,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         });
-      this.rotationPolicy.addStatements(
-        new iam.PolicyStatement({
-          sid: StatementId.rotateElastiCache,
-          actions: [...Actions.rotateElastiCache],
-          resources: [cacheArn('replicationgroup'), cacheArn('user')],
-        }),
-      );
+      if (props.elastiCacheReplicationGroupIds?.length)
+        this.rotationPolicy.addStatements(
+          new iam.PolicyStatement({
+            sid: StatementId.rotateElastiCacheAuthTokens,
+            actions: [...Actions.rotateElastiCacheAuthTokens],
+            resources: props.elastiCacheReplicationGroupIds.map((id) => cacheArn('replicationgroup', id)),
+          }),
+        );
+      if (props.elastiCacheUserIds?.length)
+        this.rotationPolicy.addStatements(
+          new iam.PolicyStatement({
+            sid: StatementId.rotateElastiCacheUsers,
+            actions: [...Actions.rotateElastiCacheUsers],
+            resources: props.elastiCacheUserIds.map((id) => cacheArn('user', id)),
+          }),
+        );
     }
     if (props.replicaRegions?.length) {
       this.rotationPolicy.addStatements(
@@ -489,15 +512,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
         });
       }
     }
-    if (features.elastiCache) {
-      for (const resource of ['replicationgroup', 'user']) {
-        Validations.of(this.rotationPolicy).acknowledge({
-          id: scoped('elasticache', resource),
-          reason:
-            'The replication group or user is named inside each secret at run time; limited to this account and region. Only the four credential actions are granted.',
-        });
-      }
-    }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -563,6 +577,16 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       'empty for the jwt kind (it reads no admin secret)',
       props.adminSecrets.map((secret) => secret.node.path),
     );
+  for (const [prop, ids] of [
+    ['elastiCacheReplicationGroupIds', props.elastiCacheReplicationGroupIds],
+    ['elastiCacheUserIds', props.elastiCacheUserIds],
+  ] as const) {
+    if (ids?.length && !features.elastiCache)
+      fail(prop, `empty for the ${props.kind} kind (ElastiCache is Redis only)`, ids);
+    for (const id of ids ?? [])
+      if (!Token.isUnresolved(id) && !/^[A-Za-z0-9-]{1,64}$/.test(id))
+        fail(prop, 'a list of ElastiCache ids (letters, digits, hyphens)', id);
+  }
   if (props.breakGlassResourceArns?.length && !features.rds)
     fail(
       'breakGlassResourceArns',

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { EnvReader } from '../../../shared/config.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import { createMemoryLog } from '../../../scripts/testbed/memory-observability.ts';
-import { ELASTICACHE_WAIT_RESERVE_MS, waitFor } from '../../../functions/redis/elasticache-modes.ts';
+import {
+  createAuthTokenMode,
+  createElastiCacheUserMode,
+  ELASTICACHE_WAIT_RESERVE_MS,
+  waitFor,
+} from '../../../functions/redis/elasticache-modes.ts';
+import { parseRedisSecret } from '../../../functions/redis/redis-secret.ts';
+import { Sensitive } from '../../../shared/sensitive.ts';
 import type { ModeDeps } from '../../../functions/redis/mode-handler.ts';
 import { readRedisConfig } from '../../../functions/redis/redis-config.ts';
 
@@ -81,5 +88,46 @@ describe('waitFor (ElastiCache bounded wait)', () => {
       details: expect.objectContaining({ boundedBy: 'lambda' }),
     });
     expect(d.slept.reduce((a, b) => a + b, 0)).toBe(remainingAtStart - ELASTICACHE_WAIT_RESERVE_MS);
+  });
+});
+
+describe('ElastiCache modes refuse a group or user outside what the function was deployed for', () => {
+  const secret = (extra: object) =>
+    parseRedisSecret(
+      new Sensitive(JSON.stringify({ host: 'h', password: 'Pw-0123456789abcdef', ...extra })),
+      {
+        versionId: 'v',
+        stage: 'AWSCURRENT',
+      },
+    );
+  function scoped(env: Record<string, string>): { deps: ModeDeps; calls: string[] } {
+    const calls: string[] = [];
+    const base = deps(env);
+    const elastiCache = new Proxy(
+      {},
+      {
+        get: (_target, name) => async () => {
+          calls.push(String(name));
+          throw new Error('must not be called');
+        },
+      },
+    );
+    return { deps: { ...base, elastiCache: () => elastiCache as never }, calls };
+  }
+  const context = { secretArn: 'arn:secret', logger: createMemoryLog(), emergency: false } as never;
+
+  it.each([
+    ['auth token', createAuthTokenMode, { replicationGroupId: 'someone-elses-rg' }],
+    ['RBAC user', createElastiCacheUserMode, { userId: 'someone-elses-user' }],
+  ])('%s: ERR_TARGET_NOT_ALLOWED before any ElastiCache call', async (_label, create, ids) => {
+    const { deps: d, calls } = scoped({
+      ELASTICACHE_REPLICATION_GROUP_IDS: 'prod-rg',
+      ELASTICACHE_USER_IDS: 'prod-user',
+    });
+    const value = secret(ids);
+    await expect(
+      create(d).set({ current: value, pending: value, previous: undefined, context }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERR_TARGET_NOT_ALLOWED });
+    expect(calls).toEqual([]);
   });
 });

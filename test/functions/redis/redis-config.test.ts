@@ -22,6 +22,8 @@ describe('readRedisConfig', () => {
       tlsKeyFile: undefined,
       testCommand: 'DBSIZE',
       adminSecretArn: undefined,
+      elastiCacheReplicationGroupIds: undefined,
+      elastiCacheUserIds: undefined,
       elastiCacheEndpoint: undefined,
       elastiCacheWaitTimeoutMs: 600_000,
       elastiCachePollIntervalMs: 10_000,

@@ -242,30 +242,57 @@ describe('RotationFunction', () => {
     });
   });
 
-  it('grants the redis function only the ElastiCache credential actions, scoped to the account and region', () => {
-    const { json, roleId } = build('redis', { adminSecretArnPatterns: [ADMIN] });
+  it('grants the redis function no ElastiCache permission unless groups or users are named', () => {
+    const { json, roleId, template } = build('redis', { adminSecretArnPatterns: [ADMIN] });
     const statements = roleStatements(json, roleId);
     const actions = statements.flatMap(actionsOf);
-    expect(actions.filter((a) => a.startsWith('elasticache:')).sort()).toEqual([
-      'elasticache:DescribeReplicationGroups',
-      'elasticache:DescribeUsers',
-      'elasticache:ModifyReplicationGroup',
-      'elasticache:ModifyUser',
-    ]);
-    expect(actions.some((a) => a.startsWith('rds:'))).toBe(false);
+    expect(actions.filter((a) => a.startsWith('elasticache:') || a.startsWith('rds:'))).toEqual([]);
     expect(statements.find((s) => s.Sid === 'ReadAdminSecrets')).toMatchObject({
       Action: 'secretsmanager:GetSecretValue',
       Resource: ADMIN,
     });
-    expect(statements.find((s) => s.Sid === 'RotateElastiCacheCredentials')?.Resource).toEqual([
-      {
-        'Fn::Join': [
-          '',
-          ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:replicationgroup:*`],
-        ],
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ ELASTICACHE_REPLICATION_GROUP_IDS: '', ELASTICACHE_USER_IDS: '' }),
       },
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:user:*`]] },
-    ]);
+    });
+  });
+
+  it('grants the ElastiCache credential actions on exactly the named groups and users, and tells the function', () => {
+    const { json, roleId, template } = build('redis', {
+      elastiCacheReplicationGroupIds: ['prod-rg', 'cache-2'],
+      elastiCacheUserIds: ['app-user'],
+    });
+    const statements = roleStatements(json, roleId);
+    const arn = (resource: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:${resource}`]],
+    });
+    expect(statements.find((s) => s.Sid === 'RotateElastiCacheAuthTokens')).toMatchObject({
+      Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+      Resource: [arn('replicationgroup:prod-rg'), arn('replicationgroup:cache-2')],
+    });
+    expect(statements.find((s) => s.Sid === 'RotateElastiCacheUsers')).toMatchObject({
+      Action: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+      Resource: arn('user:app-user'),
+    });
+    expect(JSON.stringify(statements)).not.toContain(':*');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ELASTICACHE_REPLICATION_GROUP_IDS: 'prod-rg,cache-2',
+          ELASTICACHE_USER_IDS: 'app-user',
+        }),
+      },
+    });
+  });
+
+  it('refuses ElastiCache ids for another kind, and ids that are not ids', () => {
+    expect(() => build('postgres', { elastiCacheUserIds: ['u'] })).toThrow(
+      /props.elastiCacheUserIds must be empty for the postgres kind/,
+    );
+    expect(() => build('redis', { elastiCacheReplicationGroupIds: ['*'] })).toThrow(
+      /props.elastiCacheReplicationGroupIds must be a list of ElastiCache ids/,
+    );
   });
 
   it('keeps the function ARN out of the role so the function does not depend on its own policy', () => {
@@ -397,7 +424,7 @@ describe('RotationFunction', () => {
     ],
     [
       { environment: { PG_BREAK_GLASS: 'true' } },
-      'props.environment must be free of NODE_OPTIONS, SECRETS_MANAGER_ENDPOINT, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE, PG_BREAK_GLASS (set through their own props); received "PG_BREAK_GLASS"',
+      'props.environment must be free of NODE_OPTIONS, SECRETS_MANAGER_ENDPOINT, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE, PG_BREAK_GLASS, ELASTICACHE_REPLICATION_GROUP_IDS, ELASTICACHE_USER_IDS (set through their own props); received "PG_BREAK_GLASS"',
     ],
     [
       { environment: { AWS_REGION: 'x' } },
