@@ -290,6 +290,28 @@ describe('the packed CDK library in a fresh app', () => {
         },
       },
       {
+        Sid: 'RecordRotationProgress',
+        Effect: 'Allow',
+        Action: 'secretsmanager:TagResource',
+        Resource: { Ref: attachment },
+        Condition: {
+          ...onlyThisFunction,
+          'ForAllValues:StringEquals': {
+            'aws:TagKeys': [
+              'RotationProgress:Token',
+              'RotationProgress:Step',
+              'RotationProgress:Outcome',
+              'RotationProgress:ErrorCode',
+              'RotationProgress:Attempt',
+              'RotationProgress:At',
+              'RotationProgress:Kind',
+              'RotationProgress:Emergency',
+              'RotationProgress:Current',
+            ],
+          },
+        },
+      },
+      {
         Sid: 'UseSecretsKeyThroughSecretsManager',
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
