@@ -22,7 +22,7 @@ import type { RotationContext } from '../../shared/strategy.ts';
  */
 export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
   return {
-    async set({ current, pending, context }) {
+    async set({ current, pending, previous, context }) {
       assertSameIdentity(current, pending, context.secretArn);
       const id = requireField(
         current.replicationGroupId,
@@ -44,6 +44,14 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
       if (await logsIn(deps, pending, tokenCredentials(pending))) {
         context.logger.info('Pending AUTH token already accepted; nothing to do', { replicationGroupId: id });
         return;
+      }
+      // ROTATE drops the older of two tokens. After a completed rotation they are AWSPREVIOUS and
+      // AWSCURRENT, and AWSPREVIOUS goes. A rotation abandoned after its ROTATE leaves its own
+      // token beside AWSCURRENT, newer than it: ROTATE would then drop AWSCURRENT. So when the
+      // AWSPREVIOUS token is no longer accepted, SET AWSCURRENT alone first. (Before the first
+      // completed rotation there is no AWSPREVIOUS to tell the two states apart: not covered.)
+      if (previous !== undefined && !(await logsIn(deps, current, tokenCredentials(previous)))) {
+        await keepOnlyCurrent(deps, ec, id, current, context);
       }
       await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context);
     },
@@ -174,6 +182,35 @@ async function setUserPasswords(
 function tokenCredentials(secret: RedisSecret): RedisCredentials {
   // AUTH tokens belong to the default user: legacy AUTH <token>.
   return { username: undefined, password: secret.password };
+}
+
+/**
+ * SET AWSCURRENT's token as the only one. ElastiCache allows SET only after a ROTATE; refused
+ * with InvalidParameterCombination, no ROTATE happened since the last SET, so AWSCURRENT's token
+ * already is the only one.
+ */
+async function keepOnlyCurrent(
+  deps: ModeDeps,
+  ec: ElastiCachePort,
+  id: string,
+  current: RedisSecret,
+  context: RotationContext,
+): Promise<void> {
+  try {
+    await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context);
+    context.logger.warn(
+      'AWSPREVIOUS token not accepted: set AWSCURRENT as the only AUTH token before ROTATE',
+      {
+        replicationGroupId: id,
+      },
+    );
+  } catch (error) {
+    if (
+      !(error instanceof RotationError) ||
+      !/InvalidParameterCombination/.test(String(error.details['awsError']))
+    )
+      throw error;
+  }
 }
 
 async function modifyToken(
