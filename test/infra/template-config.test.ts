@@ -46,10 +46,13 @@ function resolveEnvironment(
   return Object.fromEntries(entries);
 }
 
-/** The parameter a variable takes: `!Ref P`, or `!If [Has<P>, !Ref P, !Ref AWS::NoValue]`. */
+/** The parameter a variable takes: `!Ref P`, `!Join [',', !Ref P]`, or `!If [Has<P>, !Ref P, !Ref AWS::NoValue]`. */
 function parameterOf(value: unknown): string | undefined {
-  const record = value as { Ref?: string; 'Fn::If'?: unknown[] };
+  const record = value as { Ref?: string; 'Fn::If'?: unknown[]; 'Fn::Join'?: unknown[] };
   if (typeof record.Ref === 'string') return record.Ref;
+  // `!Join [',', !Ref ListParameter]`: a CommaDelimitedList passed on as the text it was given.
+  const join = record['Fn::Join'];
+  if (Array.isArray(join) && join[0] === ',') return parameterOf(join[1]);
   const branches = record['Fn::If'];
   if (!Array.isArray(branches)) return undefined;
   const [condition, whenSet, unset] = branches as [string, { Ref?: string }, { Ref?: string }];
