@@ -1,25 +1,24 @@
 import type { KindName } from '../../shared/constants.ts';
-import type { Log, MetricName, RotationMetrics, StepMetric } from '../../shared/observability.ts';
-import { MetricName as Names } from '../../shared/observability.ts';
+import { MetricName, type Log, type RotationMetrics, type StepMetric } from '../../shared/observability.ts';
 
 /**
  * In-memory doubles of the core's log and metrics surfaces, for tests and tools (chaos, bench)
  * that read back what a function logged. They live in the test bed, not in the core.
  */
 
-/** A metrics sink that keeps everything in memory, for tests and the emulator's in-process runs. */
+/** A metrics sink that keeps everything in memory, for tests and the tools' in-process runs. */
 export function createMemoryMetrics(): RotationMetrics & {
   readonly records: { name: MetricName; metric?: StepMetric; kind?: KindName }[];
 } {
   const records: { name: MetricName; metric?: StepMetric; kind?: KindName }[] = [];
   return {
     records,
-    stepSucceeded: (metric) => records.push({ name: Names.StepSucceeded, metric }),
+    stepSucceeded: (metric) => records.push({ name: MetricName.StepSucceeded, metric }),
     stepFailed: (metric) => {
-      records.push({ name: Names.StepFailed, metric });
-      records.push({ name: Names.RotationFailed, metric });
+      records.push({ name: MetricName.StepFailed, metric });
+      records.push({ name: MetricName.RotationFailed, metric });
     },
-    rotationCompleted: (kind) => records.push({ name: Names.RotationCompleted, kind }),
+    rotationCompleted: (kind) => records.push({ name: MetricName.RotationCompleted, kind }),
     flush: () => undefined,
   };
 }
