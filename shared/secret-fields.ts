@@ -1,3 +1,4 @@
+import { duplicateKeyProblem, findDuplicateKey, nameableKey } from './duplicate-keys.ts';
 import { ErrorCode, RotationError } from './errors.ts';
 import { hasControlCharacter } from './printable.ts';
 import type { VersionRef } from './strategy.ts';
@@ -12,7 +13,7 @@ export interface SecretFieldParsers {
   malformed(where: VersionRef, problem: string, field?: string): RotationError;
   /** ERR_SECRET_CONFLICT: fields (comma-separated names) that disagree. */
   conflict(where: VersionRef, problem: string, fields: string): RotationError;
-  /** The JSON object a value holds, or ERR_SECRET_MALFORMED. */
+  /** The JSON object a value holds, or ERR_SECRET_MALFORMED (also for a key given twice, named). */
   parseJsonObject(text: string, where: VersionRef): Record<string, unknown>;
   /** A string field; absent, null and empty read as undefined. */
   optionalString(fields: Record<string, unknown>, name: string, where: VersionRef): string | undefined;
@@ -63,6 +64,9 @@ export function secretFieldParsers(label: string): SecretFieldParsers {
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw parsers.malformed(where, 'the value must be a JSON object');
+      const duplicate = findDuplicateKey(text);
+      if (duplicate !== undefined)
+        throw parsers.malformed(where, duplicateKeyProblem(duplicate), nameableKey(duplicate));
       return parsed as Record<string, unknown>;
     },
     optionalString(fields, name, where) {

@@ -1,3 +1,4 @@
+import { duplicateKeyProblem, findDuplicateKey, nameableKey } from '../../shared/duplicate-keys.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { VersionRef } from '../../shared/strategy.ts';
@@ -83,6 +84,8 @@ export function parseJwtSecret(
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document))
     return fail('the value must be a JSON object');
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) return fail(duplicateKeyProblem(duplicate), nameableKey(duplicate));
   const record = document as Record<string, unknown>;
   if (isKeyringDocument(record))
     return { format: JwtSecretFormat.keyring, keyring: parseKeyring(record, where) };

@@ -1,4 +1,5 @@
 import { Stage } from '../../shared/constants.ts';
+import { findDuplicateKey } from '../../shared/duplicate-keys.ts';
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
@@ -67,7 +68,13 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
   let fields: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+    // A key given twice is not the RDS shape: parsePostgresSecret below refuses it, naming the key.
+    if (
+      parsed !== null &&
+      typeof parsed === 'object' &&
+      !Array.isArray(parsed) &&
+      findDuplicateKey(text) === undefined
+    )
       fields = parsed as Record<string, unknown>;
   } catch {
     fields = undefined;

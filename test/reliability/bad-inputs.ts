@@ -160,6 +160,9 @@ const hmacKey = (kid: string, status: string, k = b64url(64)) => ({
   k,
 });
 const keyring = (keys: unknown[], format = 'jwt-keyring/v1'): string => JSON.stringify({ format, keys });
+/** `json` (an object) with `extra` appended raw: keys it already has are then given twice. */
+const withRepeated = (json: string, extra: Record<string, unknown>): string =>
+  `${json.slice(0, -1)},${JSON.stringify(extra).slice(1)}`;
 
 export function validCurrent(fn: FunctionName, ctx: CaseContext): string {
   switch (fn) {
@@ -1083,5 +1086,91 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     expected: E.ERR_SECRET_MALFORMED,
     listenerUntouched: true,
     current: () => keyring([hmacKey('\u001b[2J\u001b[1;31mREVOKED\u001b[0m', 'current')]),
+  },
+  // Duplicate JSON keys: JSON.parse keeps the last, other readers the first (issue 14).
+  {
+    name: 'PostgreSQL JSON secret with host and port given twice (the second pair is elsewhere)',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => withRepeated(pgJson(c), { host: c.listener.host, port: c.listener.port }),
+  },
+  {
+    name: 'PostgreSQL JSON secret with password given twice',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => withRepeated(pgJson(c), { password: c.secret(randomPassword()) }),
+  },
+  {
+    name: 'PostgreSQL JSON secret with "password" and "pass\\u0077ord" (one key, escaped)',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      `${pgJson(c).slice(0, -1)},"pass\\u0077ord":${JSON.stringify(c.secret(randomPassword()))}}`,
+  },
+  {
+    name: 'PostgreSQL admin secret with host given twice',
+    category: Category.adminSecret,
+    fn: 'postgres',
+    expected: E.ERR_ADMIN_SECRET_INVALID,
+    listenerUntouched: true,
+    env: { PG_ROTATION_STRATEGY: 'alternating-users' },
+    current: async (c) => {
+      const admin = JSON.stringify({
+        engine: 'postgres',
+        host: c.pg.host,
+        port: c.pg.port,
+        username: c.pg.adminUser,
+        password: c.pg.adminPassword,
+      });
+      const arn = await c.createSecret('pg-admin', withRepeated(admin, { host: c.listener.host }));
+      return pgJson(c, { masterarn: arn });
+    },
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'Redis JSON secret with host and port given twice (the second pair is elsewhere)',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => withRepeated(redisJson(c), { host: c.listener.host, port: c.listener.port }),
+  },
+  {
+    name: 'Redis JSON secret with password given twice',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) => withRepeated(redisJson(c), { password: c.secret(randomPassword()) }),
+  },
+  {
+    name: 'JWT named secret with JWT_SECRET given twice',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      withRepeated(JSON.stringify({ JWT_SECRET: c.secret(b64url(64)) }), {
+        JWT_SECRET: c.secret(b64url(64)),
+      }),
+  },
+  {
+    name: 'JWT keyring entry with status given twice',
+    category: Category.jwtSecret,
+    fn: 'jwt',
+    expected: E.ERR_SECRET_MALFORMED,
+    listenerUntouched: true,
+    current: (c) =>
+      keyring([hmacKey('k1', 'current', c.secret(b64url(64)))]).replace(
+        '"status":"current"',
+        '"status":"current","status":"retired"',
+      ),
   },
 ];

@@ -8,7 +8,7 @@ import type { RdsCluster, RdsInstance, RdsPort } from '../../../functions/postgr
 
 const ADMIN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf';
 
-function secretsWith(value: object | undefined, tags: Record<string, string> = {}): SecretsPort {
+function secretsWith(value: object | string | undefined, tags: Record<string, string> = {}): SecretsPort {
   const unused = async (): Promise<never> => {
     throw new Error('not used');
   };
@@ -21,7 +21,7 @@ function secretsWith(value: object | undefined, tags: Record<string, string> = {
             ARN: ADMIN_ARN,
             VersionId: 'a1',
             VersionStages: ['AWSCURRENT'],
-            SecretString: new Sensitive(JSON.stringify(value)),
+            SecretString: new Sensitive(typeof value === 'string' ? value : JSON.stringify(value)),
           },
     putSecretValue: unused,
     updateSecretVersionStage: unused,
@@ -139,6 +139,17 @@ describe('resolveAdminLogin', () => {
       database: 'orders',
       rdsManaged: true,
     });
+  });
+
+  it('refuses the RDS-managed shape with a key given twice (JSON readers disagree on which counts)', async () => {
+    const rds = fakeRds([{ identifier: 'prod', endpoint: { host: PRIMARY, port: 5433 } }]);
+    const secrets = secretsWith('{"username":"postgres","password":"admin-Pw","password":"admin-Pw2"}', {
+      'aws:rds:primaryDBInstanceArn': 'arn:aws:rds:us-east-1:123456789012:db:prod',
+    });
+    expect(await codeOf(resolveAdminLogin(user(PRIMARY), { secrets, rds: () => rds }))).toBe(
+      ErrorCode.ERR_ADMIN_SECRET_INVALID,
+    );
+    expect(rds.calls).toEqual([]);
   });
 
   it('resolves an RDS-managed master secret through its cluster tag', async () => {
