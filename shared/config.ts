@@ -30,6 +30,11 @@ export class EnvReader {
     return trimmed === '' ? undefined : trimmed;
   }
 
+  /** Whether the variable is set at all, the empty string included (an empty list is not an unset one). */
+  isSet(name: string): boolean {
+    return this.#env[name] !== undefined;
+  }
+
   string(name: string, fallback: string): string;
   string(name: string): string | undefined;
   string(name: string, fallback?: string): string | undefined {

@@ -1,3 +1,4 @@
+import { requireAllowed, type AllowList } from '../../shared/allow-list.ts';
 import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.ts';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import { pollUntil } from '../../shared/poll.ts';
@@ -304,12 +305,15 @@ async function logsIn(deps: ModeDeps, secret: RedisSecret, credentials: RedisCre
   }
 }
 
-/** The secret's group or user id; refused when the function was deployed for others only. */
+/**
+ * The secret's group or user id; refused when the function was not deployed for it (or was
+ * deployed without the list: ELASTICACHE_*_IDS unset). Before any ElastiCache call.
+ */
 function requireField(
   value: string | undefined,
-  field: string,
+  field: 'replicationGroupId' | 'userId',
   secretArn: string,
-  allowed: readonly string[] | undefined,
+  allowed: AllowList | undefined,
 ): string {
   if (value === undefined) {
     throw new RotationError(
@@ -318,12 +322,13 @@ function requireField(
       { details: { secretArn, field } },
     );
   }
-  if (allowed !== undefined && !allowed.includes(value)) {
-    throw new RotationError(
-      ErrorCode.ERR_TARGET_NOT_ALLOWED,
-      `Secret ${secretArn}: ${field} ${value} is not one this function was deployed for (${field === 'userId' ? 'ELASTICACHE_USER_IDS' : 'ELASTICACHE_REPLICATION_GROUP_IDS'}); nothing was changed`,
-      { details: { secretArn, field, [field]: value } },
-    );
-  }
+  const isUser = field === 'userId';
+  requireAllowed(allowed, isUser ? 'ELASTICACHE_USER_IDS' : 'ELASTICACHE_REPLICATION_GROUP_IDS', {
+    what: isUser ? 'ElastiCache user' : 'replication group',
+    key: value,
+    name: value,
+    secretArn,
+    field,
+  });
   return value;
 }

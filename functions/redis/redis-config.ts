@@ -1,3 +1,4 @@
+import { readAllowList, type AllowList } from '../../shared/allow-list.ts';
 import type { EnvReader } from '../../shared/config.ts';
 import { REDIS_MODES, RedisMode } from './redis-mode.ts';
 
@@ -28,12 +29,14 @@ export interface RedisConfig {
   /**
    * ELASTICACHE_REPLICATION_GROUP_IDS / ELASTICACHE_USER_IDS: the replication groups and users
    * this function was deployed (and granted IAM) for; a secret naming another is refused
-   * (ERR_TARGET_NOT_ALLOWED). Ids or ARNs (the id is the ARN's last part), comma-separated;
+   * (ERR_TARGET_NOT_ALLOWED) before any ElastiCache call. Ids or ARNs (the id is the ARN's last
+   * part), comma-separated, or `*` for any (IAM is then the only limit); empty allows none.
    * SAM (ARNs) and CDK (ids) set them from the same list as the IAM grant.
-   * Default: unset, no check (the IAM policy is then the only limit).
+   * Default: unset, and the ElastiCache mode that needs one refuses to run (ERR_CONFIG_INVALID
+   * naming the variable); the other modes do not read them.
    */
-  readonly elastiCacheReplicationGroupIds: readonly string[] | undefined;
-  readonly elastiCacheUserIds: readonly string[] | undefined;
+  readonly elastiCacheReplicationGroupIds: AllowList | undefined;
+  readonly elastiCacheUserIds: AllowList | undefined;
   /** ELASTICACHE_ENDPOINT: ElastiCache API endpoint override. Default: the SDK's. */
   readonly elastiCacheEndpoint: string | undefined;
   /** MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS (AWS's name), or ELASTICACHE_WAIT_TIMEOUT_MS. Default 600 s. */
@@ -66,8 +69,13 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
     tlsKeyFile,
     testCommand: testCommand.toUpperCase(),
     adminSecretArn: reader.string('REDIS_ADMIN_SECRET_ARN'),
-    elastiCacheReplicationGroupIds: idList(reader, 'ELASTICACHE_REPLICATION_GROUP_IDS'),
-    elastiCacheUserIds: idList(reader, 'ELASTICACHE_USER_IDS'),
+    elastiCacheReplicationGroupIds: readAllowList(
+      reader,
+      'ELASTICACHE_REPLICATION_GROUP_IDS',
+      elastiCacheId,
+      'replication group ids or ARNs',
+    ),
+    elastiCacheUserIds: readAllowList(reader, 'ELASTICACHE_USER_IDS', elastiCacheId, 'user ids or ARNs'),
     elastiCacheEndpoint: endpoint,
     elastiCacheWaitTimeoutMs: reader.int('ELASTICACHE_WAIT_TIMEOUT_MS', waitSeconds * 1000, {
       min: 10,
@@ -80,9 +88,8 @@ export function readRedisConfig(reader: EnvReader): RedisConfig {
   };
 }
 
-/** A comma-separated list of ids or ARNs, as ids; unset or empty gives undefined (no restriction). */
-function idList(reader: EnvReader, name: string): readonly string[] | undefined {
-  if (reader.string(name) === undefined) return undefined;
-  const ids = reader.list(name, []).map((entry) => entry.split(':').at(-1) ?? entry);
-  return ids.length === 0 ? undefined : ids;
+/** An ElastiCache id, or the id an ARN ends in (`arn:aws:elasticache:<region>:<account>:user:<id>`). */
+function elastiCacheId(entry: string): string | undefined {
+  const id = entry.split(':').at(-1) ?? '';
+  return /^[A-Za-z0-9-]{1,255}$/.test(id) ? id : undefined;
 }

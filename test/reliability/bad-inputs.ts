@@ -1173,4 +1173,43 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
         '"status":"current","status":"retired"',
       ),
   },
+  // ElastiCache targets the function was not deployed for (issue 14): refused before any API call.
+  {
+    name: 'ElastiCache auth-token secret naming a replication group outside ELASTICACHE_REPLICATION_GROUP_IDS',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_TARGET_NOT_ALLOWED,
+    listenerUntouched: true,
+    env: { ELASTICACHE_REPLICATION_GROUP_IDS: 'prod-rg', ELASTICACHE_ENDPOINT: 'http://127.0.0.1:9' },
+    current: (c) =>
+      redisJson(c, {
+        username: undefined,
+        mode: 'elasticache-auth-token',
+        replicationGroupId: 'someone-elses-rg',
+      }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'ElastiCache user secret naming a user outside ELASTICACHE_USER_IDS',
+    category: Category.redisSecret,
+    fn: 'redis',
+    expected: E.ERR_TARGET_NOT_ALLOWED,
+    listenerUntouched: true,
+    env: { ELASTICACHE_USER_IDS: 'app-user', ELASTICACHE_ENDPOINT: 'http://127.0.0.1:9' },
+    current: (c) => redisJson(c, { mode: 'elasticache-user', userId: 'admin-user' }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'ElastiCache user mode with ELASTICACHE_USER_IDS unset (deployed outside SAM/CDK)',
+    category: Category.config,
+    fn: 'redis',
+    expected: E.ERR_CONFIG_INVALID,
+    listenerUntouched: true,
+    env: { ELASTICACHE_ENDPOINT: 'http://127.0.0.1:9' },
+    current: (c) => redisJson(c, { mode: 'elasticache-user', userId: 'app-user' }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
 ];

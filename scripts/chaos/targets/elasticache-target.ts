@@ -104,6 +104,9 @@ export function elastiCacheTarget(mode: ElastiCacheChaosMode, server: RedisTarge
       REDIS_COMMAND_TIMEOUT_MS: '2000',
       ELASTICACHE_POLL_INTERVAL_MS: '5',
       ELASTICACHE_WAIT_TIMEOUT_MS: '2000',
+      // Each schedule makes its own group or user, so the list is `*`, as an operator would set it knowingly.
+      ELASTICACHE_REPLICATION_GROUP_IDS: '*',
+      ELASTICACHE_USER_IDS: '*',
     },
     async provision(secretName) {
       const password = newPassword();

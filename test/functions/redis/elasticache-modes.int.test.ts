@@ -33,6 +33,9 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
       REDIS_TLS_CA_FILE: server.tls?.caPath ?? '',
       ELASTICACHE_POLL_INTERVAL_MS: '10',
       ELASTICACHE_WAIT_TIMEOUT_MS: '5000',
+      // The groups and users these tests rotate, as SAM and CDK set them (other-id stays out).
+      ELASTICACHE_REPLICATION_GROUP_IDS: 'rg-main,rg-late,rg-open,rg-plain,rg-stuck',
+      ELASTICACHE_USER_IDS: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id,ec-nohost-id,other-id',
     };
   });
 
@@ -134,7 +137,10 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
       // AWS's default wait (600 s) against a Lambda with 5.4 s left: the wait stops at 0.4 s.
       const { fn } = h.register(
         'ec-late-default',
-        { REDIS_TLS_CA_FILE: env['REDIS_TLS_CA_FILE'] ?? '' },
+        {
+          REDIS_TLS_CA_FILE: env['REDIS_TLS_CA_FILE'] ?? '',
+          ELASTICACHE_REPLICATION_GROUP_IDS: 'rg-late',
+        },
         {
           elastiCache: () => fake,
         },

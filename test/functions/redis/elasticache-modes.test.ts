@@ -130,4 +130,48 @@ describe('ElastiCache modes refuse a group or user outside what the function was
     ).rejects.toMatchObject({ code: ErrorCode.ERR_TARGET_NOT_ALLOWED });
     expect(calls).toEqual([]);
   });
+
+  it.each([
+    [
+      'auth token',
+      createAuthTokenMode,
+      { replicationGroupId: 'prod-rg' },
+      'ELASTICACHE_REPLICATION_GROUP_IDS',
+    ],
+    ['RBAC user', createElastiCacheUserMode, { userId: 'prod-user' }, 'ELASTICACHE_USER_IDS'],
+  ])(
+    '%s: refuses to run without its allow-list (unset), naming the variable, before any ElastiCache call',
+    async (_label, create, ids, variable) => {
+      const { deps: d, calls } = scoped({});
+      const value = secret(ids);
+      const refusal = create(d).set({ current: value, pending: value, previous: undefined, context });
+      await expect(refusal).rejects.toMatchObject({
+        code: ErrorCode.ERR_CONFIG_INVALID,
+        details: { variable },
+      });
+      await expect(refusal).rejects.toThrow(new RegExp(`${variable} is unset`));
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['an empty list allows none', '', ErrorCode.ERR_TARGET_NOT_ALLOWED],
+    ['* allows any', '*', undefined],
+    ['an ARN names its id', 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:prod-rg', undefined],
+  ])('ELASTICACHE_REPLICATION_GROUP_IDS: %s', async (_label, list, code) => {
+    const { deps: d, calls } = scoped({ ELASTICACHE_REPLICATION_GROUP_IDS: list });
+    const value = secret({ replicationGroupId: 'prod-rg' });
+    const outcome = create(d);
+    function create(x: ModeDeps) {
+      return createAuthTokenMode(x).set({ current: value, pending: value, previous: undefined, context });
+    }
+    if (code === undefined) {
+      // Allowed: it goes on to the ElastiCache API (the proxy refuses every call).
+      await expect(outcome).rejects.toThrow('must not be called');
+      expect(calls.length).toBeGreaterThan(0);
+    } else {
+      await expect(outcome).rejects.toMatchObject({ code });
+      expect(calls).toEqual([]);
+    }
+  });
 });

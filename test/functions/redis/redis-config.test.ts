@@ -30,6 +30,27 @@ describe('readRedisConfig', () => {
     });
   });
 
+  it('reads the ElastiCache allow-lists: unset, empty, *, ids and ARNs', () => {
+    expect(read({ ELASTICACHE_USER_IDS: '' }).done().elastiCacheUserIds).toEqual({
+      variable: 'ELASTICACHE_USER_IDS',
+      any: false,
+      keys: [],
+    });
+    expect(read({ ELASTICACHE_USER_IDS: ' * ' }).done().elastiCacheUserIds).toMatchObject({ any: true });
+    expect(
+      read({
+        ELASTICACHE_REPLICATION_GROUP_IDS:
+          'rg-1, arn:aws:elasticache:us-east-1:123456789012:replicationgroup:rg-2',
+      }).done().elastiCacheReplicationGroupIds,
+    ).toMatchObject({ any: false, keys: ['rg-1', 'rg-2'] });
+    expect(() => read({ ELASTICACHE_USER_IDS: '*,app' }).done()).toThrow(
+      /ELASTICACHE_USER_IDS must be either \* alone/,
+    );
+    expect(() => read({ ELASTICACHE_USER_IDS: 'a b' }).done()).toThrow(
+      /ELASTICACHE_USER_IDS must be a comma-separated/,
+    );
+  });
+
   it('takes a mutual-TLS client certificate only with its key', () => {
     expect(read({ REDIS_TLS_CERT_FILE: '/c.pem', REDIS_TLS_KEY_FILE: '/k.pem' }).done()).toMatchObject({
       tlsCertFile: '/c.pem',
