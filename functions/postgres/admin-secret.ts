@@ -35,7 +35,8 @@ export interface AdminLogin {
   readonly rdsManaged: boolean;
 }
 
-export interface AdminDeps {
+/** Where the admin login is looked up: the admin secret in Secrets Manager, its database in RDS. */
+export interface AdminLookup {
   readonly secrets: SecretsPort;
   /** Created on first use: most rotations never call RDS. */
   readonly rds: () => RdsPort;
@@ -52,7 +53,7 @@ function invalid(
   });
 }
 
-export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): Promise<AdminLogin> {
+export async function resolveAdminLogin(user: PostgresSecret, lookup: AdminLookup): Promise<AdminLogin> {
   const arn = user.masterArn;
   if (arn === undefined)
     throw new RotationError(
@@ -60,7 +61,7 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
       'Alternating-users rotation needs the secret field "masterarn" (the admin secret ARN)',
       { details: { field: 'masterarn' } },
     );
-  const version = await deps.secrets.getSecretValue({ SecretId: arn, VersionStage: Stage.AWSCURRENT });
+  const version = await lookup.secrets.getSecretValue({ SecretId: arn, VersionStage: Stage.AWSCURRENT });
   if (version === undefined) throw invalid(arn, 'does not exist or has no AWSCURRENT value');
   if (version.SecretString === undefined)
     throw invalid(arn, 'holds SecretBinary; expected a JSON SecretString');
@@ -81,7 +82,7 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
   }
   const keys = fields === undefined ? [] : Object.keys(fields).sort();
   if (fields !== undefined && keys.length === 2 && keys[0] === 'password' && keys[1] === 'username') {
-    return rdsManagedAdmin(arn, fields, user, deps);
+    return rdsManagedAdmin(arn, fields, user, lookup);
   }
   let admin: PostgresSecret;
   try {
@@ -112,7 +113,7 @@ export async function resolveAdminLogin(user: PostgresSecret, deps: AdminDeps): 
     tls: admin.tls,
     rdsManaged: false,
   };
-  await checkServesUser(login, user, admin.engine ?? user.engine, deps);
+  await checkServesUser(login, user, admin.engine ?? user.engine, lookup.rds);
   return login;
 }
 
@@ -120,14 +121,14 @@ async function rdsManagedAdmin(
   arn: string,
   fields: Record<string, unknown>,
   user: PostgresSecret,
-  deps: AdminDeps,
+  { secrets, rds }: AdminLookup,
 ): Promise<AdminLogin> {
   const username = fields['username'];
   const password = fields['password'];
   if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
     throw invalid(arn, 'fields "username" and "password" must be non-empty strings');
   }
-  const description = await deps.secrets.describeSecret(arn);
+  const description = await secrets.describeSecret(arn);
   const tag = (name: string): string | undefined =>
     Object.entries(description.Tags).find(([key]) => key.toLowerCase() === name)?.[1];
   const instanceArn = tag(RDS_INSTANCE_TAG);
@@ -136,7 +137,7 @@ async function rdsManagedAdmin(
   let port: number | undefined;
   let engine: string | undefined;
   if (instanceArn !== undefined && instanceArn.length <= 256) {
-    const instance = await deps.rds().describeDbInstance(rdsIdentifierFromArn(instanceArn));
+    const instance = await rds().describeDbInstance(rdsIdentifierFromArn(instanceArn));
     if (instance?.endpoint === undefined)
       throw invalid(
         arn,
@@ -145,7 +146,7 @@ async function rdsManagedAdmin(
     ({ host, port } = instance.endpoint);
     engine = instance.engine;
   } else if (clusterArn !== undefined && clusterArn.length <= 256) {
-    const cluster = await deps.rds().describeDbCluster(rdsIdentifierFromArn(clusterArn));
+    const cluster = await rds().describeDbCluster(rdsIdentifierFromArn(clusterArn));
     if (cluster?.endpoint === undefined)
       throw invalid(
         arn,
@@ -177,7 +178,7 @@ async function rdsManagedAdmin(
     tls: { mode: undefined, caPath: undefined },
     rdsManaged: true,
   };
-  await checkServesUser(login, user, engine, deps);
+  await checkServesUser(login, user, engine, rds);
   return login;
 }
 
@@ -186,7 +187,7 @@ async function checkServesUser(
   admin: AdminLogin,
   user: PostgresSecret,
   engine: string | undefined,
-  deps: AdminDeps,
+  rds: () => RdsPort,
 ): Promise<void> {
   // Same server: same host and port (a different port on one host is another server).
   // (RDS reports its own endpoint port, which is authoritative there.)
@@ -196,7 +197,7 @@ async function checkServesUser(
   if (
     isRdsHost(user.host) &&
     isRdsHost(admin.host) &&
-    (await isReplicaOf(user.host, admin.host, engine, deps.rds))
+    (await isReplicaOf(user.host, admin.host, engine, rds))
   )
     return;
   throw invalid(
