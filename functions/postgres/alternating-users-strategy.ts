@@ -1,17 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
+import type { Log } from '../../shared/observability.ts';
 import type { SecretsPort } from '../../shared/secrets-port.ts';
 import { Sensitive } from '../../shared/sensitive.ts';
 import type { CreateInput, FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
 import { resolveAdminLogin, type AdminLogin } from './admin-secret.ts';
 import { assertSameTarget } from './identity-check.ts';
-import { newPassword } from './new-password.ts';
+import { newPassword, type PasswordSource } from './new-password.ts';
 import { recentPasswordsOf } from './password-history.ts';
 import { ServerTimeouts, type PgEndpoint, type PgSession } from './pg-connector.ts';
-import { AlternatingNaming } from './postgres-config.ts';
+import {
+  AlternatingNaming,
+  type AlternatingNamingSettings,
+  type RolePasswordSettings,
+} from './postgres-config.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
-import { endpointFor, noWorkingCredential, tryLogin, type TargetDeps } from './postgres-target.ts';
+import { endpointFor, noWorkingCredential, tryLogin, type PgAccess } from './postgres-target.ts';
 import type { RdsPort } from './rds-port.ts';
 import {
   IS_DIRECT_MEMBER_SQL,
@@ -33,17 +37,21 @@ import { decideValidUntil, noLoginError, readRoleFacts } from './role-facts.ts';
 import { alternateUsername, baseUsername, checkIdentifier } from './sql-identifier.ts';
 import { resolveTls } from './tls-settings.ts';
 
-export interface AlternatingUsersDeps extends TargetDeps {
-  readonly passwords: PasswordGenerator;
-  readonly passwordPolicy: PasswordPolicy;
+/** What the admin's steps need: the database, RDS (made on first use), how logins are named and stored, a clock. */
+export interface AlternatingUsersAdmin {
+  readonly access: PgAccess;
   readonly rds: () => RdsPort;
+  /** PG_SERVER_TIMEOUTS: whether the admin session pins its search_path itself. */
+  readonly serverTimeouts: ServerTimeouts;
+  readonly naming: AlternatingNamingSettings;
+  readonly settings: RolePasswordSettings;
   readonly now: () => number;
 }
 
 /** The NOLOGIN role both logins act as, in owner-role naming; undefined in clone naming. */
-export function ownerRoleFor(deps: AlternatingUsersDeps, secret: PostgresSecret): string | undefined {
-  if (deps.config.alternatingNaming !== AlternatingNaming.ownerRole) return undefined;
-  const owner = deps.config.ownerRole ?? `${baseUsername(secret.username)}_owner`;
+export function ownerRoleFor(naming: AlternatingNamingSettings, secret: PostgresSecret): string | undefined {
+  if (naming.alternatingNaming !== AlternatingNaming.ownerRole) return undefined;
+  const owner = naming.ownerRole ?? `${baseUsername(secret.username)}_owner`;
   const problem = checkIdentifier(owner);
   if (problem !== undefined) {
     throw new RotationError(
@@ -70,7 +78,8 @@ export function alternateOf(username: string): string {
 }
 
 export async function createAlternatingPending(
-  deps: AlternatingUsersDeps,
+  passwords: PasswordSource,
+  logger: Log,
   { current, previous, context }: CreateInput<PostgresSecret>,
 ): Promise<PostgresSecret> {
   // Refuse before storing anything: setSecret could not act without an admin secret.
@@ -88,31 +97,31 @@ export async function createAlternatingPending(
     username,
     labelled: [previous?.username === username ? previous.password : undefined],
     skipVersionIds: [context.versionIds.pending, context.versionIds.current, context.versionIds.previous],
-    logger: deps.logger,
+    logger,
   });
   // Never the other login's current password either.
   const recent = [...history, current.password];
-  return withCredentials(current, username, await newPassword(deps.passwords, deps.passwordPolicy, recent));
+  return withCredentials(current, username, await newPassword(passwords.generator, passwords.policy, recent));
 }
 
-function adminEndpoint(deps: AlternatingUsersDeps, admin: AdminLogin): PgEndpoint {
+function adminEndpoint(access: PgAccess, admin: AdminLogin): PgEndpoint {
   return {
     host: admin.host,
     port: admin.port,
     database: admin.database,
     user: admin.username,
     password: admin.password,
-    tls: resolveTls(admin.tls, { mode: deps.config.sslMode, caPath: deps.config.sslCaPath }),
+    tls: resolveTls(admin.tls, access.tls),
     pinnedSearchPath: PINNED_SEARCH_PATH,
   };
 }
 
 async function adminSession<R>(
-  deps: AlternatingUsersDeps,
+  { access, serverTimeouts }: Pick<AlternatingUsersAdmin, 'access' | 'serverTimeouts'>,
   admin: AdminLogin,
   work: (session: PgSession) => Promise<R>,
 ): Promise<R> {
-  const login = await tryLogin(deps, adminEndpoint(deps, admin), 'admin');
+  const login = await tryLogin(access, adminEndpoint(access, admin), 'admin');
   if (!login.ok) {
     const error = login.attempt.error;
     throw new RotationError(
@@ -129,7 +138,7 @@ async function adminSession<R>(
     // With per-transaction server settings the connector pins it in every transaction instead
     // (endpoint.pinnedSearchPath): a session-level pin would stay on a transaction pooler's
     // server connection for its next client.
-    if (deps.config.serverTimeouts === ServerTimeouts.off)
+    if (serverTimeouts === ServerTimeouts.off)
       await login.session.query(PIN_SEARCH_PATH_SQL, undefined, 'pin search_path');
     return await work(login.session);
   } finally {
@@ -153,13 +162,15 @@ async function exists(session: PgSession, sql: string, values: readonly string[]
  * the owner.
  */
 export async function setAlternatingSecret(
-  deps: AlternatingUsersDeps,
-  secrets: SecretsPort,
-  { current, pending }: StepInput<PostgresSecret>,
+  alternating: AlternatingUsersAdmin,
+  { current, pending, context }: StepInput<PostgresSecret>,
 ): Promise<void> {
+  const { access, rds, settings, now } = alternating;
+  const { logger } = access;
+  const { secrets } = context;
   assertSameTarget(current, pending, alternateOf(current.username));
-  const owner = ownerRoleFor(deps, current);
-  const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
+  const owner = ownerRoleFor(alternating.naming, current);
+  const pendingLogin = await tryLogin(access, endpointFor(pending, access.tls), 'pending');
   if (pendingLogin.ok) {
     // In owner-role naming the login must also act as the owner role (it may predate the switch to that naming).
     let done = owner === undefined;
@@ -172,22 +183,22 @@ export async function setAlternatingSecret(
       await pendingLogin.session.close();
     }
     if (done) {
-      deps.logger.info('Pending user already logs in with the pending password; nothing to do', {
+      logger.info('Pending user already logs in with the pending password; nothing to do', {
         user: pending.username,
         host: pending.host,
       });
       return;
     }
-    deps.logger.info('Pending user logs in but does not act as the owner role yet; setting it up', {
+    logger.info('Pending user logs in but does not act as the owner role yet; setting it up', {
       user: pending.username,
       ownerRole: owner,
     });
   }
   const attempts = pendingLogin.ok ? [] : [pendingLogin.attempt];
-  const currentLogin = await tryLogin(deps, endpointFor(current, deps.config), 'current');
+  const currentLogin = await tryLogin(access, endpointFor(current, access.tls), 'current');
   if (!currentLogin.ok) {
     if (failureReason(currentLogin.attempt.error) === FailureReason.wrongPassword) {
-      const expired = await expiredLogin(deps, secrets, current);
+      const expired = await expiredLogin(alternating, secrets, current);
       if (expired !== undefined) throw expired;
     }
     throw noWorkingCredential(
@@ -198,24 +209,24 @@ export async function setAlternatingSecret(
   }
   await currentLogin.session.close();
 
-  const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
+  const admin = await resolveAdminLogin(current, { secrets, rds });
   const where = { host: pending.host, port: pending.port };
-  await adminSession(deps, admin, async (session) => {
+  await adminSession(alternating, admin, async (session) => {
     await session.query('BEGIN', undefined, 'BEGIN');
     try {
       const facts = await readRoleFacts(session, [current.username, pending.username]);
       const existing = facts.get(pending.username);
       // A NOLOGIN login is a DBA's lockout: refuse before changing anything.
       if (existing !== undefined && !existing.canLogin) throw noLoginError(pending.username, where);
-      const { extendTo } = decideValidUntil([facts.get(current.username), existing], deps.config, {
+      const { extendTo } = decideValidUntil([facts.get(current.username), existing], settings, {
         ...where,
-        now: deps.now(),
+        now: now(),
       });
-      const method = await hashMethodIn(session, deps.config.passwordEncryption);
+      const method = await hashMethodIn(session, settings.passwordEncryption);
       const verifier = passwordVerifier(pending.password, {
         method,
         user: pending.username,
-        scramIterations: deps.config.scramIterations,
+        scramIterations: settings.scramIterations,
       });
       const passwordOptions = extendTo === undefined ? {} : { validUntil: extendTo };
       const created = existing === undefined;
@@ -247,7 +258,7 @@ export async function setAlternatingSecret(
         }
       }
       await session.query('COMMIT', undefined, 'COMMIT');
-      deps.logger.info('Set the alternate login', {
+      logger.info('Set the alternate login', {
         user: pending.username,
         created,
         passwordHash: method,
@@ -276,13 +287,15 @@ export async function setAlternatingSecret(
  * expired role is reported as expired. Undefined when it has not, or the admin cannot say.
  */
 async function expiredLogin(
-  deps: AlternatingUsersDeps,
+  alternating: AlternatingUsersAdmin,
   secrets: SecretsPort,
   current: PostgresSecret,
 ): Promise<RotationError | undefined> {
   try {
-    const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
-    const facts = await adminSession(deps, admin, (session) => readRoleFacts(session, [current.username]));
+    const admin = await resolveAdminLogin(current, { secrets, rds: alternating.rds });
+    const facts = await adminSession(alternating, admin, (session) =>
+      readRoleFacts(session, [current.username]),
+    );
     const role = facts.get(current.username);
     if (role?.expired !== true) return undefined;
     return new RotationError(
@@ -307,26 +320,27 @@ async function expiredLogin(
  * and its sessions are terminated. The next rotation gives it a stored password again.
  */
 export async function finishAlternatingSecret(
-  deps: AlternatingUsersDeps,
-  secrets: SecretsPort,
+  alternating: AlternatingUsersAdmin,
   { current, previous, context }: FinishInput<PostgresSecret>,
 ): Promise<FinishReport | void> {
+  const { access, settings } = alternating;
+  const { logger } = access;
   if (!context.emergency) return;
   if (previous === undefined || previous.username === current.username) {
-    deps.logger.warn('Emergency rotation: no previous login to revoke', { user: current.username });
+    logger.warn('Emergency rotation: no previous login to revoke', { user: current.username });
     return { revoked: [] };
   }
-  const admin = await resolveAdminLogin(current, { secrets, rds: deps.rds });
-  const rows = await adminSession(deps, admin, async (session) => {
+  const admin = await resolveAdminLogin(current, { secrets: context.secrets, rds: alternating.rds });
+  const rows = await adminSession(alternating, admin, async (session) => {
     const scrambled = passwordVerifier(new Sensitive(randomBytes(32).toString('base64')), {
-      method: await hashMethodIn(session, deps.config.passwordEncryption),
+      method: await hashMethodIn(session, settings.passwordEncryption),
       user: previous.username,
-      scramIterations: deps.config.scramIterations,
+      scramIterations: settings.scramIterations,
     });
     await session.query(alterPasswordSql(previous.username, scrambled), undefined, 'ALTER ROLE');
     return session.query(TERMINATE_SESSIONS_SQL, [previous.username], 'terminate sessions');
   });
-  deps.logger.warn(
+  logger.warn(
     'Emergency rotation: the previous login got an unstored random password and its sessions were terminated',
     {
       user: previous.username,

@@ -1,6 +1,7 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import { pollUntil } from '../../shared/poll.ts';
+import { pollUntil, type PollClock } from '../../shared/poll.ts';
 import { FailureReason } from './login-failure.ts';
+import type { BreakGlassSettings } from './postgres-config.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
 import {
   attemptReasons,
@@ -8,14 +9,16 @@ import {
   noWorkingCredential,
   tryLogin,
   type LoginAttempt,
-  type TargetDeps,
+  type PgAccess,
 } from './postgres-target.ts';
 import type { RdsPort, RdsTarget } from './rds-port.ts';
 
-export interface BreakGlassDeps extends TargetDeps {
+/** What break-glass needs: its settings, the database to wait on, RDS (made on first use), a clock. */
+export interface BreakGlass {
+  readonly settings: BreakGlassSettings;
+  readonly access: PgAccess;
   readonly rds: () => RdsPort;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly now: () => number;
+  readonly clock: PollClock;
 }
 
 const PASSWORD_REASONS: readonly (FailureReason | undefined)[] = [
@@ -31,33 +34,34 @@ const PASSWORD_REASONS: readonly (FailureReason | undefined)[] = [
  * The RDS API receives the password itself (over TLS to AWS): that is the API's contract.
  */
 export async function attemptBreakGlass(
-  deps: BreakGlassDeps,
+  breakGlass: BreakGlass,
   pending: PostgresSecret,
   attempts: readonly LoginAttempt[],
 ): Promise<boolean> {
-  if (!deps.config.breakGlass) return false;
+  const { settings, access, rds, clock } = breakGlass;
+  const { logger } = access;
+  if (!settings.breakGlass) return false;
   const target: RdsTarget | undefined = pending.dbClusterIdentifier
     ? { kind: 'cluster', identifier: pending.dbClusterIdentifier }
     : pending.dbInstanceIdentifier
       ? { kind: 'instance', identifier: pending.dbInstanceIdentifier }
       : undefined;
   if (target === undefined) {
-    deps.logger.info(
-      'Break-glass is on but the secret names no dbInstanceIdentifier or dbClusterIdentifier',
-      { user: pending.username },
-    );
+    logger.info('Break-glass is on but the secret names no dbInstanceIdentifier or dbClusterIdentifier', {
+      user: pending.username,
+    });
     return false;
   }
   if (!attemptReasons(attempts).every((reason) => PASSWORD_REASONS.includes(reason))) {
-    deps.logger.info('Break-glass skipped: a login failed for a reason a password reset cannot fix', {
+    logger.info('Break-glass skipped: a login failed for a reason a password reset cannot fix', {
       user: pending.username,
     });
     return false;
   }
   const masterUsername =
     target.kind === 'cluster'
-      ? (await deps.rds().describeDbCluster(target.identifier))?.masterUsername
-      : (await deps.rds().describeDbInstance(target.identifier))?.masterUsername;
+      ? (await rds().describeDbCluster(target.identifier))?.masterUsername
+      : (await rds().describeDbInstance(target.identifier))?.masterUsername;
   if (masterUsername !== pending.username) {
     throw noWorkingCredential(
       pending,
@@ -65,23 +69,23 @@ export async function attemptBreakGlass(
       `; break-glass refused: "${pending.username}" is not the master user of RDS ${target.kind} ${target.identifier}`,
     );
   }
-  deps.logger.warn(
+  logger.warn(
     'Break-glass: no stored credential logs in; resetting the master password through the RDS API',
     { user: pending.username, rdsTarget: target.kind, identifier: target.identifier },
   );
-  await deps.rds().resetMasterPassword(target, pending.password);
+  await rds().resetMasterPassword(target, pending.password);
   const waited = await pollUntil(
-    deps,
-    { timeoutMs: deps.config.breakGlassWaitMs, intervalMs: deps.config.breakGlassPollMs },
+    clock,
+    { timeoutMs: settings.breakGlassWaitMs, intervalMs: settings.breakGlassPollMs },
     async () => {
-      const login = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
+      const login = await tryLogin(access, endpointFor(pending, access.tls), 'pending');
       if (!login.ok) return { done: false, last: login.attempt };
       await login.session.close();
       return { done: true, value: undefined };
     },
   );
   if (waited.done) {
-    deps.logger.warn('Break-glass: the reset password logs in', {
+    logger.warn('Break-glass: the reset password logs in', {
       user: pending.username,
       identifier: target.identifier,
     });
@@ -90,13 +94,13 @@ export async function attemptBreakGlass(
   const last = waited.last;
   throw new RotationError(
     ErrorCode.ERR_WAIT_TIMEOUT,
-    `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset but user "${pending.username}" could not log in with it within ${deps.config.breakGlassWaitMs} ms (last: ${last.error.code})`,
+    `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset but user "${pending.username}" could not log in with it within ${settings.breakGlassWaitMs} ms (last: ${last.error.code})`,
     {
       cause: last.error,
       details: {
         identifier: target.identifier,
         user: pending.username,
-        waitMs: deps.config.breakGlassWaitMs,
+        waitMs: settings.breakGlassWaitMs,
       },
     },
   );

@@ -2,7 +2,7 @@ import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { PROBE_SQL } from './role-statements.ts';
 import { withSession } from './pg-connector.ts';
 import type { PostgresSecret } from './postgres-secret.ts';
-import { endpointFor, type TargetDeps } from './postgres-target.ts';
+import { endpointFor, type PgAccess } from './postgres-target.ts';
 
 /** Alternating users: the login the pending one replaces, whose memberships it must hold too. */
 export interface ReplacedLogin {
@@ -30,14 +30,15 @@ ORDER BY r.rolname`;
  * its classified code; a failed check is ERR_TEST_FAILED.
  */
 export async function probePendingLogin(
-  deps: TargetDeps,
+  access: PgAccess,
+  testQuery: string | undefined,
   pending: PostgresSecret,
   expectedRole?: string,
   replaced?: ReplacedLogin,
 ): Promise<void> {
-  const endpoint = endpointFor(pending, deps.config);
+  const endpoint = endpointFor(pending, access.tls);
   const subject = { user: pending.username, host: pending.host, port: pending.port };
-  await withSession(deps.connector, endpoint, 'pending', async (session) => {
+  await withSession(access.connector, endpoint, 'pending', async (session) => {
     const rows = await session.query(PROBE_SQL, undefined, 'probe query');
     const row = rows[0] ?? {};
     if (row['session_user'] !== pending.username) {
@@ -69,7 +70,6 @@ export async function probePendingLogin(
         );
       }
     }
-    const testQuery = deps.config.testQuery;
     if (testQuery === undefined) return;
     await session.query('BEGIN READ ONLY', undefined, 'BEGIN READ ONLY');
     try {
@@ -92,8 +92,8 @@ export async function probePendingLogin(
       await session.query('ROLLBACK', undefined, 'ROLLBACK').catch(() => undefined);
     }
   });
-  deps.logger.info('Pending credentials log in and pass the checks', {
+  access.logger.info('Pending credentials log in and pass the checks', {
     ...subject,
-    testQuery: deps.config.testQuery !== undefined,
+    testQuery: testQuery !== undefined,
   });
 }

@@ -11,6 +11,12 @@ import type { Sensitive } from '../../shared/sensitive.ts';
 /** How many recent passwords of a user may not come back (PCI DSS 8.3.7). */
 export const PASSWORD_REUSE_DEPTH = 4;
 
+/** Where new passwords come from and the policy they must meet (PASSWORD_* settings). */
+export interface PasswordSource {
+  readonly generator: PasswordGenerator;
+  readonly policy: PasswordPolicy;
+}
+
 /**
  * A fresh password from the generator (Secrets Manager's GetRandomPassword by default)
  * that satisfies the policy, including one character of each included type, and equals

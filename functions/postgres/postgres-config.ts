@@ -67,6 +67,18 @@ export interface PostgresConfig {
   readonly rdsEndpoint: string | undefined;
 }
 
+/** How a role's new password is stored and how its VALID UNTIL is handled (ALTER ROLE / CREATE ROLE). */
+export type RolePasswordSettings = Pick<
+  PostgresConfig,
+  'passwordEncryption' | 'scramIterations' | 'validUntil' | 'validUntilDays'
+>;
+
+/** Alternating users: which names the two logins and their owner role take. */
+export type AlternatingNamingSettings = Pick<PostgresConfig, 'alternatingNaming' | 'ownerRole'>;
+
+/** PG_BREAK_GLASS and its bounds. */
+export type BreakGlassSettings = Pick<PostgresConfig, 'breakGlass' | 'breakGlassWaitMs' | 'breakGlassPollMs'>;
+
 export function readPostgresConfig(reader: EnvReader): PostgresConfig {
   const testQuery = reader.string('PG_TEST_QUERY');
   if (testQuery !== undefined && testQuery.includes(';'))

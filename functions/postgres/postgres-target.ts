@@ -2,21 +2,26 @@ import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/observability.ts';
 import { FailureReason, failureReason } from './login-failure.ts';
 import type { PgConnector, PgEndpoint, PgSession } from './pg-connector.ts';
-import type { PostgresConfig } from './postgres-config.ts';
 import type { PostgresSecret, SecretTls } from './postgres-secret.ts';
-import { resolveTls } from './tls-settings.ts';
+import { resolveTls, type SslMode } from './tls-settings.ts';
 
-/** What every PostgreSQL strategy needs to reach a database. */
-export interface TargetDeps {
-  readonly config: PostgresConfig;
+/** The TLS a login takes where its secret says nothing: PG_SSL_MODE and PG_SSL_CA_PATH. */
+export interface TlsDefaults {
+  readonly mode: SslMode;
+  readonly caPath: string | undefined;
+}
+
+/** How the function reaches a database: the connector, the log each login is told to, the TLS defaults. */
+export interface PgAccess {
   readonly connector: PgConnector;
   readonly logger: Log;
+  readonly tls: TlsDefaults;
 }
 
 /** The endpoint of a secret. `tls` overrides the secret's own TLS fields (AWS tries AWSPREVIOUS with current's `ssl`). */
 export function endpointFor(
   secret: PostgresSecret,
-  config: PostgresConfig,
+  defaults: TlsDefaults,
   tls: SecretTls = secret.tls,
 ): PgEndpoint {
   return {
@@ -25,7 +30,7 @@ export function endpointFor(
     database: secret.database,
     user: secret.username,
     password: secret.password,
-    tls: resolveTls(tls, { mode: config.sslMode, caPath: config.sslCaPath }),
+    tls: resolveTls(tls, defaults),
   };
 }
 
@@ -40,13 +45,14 @@ export type LoginResult =
 
 /** Try one login; a failure is logged with its reason, host and user, and returned (not thrown). */
 export async function tryLogin(
-  deps: TargetDeps,
+  access: Pick<PgAccess, 'connector' | 'logger'>,
   endpoint: PgEndpoint,
   credential: string,
 ): Promise<LoginResult> {
+  const { connector, logger } = access;
   try {
-    const session = await deps.connector.connect(endpoint, credential);
-    deps.logger.info('Logged in to PostgreSQL', {
+    const session = await connector.connect(endpoint, credential);
+    logger.info('Logged in to PostgreSQL', {
       credential,
       user: endpoint.user,
       host: endpoint.host,
@@ -62,8 +68,7 @@ export async function tryLogin(
             cause: thrown,
           });
     // Pending failing is the normal first try of setSecret; any other credential failing is worth a warning.
-    const log =
-      credential === 'pending' ? deps.logger.info.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+    const log = credential === 'pending' ? logger.info.bind(logger) : logger.warn.bind(logger);
     log('PostgreSQL login failed', {
       credential,
       user: endpoint.user,

@@ -1,31 +1,36 @@
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import type { PasswordGenerator, PasswordPolicy } from '../../shared/password.ts';
+import type { Log } from '../../shared/observability.ts';
 import type { CreateInput, FinishInput, FinishReport, StepInput } from '../../shared/strategy.ts';
-import { attemptBreakGlass, type BreakGlassDeps } from './break-glass.ts';
+import { attemptBreakGlass, type BreakGlass } from './break-glass.ts';
 import { assertSameTarget } from './identity-check.ts';
-import { newPassword } from './new-password.ts';
+import { newPassword, type PasswordSource } from './new-password.ts';
 import { recentPasswordsOf } from './password-history.ts';
 import { withSession, type PgSession } from './pg-connector.ts';
+import type { RolePasswordSettings } from './postgres-config.ts';
 import { withCredentials, type PostgresSecret } from './postgres-secret.ts';
 import {
   endpointFor,
   noWorkingCredential,
   tryLogin,
   type LoginAttempt,
-  type TargetDeps,
+  type PgAccess,
 } from './postgres-target.ts';
 import { TERMINATE_SESSIONS_SQL, alterPasswordSql } from './role-statements.ts';
 import { hashMethodIn, passwordVerifier, type HashMethod } from './password-encryption.ts';
 import { decideValidUntil, readRoleFacts } from './role-facts.ts';
 
-export interface SingleUserDeps extends TargetDeps, BreakGlassDeps {
-  readonly passwords: PasswordGenerator;
-  readonly passwordPolicy: PasswordPolicy;
+/** What single-user setSecret needs: the database, how the password is stored, a clock, break-glass. */
+export interface SingleUserSet {
+  readonly access: PgAccess;
+  readonly settings: RolePasswordSettings;
+  readonly now: () => number;
+  readonly breakGlass: BreakGlass;
 }
 
 /** Single user: the user logs in as itself and changes its own password (AWS's SingleUser function, fixed). */
 export async function createSingleUserPending(
-  deps: SingleUserDeps,
+  passwords: PasswordSource,
+  logger: Log,
   { current, previous, context }: CreateInput<PostgresSecret>,
 ): Promise<PostgresSecret> {
   const recent = await recentPasswordsOf({
@@ -34,12 +39,12 @@ export async function createSingleUserPending(
     username: current.username,
     labelled: [current.password, previous?.username === current.username ? previous.password : undefined],
     skipVersionIds: [context.versionIds.pending, context.versionIds.current, context.versionIds.previous],
-    logger: deps.logger,
+    logger,
   });
   return withCredentials(
     current,
     current.username,
-    await newPassword(deps.passwords, deps.passwordPolicy, recent),
+    await newPassword(passwords.generator, passwords.policy, recent),
   );
 }
 
@@ -50,15 +55,17 @@ export async function createSingleUserPending(
  * each credential tried.
  */
 export async function setSingleUserSecret(
-  deps: SingleUserDeps,
+  single: SingleUserSet,
   { current, pending, previous }: StepInput<PostgresSecret>,
 ): Promise<void> {
+  const { access } = single;
+  const { logger } = access;
   assertSameTarget(current, pending, current.username);
   const attempts: LoginAttempt[] = [];
-  const pendingLogin = await tryLogin(deps, endpointFor(pending, deps.config), 'pending');
+  const pendingLogin = await tryLogin(access, endpointFor(pending, access.tls), 'pending');
   if (pendingLogin.ok) {
     await pendingLogin.session.close();
-    deps.logger.info('Pending password is already set; nothing to do', {
+    logger.info('Pending password is already set; nothing to do', {
       user: pending.username,
       host: pending.host,
     });
@@ -76,25 +83,25 @@ export async function setSingleUserSecret(
       secret.host.toLowerCase() !== current.host.toLowerCase() ||
       secret.port !== current.port
     ) {
-      deps.logger.warn('Skipping a version that names another login', {
+      logger.warn('Skipping a version that names another login', {
         credential,
         user: secret.username,
         host: secret.host,
       });
       continue;
     }
-    const login = await tryLogin(deps, endpointFor(secret, deps.config, current.tls), credential);
+    const login = await tryLogin(access, endpointFor(secret, access.tls, current.tls), credential);
     if (!login.ok) {
       attempts.push(login.attempt);
       continue;
     }
     let done: { method: HashMethod; extendTo: string | undefined };
     try {
-      done = await setOwnPassword(deps, login.session, pending);
+      done = await setOwnPassword(single.settings, single.now, login.session, pending);
     } finally {
       await login.session.close();
     }
-    deps.logger.info('Set the pending password', {
+    logger.info('Set the pending password', {
       user: pending.username,
       host: pending.host,
       loggedInWith: credential,
@@ -103,7 +110,7 @@ export async function setSingleUserSecret(
     });
     return;
   }
-  if (await attemptBreakGlass(deps, pending, attempts)) return;
+  if (await attemptBreakGlass(single.breakGlass, pending, attempts)) return;
   throw noWorkingCredential(current, attempts);
 }
 
@@ -113,13 +120,14 @@ export async function setSingleUserSecret(
  * asks for (md5 or SCRAM; PG_PASSWORD_ENCRYPTION=scram-sha-256 forces SCRAM).
  */
 async function setOwnPassword(
-  deps: SingleUserDeps,
+  settings: RolePasswordSettings,
+  now: () => number,
   session: PgSession,
   pending: PostgresSecret,
 ): Promise<{ method: HashMethod; extendTo: string | undefined }> {
   const where = { host: pending.host, port: pending.port };
   const self = (await readRoleFacts(session, [pending.username])).get(pending.username);
-  const { extendTo } = decideValidUntil([self], deps.config, { ...where, now: deps.now() });
+  const { extendTo } = decideValidUntil([self], settings, { ...where, now: now() });
   if (extendTo !== undefined && self !== undefined && !self.superuser && !self.createRole) {
     throw new RotationError(
       ErrorCode.ERR_TARGET_ROLE_VALID_UNTIL,
@@ -127,11 +135,11 @@ async function setOwnPassword(
       { details: { user: pending.username, ...where, validUntil: self.validUntil } },
     );
   }
-  const method = await hashMethodIn(session, deps.config.passwordEncryption);
+  const method = await hashMethodIn(session, settings.passwordEncryption);
   const verifier = passwordVerifier(pending.password, {
     method,
     user: pending.username,
-    scramIterations: deps.config.scramIterations,
+    scramIterations: settings.scramIterations,
   });
   await session.query(
     alterPasswordSql(pending.username, verifier, extendTo === undefined ? {} : { validUntil: extendTo }),
@@ -143,23 +151,25 @@ async function setOwnPassword(
 
 /** Emergency, opt-in: end the user's sessions that started before now (they may hold the leaked password). */
 export async function finishSingleUserSecret(
-  deps: SingleUserDeps,
+  access: PgAccess,
+  terminateSessions: boolean,
   { current, context }: FinishInput<PostgresSecret>,
 ): Promise<FinishReport | void> {
+  const { logger } = access;
   if (!context.emergency) return;
   // The old password stopped working at setSecret (ALTER ROLE ... PASSWORD on the one login).
   const replaced = `old password of login "${current.username}" on ${current.host}:${current.port} (replaced at setSecret)`;
-  if (!deps.config.emergencyTerminateSessions) {
-    deps.logger.info(
+  if (!terminateSessions) {
+    logger.info(
       'Emergency rotation: sessions of the user are left running (PG_EMERGENCY_TERMINATE_SESSIONS is off)',
       { user: current.username },
     );
     return { revoked: [replaced] };
   }
-  const rows = await withSession(deps.connector, endpointFor(current, deps.config), 'current', (session) =>
+  const rows = await withSession(access.connector, endpointFor(current, access.tls), 'current', (session) =>
     session.query(TERMINATE_SESSIONS_SQL, [current.username], 'terminate sessions'),
   );
-  deps.logger.warn(
+  logger.warn(
     'Emergency rotation: terminated the sessions of the user that started before the rotation finished',
     {
       user: current.username,
