@@ -9,6 +9,7 @@ import {
   ProgressTag,
   StepResult,
   emergencyRequested,
+  isEmergencyVersion,
   progressTags,
   readProgress,
 } from './rotation-progress.ts';
@@ -273,6 +274,7 @@ export class Rotator<T> {
     // The one moment this rotation's emergency intent is decided.
     const emergency = emergencyRequested(description.Tags);
     track.emergency = emergency;
+    if (emergency) this.#logEmergencyDecided(description, token, currentId);
     const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
     const context = this.#context(description, event, emergency, currentId, track.remaining);
     const pending = await this.#strategy.createPending({ current, previous, context });
@@ -461,6 +463,18 @@ export class Rotator<T> {
           regions: lagging.map((report) => report.region).join(', '),
         },
       },
+    );
+  }
+
+  /**
+   * Any rotation that starts while the tag is set is an emergency one (a scheduled one too):
+   * say so where it is decided, and name the unfinished emergency it takes over, if any.
+   */
+  #logEmergencyDecided(description: SecretDescription, token: string, currentId: string): void {
+    const unfinished = isEmergencyVersion(description.VersionIdsToStages, currentId);
+    this.#logger.warn(
+      'RotationMode=emergency is set: this rotation is an emergency one; its finishSecret revokes the old credential',
+      { versionId: token, ...(unfinished ? { unfinishedEmergencyVersionId: currentId } : {}) },
     );
   }
 

@@ -45,6 +45,13 @@ export interface Emulator {
   readonly port: number;
   /** `arn:aws:lambda:us-east-1:<account>:function:<name>` */
   registerFunction(name: string, target: FunctionTarget, options?: FunctionOptions): string;
+  /**
+   * Lambda Invoke (RequestResponse) of a registered function by name or ARN, outside any
+   * rotation, as `aws lambda invoke` would: how a test delivers a late or duplicate step.
+   * Resolves with the handler's result; rejects with an InvocationError (its `info` holds
+   * the function's error name, message and code).
+   */
+  invoke(functionNameOrArn: string, event: unknown): Promise<unknown>;
   /** Resolves when the in-flight rotation (all retries) has ended, or at once with the last record. */
   waitForRotation(secretIdOrArn: string): Promise<RotationRecord>;
   /** Every rotation so far, oldest first. */
@@ -104,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   return emulatorHandle({
     endpoint,
+    invocationTimeoutMs: options.invocationTimeoutMs ?? 30_000,
     port,
     defaultRegion,
     server,
@@ -186,6 +194,8 @@ async function listen(
 
 interface HandleParts {
   readonly endpoint: string;
+  /** Per-invocation timeout, as the rotation runner uses it. */
+  readonly invocationTimeoutMs: number;
   readonly port: number;
   readonly defaultRegion: string;
   readonly server: Server;
@@ -204,6 +214,12 @@ function emulatorHandle(parts: HandleParts): Emulator {
     endpoint: parts.endpoint,
     port: parts.port,
     registerFunction: (name, target, functionOptions) => functions.register(name, target, functionOptions),
+    invoke: (functionNameOrArn, event) =>
+      functions.invoke(
+        functionNameOrArn.startsWith('arn:') ? functionNameOrArn : functions.arnOf(functionNameOrArn),
+        event,
+        parts.invocationTimeoutMs,
+      ),
     waitForRotation: (secretIdOrArn) => {
       const arn = resolveArn(secretIdOrArn) ?? secretIdOrArn;
       return runner.wait(arn) ?? Promise.reject(new Error(`No rotation recorded for ${secretIdOrArn}`));

@@ -5,3 +5,5 @@ export type { RotationOutcome, RotationRecord, StepRecord } from './rotation-run
 export { generatePassword, type PasswordRules } from './random-password.ts';
 export { SecretStore, type Clock, type StoreOptions } from './store.ts';
 export { ServiceError, ServiceErrorType } from './service-error.ts';
+export { InvocationError } from './function-pool.ts';
+export type { InvocationErrorInfo } from './lambda-types.ts';
