@@ -35,13 +35,13 @@ export interface LatencyResult {
   readonly ratio: number;
 }
 
-interface Counters {
+export interface Counters {
   sm: number;
   logins: number;
 }
 
 /** Count calls of every method of a port (a Proxy: the port is unchanged otherwise). */
-function counting<T extends object>(port: T, onCall: (method: string) => void): T {
+export function counting<T extends object>(port: T, onCall: (method: string) => void): T {
   return new Proxy(port, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -54,14 +54,15 @@ function counting<T extends object>(port: T, onCall: (method: string) => void): 
   });
 }
 
-interface LatencyCase {
+export interface LatencyCase {
   readonly name: string;
   readonly kind: BenchKind;
   create(stack: BenchStack, prefix: string, count: number): Promise<string[]>;
   definition(counters: Counters): FunctionDefinition<unknown, object>;
 }
 
-const CASES: readonly LatencyCase[] = [
+/** The rotation cases, one per kind and strategy (also priced by progress-tags.ts). */
+export const CASES: readonly LatencyCase[] = [
   {
     name: 'jwt plain (HS, base64)',
     kind: 'jwt',

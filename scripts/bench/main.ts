@@ -2,7 +2,7 @@
  * `npm run bench`: cold start, rotation latency, fleet throughput and memory, each a median
  * of repeated runs with its spread, on a local stack (emulator, TLS PostgreSQL, Redis).
  * Options: --runs N (default 7), --fleet N (default 1000), --concurrency N (default 48),
- * --warm N (rotations in one warm process, default 100), --only imports,cold,latency,fleet,memory,
+ * --warm N (rotations in one warm process, default 100), --only imports,cold,latency,progress,fleet,memory,
  * --json FILE. Child processes get only PATH and the function's environment: NODE_EXTRA_CA_CERTS
  * (about 85 ms of every Node start here; Lambda does not set it) stays unset in them.
  */
@@ -17,6 +17,7 @@ const { staleBundles, runBuild } = await import('../start/ensure-build.ts');
 const { startBenchStack } = await import('./bench-stack.ts');
 const { benchColdStart } = await import('./cold-start.ts');
 const { benchLatency } = await import('./latency.ts');
+const { benchProgressTags, formatFineMs } = await import('./progress-tags.ts');
 const { benchFleet } = await import('./fleet.ts');
 const { benchMemory, benchWarmMemory } = await import('./memory.ts');
 const { benchImportCost } = await import('./import-cost.ts');
@@ -29,14 +30,14 @@ const { values } = parseArgs({
     fleet: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '48' },
     warm: { type: 'string', default: '100' },
-    only: { type: 'string', default: 'imports,cold,latency,fleet,memory' },
+    only: { type: 'string', default: 'imports,cold,latency,progress,fleet,memory' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: npm run bench -- [--runs N] [--fleet N] [--concurrency N] [--warm N] [--only imports,cold,latency,fleet,memory] [--json FILE]',
+    'Usage: npm run bench -- [--runs N] [--fleet N] [--concurrency N] [--warm N] [--only imports,cold,latency,progress,fleet,memory] [--json FILE]',
   );
   process.exit(0);
 }
@@ -131,6 +132,20 @@ try {
         `${r.name.padEnd(34)} ${formatMs(r.rotationMs).padEnd(21)} ${String(r.smCalls).padStart(8)}  ${String(r.logins).padStart(6)}  ${r.floorMs.toFixed(0).padStart(4)} ms  ${r.ratio.toFixed(2).padStart(5)}  ${mark(r.ratio <= TARGETS.latencyRatio)}`,
       );
     }
+  }
+  if (only.has('progress')) {
+    const progress = await benchProgressTags(stack, runs);
+    report['progressTags'] = progress;
+    console.log(
+      `\n2b. Progress tags (RotationProgress:*): their TagResource calls per rotation, timed at the function's port, and rotations with vs without them (alternated); load ${load()}`,
+    );
+    console.log(
+      'case                               writes  in TagResource / rotation  per call              rotation with         without               added',
+    );
+    for (const r of progress)
+      console.log(
+        `${r.name.padEnd(34)} ${String(r.writesPerRotation).padStart(6)}  ${formatFineMs(r.tagMsPerRotation).padEnd(25)}  ${formatFineMs(r.tagMsPerCall).padEnd(20)}  ${formatMs(r.rotationWithMs).padEnd(20)}  ${formatMs(r.rotationWithoutMs).padEnd(20)}  ${r.addedMs.toFixed(0).padStart(4)} ms`,
+      );
   }
   if (only.has('memory')) {
     const memory = await benchMemory(stack, dist, Math.max(3, Math.ceil(runs / 2)), LAMBDA_NODE_OPTIONS);
