@@ -16,8 +16,8 @@ import { summarize, time, type Summary } from './stats.ts';
  *   at the function's Secrets Manager port (SDK request, the emulator's answer, the response),
  *   summed per rotation;
  * - paired: whole rotations (RotateSecret to done) with the progress writes made, and with
- *   them answered at the port without a request, alternating one with, one without, so load
- *   drift on a shared machine hits both alike.
+ *   them answered at the port without a request, alternated in ABBA order, so load drift on
+ *   a shared machine hits both alike and neither always runs first.
  *
  * The emulator's own count of TagResource requests per secret checks the writes happened
  * (and did not, in the runs without). Against AWS each write is one more Secrets Manager
@@ -87,7 +87,8 @@ export async function benchProgressTags(stack: BenchStack, runs: number): Promis
       const perCall: number[] = [];
       let writes = 0;
       for (const [i, name] of names.entries()) {
-        const recorded = i % 2 === 0;
+        // ABBA order: with, without, without, with, ... so neither always runs first.
+        const recorded = i % 4 === 0 || i % 4 === 3;
         callMs.length = 0;
         const { ms } = await time(async () => {
           await stack.sm.send(
