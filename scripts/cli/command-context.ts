@@ -4,7 +4,7 @@ import { createCliSecretsClient, resolveAwsSettings, type AwsSettings } from './
 import { NO_TERMINAL, type Confirm } from './confirm.ts';
 import type { ExitCode } from './exit-code.ts';
 import { emulatorProgressSource, isEmulator } from './follow/emulator-progress.ts';
-import { labelProgressSource } from './follow/label-progress.ts';
+import { tagProgressSource } from './follow/tag-progress.ts';
 import type { ProgressSource } from './follow/rotation-snapshot.ts';
 import type { CommonFlags } from './options.ts';
 import { painter, type Output, type Painter } from './output.ts';
@@ -85,11 +85,11 @@ export function createContext(common: CommonFlags, deps: CliDeps): CommandContex
     signal: deps.signal,
     progressSource(mode) {
       if (mode === FollowMode.poll || settings.endpoint === undefined)
-        return Promise.resolve(labelProgressSource(client));
+        return Promise.resolve(tagProgressSource(client));
       const endpoint = settings.endpoint;
       if (mode === FollowMode.emulator) return Promise.resolve(emulatorProgressSource(endpoint, fetchImpl));
       detected ??= isEmulator(endpoint, fetchImpl, deps.signal).then((yes) =>
-        yes ? emulatorProgressSource(endpoint, fetchImpl) : labelProgressSource(client),
+        yes ? emulatorProgressSource(endpoint, fetchImpl) : tagProgressSource(client),
       );
       return detected;
     },

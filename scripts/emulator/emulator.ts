@@ -37,6 +37,11 @@ export interface EmulatorOptions {
   readonly replicationDelayMs?: number;
   /** Unexpected internal failures. Default: console.error of the error (no request data). */
   readonly onInternalError?: (error: unknown) => void;
+  /**
+   * Serve the tool endpoints `GET /_emulator/*`. Default true. false answers them 404, as AWS
+   * would: tools then see only what AWS offers (the CLI follows rotations by tags and labels).
+   */
+  readonly extensions?: boolean;
 }
 
 export interface Emulator {
@@ -104,7 +109,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     defaultRegion,
     onInternalError:
       options.onInternalError ?? ((error) => console.error('sm-emulator internal error', error)),
-    extensions: emulatorExtensions({ stores, counter, history: () => runner.history, resolveArn }),
+    extensions:
+      options.extensions === false
+        ? () => undefined
+        : emulatorExtensions({ stores, counter, history: () => runner.history, resolveArn }),
   });
   const { endpoint, port } = await listen(server, options.host ?? '127.0.0.1', options.port ?? 4566);
   const { functions, runner } = rotationServices(options, { accountId, endpoint, defaultRegion, storeFor });

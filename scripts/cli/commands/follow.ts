@@ -3,13 +3,13 @@ import { describeAwsError } from '../aws-client.ts';
 import { createContext, FollowMode, type CliDeps, type Command } from '../command-context.ts';
 import { ExitCode, UsageError } from '../exit-code.ts';
 import { followRotation } from '../follow/follow-rotation.ts';
-import { Phase } from '../follow/rotation-snapshot.ts';
 import { formatDate } from '../format.ts';
 import { COMMON_HELP, intOption, parseCommand } from '../options.ts';
 import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { progressPrinter } from './rotate.ts';
 import { renderResultLine } from './rotate-report.ts';
-import { RotateOutcome, type RotateResult } from './rotate-one.ts';
+import { describeAfter, endedResult } from './rotate-end.ts';
+import { RotateOutcome } from './rotate-result.ts';
 
 const HELP = `Usage: rotation follow <secret-id> [options]
 
@@ -22,8 +22,9 @@ Options:
   --timeout <seconds>          give up following after this long (default 600)
   --interval-ms <ms>           polling interval (default against the emulator 100, against AWS 2000)
   --follow <auto|emulator|poll>
-                               how to follow: the emulator's rotation records, or the secret's labels
-                               (default auto)
+                               how to follow: poll = the function's progress tags and the labels
+                               (DescribeSecret, as against AWS); emulator = the emulator's rotation
+                               records (default auto)
 
 ${COMMON_HELP}
 
@@ -108,29 +109,9 @@ export const followCommand: Command = {
         ...(print ? { onChange: (snapshot) => print(snapshot, ctx.now() - started) } : {}),
       },
     );
-    const snapshot = followed.snapshot;
-    const succeeded = snapshot.phase === Phase.succeeded;
-    const result: RotateResult = {
-      secretId,
-      name,
-      arn,
-      versionId,
-      outcome: succeeded ? RotateOutcome.succeeded : RotateOutcome.failed,
-      emergency: false,
-      steps: snapshot.steps,
-      durationMs: ctx.now() - started,
-      ...(snapshot.attempts !== undefined ? { attempts: snapshot.attempts } : {}),
-      ...(followed.timedOut ? { timedOut: true } : {}),
-      ...(!succeeded && snapshot.failedStep ? { failedStep: snapshot.failedStep } : {}),
-      ...(!succeeded && snapshot.error ? { error: snapshot.error } : {}),
-      ...(succeeded
-        ? {}
-        : {
-            hint: followed.timedOut
-              ? `no outcome yet; follow again or check with: rotation status ${name}`
-              : `inspect with: rotation status ${name}; before clearing AWSPENDING, read the runbook for the failed step (README of the CLI, "A rotation failed")`,
-          }),
-    };
+    const identity = { secretId, name, arn, versionId, emergency: false };
+    const result = endedResult(ctx, identity, followed, await describeAfter(ctx, arn, versionId), started);
+    const succeeded = result.outcome === RotateOutcome.succeeded;
     if (ctx.json) writeJson(ctx.out, { command: 'follow', result });
     else writeLine(ctx.out.stdout, renderResultLine(result, ctx.paint));
     return succeeded ? ExitCode.ok : ExitCode.failed;

@@ -1,51 +1,10 @@
-import {
-  DescribeSecretCommand,
-  RotateSecretCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-} from '@aws-sdk/client-secrets-manager';
-import { ROTATION_MODE_EMERGENCY, ROTATION_MODE_TAG } from '../../../shared/constants.ts';
 import { describeAwsError, isPreviousRotationIncomplete } from '../aws-client.ts';
 import type { CommandContext } from '../command-context.ts';
 import { followRotation } from '../follow/follow-rotation.ts';
-import {
-  Phase,
-  type ProgressSource,
-  type RotationSnapshot,
-  type StepError,
-  type StepReport,
-} from '../follow/rotation-snapshot.ts';
-import { replicaRows, type ReplicaRow } from '../replica-status.ts';
-
-export const RotateOutcome = {
-  succeeded: 'succeeded',
-  /** The rotation ran and failed, or gave no outcome before the timeout. */
-  failed: 'failed',
-  /** --no-wait: RotateSecret accepted, not followed. */
-  started: 'started',
-  /** An AWS call failed (RotateSecret refused, secret unknown, no permission). */
-  error: 'error',
-} as const;
-export type RotateOutcome = (typeof RotateOutcome)[keyof typeof RotateOutcome];
-
-export interface RotateResult {
-  readonly secretId: string;
-  readonly name: string;
-  readonly arn?: string;
-  readonly versionId?: string;
-  readonly outcome: RotateOutcome;
-  readonly emergency: boolean;
-  readonly failedStep?: string;
-  readonly error?: StepError;
-  readonly attempts?: number;
-  readonly steps: readonly StepReport[];
-  readonly timedOut?: boolean;
-  readonly durationMs: number;
-  /** What to do next, for people. */
-  readonly hint?: string;
-  /** A replicated secret: each replica Region once the rotation ended, read in that Region. */
-  readonly replicas?: readonly ReplicaRow[];
-}
+import type { ProgressSource, RotationSnapshot, StepReport } from '../follow/rotation-snapshot.ts';
+import { describeAfter, endedResult } from './rotate-end.ts';
+import { lookBeforeRotating, markEmergency, startRotation, type BeforeRotating } from './rotate-start.ts';
+import { RotateOutcome, type RotateResult } from './rotate-result.ts';
 
 export interface RotateOneOptions {
   readonly emergency: boolean;
@@ -59,91 +18,62 @@ export interface RotateOneOptions {
   readonly onChange?: (snapshot: RotationSnapshot, elapsedMs: number) => void;
 }
 
-/** Start one rotation (tagging it emergency first when asked) and follow it to its end. */
+/**
+ * One secret: look first (a recorded broken AWSCURRENT refuses), tag an emergency when
+ * asked, RotateSecret, then follow the rotation to its end and describe how it ended.
+ */
 export async function rotateOne(
   ctx: CommandContext,
   secretId: string,
   options: RotateOneOptions,
 ): Promise<RotateResult> {
   const started = ctx.now();
-  const send = { ...(ctx.signal ? { abortSignal: ctx.signal } : {}) };
   const base = { secretId, name: secretId, emergency: options.emergency, steps: [] as StepReport[] };
-  const apiError = (error: unknown, action: string, extra: Partial<RotateResult> = {}): RotateResult => {
-    const { name, message } = describeAwsError(error);
+  const failedCall = (error: unknown, action: string, extra: Partial<RotateResult> = {}) =>
+    apiErrorResult({ ...base, ...extra }, error, action, ctx.now() - started);
+
+  let before: BeforeRotating;
+  try {
+    before = await lookBeforeRotating(ctx, secretId);
+  } catch (error) {
+    return failedCall(error, 'DescribeSecret failed');
+  }
+  if (before.refusal)
     return {
       ...base,
-      ...extra,
-      outcome: RotateOutcome.error,
-      error: { name, message: `${action}: ${message}` },
+      outcome: RotateOutcome.refused,
+      error: { name: 'CurrentDoesNotLogIn', message: before.refusal.message },
+      hint: before.refusal.hint,
       durationMs: ctx.now() - started,
-      ...(isPreviousRotationIncomplete(error)
-        ? {
-            hint: `an earlier rotation left AWSPENDING behind; inspect and clear it with: rotation repair ${secretId}`,
-          }
-        : /No Lambda rotation function ARN/i.test(describeAwsError(error).message)
-          ? {
-              hint: 'rotation was never configured for this secret: pass --rotation-lambda-arn <arn> (and --after-days <n>)',
-            }
-          : {}),
     };
-  };
 
   let addedTag = false;
   if (options.emergency) {
     try {
-      const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: secretId }), send);
-      const already = (described.Tags ?? []).some(
-        (tag) => tag.Key === ROTATION_MODE_TAG && tag.Value === ROTATION_MODE_EMERGENCY,
-      );
-      if (!already) {
-        await ctx.client.send(
-          new TagResourceCommand({
-            SecretId: secretId,
-            Tags: [{ Key: ROTATION_MODE_TAG, Value: ROTATION_MODE_EMERGENCY }],
-          }),
-          send,
-        );
-        addedTag = true;
-      }
+      addedTag = await markEmergency(ctx, secretId, before);
     } catch (error) {
-      return apiError(error, 'tagging the secret for an emergency rotation failed');
+      return failedCall(error, 'tagging the secret for an emergency rotation failed');
     }
   }
 
-  let arn: string;
-  let name: string;
-  let versionId: string;
+  let identity;
   try {
-    const rotated = await ctx.client.send(
-      new RotateSecretCommand({
-        SecretId: secretId,
-        ...(options.rotationLambdaArn ? { RotationLambdaARN: options.rotationLambdaArn } : {}),
-        ...(options.afterDays !== undefined
-          ? { RotationRules: { AutomaticallyAfterDays: options.afterDays } }
-          : {}),
-      }),
-      send,
-    );
-    arn = rotated.ARN ?? secretId;
-    name = rotated.Name ?? secretId;
-    versionId = rotated.VersionId ?? '';
+    const rotation = await startRotation(ctx, secretId, {
+      addedTag,
+      ...(options.rotationLambdaArn ? { rotationLambdaArn: options.rotationLambdaArn } : {}),
+      ...(options.afterDays !== undefined ? { afterDays: options.afterDays } : {}),
+    });
+    identity = { ...base, ...rotation };
   } catch (error) {
-    // Do not leave the emergency tag for the next scheduled rotation to find.
-    if (addedTag)
-      await ctx.client
-        .send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [ROTATION_MODE_TAG] }))
-        .catch(() => undefined);
-    return apiError(error, 'RotateSecret was refused');
+    return failedCall(error, 'RotateSecret was refused');
   }
-  options.onStarted?.({ name, versionId });
-  const identity = { ...base, name, arn, versionId };
+  options.onStarted?.({ name: identity.name, versionId: identity.versionId });
   if (!options.wait) return { ...identity, outcome: RotateOutcome.started, durationMs: ctx.now() - started };
 
   try {
-    const source = await options.source();
     const followed = await followRotation(
-      source,
-      { secretId, arn, name, versionId, startedAtMs: started },
+      await options.source(),
+      { ...identity, startedAtMs: started },
       {
         timeoutMs: options.timeoutMs,
         intervalMs: options.intervalMs,
@@ -153,51 +83,32 @@ export async function rotateOne(
         onChange: (snapshot) => options.onChange?.(snapshot, ctx.now() - started),
       },
     );
-    const snapshot = followed.snapshot;
-    const common = {
-      ...identity,
-      steps: snapshot.steps,
-      durationMs: ctx.now() - started,
-      ...(snapshot.attempts !== undefined ? { attempts: snapshot.attempts } : {}),
-      ...(followed.timedOut ? { timedOut: true } : {}),
-    };
-    const replicas = await replicasAfter(ctx, arn);
-    if (snapshot.phase === Phase.succeeded)
-      return { ...common, ...replicas, outcome: RotateOutcome.succeeded };
-    return {
-      ...common,
-      ...replicas,
-      outcome: RotateOutcome.failed,
-      ...(snapshot.failedStep ? { failedStep: snapshot.failedStep } : {}),
-      ...(snapshot.error ? { error: snapshot.error } : {}),
-      hint: followed.timedOut
-        ? `check later with: rotation status ${name}`
-        : `AWSCURRENT is unchanged; fix the cause, then clear the leftover AWSPENDING with: rotation repair ${name}`,
-    };
+    const after = await describeAfter(ctx, identity.arn, identity.versionId);
+    return endedResult(ctx, identity, followed, after, started);
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
-    return apiError(error, 'following the rotation failed (it was started and may still finish)', {
-      name,
-      arn,
-      versionId,
-    });
+    return failedCall(error, 'following the rotation failed (it was started and may still finish)', identity);
   }
 }
 
-/** Where each replica Region stands once the rotation ended (none for a secret that is not replicated). */
-async function replicasAfter(
-  ctx: CommandContext,
-  arn: string,
-): Promise<{ readonly replicas?: readonly ReplicaRow[] }> {
-  try {
-    const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: arn }));
-    const replication = described.ReplicationStatus ?? [];
-    if (replication.length === 0) return {};
-    const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) =>
-      labels.includes('AWSCURRENT'),
-    )?.[0];
-    return { replicas: await replicaRows(ctx, arn, current, replication) };
-  } catch {
-    return {}; // DescribeSecret not granted: the rotation's own outcome still stands
-  }
+/** An AWS call failed: the result says which and, for the two common refusals, what to do. */
+function apiErrorResult(
+  base: Omit<RotateResult, 'outcome' | 'durationMs'>,
+  error: unknown,
+  action: string,
+  durationMs: number,
+): RotateResult {
+  const { name, message } = describeAwsError(error);
+  const hint = isPreviousRotationIncomplete(error)
+    ? `an earlier rotation left AWSPENDING behind; inspect it (which credential logs in) and fix it with: rotation repair ${base.secretId}`
+    : /No Lambda rotation function ARN/i.test(message)
+      ? 'rotation was never configured for this secret: pass --rotation-lambda-arn <arn> (and --after-days <n>)'
+      : undefined;
+  return {
+    ...base,
+    outcome: RotateOutcome.error,
+    error: { name, message: `${action}: ${message}` },
+    durationMs,
+    ...(hint ? { hint } : {}),
+  };
 }

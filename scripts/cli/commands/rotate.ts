@@ -16,7 +16,8 @@ import { reportAwsError, writeJson, writeLine } from '../output.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { runBounded } from '../run-bounded.ts';
 import { renderResultLine, renderSummary } from './rotate-report.ts';
-import { RotateOutcome, rotateOne, type RotateResult } from './rotate-one.ts';
+import { rotateOne } from './rotate-one.ts';
+import { RotateOutcome, type RotateResult } from './rotate-result.ts';
 
 const HELP = `Usage: rotation rotate <secret-id>... [options]
        rotation rotate --filter <name-prefix> [options]
@@ -38,17 +39,27 @@ Options:
   --interval-ms <ms>           polling interval (default against the emulator 100, or 250 for more
                                than 3 secrets; against AWS 2000)
   --follow <auto|emulator|poll>
-                               how to follow: the emulator's rotation records, or the secret's labels
-                               (default auto: the emulator's records when the endpoint serves them).
-                               Following by labels asks GetSecretValue whether the pending version
-                               holds a value yet and drops the answer unread.
+                               how to follow: poll = DescribeSecret (the function's RotationProgress:*
+                               tags and the labels), as against AWS; emulator = the emulator's
+                               rotation records (adds messages, durations, retries); default auto:
+                               the emulator's records when the endpoint serves them, else poll.
+                               A function that records no tags is followed by its labels, asking
+                               GetSecretValue whether the pending version holds a value yet (the
+                               answer is dropped unread).
   --rotation-lambda-arn <arn>  set (or change) the rotation function before rotating
   --after-days <days>          set the rotation schedule (RotationRules.AutomaticallyAfterDays, 1-1000)
 
 ${COMMON_HELP}
 
-Exit codes: 0 all rotations succeeded (or were started, with --no-wait); 1 a rotation failed
-or timed out; 2 usage error; 3 an AWS call failed (e.g. "A previous rotation isn't
+Before starting, rotate reads what the function recorded on the secret: when AWSCURRENT no
+longer logs in (RotationProgress:Current replaced, changing or fails, a single-user rotation
+that failed after setSecret) it does not start a rotation that would fail with
+ERR_NO_WORKING_CREDENTIAL; it explains the state and the fixes (rotation repair --finish or
+--rollback). A failed or timed-out rotation ends with a hint for the step that failed and
+the function's log group with the \`aws logs tail\` command for it.
+
+Exit codes: 0 all rotations succeeded (or were started, with --no-wait); 1 a rotation failed,
+timed out or was not started because AWSCURRENT does not log in; 2 usage error; 3 an AWS call failed (e.g. "A previous rotation isn't
 complete": see \`rotation repair\`); 4 declined at the prompt; 130 interrupted.`;
 
 const OPTIONS = {
@@ -162,8 +173,10 @@ export const rotateCommand: Command = {
     } else {
       if (!detailed) {
         writeLine(ctx.out.stdout, renderSummary(results, ctx.paint));
-        for (const result of results.filter((each) => each.hint).slice(0, 20))
+        for (const result of results.filter((each) => each.hint).slice(0, 20)) {
           writeLine(ctx.out.stdout, `hint: ${result.name}: ${result.hint}`);
+          if (result.logs) writeLine(ctx.out.stdout, `logs: ${result.name}: ${result.logs.tailCommand}`);
+        }
       }
       const s = summarize(results, wallMs);
       if (results.length > 1) {
@@ -225,7 +238,7 @@ async function rotateAll(
         : {}),
     });
     done++;
-    if (result.outcome === RotateOutcome.failed || result.outcome === RotateOutcome.error) failed++;
+    if (result.outcome !== RotateOutcome.succeeded && result.outcome !== RotateOutcome.started) failed++;
     bar?.update({ done, failed });
     if (options.detailed) writeLine(out.stdout, renderResultLine(result, paint));
     return result;
@@ -245,7 +258,9 @@ export function progressPrinter(
     const { out, paint } = ctx;
     for (const step of snapshot.steps.slice(printedSteps)) {
       const mark = step.ok ? paint.green('ok') : paint.red('FAILED');
-      const why = step.error ? ` ${step.error.code ?? step.error.name}: ${step.error.message}` : '';
+      const why = step.error
+        ? ` ${step.error.code ?? step.error.name}${step.error.message ? `: ${step.error.message}` : ''}`
+        : '';
       const attempt = step.attempt !== undefined && step.attempt > 1 ? ` (attempt ${step.attempt})` : '';
       writeLine(
         out.stderr,
@@ -269,6 +284,7 @@ function exitCodeOf(result: RotateResult): ExitCode {
     case RotateOutcome.started:
       return ExitCode.ok;
     case RotateOutcome.failed:
+    case RotateOutcome.refused:
       return ExitCode.failed;
     case RotateOutcome.error:
       return ExitCode.awsError;
@@ -280,7 +296,7 @@ export function summarize(results: readonly RotateResult[], wallMs: number) {
   return {
     total: results.length,
     succeeded: count(RotateOutcome.succeeded),
-    failed: count(RotateOutcome.failed),
+    failed: count(RotateOutcome.failed) + count(RotateOutcome.refused),
     errors: count(RotateOutcome.error),
     started: count(RotateOutcome.started),
     wallMs,

@@ -1,7 +1,9 @@
 /**
- * What the CLI knows about one rotation while following it. Two sources fill it in: the
- * emulator's rotation records (exact steps, errors, durations) and, against AWS, an
- * inference from the secret's labels (progress-by-labels).
+ * What the CLI knows about one rotation while following it. Two sources fill it in: what
+ * Secrets Manager offers everywhere (the function's RotationProgress:* tags and the labels,
+ * tag-progress.ts), and, against the emulator only, its rotation records, which add what
+ * AWS keeps in CloudWatch Logs and the service's retries (messages, durations, the outcome
+ * after the last retry).
  */
 
 export interface StepError {
@@ -13,7 +15,7 @@ export interface StepError {
 export interface StepReport {
   readonly step: string;
   readonly ok: boolean;
-  /** Whole-rotation attempt this step ran in (emulator records), 1 for the first. */
+  /** Whole-rotation attempt this step ran in, 1 for the first (poll mode: as far as the polls saw). */
   readonly attempt?: number;
   readonly durationMs?: number;
   readonly error?: StepError;
@@ -31,7 +33,7 @@ export interface RotationSnapshot {
   readonly phase: Phase;
   /** The step running now (or the last one seen). Poll mode may say "setSecret/testSecret". */
   readonly step?: string;
-  /** Finished steps, oldest first (exact in emulator mode; empty in poll mode). */
+  /** Finished steps, oldest first (every attempt's in emulator mode; from the progress tags in poll mode). */
   readonly steps: readonly StepReport[];
   readonly attempts?: number;
   /** When failed: the step that failed and why. */

@@ -31,6 +31,7 @@ const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 
 let emu: Awaited<ReturnType<typeof startEmulator>>;
+let rotationFn: ReturnType<typeof buildRotationFunction>;
 let sm: SecretsManagerClient;
 let lambdaArn: string;
 let delayedArn: string;
@@ -50,6 +51,7 @@ beforeAll(async () => {
       new SecretsManagerClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials }),
     ),
   });
+  rotationFn = fn;
   lambdaArn = emu.registerFunction('cli-test-rotator', (event: unknown) => fn.handler(event));
   // The same function, each step a little slower: a rotation still running when `follow` attaches.
   delayedArn = emu.registerFunction('cli-test-delayed', async (event: unknown) => {
@@ -179,7 +181,7 @@ describe('rotation rotate', () => {
     expect((described.Tags ?? []).some((tag) => tag.Key === 'RotationMode')).toBe(false);
   });
 
-  it('reports a rotation that never ends as failed at the last step seen when following by labels', async () => {
+  it('follows by the progress tags alone (how it works against AWS): each step, the failed one with its code, and the log group', async () => {
     await createSecret('cli/slow-fail', 'slow-fail-user');
     target.failTestFor.add('slow-fail-user');
     const { code, out } = await cli([
@@ -191,15 +193,47 @@ describe('rotation rotate', () => {
       'poll',
       '--interval-ms',
       '50',
+    ]);
+    expect(code).toBe(ExitCode.failed);
+    expect(out.stderrText()).toMatch(/createSecret\s+ok/);
+    expect(out.stderrText()).toMatch(/setSecret\s+ok/);
+    expect(out.stderrText()).toMatch(/testSecret\s+FAILED\s+.*ERR_TEST_FAILED/);
+    expect(out.stdoutText()).toMatch(
+      /FAILED\s+cli\/slow-fail: rotation failed at testSecret .*ERR_TEST_FAILED/,
+    );
+    expect(out.stdoutText()).toContain('logs: /aws/lambda/cli-test-rotator');
+    expect(out.stdoutText()).toMatch(
+      /aws logs tail \/aws\/lambda\/cli-test-rotator --since \d+m --follow --region us-east-1/,
+    );
+    await collectValues('cli/slow-fail');
+  });
+
+  it('reports a rotation that never ends as failed at the last step seen, with the log group, when following by tags', async () => {
+    await createSecret('cli/never-ends', 'never-ends-user');
+    const slowArn = emu.registerFunction('cli-test-very-slow', async (event: unknown) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return rotationFn.handler(event);
+    });
+    const { code, out } = await cli([
+      'rotate',
+      'cli/never-ends',
+      '--rotation-lambda-arn',
+      slowArn,
+      '--follow',
+      'poll',
+      '--interval-ms',
+      '50',
       '--timeout',
       '1',
     ]);
     expect(code).toBe(ExitCode.failed);
     expect(out.stdoutText()).toMatch(
-      /FAILED\s+cli\/slow-fail: rotation failed at setSecret\/testSecret .*FollowTimeout: no outcome after 1 s/,
+      /FAILED\s+cli\/never-ends: rotation failed at \S+ .*FollowTimeout: no outcome after 1 s/,
     );
-    expect(out.stdoutText()).toContain('check later with: rotation status cli/slow-fail');
-    await collectValues('cli/slow-fail');
+    expect(out.stdoutText()).toContain('check later with: rotation status cli/never-ends');
+    expect(out.stdoutText()).toMatch(/aws logs tail \/aws\/lambda\/cli-test-very-slow --since \d+m --follow/);
+    await emu.waitForRotation('cli/never-ends');
+    await collectValues('cli/never-ends');
   });
 
   it('exits 3 for an unknown secret and for one never configured for rotation, saying what to do', async () => {
