@@ -4,7 +4,7 @@
  * | code | meaning |
  * | ---: | --- |
  * | 0 | everything asked for succeeded (status: nothing overdue or stuck) |
- * | 1 | a rotation failed or timed out, or `status` found an overdue or stuck secret |
+ * | 1 | a rotation failed or timed out, or was not started because AWSCURRENT does not log in; or `status` found an overdue or stuck secret |
  * | 2 | usage error: unknown command or option, missing argument, or a confirmation that cannot be asked (no terminal and no `--yes`) |
  * | 3 | an AWS API call failed (credentials, permissions, unknown secret, "A previous rotation isn't complete", network) |
  * | 4 | the operator answered "no" at a confirmation prompt: nothing was changed |

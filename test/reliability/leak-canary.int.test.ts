@@ -376,9 +376,11 @@ describe('leak canary', () => {
       'redis-url-question',
     ])
       expect(outcomes[name], name).toEqual(['failed']);
-    // The filtered CLI run meets the failed secret's stale AWSPENDING ("A previous rotation isn't
-    // complete"): exit 3; the emergency run succeeds.
-    expect(outcomes['cli rotate --filter']).toEqual(['3']);
+    // The filtered CLI run meets the failed secrets' stale AWSPENDING ("A previous rotation isn't
+    // complete", exit 3), and refuses to start on the wrong-password one, whose function recorded
+    // that no stored credential logs in (exit 1, which outranks 3); the emergency run succeeds.
+    expect(outcomes['cli rotate --filter']).toEqual(['1']);
+    expect(cliOutput.join('\n')).toMatch(/pg-wrong-password\s+refused/);
     expect(outcomes['cli rotate --emergency']).toEqual(['0']);
     expect(errors.some((text) => text.includes('ERR_NO_WORKING_CREDENTIAL'))).toBe(true);
   });
