@@ -7,6 +7,8 @@ export class ChaosReport {
   rotations = 0;
   observations = 0;
   textsScanned = 0;
+  /** Node-down faults (multi-node targets): nodes stopped, each started again later. */
+  nodeStops = 0;
   readonly calls = new Map<string, number>();
   readonly faults = new Map<string, number>();
   readonly perTarget = new Map<string, number>();
@@ -30,6 +32,7 @@ export class ChaosReport {
     this.rotations += result.rotations;
     this.observations += result.observations;
     this.textsScanned += result.textsScanned;
+    this.nodeStops += result.trace.filter((line) => line.startsWith('  nodes: stopped')).length;
     this.perTarget.set(result.target, (this.perTarget.get(result.target) ?? 0) + 1);
     for (const [point, count] of result.calls) this.calls.set(point, (this.calls.get(point) ?? 0) + count);
     for (const [key, count] of result.faults) this.faults.set(key, (this.faults.get(key) ?? 0) + count);
@@ -80,6 +83,9 @@ export class ChaosReport {
           .map(([kind, count]) => `${kind}=${count}`)
           .join(', ') || 'none'
       }`,
+      ...(this.nodeStops > 0
+        ? [`  node-down faults: ${this.nodeStops} nodes stopped and started again`]
+        : []),
       `  points: ${[...this.calls]
         .sort()
         .map(([point, count]) => `${point}=${count}`)

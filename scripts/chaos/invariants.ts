@@ -3,9 +3,10 @@ import {
   GetSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { NodeVerdict } from './node-invariants.ts';
 import { CredentialModel, type ChaosTarget } from './targets/chaos-target.ts';
 
-/** The five promises a schedule checks. */
+/** The promises a schedule checks. */
 export const Invariant = {
   labels: 'labels',
   workingCredential: 'working-credential',
@@ -16,6 +17,8 @@ export const Invariant = {
   emergency: 'emergency',
   /** `status` never reports healthy while AWSCURRENT does not log in. */
   status: 'status',
+  /** Multi-node targets: a node that missed a rotation is named by a warning and healed by the next one. */
+  nodes: 'nodes',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 
@@ -51,6 +54,19 @@ export interface Observation {
     readonly previous?: boolean;
     readonly replaced?: boolean;
   };
+  /** Multi-node targets: whether the replaced credential logs in on any running node. */
+  readonly worksAnywhere?: { readonly replaced?: boolean };
+  /** Multi-node targets: the running nodes that refused each label (named in a violation). */
+  readonly refused?: NodeVerdict['refused'];
+  /** Multi-node targets: what the node ledger found (node-invariants.ts). */
+  readonly nodeViolations?: readonly Violation[];
+}
+
+/** What the schedule knows at an observation, for multi-node targets' node ledger. */
+export interface ObserveContext {
+  readonly phase: Phase;
+  readonly at: string;
+  readonly logLines: readonly string[];
 }
 
 function holders(labels: Readonly<Record<string, readonly string[]>>, stage: string): string[] {
@@ -80,6 +96,7 @@ export async function observe(
   arn: string,
   target: ChaosTarget,
   replaced?: string,
+  context?: ObserveContext,
 ): Promise<Observation> {
   const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
   const labels = described.VersionIdsToStages ?? {};
@@ -89,6 +106,30 @@ export async function observe(
   const current = await valueOf(client, arn, currentId);
   const pending = pendingId === currentId ? undefined : await valueOf(client, arn, pendingId);
   const previous = await valueOf(client, arn, previousId);
+  if (target.topology && context) {
+    const verdict = await target.topology.judge({
+      ...context,
+      values: {
+        ...(current !== undefined ? { current } : {}),
+        ...(pending !== undefined ? { pending } : {}),
+        ...(previous !== undefined ? { previous } : {}),
+        ...(replaced !== undefined && replaced !== current ? { replaced } : {}),
+      },
+    });
+    return {
+      labels,
+      ...(current !== undefined ? { current } : {}),
+      ...(pending !== undefined ? { pending } : {}),
+      ...(previous !== undefined ? { previous } : {}),
+      ...(replaced !== undefined ? { replaced } : {}),
+      works: verdict.works,
+      worksAnywhere: {
+        ...(verdict.anywhere.replaced !== undefined ? { replaced: verdict.anywhere.replaced } : {}),
+      },
+      refused: verdict.refused,
+      nodeViolations: verdict.violations,
+    };
+  }
   const view = { current, previous };
   const tryIt = async (value: string | undefined): Promise<boolean | undefined> =>
     value === undefined ? undefined : target.authenticates(value, view);
@@ -131,12 +172,17 @@ export function checkObservation(
     });
   const { works } = observation;
   const done = phase !== Phase.during;
+  const on = (label: 'current' | 'replaced'): string => {
+    const nodes = observation.refused?.[label];
+    return nodes && nodes.length > 0 ? ` on ${nodes.join(', ')}` : '';
+  };
+  violations.push(...(observation.nodeViolations ?? []));
   if (model === CredentialModel.zeroDowntime || done) {
     if (works.current !== true)
       violations.push({
         invariant: Invariant.workingCredential,
         at,
-        detail: `AWSCURRENT does not authenticate (${model}, ${phase})`,
+        detail: `AWSCURRENT does not authenticate${on('current')} (${model}, ${phase})`,
       });
   } else if (works.current !== true && works.pending !== true) {
     violations.push({
@@ -152,11 +198,11 @@ export function checkObservation(
       violations.push({
         invariant: Invariant.revocation,
         at,
-        detail:
-          'the replaced credential stopped working before the mode revokes it (zero-downtime keeps it until the next rotation)',
+        detail: `the replaced credential stopped working${on('replaced')} before the mode revokes it (zero-downtime keeps it until the next rotation)`,
       });
     }
-    if (!mustWork && works.replaced === true) {
+    // Revoked means revoked on every node: a multi-node target answers "anywhere" here.
+    if (!mustWork && (observation.worksAnywhere?.replaced ?? works.replaced) === true) {
       violations.push({
         invariant: Invariant.revocation,
         at,

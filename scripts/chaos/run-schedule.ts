@@ -91,7 +91,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   const texts: { source: string; text: string }[] = [];
   const stepTimeoutMs = input.stepTimeoutMs ?? 400;
   const calmTimeoutMs = Math.max(10_000, stepTimeoutMs * 10);
-  const probability = input.probability ?? rng.pick([0.03, 0.08, 0.15, 0.3]);
+  const probability = input.probability ?? rng.pick(target.faultProbabilities ?? [0.03, 0.08, 0.15, 0.3]);
   const controller = new FaultController(
     {
       probability,
@@ -190,7 +190,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   let replaced: string | undefined;
   const observeAt = async (at: string): Promise<void> => {
     observations += 1;
-    const observation = await observe(client, arn, target, replaced);
+    const observation = await observe(client, arn, target, replaced, { phase, at, logLines: logger.lines });
     const found = checkObservation(observation, target.model, phase, at);
     if (input.verbose) {
       const labels = Object.entries(observation.labels)
@@ -230,6 +230,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
     observe: async (label) => {
       await observeAt(`rotation ${tokens.length} ${label}`);
       if (!lambda.calm) await operator.betweenSteps(label);
+      if (!lambda.calm) await target.topology?.betweenSteps(trace);
     },
     onError,
     duplicateChance: 0.15,
@@ -292,6 +293,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   for (let round = 1; round <= rounds; round += 1) {
     controller.enabled = true;
     lambda.calm = false;
+    await target.topology?.beforeRotation(trace);
     const moment = operator.pickMoment();
     if (moment === EmergencyMoment.before) await operator.declareLeak(moment);
     operator.tagDuring = moment === EmergencyMoment.during;
@@ -303,6 +305,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
       // Faults stop; the rotation must complete (invariant 3).
       controller.enabled = false;
       lambda.calm = true;
+      await target.topology?.restore(trace);
       // `repair` drops the pending value's label; a single-user kind without an admin credential
       // cannot come back from that once setSecret landed (see ChaosTarget.repairSafe), so it resumes.
       // `repair` checks the target first, so every kind may take it (the old blind repair could
@@ -347,6 +350,7 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   if (operator.leaked.size > 0 && violations.every((v) => v.invariant !== Invariant.completion)) {
     controller.enabled = false;
     lambda.calm = true;
+    await target.topology?.restore(trace);
     operator.tagDuring = false;
     operator.concurrentRotate = false;
     trace.push('final: a calm rotation for the emergency still requested');
@@ -361,6 +365,27 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
         invariant: Invariant.completion,
         at: `rotation ${tokens.length} final`,
         detail: 'the emergency rotation did not complete once faults stopped',
+      });
+  }
+  // Multi-node targets: every node back (a revoked password must fail there too), then a calm
+  // rotation, which must heal every node that missed the last one.
+  if (target.topology && violations.every((v) => v.invariant !== Invariant.completion)) {
+    controller.enabled = false;
+    lambda.calm = true;
+    operator.tagDuring = false;
+    operator.concurrentRotate = false;
+    await target.topology.restore(trace);
+    await observeAt(`rotation ${tokens.length} end, every node back`);
+    trace.push('final: a calm rotation heals the nodes that missed one');
+    phase = Phase.during;
+    const ok = await rotateOnce();
+    phase = ok ? completedPhase() : Phase.during;
+    await observeAt(`rotation ${tokens.length} end (healing)`);
+    if (!ok)
+      violations.push({
+        invariant: Invariant.completion,
+        at: `rotation ${tokens.length} healing`,
+        detail: 'the rotation after every node came back did not complete',
       });
   }
 

@@ -1,6 +1,7 @@
 import type { Env } from '../../../shared/config.ts';
 import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import type { InjectOptions } from '../fault-injector.ts';
+import type { NodeJudgeInput, NodeVerdict } from '../node-invariants.ts';
 import type { Rng } from '../prng.ts';
 
 /**
@@ -39,6 +40,23 @@ export interface VerifierView {
   readonly previous: string | undefined;
 }
 
+/**
+ * A target made of several servers (a cluster, a primary with replicas) that an actor stops
+ * and starts: the node-down faults. The runner calls it at the moments below; the actor keeps
+ * the node ledger (scripts/chaos/node-invariants.ts) that judges every observation on every
+ * running node.
+ */
+export interface TopologyActor {
+  /** Faults on, before a rotation starts: a node that missed the last rotation comes back; maybe one goes down. */
+  beforeRotation(trace: string[]): Promise<void>;
+  /** Faults on, between two steps: maybe stop a running node, maybe start a stopped one. */
+  betweenSteps(trace: string[]): Promise<void>;
+  /** Faults off: every stopped node starts again and serves. */
+  restore(trace: string[]): Promise<void>;
+  /** Try each value on every running node and judge the observation (node-invariants.ts). */
+  judge(input: NodeJudgeInput): Promise<NodeVerdict>;
+}
+
 /** One kind, format and mode under test, with its real target behind it. */
 export interface ChaosTarget {
   /** e.g. `jwt/json`, `postgres/alternating/url`. Used to replay: `--target <name>`. */
@@ -55,6 +73,11 @@ export interface ChaosTarget {
   readonly repairSafe: boolean;
   /** Env the function needs for this target (the runner adds the emulator endpoint). */
   readonly env: Env;
+  /**
+   * The per-call fault probabilities a schedule draws from. Default [0.03, 0.08, 0.15, 0.3].
+   * Node-down targets include 0: a rotation that succeeds while a node is down needs calm calls.
+   */
+  readonly faultProbabilities?: readonly number[];
   /** Schedules on this target must not overlap (it rotates a server-wide credential). */
   readonly exclusive?: boolean;
   /** Create what the secret's first value needs on the target and return that value. */
@@ -67,6 +90,12 @@ export interface ChaosTarget {
    * the secret itself (a JWT verifier accepts the keys it finds there).
    */
   authenticates(secretString: string, view: VerifierView): Promise<boolean>;
+  /**
+   * Node-down faults and per-node judgement, for multi-node targets. Their `authenticates`
+   * then answers "works on some running node" (what a revoked credential must not do); the
+   * observer asks `topology.judge` whether AWSCURRENT works on every node.
+   */
+  readonly topology?: TopologyActor;
   /** Texts the target produced that must not contain secrets (server log, MONITOR capture). */
   capturedTexts?(): Promise<readonly { readonly source: string; readonly text: string }[]>;
   close(): Promise<void>;

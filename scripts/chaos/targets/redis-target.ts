@@ -3,7 +3,7 @@ import { defineRedisFunction } from '../../../functions/redis/definition.ts';
 import { createIoredisConnector } from '../../../functions/redis/ioredis-connector.ts';
 import type { RedisConnector } from '../../../functions/redis/redis-port.ts';
 import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
-import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+import { CredentialModel, type ChaosTarget, type PortWrapper } from './chaos-target.ts';
 import { redisAdmin, redisAuthenticates, type RedisAddress } from './redis-probe.ts';
 
 /**
@@ -21,7 +21,17 @@ export interface RedisTargetServer {
   readonly admin: { readonly username: string; readonly password: string };
 }
 
-const newPassword = (): string => randomBytes(18).toString('base64url');
+export const newPassword = (): string => randomBytes(18).toString('base64url');
+
+/** The Redis function with its connector wrapped: `redis.open` and each `redis.session.*` are injection points. */
+export function redisDefinition(wrap: PortWrapper): FunctionDefinition<unknown, object> {
+  return defineRedisFunction({
+    connector: (config) =>
+      wrap<RedisConnector>('redis', createIoredisConnector(config), {
+        children: { open: 'redis.session' },
+      }),
+  }) as FunctionDefinition<unknown, object>;
+}
 
 export function redisTarget(
   mode: RedisChaosMode,
@@ -60,14 +70,7 @@ export function redisTarget(
       usernameOf.set(secretString, username);
       return { secretString };
     },
-    definition(wrap): FunctionDefinition<unknown, object> {
-      return defineRedisFunction({
-        connector: (config) =>
-          wrap<RedisConnector>('redis', createIoredisConnector(config), {
-            children: { open: 'redis.session' },
-          }),
-      }) as FunctionDefinition<unknown, object>;
-    },
+    definition: redisDefinition,
     async authenticates(secretString) {
       let username: string | undefined;
       let password: string;

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../testbed/servers.ts';
+import {
+  startPostgres,
+  startRedis,
+  startRedisCluster,
+  type PostgresServer,
+  type RedisServer,
+} from '../../testbed/servers.ts';
 import type { ChaosTarget } from './chaos-target.ts';
 import { elastiCacheTarget, type ElastiCacheChaosMode } from './elasticache-target.ts';
 import { jwtTarget } from './jwt-target.ts';
@@ -7,6 +13,7 @@ import { memoryTarget } from './memory-target.ts';
 import { postgresTarget, type PgShape, type PostgresChaosMode } from './postgres-target.ts';
 import { redisAdmin } from './redis-probe.ts';
 import { redisTarget, type RedisTargetServer } from './redis-target.ts';
+import { redisTopologyTarget, type RedisDeployment } from './redis-topology-target.ts';
 
 /** Every kind, format and mode the harness can drive, by name. */
 export const TARGET_NAMES = [
@@ -20,6 +27,8 @@ export const TARGET_NAMES = [
   'redis/requirepass/url',
   'redis/elasticache-user/json',
   'redis/elasticache-auth-token/json',
+  'redis/acl-cluster/json',
+  'redis/acl-replicas/json',
   'postgres/single/json',
   'postgres/single/url',
   'postgres/alternating/json',
@@ -39,6 +48,48 @@ async function redisWithAdmin(options: {
     ['ACL', 'SETUSER', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
   ]);
   return { server, target: { address: { host: server.host, port: server.port }, admin } };
+}
+
+/** Multi-node deployments for the node-down targets; the default user is their admin. */
+async function redisDeployment(kind: 'acl-cluster' | 'acl-replicas'): Promise<{
+  deployment: RedisDeployment;
+  destroy: () => Promise<void>;
+}> {
+  const adminPassword = randomBytes(18).toString('base64url');
+  if (kind === 'acl-cluster') {
+    const cluster = await startRedisCluster({
+      masters: 3,
+      replicasPerMaster: 1,
+      password: adminPassword,
+      aclFile: true,
+    });
+    const nodes = [
+      ...cluster.masters.map((server) => ({ server, formedAs: 'master' })),
+      ...cluster.replicas.map((server) => ({ server, formedAs: 'replica' })),
+    ];
+    return { deployment: { nodes, adminPassword }, destroy: () => cluster.destroy() };
+  }
+  const primary = await startRedis({ aclFile: true, requirepass: adminPassword });
+  const servers = [primary];
+  try {
+    for (let i = 0; i < 2; i += 1)
+      servers.push(
+        await startRedis({
+          aclFile: true,
+          requirepass: adminPassword,
+          masterAuth: adminPassword,
+          replicaOf: { host: primary.host, port: primary.port },
+        }),
+      );
+  } catch (error) {
+    await Promise.allSettled(servers.map((server) => server.destroy()));
+    throw error;
+  }
+  const nodes = servers.map((server, i) => ({ server, formedAs: i === 0 ? 'primary' : 'replica' }));
+  return {
+    deployment: { nodes, adminPassword },
+    destroy: async () => void (await Promise.allSettled(servers.map((server) => server.destroy()))),
+  };
 }
 
 /** Open the named targets, starting the real servers they need (one per server-wide mode). */
@@ -75,6 +126,10 @@ export async function openTargets(names: readonly string[]): Promise<ChaosTarget
       closers.push(() => started.server.destroy());
       requirepassServers.set(name, started.target);
       targets.push(redisTarget('requirepass', shape as 'json' | 'url', started.target));
+    } else if (kind === 'redis' && (mode === 'acl-cluster' || mode === 'acl-replicas')) {
+      const started = await redisDeployment(mode);
+      closers.push(started.destroy);
+      targets.push(redisTopologyTarget(mode, started.deployment));
     } else if (kind === 'postgres') {
       pgServer ??= startPostgres({ logStatements: true }).then((started) => {
         closers.push(() => started.destroy());

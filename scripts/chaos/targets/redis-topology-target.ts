@@ -1,0 +1,89 @@
+import type { RedisServer } from '../../testbed/servers.ts';
+import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+import { NodeChaos } from './node-chaos.ts';
+import { redisAdmin, redisAuthenticates } from './redis-probe.ts';
+import { newPassword, redisDefinition } from './redis-target.ts';
+
+/**
+ * ACL-user mode on a multi-node Redis whose nodes go down and come back (NodeChaos): a Redis
+ * Cluster (3 masters, 3 replicas; the secret names any one node, drawn per schedule) or a
+ * primary with two replicas (the secret names the primary; replicas are discovered, and the
+ * secret starts with `knownNodes` listing them, as after its first rotation, so a replica that
+ * is down is still part of the deployment). Every node keeps users in an ACL file, so a
+ * stopped node comes back with what it had. The default user (the deployment's admin and
+ * replication user) is never rotated; each schedule rotates an ACL user of its own, created on
+ * every node. Schedules on one deployment run one at a time: they stop its nodes.
+ */
+export type RedisTopologyShape = 'acl-cluster' | 'acl-replicas';
+
+export interface RedisDeployment {
+  /** Every node, with what it was when the deployment formed. */
+  readonly nodes: readonly { readonly server: RedisServer; readonly formedAs: string }[];
+  /** The default user's password on every node (the admin; the replicas' masterauth). */
+  readonly adminPassword: string;
+}
+
+const nameOf = (server: RedisServer): string => `${server.host}:${server.port}`;
+
+function credentialsOf(secretString: string): { username?: string; password: string } {
+  return JSON.parse(secretString) as { username?: string; password: string };
+}
+
+export function redisTopologyTarget(shape: RedisTopologyShape, deployment: RedisDeployment): ChaosTarget {
+  const { nodes, adminPassword } = deployment;
+  const topology = new NodeChaos({
+    nodes: nodes.map(({ server, formedAs }) => ({
+      name: nameOf(server),
+      formedAs,
+      stop: () => server.stop(),
+      start: () => server.start(),
+    })),
+    probe: async (node, secretString) => {
+      const { username, password } = credentialsOf(secretString);
+      const server = nodes.find((n) => nameOf(n.server) === node.name)?.server;
+      if (server === undefined) throw new Error(`unknown node ${node.name}`);
+      return redisAuthenticates(server, username, password);
+    },
+  });
+  return {
+    name: `redis/${shape}/json`,
+    model: CredentialModel.zeroDowntime,
+    emergency: true,
+    repairSafe: true,
+    exclusive: true,
+    faultProbabilities: [0, 0, 0.03, 0.08, 0.15],
+    env: { REDIS_MODE: 'acl', REDIS_CONNECT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' },
+    topology,
+    async provision(secretName, rng) {
+      await topology.reset(rng.fork('nodes'));
+      const username = `u_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}`;
+      const password = newPassword();
+      for (const { server } of nodes)
+        await redisAdmin(server, { password: adminPassword }, [
+          ['ACL', 'SETUSER', username, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
+          ['ACL', 'SAVE'],
+        ]);
+      const [primary] = nodes;
+      if (primary === undefined) throw new Error('a deployment needs a node');
+      const named = shape === 'acl-cluster' ? rng.pick(nodes).server : primary.server;
+      const knownNodes = shape === 'acl-replicas' ? nodes.slice(1).map((n) => nameOf(n.server)) : undefined;
+      const secretString = JSON.stringify({
+        host: named.host,
+        port: named.port,
+        username,
+        password,
+        mode: 'acl',
+        ...(knownNodes ? { knownNodes } : {}),
+      });
+      return { secretString };
+    },
+    definition: redisDefinition,
+    // "Works on some running node": what a revoked credential must not do (topology.judge asks "every").
+    async authenticates(secretString) {
+      return [...(await topology.answers(secretString)).values()].some(Boolean);
+    },
+    async close() {
+      await topology.restore([]);
+    },
+  };
+}
