@@ -53,6 +53,8 @@ export interface EmulatorSecrets {
   createSecret(name: string, value: string | object, tags?: Record<string, string>): Promise<string>;
   /** RotateSecret (90-day rule) and wait for the rotation, all its retries included, to end. */
   rotate(secretId: string, functionArn: string): Promise<RotationRecord>;
+  /** RotateSecret (90-day rule), returning at once: the rotation runs on. */
+  startRotation(secretId: string, functionArn: string): Promise<void>;
   current(secretId: string): Promise<string>;
   stages(secretId: string): Promise<Record<string, string[]>>;
   tag(secretId: string, tags: Record<string, string>): Promise<void>;
@@ -63,6 +65,15 @@ export async function startEmulatorSecrets(
   options: { rotationRetries?: number } = {},
 ): Promise<EmulatorSecrets> {
   const { emu, sm, close } = await startHarness({ rotationRetries: options.rotationRetries ?? 0 });
+  const startRotation = async (secretId: string, functionArn: string): Promise<void> => {
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: secretId,
+        RotationLambdaARN: functionArn,
+        RotationRules: { AutomaticallyAfterDays: 90 },
+      }),
+    );
+  };
   const tagList = (tags: Record<string, string>) =>
     Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   return {
@@ -79,15 +90,10 @@ export async function startEmulatorSecrets(
       return out.ARN as string;
     },
     async rotate(secretId, functionArn) {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: secretId,
-          RotationLambdaARN: functionArn,
-          RotationRules: { AutomaticallyAfterDays: 90 },
-        }),
-      );
+      await startRotation(secretId, functionArn);
       return emu.waitForRotation(secretId);
     },
+    startRotation,
     async current(secretId) {
       const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
       return out.SecretString as string;

@@ -14,24 +14,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  RotateSecretCommand,
-  TagResourceCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { buildFunctions } from '../../../scripts/build/build-functions.ts';
-import {
-  InvocationError,
-  startEmulator,
-  type Emulator,
-  type InvocationErrorInfo,
-  type RotationRecord,
-} from '../../../scripts/emulator/index.ts';
+import { InvocationError, type InvocationErrorInfo } from '../../../scripts/emulator/index.ts';
 import { stageCliPackage } from '../../../scripts/package/package-cli.ts';
-import { clientFor } from '../../support/emulator-harness.ts';
+import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
 
 /**
  * The checkout the zips and the CLI are built from: this one, or OPERATOR_SCENARIOS_BUILD_ROOT
@@ -63,9 +50,8 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export interface ScenarioStack {
-  readonly emu: Emulator;
-  readonly sm: SecretsManagerClient;
+/** The emulator with the SDK helpers every harness has (`createSecret`, `rotate`, `stages`, `tag`, ...), and: */
+export interface ScenarioStack extends EmulatorSecrets {
   /** The ARN of `<kind>-zip`, the built zip of that kind. */
   functionArn(kind: ZipKind): string;
   /** A function `name` that runs each step in the zip of `kind`, with `hooks` around it. */
@@ -78,14 +64,7 @@ export interface ScenarioStack {
   cli(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<CliRun>;
   /** Every CLI run so far (stdout and stderr), for leak checks. */
   readonly cliOutput: string[];
-  createSecret(name: string, value: string | object): Promise<string>;
-  /** RotateSecret as the service's schedule starts it, then wait for the rotation to end. */
-  rotate(secretId: string, functionArn: string): Promise<RotationRecord>;
-  /** Start RotateSecret and return at once (the rotation runs on). */
-  startRotation(secretId: string, functionArn: string): Promise<void>;
-  stages(secretId: string): Promise<Record<string, string[]>>;
   tags(secretId: string): Promise<Record<string, string>>;
-  tag(secretId: string, tags: Record<string, string>): Promise<void>;
   /** SecretString of a stage (default AWSCURRENT) or of a version id. */
   value(secretId: string, where?: { stage?: string; versionId?: string }): Promise<string>;
   /** One step invoked in the zip outside any rotation; the function's error when it failed. */
@@ -93,7 +72,6 @@ export interface ScenarioStack {
     kind: ZipKind,
     event: StepEvent,
   ): Promise<{ readonly ok: boolean; readonly error?: InvocationErrorInfo }>;
-  close(): Promise<void>;
 }
 
 export interface ScenarioStackOptions {
@@ -119,8 +97,8 @@ export async function startScenarioStack(options: ScenarioStackOptions): Promise
     }),
     stageCliPackage(rootDir, cliDir),
   ]);
-  const emu = await startEmulator({ port: 0, rotationRetries: 0, invocationTimeoutMs: 60_000 });
-  const sm = clientFor(emu.endpoint);
+  const base = await startEmulatorSecrets({ rotationRetries: 0 });
+  const { emu, sm } = base;
   const arns = new Map<ZipKind, string>();
   for (const kind of options.kinds) {
     const zip = build.built.find((built) => built.name === kind);
@@ -143,8 +121,7 @@ export async function startScenarioStack(options: ScenarioStackOptions): Promise
   const cliBin = path.join(cliDir, 'bin/rotation.mjs');
 
   return {
-    emu,
-    sm,
+    ...base,
     functionArn,
     gated(kind, name, hooks) {
       const zip = functionArn(kind);
@@ -175,48 +152,9 @@ export async function startScenarioStack(options: ScenarioStackOptions): Promise
       });
     },
     cliOutput,
-    async createSecret(name, value) {
-      const out = await sm.send(
-        new CreateSecretCommand({
-          Name: name,
-          SecretString: typeof value === 'string' ? value : JSON.stringify(value),
-        }),
-      );
-      return out.ARN as string;
-    },
-    async rotate(secretId, arn) {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: secretId,
-          RotationLambdaARN: arn,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-        }),
-      );
-      return emu.waitForRotation(secretId);
-    },
-    async startRotation(secretId, arn) {
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: secretId,
-          RotationLambdaARN: arn,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-        }),
-      );
-    },
-    async stages(secretId) {
-      return (await sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
-    },
     async tags(secretId) {
       const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
       return Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
-    },
-    async tag(secretId, tags) {
-      await sm.send(
-        new TagResourceCommand({
-          SecretId: secretId,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      );
     },
     async value(secretId, where = {}) {
       const out = await sm.send(
@@ -240,8 +178,7 @@ export async function startScenarioStack(options: ScenarioStackOptions): Promise
       }
     },
     async close() {
-      sm.destroy();
-      await emu.close();
+      await base.close();
       await rm(workDir, { recursive: true, force: true });
     },
   };

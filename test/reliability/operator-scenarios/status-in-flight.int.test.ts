@@ -48,7 +48,7 @@ describe('rotation status on a rotation in flight (scenario 5)', () => {
     try {
       const one = await stack.cli(['status', name]);
       expect(one.code, one.stdout + one.stderr).toBe(ExitCode.ok);
-      expect(one.stdout).toMatch(new RegExp(`${name}\\s.*rotating \\(\\d+s\\)`));
+      expect(one.stdout).toMatch(new RegExp(`${name}\\s.*rotating \\((\\d+m )?\\d+s\\)`));
       expect(one.stdout).not.toMatch(/STUCK/);
       expect(one.stdout).toContain('not a problem yet');
       expect(one.stdout).not.toContain('rotation repair');
