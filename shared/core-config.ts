@@ -1,6 +1,11 @@
 import type { EnvReader } from './config.ts';
 import { METRIC_NAMESPACE_DEFAULT } from './observability.ts';
-import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy, type PasswordPolicy } from './password.ts';
+import {
+  DEFAULT_PASSWORD_POLICY,
+  PasswordSource,
+  readPasswordPolicy,
+  type PasswordPolicy,
+} from './password.ts';
 import { DEFAULT_REPLICA_SETTINGS, type ReplicaSettings } from './replicas.ts';
 
 /** Settings every function shares, read once from the environment. */
@@ -15,6 +20,8 @@ export interface CoreConfig {
   readonly metricsNamespace: string;
   /** AWS's password knobs over the kind's defaults. */
   readonly passwordPolicy: PasswordPolicy;
+  /** PASSWORD_GENERATOR: `local` (node:crypto in the function) or `secretsmanager` (GetRandomPassword). Default local. */
+  readonly passwordSource: PasswordSource;
   /** SECRETS_MANAGER_REPLICA_ENDPOINT: endpoint of the clients in replica Regions. Default: unset (the SDK's endpoint for each Region). */
   readonly replicaEndpoint: string | undefined;
   /** REPLICA_SYNC_WAIT_MS, REPLICA_CATCH_UP_WAIT_MS, REPLICA_POLL_INTERVAL_MS (defaults in shared/replicas.ts). */
@@ -41,6 +48,11 @@ export function readCoreConfig(
     ),
     metricsNamespace: reader.string('POWERTOOLS_METRICS_NAMESPACE', METRIC_NAMESPACE_DEFAULT),
     passwordPolicy: readPasswordPolicy(reader, passwordDefaults),
+    passwordSource: reader.oneOf(
+      'PASSWORD_GENERATOR',
+      [PasswordSource.local, PasswordSource.secretsManager],
+      PasswordSource.local,
+    ),
     replicaEndpoint,
     replicas: {
       syncWaitMs: reader.int('REPLICA_SYNC_WAIT_MS', DEFAULT_REPLICA_SETTINGS.syncWaitMs, {

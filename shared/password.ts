@@ -1,6 +1,16 @@
 import type { EnvReader } from './config.ts';
+import { ErrorCode, RotationError } from './errors.ts';
+import {
+  DIGITS,
+  ImpossiblePasswordRules,
+  LOWERCASE,
+  PUNCTUATION,
+  randomPassword,
+  UPPERCASE,
+  type RandomIndex,
+} from './random-password.ts';
 import type { RandomPasswordInput, SecretsPort } from './secrets-port.ts';
-import type { Sensitive } from './sensitive.ts';
+import { Sensitive } from './sensitive.ts';
 
 /** A password policy; names follow AWS's GetRandomPassword inputs. */
 export type PasswordPolicy = RandomPasswordInput;
@@ -51,13 +61,49 @@ export function readPasswordPolicy(
   return Object.freeze(policy);
 }
 
-/** The random-value port. The default asks Secrets Manager (server-side randomness). */
+/** The random-value port: the function's own CSPRNG by default, or Secrets Manager's GetRandomPassword. */
 export interface PasswordGenerator {
   generate(policy: PasswordPolicy): Promise<Sensitive<string>>;
 }
 
+/** Where passwords come from (PASSWORD_GENERATOR). */
+export const PasswordSource = {
+  /** node:crypto in the function, GetRandomPassword's rules (shared/random-password.ts). The default. */
+  local: 'local',
+  /** Secrets Manager's GetRandomPassword: one more round trip per password drawn. */
+  secretsManager: 'secretsmanager',
+} as const;
+export type PasswordSource = (typeof PasswordSource)[keyof typeof PasswordSource];
+
 export function secretsManagerPasswordGenerator(secrets: SecretsPort): PasswordGenerator {
   return { generate: (policy) => secrets.getRandomPassword(policy) };
+}
+
+/**
+ * Passwords drawn in the function itself, by GetRandomPassword's rules, from node:crypto's
+ * CSPRNG (OpenSSL's generator, seeded by the kernel) with rejection sampling
+ * (shared/random-password.ts). It saves one Secrets Manager round trip per rotation and the
+ * password never crosses the network before PutSecretValue stores it. Rules no password can
+ * meet fail as ERR_POLICY_VIOLATION, naming the rule.
+ */
+export function localPasswordGenerator(randomIndex?: RandomIndex): PasswordGenerator {
+  return {
+    generate: async (policy) => {
+      try {
+        return new Sensitive(randomPassword(policy, randomIndex));
+      } catch (error) {
+        if (!(error instanceof ImpossiblePasswordRules)) throw error;
+        throw new RotationError(ErrorCode.ERR_POLICY_VIOLATION, error.message, { cause: error });
+      }
+    },
+  };
+}
+
+/** The generator PASSWORD_GENERATOR names. */
+export function passwordGenerator(source: PasswordSource, secrets: SecretsPort): PasswordGenerator {
+  return source === PasswordSource.secretsManager
+    ? secretsManagerPasswordGenerator(secrets)
+    : localPasswordGenerator();
 }
 
 /** Check that a password satisfies a policy (used by tests and by strategies that
@@ -81,10 +127,13 @@ export function passwordPolicyViolations(password: string, policy: PasswordPolic
   if (policy.ExcludeNumbers && has.digit) problems.push('numbers-excluded');
   if (policy.ExcludePunctuation && has.punct) problems.push('punctuation-excluded');
   if (policy.RequireEachIncludedType && password.length >= 4) {
-    if (!policy.ExcludeLowercase && !has.lower) problems.push('lowercase-missing');
-    if (!policy.ExcludeUppercase && !has.upper) problems.push('uppercase-missing');
-    if (!policy.ExcludeNumbers && !has.digit) problems.push('number-missing');
-    if (!policy.ExcludePunctuation && !has.punct) problems.push('punctuation-missing');
+    // A type whose every character ExcludeCharacters removes is excluded, not missing.
+    const left = (chars: string): boolean =>
+      [...chars].some((char) => !policy.ExcludeCharacters.includes(char));
+    if (!policy.ExcludeLowercase && left(LOWERCASE) && !has.lower) problems.push('lowercase-missing');
+    if (!policy.ExcludeUppercase && left(UPPERCASE) && !has.upper) problems.push('uppercase-missing');
+    if (!policy.ExcludeNumbers && left(DIGITS) && !has.digit) problems.push('number-missing');
+    if (!policy.ExcludePunctuation && left(PUNCTUATION) && !has.punct) problems.push('punctuation-missing');
   }
   return problems;
 }

@@ -4,7 +4,7 @@ import { readCoreConfig, type CoreConfig } from './core-config.ts';
 import { asRotationError } from './errors.ts';
 import { parseRotationEvent } from './event.ts';
 import { createLogger, createMetrics, type Log, type RotationMetrics } from './observability.ts';
-import { secretsManagerPasswordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
+import { passwordGenerator, type PasswordGenerator, type PasswordPolicy } from './password.ts';
 import { createCachingSecretsPort } from './caching-secrets-port.ts';
 import { ReplicaGuard, type ReplicaSecretsFactory } from './replicas.ts';
 import { Rotator, type StepOutcome } from './rotator.ts';
@@ -96,7 +96,7 @@ export function buildRotationFunction<T, C extends object>(
           createSecretsManagerClient({ endpoint: core.secretsManagerEndpoint, region: core.region }),
         ),
     );
-    const passwords = overrides.passwords ?? secretsManagerPasswordGenerator(secrets);
+    const passwords = overrides.passwords ?? passwordGenerator(core.passwordSource, secrets);
     const metrics = overrides.metrics ?? createMetrics(definition.kind, core.metricsNamespace);
     const replicas = new ReplicaGuard({
       replicas: overrides.replicaSecrets ?? sdkReplicaSecrets(core),

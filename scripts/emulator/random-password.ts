@@ -1,12 +1,9 @@
-import { randomInt } from 'node:crypto';
+import { ImpossiblePasswordRules, randomPassword } from '../../shared/random-password.ts';
 import { Input } from './input.ts';
 import { invalidParameter } from './service-error.ts';
 
-export const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
-export const UPPERCASE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-export const DIGITS = '0123456789';
-/** RP2: Python's string.punctuation, no space. */
-export const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+/** RP2: the characters of each type; the functions' local generator uses the same ones. */
+export { DIGITS, LOWERCASE, PUNCTUATION, UPPERCASE } from '../../shared/random-password.ts';
 
 export interface PasswordRules {
   readonly length: number;
@@ -33,44 +30,31 @@ export function readPasswordRules(input: Input): PasswordRules {
   };
 }
 
-function pick(chars: string): string {
-  return chars[randomInt(chars.length)] as string;
-}
-
 /**
- * A crypto-random password. With RequireEachIncludedType, one character of every
- * included class (lower, upper, digit, punctuation; a class is included when it is not
- * excluded and keeps at least one character after ExcludeCharacters) is placed at a
- * random position: the whole password is shuffled (RP6: unlike moto, not appended at
- * the end in a fixed order). A space may appear but is never required (RP4).
- * Impossible rules are InvalidParameterException, never a crash.
+ * A crypto-random password (shared/random-password.ts, the generator the functions use
+ * themselves): with RequireEachIncludedType, one character of every included type (lower,
+ * upper, digit, punctuation; a type is included when it is not excluded and keeps at least
+ * one character after ExcludeCharacters) appears somewhere, every valid password equally
+ * likely (RP6: unlike moto, the required characters are not appended at the end in a fixed
+ * order). A space may appear but is never required (RP4). Impossible rules are
+ * InvalidParameterException, never a crash.
  */
 export function generatePassword(rules: PasswordRules): string {
-  const excluded = new Set(rules.excludeCharacters);
-  const keep = (chars: string): string => [...chars].filter((char) => !excluded.has(char)).join('');
-  const classes = [
-    rules.excludeLowercase ? '' : keep(LOWERCASE),
-    rules.excludeUppercase ? '' : keep(UPPERCASE),
-    rules.excludeNumbers ? '' : keep(DIGITS),
-    rules.excludePunctuation ? '' : keep(PUNCTUATION),
-  ].filter((chars) => chars.length > 0);
-  const space = rules.includeSpace && !excluded.has(' ') ? ' ' : '';
-  const pool = classes.join('') + space;
-  if (pool.length === 0)
-    throw invalidParameter('The password cannot be generated: every character is excluded.');
-  const required = rules.requireEachIncludedType ? classes.map(pick) : [];
-  if (required.length > rules.length) {
-    throw invalidParameter(
-      `PasswordLength ${rules.length} is too short to include each of the ${required.length} included character types; raise it or set RequireEachIncludedType to false.`,
-    );
+  try {
+    return randomPassword({
+      PasswordLength: rules.length,
+      ExcludeCharacters: rules.excludeCharacters,
+      ExcludeNumbers: rules.excludeNumbers,
+      ExcludePunctuation: rules.excludePunctuation,
+      ExcludeUppercase: rules.excludeUppercase,
+      ExcludeLowercase: rules.excludeLowercase,
+      IncludeSpace: rules.includeSpace,
+      RequireEachIncludedType: rules.requireEachIncludedType,
+    });
+  } catch (error) {
+    if (error instanceof ImpossiblePasswordRules) throw invalidParameter(error.message);
+    throw error;
   }
-  const chars = [...required];
-  while (chars.length < rules.length) chars.push(pick(pool));
-  for (let index = chars.length - 1; index > 0; index -= 1) {
-    const other = randomInt(index + 1);
-    [chars[index], chars[other]] = [chars[other] as string, chars[index] as string];
-  }
-  return chars.join('');
 }
 
 /** The GetRandomPassword operation. */

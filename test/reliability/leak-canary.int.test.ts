@@ -18,6 +18,7 @@ import { runCli } from '../../scripts/cli/run-cli.ts';
 import { LeakDetector, type LeakFinding } from '../../scripts/chaos/leak-detector.ts';
 import { redisAdmin } from '../../scripts/chaos/targets/redis-probe.ts';
 import { startEmulator, type Emulator } from '../../scripts/emulator/index.ts';
+import { localPasswordGenerator, type PasswordGenerator } from '../../shared/password.ts';
 import { buildRotationFunction, type FunctionDefinition } from '../../shared/rotation-function.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { createSdkSecretsPort } from '../../shared/sdk-secrets-port.ts';
@@ -32,7 +33,7 @@ import {
 // The leak canary: every kind rotated with known starting values through its handler
 // (normal, emergency and failing rotations, driven by the SDK and by the operator CLI),
 // then every value Secrets Manager holds (all versions of all secrets, read through the SDK)
-// and every password GetRandomPassword produced is looked for in: every log line, every
+// and every password the functions drew (or GetRandomPassword produced) is looked for in: every log line, every
 // error message (thrown and recorded by the emulator), every metric, all CLI output, the
 // PostgreSQL server log (log_statement = 'all') and a Redis MONITOR capture of both servers.
 
@@ -81,6 +82,18 @@ function recordingPort(): SecretsPort {
   };
 }
 
+/** The functions' own generator (PASSWORD_GENERATOR=local, the default), every password it draws recorded. */
+function recordingPasswords(): PasswordGenerator {
+  const local = localPasswordGenerator();
+  return {
+    generate: async (policy) => {
+      const value = await local.generate(policy);
+      leaks.add(value.reveal(), 'generated password');
+      return value;
+    },
+  };
+}
+
 function register(
   name: string,
   definition: FunctionDefinition<unknown, object>,
@@ -89,6 +102,7 @@ function register(
   const fn = buildRotationFunction(definition, {
     env: { SECRETS_MANAGER_ENDPOINT: emulator.endpoint, AWS_REGION: 'us-east-1', ...env },
     secrets: recordingPort(),
+    passwords: recordingPasswords(),
     logger: logs,
     metrics,
   });
