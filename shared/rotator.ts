@@ -23,6 +23,7 @@ import {
   type ReplicaGuard,
 } from './replicas.ts';
 import {
+  isVersionExists,
   versionWithStage,
   withCurrentMoved,
   type SecretDescription,
@@ -244,6 +245,16 @@ export class Rotator<T> {
     }
   }
 
+  /**
+   * Put first: the pending value is made and stored without reading the token's version
+   * beforehand. A version's value cannot change once stored, so PutSecretValue under the
+   * token either fills the rotation's empty AWSPENDING version (the usual case: one read
+   * saved), succeeds without change for the same value (a retried request), or fails with
+   * ResourceExistsException because an earlier attempt stored a value: only then is that
+   * value read, validated and kept (`pending-exists`), its emergency label as it was stored.
+   * When making the value fails (a target down on a retried createSecret), an already
+   * stored value still makes the step succeed, as it did before put-first.
+   */
   async #createSecret(
     description: SecretDescription,
     event: RotationEvent,
@@ -253,43 +264,72 @@ export class Rotator<T> {
     const token = event.ClientRequestToken;
     const currentId = this.#requireCurrentId(description);
     const current = await this.#load(arn, { versionId: currentId, stage: Stage.AWSCURRENT }, true);
+    // The intent a value stored by an earlier attempt carries (its label, read by the guard).
+    const storedEmergency = track.emergency;
+    // The one moment this rotation's emergency intent is decided.
+    const emergency = emergencyRequested(description.Tags);
+    track.emergency = emergency;
+    let serialized: Sensitive<string>;
+    try {
+      const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
+      const context = this.#context(description, event, emergency, currentId, track.remaining);
+      const pending = await this.#strategy.createPending({ current, previous, context });
+      serialized = this.#strategy.serialize(pending);
+      // Refuse to store a value the next steps could not read.
+      this.#strategy.parse(serialized, { versionId: token, stage: Stage.AWSPENDING });
+    } catch (error) {
+      if (await this.#pendingStored(arn, token, description, track, storedEmergency))
+        return StepOutcome.pendingExists;
+      throw error;
+    }
+    try {
+      await this.#secrets.putSecretValue({
+        SecretId: arn,
+        ClientRequestToken: token,
+        SecretString: serialized,
+        VersionStages: emergency ? [Stage.AWSPENDING, EMERGENCY_STAGE] : [Stage.AWSPENDING],
+        ...(event.RotationToken ? { RotationToken: event.RotationToken } : {}),
+      });
+    } catch (error) {
+      if (
+        isVersionExists(error) &&
+        (await this.#pendingStored(arn, token, description, track, storedEmergency))
+      )
+        return StepOutcome.pendingExists;
+      throw error;
+    }
+    // Said once this attempt's value is stored: a retry that finds an earlier one keeps that one's intent.
+    if (emergency) this.#logEmergencyDecided(description, token, currentId);
+    this.#logger.info('Stored new pending value', { versionId: token, emergency });
+    return StepOutcome.done;
+  }
+
+  /** Whether an earlier attempt stored the token's pending value; a malformed one is an error (it cannot be replaced). */
+  async #pendingStored(
+    arn: string,
+    token: string,
+    description: SecretDescription,
+    track: StepTrack,
+    storedEmergency: boolean,
+  ): Promise<boolean> {
     const existing = await this.#secrets.getSecretValue({
       SecretId: arn,
       VersionId: token,
       VersionStage: Stage.AWSPENDING,
     });
-    if (existing !== undefined) {
-      // Validate what is there: a malformed pending value cannot be overwritten under the same token.
-      this.#parseVersion(existing.SecretString, existing.SecretBinary !== undefined, {
-        versionId: token,
-        stage: Stage.AWSPENDING,
-      });
-      this.#logger.info('Pending value already stored; nothing to do', {
-        versionId: token,
-        emergency: track.emergency,
-      });
-      if (!track.emergency && emergencyRequested(description.Tags)) this.#logDeferredEmergency(token);
-      return StepOutcome.pendingExists;
-    }
-    // The one moment this rotation's emergency intent is decided.
-    const emergency = emergencyRequested(description.Tags);
-    track.emergency = emergency;
-    if (emergency) this.#logEmergencyDecided(description, token, currentId);
-    const previous = await this.#loadOptional(description, Stage.AWSPREVIOUS);
-    const context = this.#context(description, event, emergency, currentId, track.remaining);
-    const pending = await this.#strategy.createPending({ current, previous, context });
-    const serialized = this.#strategy.serialize(pending);
-    // Refuse to store a value the next steps could not read.
-    this.#strategy.parse(serialized, { versionId: token, stage: Stage.AWSPENDING });
-    await this.#secrets.putSecretValue({
-      SecretId: arn,
-      ClientRequestToken: token,
-      SecretString: serialized,
-      VersionStages: emergency ? [Stage.AWSPENDING, EMERGENCY_STAGE] : [Stage.AWSPENDING],
-      ...(event.RotationToken ? { RotationToken: event.RotationToken } : {}),
+    if (existing === undefined) return false;
+    this.#parseVersion(existing.SecretString, existing.SecretBinary !== undefined, {
+      versionId: token,
+      stage: Stage.AWSPENDING,
     });
-    this.#logger.info('Stored new pending value', { versionId: token, emergency });
-    return StepOutcome.done;
+    // The intent stays what the earlier attempt stored, never the tag as it is now.
+    track.emergency = storedEmergency;
+    this.#logger.info('Pending value already stored; nothing to do', {
+      versionId: token,
+      emergency: track.emergency,
+    });
+    if (!track.emergency && emergencyRequested(description.Tags)) this.#logDeferredEmergency(token);
+    return true;
   }
 
   async #setOrTest(

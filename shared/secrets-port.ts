@@ -1,4 +1,5 @@
 import { Stage } from './constants.ts';
+import { isRotationError } from './errors.ts';
 import type { Sensitive } from './sensitive.ts';
 
 /**
@@ -87,6 +88,10 @@ export interface SecretsPort {
   describeSecret(secretId: string): Promise<SecretDescription>;
   /** Resolves `undefined` when the version or stage holds no value (ResourceNotFoundException). */
   getSecretValue(input: GetSecretValueInput): Promise<SecretVersion | undefined>;
+  /**
+   * Rejects with an error `isVersionExists` recognises when the version already holds a
+   * different value (ResourceExistsException); the same value again succeeds without change.
+   */
   putSecretValue(input: PutSecretValueInput): Promise<void>;
   updateSecretVersionStage(input: UpdateSecretVersionStageInput): Promise<void>;
   /** Every version of the secret, deprecated ones included (ListSecretVersionIds with IncludeDeprecated, all pages), in the service's order. */
@@ -94,6 +99,14 @@ export interface SecretsPort {
   getRandomPassword(input: RandomPasswordInput): Promise<Sensitive<string>>;
   tagResource(secretId: string, tags: Readonly<Record<string, string>>): Promise<void>;
   untagResource(secretId: string, tagKeys: readonly string[]): Promise<void>;
+}
+
+/** The AWS error name of PutSecretValue under a ClientRequestToken whose version holds another value. */
+export const RESOURCE_EXISTS = 'ResourceExistsException';
+
+/** Whether a putSecretValue failure means the version already holds a (different) value. */
+export function isVersionExists(error: unknown): boolean {
+  return isRotationError(error) && error.details['awsError'] === RESOURCE_EXISTS;
 }
 
 /** The version that holds `stage`, if any. */

@@ -1,5 +1,12 @@
 import { Sensitive } from '../../shared/sensitive.ts';
-import type { SecretsPort, SecretVersion, SecretVersionEntry } from '../../shared/secrets-port.ts';
+import { awsCallError } from '../../shared/aws-call.ts';
+import { ErrorCode } from '../../shared/errors.ts';
+import {
+  RESOURCE_EXISTS,
+  type SecretsPort,
+  type SecretVersion,
+  type SecretVersionEntry,
+} from '../../shared/secrets-port.ts';
 
 /**
  * A small in-memory SecretsPort for unit tests of the core's decisions. It models
@@ -74,7 +81,10 @@ export class MemorySecretsPort implements SecretsPort {
     this.calls.push('PutSecretValue');
     const existing = this.versions.get(input.ClientRequestToken);
     if (existing?.value !== undefined && existing.value !== input.SecretString.reveal())
-      throw new Error('ResourceExistsException');
+      throw awsCallError(
+        { service: 'Secrets Manager', operation: 'PutSecretValue', code: ErrorCode.ERR_SECRETS_MANAGER },
+        Object.assign(new Error('version exists'), { name: RESOURCE_EXISTS }),
+      );
     for (const stage of input.VersionStages) for (const v of this.versions.values()) v.stages.delete(stage);
     this.versions.set(input.ClientRequestToken, {
       value: input.SecretString.reveal(),

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../shared/errors.ts';
+import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { createMemoryLog, createMemoryMetrics } from '../../scripts/testbed/memory-observability.ts';
 import { secretsManagerPasswordGenerator } from '../../shared/password.ts';
 import { Rotator, StepOutcome } from '../../shared/rotator.ts';
@@ -12,6 +12,11 @@ const CURRENT = 'c'.repeat(32);
 const TOKEN = 't'.repeat(32);
 const OTHER = 'o'.repeat(32);
 const currentValue = JSON.stringify({ username: 'app', password: 'Current-Passw0rd!', note: 'kept' });
+
+/** Making a new value fails, as a createSecret whose target (or GetRandomPassword) is down would. */
+const targetDown = async (): Promise<never> => {
+  throw new RotationError(ErrorCode.ERR_TARGET_UNREACHABLE, 'injected: target down');
+};
 
 function setup() {
   const port = new MemorySecretsPort()
@@ -99,9 +104,41 @@ describe('Rotator steps', () => {
     const s = setup();
     await s.rotator.handle(s.event('createSecret'));
     const stored = s.port.versions.get(TOKEN)!.value;
+    const before = s.port.calls.length;
     expect(await s.rotator.handle(s.event('createSecret'))).toBe(StepOutcome.pendingExists);
     expect(s.port.versions.get(TOKEN)!.value).toBe(stored);
-    expect(s.port.calls.filter((c) => c === 'PutSecretValue')).toHaveLength(1);
+    // Put first: the store refuses a second value under the token; only then is the stored one read.
+    const again = s.port.calls.slice(before);
+    expect(again.slice(again.indexOf('PutSecretValue'))).toEqual([
+      'PutSecretValue',
+      'GetSecretValue:AWSPENDING',
+      'TagResource',
+    ]);
+  });
+
+  it('createSecret keeps a pending value an earlier attempt stored when making a new one fails', async () => {
+    const s = setup();
+    await s.rotator.handle(s.event('createSecret'));
+    const stored = s.port.versions.get(TOKEN)!.value;
+    s.port.getRandomPassword = targetDown;
+    expect(await s.rotator.handle(s.event('createSecret'))).toBe(StepOutcome.pendingExists);
+    expect(s.port.versions.get(TOKEN)!.value).toBe(stored);
+  });
+
+  it('createSecret fails with the error of making the value when no pending value is stored', async () => {
+    const s = setup();
+    s.port.getRandomPassword = targetDown;
+    expect(await codeOfAsync(s.rotator.handle(s.event('createSecret')))).toBe(
+      ErrorCode.ERR_TARGET_UNREACHABLE,
+    );
+    expect(s.port.calls).not.toContain('PutSecretValue');
+  });
+
+  it('createSecret reads the token only when the store refuses the value (put first)', async () => {
+    const s = setup();
+    await s.rotator.handle(s.event('createSecret'));
+    expect(s.port.calls).not.toContain('GetSecretValue:AWSPENDING');
+    expect(s.port.versions.get(TOKEN)!.value).toBeDefined();
   });
 
   it('createSecret fails with ERR_CURRENT_MISSING when no AWSCURRENT exists', async () => {
