@@ -22,13 +22,15 @@ import { startEmulatorSecrets, type EmulatorSecrets } from '../support/emulator-
  * - "warm process": the next rotation of the same secret in that same process.
  * - "each step cold": every step in a process of its own.
  *
- * Where the calls of a fresh single-user rotation go: createSecret DescribeSecret, GetSecretValue
- * of AWSCURRENT, of AWSPENDING (no value yet: Secrets Manager cannot say so otherwise) and of
- * AWSPREVIOUS, ListSecretVersionIds and the two deprecated versions the last-four-passwords
- * rule needs, GetRandomPassword, PutSecretValue; setSecret and testSecret one DescribeSecret
- * each (every value is known by VersionId); finishSecret DescribeSecret and
- * UpdateSecretVersionStage. Alternating users reads every other past version (those of the
- * other login) and the admin secret by label at setSecret.
+ * Where the 11 calls of a fresh single-user rotation go: createSecret DescribeSecret,
+ * GetSecretValue of AWSCURRENT and of AWSPREVIOUS, ListSecretVersionIds and the two deprecated
+ * versions the last-four-passwords rule needs, PutSecretValue (put first: AWSPENDING is read only
+ * when the store refuses the value; passwords are drawn in the function, PASSWORD_GENERATOR=local);
+ * setSecret and testSecret one DescribeSecret each (every value is known by VersionId);
+ * finishSecret DescribeSecret and UpdateSecretVersionStage. Alternating users (13) reads every
+ * past version until it has the pending login's last passwords (the other login's versions sit
+ * in between, and a version's owner is known only by reading it) and the admin secret by label
+ * at setSecret.
  */
 const HISTORY_ROTATIONS = 4;
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -94,10 +96,10 @@ const CASES: readonly Case[] = [
     name: 'jwt plain key',
     definition: () => jwtFunction as FunctionDefinition<unknown, object>,
     create: async (hh, name) => [await hh.createSecret(name, randomBytes(64).toString('base64'))],
-    fresh: { DescribeSecret: 4, GetSecretValue: 3, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
-    warm: { DescribeSecret: 4, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
+    fresh: { DescribeSecret: 4, GetSecretValue: 2, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
+    warm: { DescribeSecret: 4, PutSecretValue: 1, UpdateSecretVersionStage: 1 },
     cold: {
-      createSecret: { DescribeSecret: 1, GetSecretValue: 3, PutSecretValue: 1 },
+      createSecret: { DescribeSecret: 1, GetSecretValue: 2, PutSecretValue: 1 },
       setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
@@ -111,7 +113,39 @@ const CASES: readonly Case[] = [
     create: async (hh, name) => [await hh.createSecret(name, postgresValue(await createPostgresUser(name)))],
     fresh: {
       DescribeSecret: 4,
-      GetSecretValue: 5,
+      GetSecretValue: 4,
+      ListSecretVersionIds: 1,
+      PutSecretValue: 1,
+      UpdateSecretVersionStage: 1,
+    },
+    warm: {
+      DescribeSecret: 4,
+      ListSecretVersionIds: 1,
+      PutSecretValue: 1,
+      UpdateSecretVersionStage: 1,
+    },
+    cold: {
+      createSecret: {
+        DescribeSecret: 1,
+        GetSecretValue: 4,
+        ListSecretVersionIds: 1,
+        PutSecretValue: 1,
+      },
+      setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
+      testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
+      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
+    },
+  },
+  {
+    // The same rotation with passwords from Secrets Manager: one GetRandomPassword more per rotation.
+    name: 'postgres single user via GetRandomPassword',
+    cutOver: true,
+    definition: () => definePostgresFunction() as FunctionDefinition<unknown, object>,
+    env: { PG_SSL_MODE: 'disable', PASSWORD_GENERATOR: 'secretsmanager' },
+    create: async (hh, name) => [await hh.createSecret(name, postgresValue(await createPostgresUser(name)))],
+    fresh: {
+      DescribeSecret: 4,
+      GetSecretValue: 4,
       ListSecretVersionIds: 1,
       GetRandomPassword: 1,
       PutSecretValue: 1,
@@ -119,7 +153,6 @@ const CASES: readonly Case[] = [
     },
     warm: {
       DescribeSecret: 4,
-      GetSecretValue: 1,
       ListSecretVersionIds: 1,
       GetRandomPassword: 1,
       PutSecretValue: 1,
@@ -128,7 +161,7 @@ const CASES: readonly Case[] = [
     cold: {
       createSecret: {
         DescribeSecret: 1,
-        GetSecretValue: 5,
+        GetSecretValue: 4,
         ListSecretVersionIds: 1,
         GetRandomPassword: 1,
         PutSecretValue: 1,
@@ -154,26 +187,23 @@ const CASES: readonly Case[] = [
     },
     fresh: {
       DescribeSecret: 4,
-      GetSecretValue: 7,
+      GetSecretValue: 6,
       ListSecretVersionIds: 1,
-      GetRandomPassword: 1,
       PutSecretValue: 1,
       UpdateSecretVersionStage: 1,
     },
     warm: {
       DescribeSecret: 4,
-      GetSecretValue: 2,
+      GetSecretValue: 1,
       ListSecretVersionIds: 1,
-      GetRandomPassword: 1,
       PutSecretValue: 1,
       UpdateSecretVersionStage: 1,
     },
     cold: {
       createSecret: {
         DescribeSecret: 1,
-        GetSecretValue: 8,
+        GetSecretValue: 7,
         ListSecretVersionIds: 1,
-        GetRandomPassword: 1,
         PutSecretValue: 1,
       },
       setSecret: { DescribeSecret: 1, GetSecretValue: 4 },
@@ -209,20 +239,17 @@ const CASES: readonly Case[] = [
     },
     fresh: {
       DescribeSecret: 4,
-      GetSecretValue: 3,
-      GetRandomPassword: 1,
+      GetSecretValue: 2,
       PutSecretValue: 1,
       UpdateSecretVersionStage: 1,
     },
     warm: {
       DescribeSecret: 4,
-      GetSecretValue: 1,
-      GetRandomPassword: 1,
       PutSecretValue: 1,
       UpdateSecretVersionStage: 1,
     },
     cold: {
-      createSecret: { DescribeSecret: 1, GetSecretValue: 3, GetRandomPassword: 1, PutSecretValue: 1 },
+      createSecret: { DescribeSecret: 1, GetSecretValue: 2, PutSecretValue: 1 },
       setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
       finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
