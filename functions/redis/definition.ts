@@ -2,7 +2,6 @@ import { SecretKind } from '../../shared/constants.ts';
 import { lazyPort } from '../../shared/lazy-port.ts';
 import type { FunctionDefinition } from '../../shared/rotation-function.ts';
 import type { ElastiCachePort } from './elasticache-port.ts';
-import { createIoredisConnector } from './ioredis-connector.ts';
 import { readRedisConfig, type RedisConfig } from './redis-config.ts';
 import type { RedisConnector } from './redis-port.ts';
 import type { RedisSecret } from './redis-secret.ts';
@@ -21,7 +20,7 @@ export function defineRedisFunction(ports: RedisPorts = {}): FunctionDefinition<
     kind: SecretKind.redis,
     readConfig: readRedisConfig,
     createStrategy: ({ config, core, passwords }) => {
-      const connector = (ports.connector ?? ((c: RedisConfig) => createIoredisConnector(c)))(config);
+      const connector = (ports.connector ?? lazyIoredisConnector)(config);
       // One client per region: the Lambda's by default, the user ARN's region for AWS's user secrets.
       const elastiCache = new Map<string, ElastiCachePort>();
       return createRedisStrategy({
@@ -51,6 +50,18 @@ export function defineRedisFunction(ports: RedisPorts = {}): FunctionDefinition<
       });
     },
   };
+}
+
+/**
+ * The ioredis adapter, loaded on the first connection (a chunk of its own in the zip): a step
+ * that never connects (createSecret in most modes, a late or duplicate step) never parses
+ * ioredis, and a cold start does not pay for it before the handler runs.
+ */
+function lazyIoredisConnector(config: RedisConfig): RedisConnector {
+  return lazyPort<RedisConnector>(async () => {
+    const { createIoredisConnector } = await import('./ioredis-connector.ts');
+    return createIoredisConnector(config);
+  }, ['open']);
 }
 
 export const redisFunction = defineRedisFunction();

@@ -57,15 +57,19 @@ export const lambdaCredentialsPlugin: Plugin = {
 };
 
 /**
- * `bowser` parses a browser's user agent for the SDK's browser user-agent provider, which
- * the SDK loads with a dynamic import() that only a browser reaches (Node uses
- * util-user-agent-node). bowser-stub.ts stands in, so the zips do not carry 37 KB of it.
+ * SDK parts that only code paths these functions never take reach, each by a dynamic import():
+ * - `bowser` parses a browser's user agent for the SDK's browser user-agent provider, which
+ *   only a browser reaches (Node uses util-user-agent-node): bowser-stub.ts, 37 KB less.
+ * - `@smithy/core/event-streams`, for operations with an event-stream member; no Secrets
+ *   Manager, RDS or ElastiCache operation has one: event-streams-stub.ts, 15 KB less.
  */
-export const browserOnlyPlugin: Plugin = {
-  name: 'browser-only',
+export const unusedSdkPartsPlugin: Plugin = {
+  name: 'unused-sdk-parts',
   setup(build) {
-    const stub = fileURLToPath(new URL('./bowser-stub.ts', import.meta.url));
-    build.onResolve({ filter: /^bowser$/ }, () => ({ path: stub }));
+    const bowser = fileURLToPath(new URL('./bowser-stub.ts', import.meta.url));
+    const eventStreams = fileURLToPath(new URL('./event-streams-stub.ts', import.meta.url));
+    build.onResolve({ filter: /^bowser$/ }, () => ({ path: bowser }));
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: eventStreams }));
   },
 };
 
@@ -126,7 +130,9 @@ export function esbuildOptions(input: BundleInput): BuildOptions {
     legalComments: 'none',
     banner: { js: ESM_REQUIRE_BANNER },
     external: [...OPTIONAL_NATIVE_MODULES],
-    plugins: input.fullCredentialChain ? [browserOnlyPlugin] : [lambdaCredentialsPlugin, browserOnlyPlugin],
+    plugins: input.fullCredentialChain
+      ? [unusedSdkPartsPlugin]
+      : [lambdaCredentialsPlugin, unusedSdkPartsPlugin],
     metafile: true,
     logLevel: 'silent',
     charset: 'utf8',

@@ -123,12 +123,12 @@ describe('dist zips', () => {
     expect(chunks.filter((_, i) => i % 2 === 0)).toEqual([...chunks.filter((_, i) => i % 2 === 0)].sort());
     for (const entry of entries.filter((e) => e.name.endsWith('.map'))) {
       const map = JSON.parse(entry.data.toString('utf8')) as { sources: string[] };
-      expect(map.sources.every((source) => source.startsWith('shared/') || source.startsWith(`functions/${kind}/`) || source === 'scripts/build/lambda-credentials.ts' || source === 'scripts/build/bowser-stub.ts')).toBe(true);
+      expect(map.sources.every((source) => source.startsWith('shared/') || source.startsWith(`functions/${kind}/`) || source === 'scripts/build/lambda-credentials.ts' || source === 'scripts/build/bowser-stub.ts' || source === 'scripts/build/event-streams-stub.ts')).toBe(true);
     }
     expect(zipOf(first, kind).packages.some((name) => OPTIONAL_NATIVE_MODULES.some((native) => name.startsWith(`${native}@`)))).toBe(false);
   });
 
-  it('keeps the RDS and ElastiCache clients out of index.mjs: each loads as a chunk of its own on first use', async () => {
+  it('keeps the RDS and ElastiCache clients and ioredis out of index.mjs: each loads as a chunk of its own on first use', async () => {
     const text = async (kind: Kind, match: (name: string) => boolean): Promise<string> => {
       const entry = (await readZip(zipOf(first, kind).zipPath)).find((e) => match(e.name));
       if (!entry) throw new Error(`${kind}.zip has no such entry`);
@@ -137,6 +137,7 @@ describe('dist zips', () => {
     for (const [kind, chunk, command] of [
       ['postgres', 'sdk-rds-port-', 'ModifyDBInstanceCommand'],
       ['redis', 'sdk-elasticache-port-', 'ModifyReplicationGroupCommand'],
+      ['redis', 'ioredis-connector-', 'ClusterAllFailedError'],
     ] as const) {
       const index = await text(kind, (name) => name === ENTRY_FILE);
       const lazy = await text(kind, (name) => name.startsWith(chunk) && name.endsWith('.mjs'));
