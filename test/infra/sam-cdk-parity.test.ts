@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RotationFunction } from '../../infra/cdk/src/rotation-function.ts';
-import type { RotationKind } from '../../infra/cdk/src/permissions.ts';
+import { TARGET_TAG_KEY, type RotationKind } from '../../infra/cdk/src/permissions.ts';
 import {
   actionsOf,
   loadCfnYaml,
@@ -49,7 +49,14 @@ function cdkWithEverything(kind: RotationKind): CfnTemplate {
           adminSecretArnPatterns: [secretArn('admin')],
           adminKmsKeyArns: [`arn:aws:kms:${REGION}:${ACCOUNT}:key/2222`],
         }),
-    ...(kind === 'postgres' ? { breakGlassResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:main`] } : {}),
+    ...(kind === 'postgres'
+      ? {
+          rdsResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:cluster:aurora`],
+          breakGlassResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:main`],
+        }
+      : {}),
+    // SAM's RotationTargetTagValue uses this key.
+    targetTag: { key: TARGET_TAG_KEY, value: 'payments' },
     ...(kind === 'redis'
       ? { elastiCacheReplicationGroupIds: ['prod-rg'], elastiCacheUserIds: ['prod-user'] }
       : {}),
@@ -72,11 +79,16 @@ describe('SAM and CDK grant the same permissions', () => {
   });
 
   it.each(KINDS)('puts the same condition keys on each $kind statement', ({ kind, id }) => {
+    // SAM chooses a Modify statement's conditions with !If HasTargetTag: every option is on here.
+    const chosen = (condition: unknown): Record<string, Record<string, unknown>> => {
+      const branches = (condition as { 'Fn::If'?: unknown[] } | undefined)?.['Fn::If'];
+      return (branches ? branches[1] : (condition ?? {})) as Record<string, Record<string, unknown>>;
+    };
     const conditionKeys = (statements: readonly PolicyStatement[]): Record<string, string[]> =>
       Object.fromEntries(
         statements.map((s) => [
           s.Sid ?? '?',
-          Object.entries(s.Condition ?? {})
+          Object.entries(chosen(s.Condition))
             .flatMap(([operator, keys]) => Object.keys(keys).map((key) => `${operator}:${key}`))
             .sort(),
         ]),
@@ -86,4 +98,29 @@ describe('SAM and CDK grant the same permissions', () => {
       conditionKeys(roleStatements(sam, `${id}Role`)),
     );
   });
+
+  it.each(KINDS.filter(({ kind }) => kind !== 'jwt'))(
+    'gives the $kind Modify statements the same condition values (the tag, the kept authentication)',
+    ({ kind, id }) => {
+      const cdk = cdkWithEverything(kind);
+      const modify = [
+        'BreakGlassResetMasterPassword',
+        'RotateElastiCacheAuthTokens',
+        'RotateElastiCacheUsers',
+      ];
+      const values = (statements: readonly PolicyStatement[], tag: unknown) =>
+        Object.fromEntries(
+          statements
+            .filter((s) => modify.includes(s.Sid ?? ''))
+            .map((s) => {
+              const branches = (s.Condition as { 'Fn::If'?: unknown[] } | undefined)?.['Fn::If'];
+              const condition = JSON.stringify(branches ? branches[1] : s.Condition);
+              return [s.Sid, JSON.parse(condition.replace(JSON.stringify(tag), '"<tag>"')) as unknown];
+            }),
+        );
+      expect(
+        values(roleStatements(cdk, logicalId(cdk, 'AWS::IAM::Role', 'RotationRole')), 'payments'),
+      ).toEqual(values(roleStatements(sam, `${id}Role`), { Ref: 'RotationTargetTagValue' }));
+    },
+  );
 });

@@ -80,7 +80,7 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
       ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       'HasPostgresAdminSecrets',
     ],
-    DescribeDatabases: [['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], undefined],
+    DescribeDatabases: [['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], 'PostgresDescribesRds'],
     BreakGlassResetMasterPassword: [
       ['rds:ModifyDBCluster', 'rds:ModifyDBInstance'],
       'PostgresBreakGlassEnabled',
@@ -98,11 +98,10 @@ const EXPECTED: Record<string, Record<string, [string[], string | undefined]>> =
     ReadReplicaRegions: [['secretsmanager:DescribeSecret'], 'HasReplicaRegions'],
     GeneratePasswords: [['secretsmanager:GetRandomPassword'], undefined],
     ReadAdminSecrets: [['secretsmanager:GetSecretValue'], 'HasRedisAdminSecrets'],
-    RotateElastiCacheAuthTokens: [
-      ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
-      'HasElastiCacheGroups',
-    ],
-    RotateElastiCacheUsers: [['elasticache:DescribeUsers', 'elasticache:ModifyUser'], 'HasElastiCacheUsers'],
+    DescribeElastiCacheReplicationGroups: [['elasticache:DescribeReplicationGroups'], 'HasElastiCacheGroups'],
+    RotateElastiCacheAuthTokens: [['elasticache:ModifyReplicationGroup'], 'HasElastiCacheGroups'],
+    DescribeElastiCacheUsers: [['elasticache:DescribeUsers'], 'HasElastiCacheUsers'],
+    RotateElastiCacheUsers: [['elasticache:ModifyUser'], 'HasElastiCacheUsers'],
     UseSecretsKeyThroughSecretsManager: [KMS, 'HasRedisKmsKeys'],
     DecryptAdminSecretsThroughSecretsManager: [['kms:Decrypt'], 'HasRedisAdminKmsKeys'],
   },
@@ -273,14 +272,61 @@ describe('SAM template (infra/template.yaml)', () => {
     },
   );
 
-  it('scopes RDS and ElastiCache actions to the account and region, and break-glass to the given resources', () => {
+  it('scopes RDS and ElastiCache actions to the named resources only (none named, none granted), with the tag condition on every Modify', () => {
     const pg = roleStatements(template, 'PostgresRole');
-    expect(pg.find((s) => s.Sid === 'DescribeDatabases')?.Resource).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*' },
-      { 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:*' },
-    ]);
-    expect(pg.find((s) => s.Sid === 'BreakGlassResetMasterPassword')?.Resource).toEqual({
-      Ref: 'PostgresBreakGlassResourceArns',
+    // Describe: exactly PostgresRdsResourceArns and the break-glass ARNs (issue 14: they were every database).
+    expect(pg.find((s) => s.Sid === 'DescribeDatabases')?.Resource).toEqual({
+      'Fn::If': [
+        'PostgresDescribesBoth',
+        {
+          'Fn::Split': [
+            ',',
+            {
+              'Fn::Join': [
+                ',',
+                [
+                  { 'Fn::Join': [',', { Ref: 'PostgresRdsResourceArns' }] },
+                  { 'Fn::Join': [',', { Ref: 'PostgresBreakGlassResourceArns' }] },
+                ],
+              ],
+            },
+          ],
+        },
+        {
+          'Fn::If': [
+            'HasPostgresRdsResources',
+            { Ref: 'PostgresRdsResourceArns' },
+            { Ref: 'PostgresBreakGlassResourceArns' },
+          ],
+        },
+      ],
+    });
+    expect(template.Conditions?.['PostgresDescribesRds']).toEqual({
+      'Fn::Or': [{ Condition: 'HasPostgresRdsResources' }, { Condition: 'PostgresBreakGlassEnabled' }],
+    });
+    expect(JSON.stringify(pg)).not.toMatch(/rds:[^"]*:(db|cluster):\*/);
+    const tagged = (when: Record<string, unknown>, otherwise: unknown) => ({
+      'Fn::If': [
+        'HasTargetTag',
+        {
+          ...when,
+          StringEquals: { 'aws:ResourceTag/SecretsRotationTarget': { Ref: 'RotationTargetTagValue' } },
+        },
+        otherwise,
+      ],
+    });
+    const breakGlass = pg.find((s) => s.Sid === 'BreakGlassResetMasterPassword');
+    expect(breakGlass?.Resource).toEqual({ Ref: 'PostgresBreakGlassResourceArns' });
+    const keepSelfManaged = { BoolIfExists: { 'rds:ManageMasterUserPassword': 'false' } };
+    expect(breakGlass?.Condition).toEqual(tagged(keepSelfManaged, keepSelfManaged));
+    const pgEnv = (
+      template.Resources['PostgresFunction'] as unknown as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      }
+    ).Properties.Environment.Variables;
+    expect(pgEnv['PG_RDS_RESOURCE_ARNS']).toEqual({ 'Fn::Join': [',', { Ref: 'PostgresRdsResourceArns' }] });
+    expect(pgEnv['PG_BREAK_GLASS_RESOURCE_ARNS']).toEqual({
+      'Fn::Join': [',', { Ref: 'PostgresBreakGlassResourceArns' }],
     });
     expect(pg.find((s) => s.Sid === 'ReadAdminSecrets')?.Resource).toEqual({
       Ref: 'PostgresAdminSecretArnPatterns',
@@ -293,6 +339,23 @@ describe('SAM template (infra/template.yaml)', () => {
     expect(redis.find((s) => s.Sid === 'RotateElastiCacheUsers')?.Resource).toEqual({
       Ref: 'ElastiCacheUserArns',
     });
+    expect(redis.find((s) => s.Sid === 'DescribeElastiCacheReplicationGroups')?.Resource).toEqual({
+      Ref: 'ElastiCacheReplicationGroupArns',
+    });
+    expect(redis.find((s) => s.Sid === 'DescribeElastiCacheUsers')?.Resource).toEqual({
+      Ref: 'ElastiCacheUserArns',
+    });
+    expect(redis.find((s) => s.Sid === 'RotateElastiCacheAuthTokens')?.Condition).toEqual(
+      tagged({}, { Ref: 'AWS::NoValue' }),
+    );
+    const passwordsOnly = { StringEqualsIfExists: { 'elasticache:UserAuthenticationMode': 'password' } };
+    expect(redis.find((s) => s.Sid === 'RotateElastiCacheUsers')?.Condition).toEqual(
+      tagged(passwordsOnly, passwordsOnly),
+    );
+    // Describe statements carry no tag condition (not documented for Describe*): they only read.
+    for (const sid of ['DescribeElastiCacheReplicationGroups', 'DescribeElastiCacheUsers'])
+      expect(redis.find((s) => s.Sid === sid)?.Condition).toBeUndefined();
+    expect(pg.find((s) => s.Sid === 'DescribeDatabases')?.Condition).toBeUndefined();
     expect(JSON.stringify(redis)).not.toMatch(/elasticache:[^"]*:\*/);
     const env = (
       template.Resources['RedisFunction'] as unknown as {

@@ -26,12 +26,22 @@
  * - ReadAdminSecrets: PostgreSQL alternating users log in with the admin (master) secret
  *   and read its tags to find an RDS-managed master's instance (DescribeSecret); Redis ACL
  *   changes may run as an admin user (GetSecretValue only).
- * - DescribeDatabases: resolve an RDS-managed master secret's host, port and engine.
- * - BreakGlassResetMasterPassword: opt-in reset of an RDS master password.
- * - RotateElastiCacheAuthTokens / RotateElastiCacheUsers: the auth-token (ModifyReplicationGroup
- *   ROTATE/SET) and RBAC-user (ModifyUser) modes and their bounded waits (Describe*), each only
- *   when replication groups / users are named, and only on those (the function also refuses a
- *   secret naming another: ELASTICACHE_REPLICATION_GROUP_IDS / ELASTICACHE_USER_IDS).
+ * - DescribeDatabases: resolve an RDS-managed master secret's host, port and engine, check that
+ *   a user's host is a replica or reader of its admin's, and find break-glass's master user. Only
+ *   on the databases named (`rdsResourceArns` plus `breakGlassResourceArns`); none named, none
+ *   granted (the function also refuses others: PG_RDS_RESOURCE_ARNS).
+ * - BreakGlassResetMasterPassword: opt-in reset of an RDS master password, only on
+ *   `breakGlassResourceArns` (PG_BREAK_GLASS_RESOURCE_ARNS), never switching the database to an
+ *   RDS-managed password (`rds:ManageMasterUserPassword`). IAM has no condition key that limits
+ *   ModifyDBInstance/ModifyDBCluster to the password: on those databases any change is allowed;
+ *   the function sends MasterUserPassword and ApplyImmediately only.
+ * - DescribeElastiCacheReplicationGroups / RotateElastiCacheAuthTokens and DescribeElastiCacheUsers
+ *   / RotateElastiCacheUsers: the auth-token (ModifyReplicationGroup ROTATE/SET) and RBAC-user
+ *   (ModifyUser, kept on passwords by `elasticache:UserAuthenticationMode`) modes and their bounded
+ *   waits (Describe*), each only when replication groups / users are named, and only on those (the
+ *   function also refuses a secret naming another: ELASTICACHE_REPLICATION_GROUP_IDS /
+ *   ELASTICACHE_USER_IDS). Describe and Modify are apart so that `targetTag`, an
+ *   `aws:ResourceTag` condition, applies to the Modify actions (break-glass's too).
  * - UseSecretsKeyThroughSecretsManager: secrets encrypted with a customer managed key need
  *   kms:Decrypt (read) and kms:GenerateDataKey (write), only via Secrets Manager
  *   (`kms:ViaService`) and only for the secrets the function rotates
@@ -61,7 +71,9 @@ export const StatementId = {
   readAdminSecrets: 'ReadAdminSecrets',
   describeDatabases: 'DescribeDatabases',
   breakGlass: 'BreakGlassResetMasterPassword',
+  describeElastiCacheReplicationGroups: 'DescribeElastiCacheReplicationGroups',
   rotateElastiCacheAuthTokens: 'RotateElastiCacheAuthTokens',
+  describeElastiCacheUsers: 'DescribeElastiCacheUsers',
   rotateElastiCacheUsers: 'RotateElastiCacheUsers',
   useKmsKey: 'UseSecretsKeyThroughSecretsManager',
   useAdminKmsKey: 'DecryptAdminSecretsThroughSecretsManager',
@@ -102,14 +114,23 @@ export const Actions = {
   },
   describeDatabases: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
   breakGlass: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
-  rotateElastiCacheAuthTokens: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:ModifyReplicationGroup',
-  ],
-  rotateElastiCacheUsers: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+  describeElastiCacheReplicationGroups: ['elasticache:DescribeReplicationGroups'],
+  rotateElastiCacheAuthTokens: ['elasticache:ModifyReplicationGroup'],
+  describeElastiCacheUsers: ['elasticache:DescribeUsers'],
+  rotateElastiCacheUsers: ['elasticache:ModifyUser'],
   useKmsKey: ['kms:Decrypt', 'kms:GenerateDataKey'],
   useAdminKmsKey: ['kms:Decrypt'],
 } as const;
+
+/** The tag key of the SAM template's RotationTargetTagValue (CDK's `targetTag` may use any key). */
+export const TARGET_TAG_KEY = 'SecretsRotationTarget';
+
+/** Conditions IAM can put on the Modify actions, whatever the tag (see the Sids above). */
+export const MODIFY_CONDITIONS = Object.freeze({
+  breakGlass: { BoolIfExists: { 'rds:ManageMasterUserPassword': 'false' } },
+  rotateElastiCacheAuthTokens: {},
+  rotateElastiCacheUsers: { StringEqualsIfExists: { 'elasticache:UserAuthenticationMode': 'password' } },
+});
 
 /** The encryption context key Secrets Manager sets on every KMS call for a secret. */
 export const SECRET_ARN_CONTEXT_KEY = 'kms:EncryptionContext:SecretARN';

@@ -13,6 +13,7 @@ import { bundledZipPath } from './assets.ts';
 import {
   Actions,
   EMERGENCY_TAG_KEY,
+  MODIFY_CONDITIONS,
   REPLICA_STATUS_TAG_KEY,
   PROGRESS_TAG_KEYS,
   KIND_FEATURES,
@@ -30,6 +31,8 @@ const MANAGED_VARIABLES = [
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_METRICS_NAMESPACE',
   'PG_BREAK_GLASS',
+  'PG_RDS_RESOURCE_ARNS',
+  'PG_BREAK_GLASS_RESOURCE_ARNS',
   'ELASTICACHE_REPLICATION_GROUP_IDS',
   'ELASTICACHE_USER_IDS',
 ] as const;
@@ -73,8 +76,22 @@ export interface RotationFunctionProps {
   readonly kmsKeyArns?: readonly string[];
   /** Customer managed KMS keys of the admin secrets given by pattern (`adminSecrets` keys are added). Default: none. */
   readonly adminKmsKeyArns?: readonly string[];
-  /** PostgreSQL only: RDS instances and clusters whose master password break-glass may reset. Giving any enables PG_BREAK_GLASS. Default: break-glass off. */
+  /**
+   * PostgreSQL only: RDS instance and cluster ARNs the function may describe (DescribeDBInstances /
+   * DescribeDBClusters on these only): the databases of RDS-managed admin secrets and the RDS
+   * primaries, replicas and clusters an admin secret serves. The function refuses any other
+   * (PG_RDS_RESOURCE_ARNS). Default: none (no RDS permission, break-glass resources excepted).
+   */
+  readonly rdsResourceArns?: readonly string[];
+  /** PostgreSQL only: RDS instances and clusters whose master password break-glass may reset (and describe). Giving any enables PG_BREAK_GLASS. Default: break-glass off. */
   readonly breakGlassResourceArns?: readonly string[];
+  /**
+   * Only resources with this tag may be modified: an `aws:ResourceTag/<key>` condition on
+   * break-glass (ModifyDBInstance/ModifyDBCluster) and ElastiCache (ModifyReplicationGroup,
+   * ModifyUser), on top of the lists above. (The SAM template's RotationTargetTagValue uses the key
+   * SecretsRotationTarget.) Default: no tag condition.
+   */
+  readonly targetTag?: { readonly key: string; readonly value: string };
   /**
    * Redis only: ElastiCache replication groups whose AUTH token the function may rotate. Grants
    * DescribeReplicationGroups/ModifyReplicationGroup on exactly these, and the function refuses a
@@ -177,6 +194,12 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? ROTATION_FUNCTION_DEFAULTS.metricsNamespace,
       ...(props.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: props.secretsManagerEndpoint } : {}),
       ...(props.breakGlassResourceArns?.length ? { PG_BREAK_GLASS: 'true' } : {}),
+      ...(kind === 'postgres'
+        ? {
+            PG_RDS_RESOURCE_ARNS: (props.rdsResourceArns ?? []).join(','),
+            PG_BREAK_GLASS_RESOURCE_ARNS: (props.breakGlassResourceArns ?? []).join(','),
+          }
+        : {}),
       // ElastiCache changes are waited for within the function's timeout (as in the SAM template).
       ...(kind === 'redis'
         ? {
@@ -223,31 +246,32 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
           resources: ['*'],
         }),
       );
-    if (features.rds) {
-      const rdsArn = (resource: string): string =>
-        stack.formatArn({
-          service: 'rds',
-          resource,
-          resourceName: '*',
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        });
+    // The tag condition, added to each Modify statement's own conditions.
+    const withTag = (conditions: Record<string, Record<string, string>>) =>
+      props.targetTag
+        ? {
+            ...conditions,
+            StringEquals: { [`aws:ResourceTag/${props.targetTag.key}`]: props.targetTag.value },
+          }
+        : conditions;
+    const described = [...(props.rdsResourceArns ?? []), ...(props.breakGlassResourceArns ?? [])];
+    if (features.rds && described.length > 0)
       this.rotationPolicy.addStatements(
         new iam.PolicyStatement({
           sid: StatementId.describeDatabases,
           actions: [...Actions.describeDatabases],
-          resources: [rdsArn('db'), rdsArn('cluster')],
+          resources: described,
         }),
       );
-      if (props.breakGlassResourceArns?.length) {
-        this.rotationPolicy.addStatements(
-          new iam.PolicyStatement({
-            sid: StatementId.breakGlass,
-            actions: [...Actions.breakGlass],
-            resources: [...props.breakGlassResourceArns],
-          }),
-        );
-      }
-    }
+    if (features.rds && props.breakGlassResourceArns?.length)
+      this.rotationPolicy.addStatements(
+        new iam.PolicyStatement({
+          sid: StatementId.breakGlass,
+          actions: [...Actions.breakGlass],
+          resources: [...props.breakGlassResourceArns],
+          conditions: withTag(MODIFY_CONDITIONS.breakGlass),
+        }),
+      );
     if (features.elastiCache) {
       const cacheArn = (resource: string, resourceName: string): string =>
         stack.formatArn({
@@ -256,20 +280,36 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
           resourceName,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         });
-      if (props.elastiCacheReplicationGroupIds?.length)
+      const groups = (props.elastiCacheReplicationGroupIds ?? []).map((id) =>
+        cacheArn('replicationgroup', id),
+      );
+      const users = (props.elastiCacheUserIds ?? []).map((id) => cacheArn('user', id));
+      if (groups.length > 0)
         this.rotationPolicy.addStatements(
+          new iam.PolicyStatement({
+            sid: StatementId.describeElastiCacheReplicationGroups,
+            actions: [...Actions.describeElastiCacheReplicationGroups],
+            resources: groups,
+          }),
           new iam.PolicyStatement({
             sid: StatementId.rotateElastiCacheAuthTokens,
             actions: [...Actions.rotateElastiCacheAuthTokens],
-            resources: props.elastiCacheReplicationGroupIds.map((id) => cacheArn('replicationgroup', id)),
+            resources: groups,
+            conditions: withTag(MODIFY_CONDITIONS.rotateElastiCacheAuthTokens),
           }),
         );
-      if (props.elastiCacheUserIds?.length)
+      if (users.length > 0)
         this.rotationPolicy.addStatements(
+          new iam.PolicyStatement({
+            sid: StatementId.describeElastiCacheUsers,
+            actions: [...Actions.describeElastiCacheUsers],
+            resources: users,
+          }),
           new iam.PolicyStatement({
             sid: StatementId.rotateElastiCacheUsers,
             actions: [...Actions.rotateElastiCacheUsers],
-            resources: props.elastiCacheUserIds.map((id) => cacheArn('user', id)),
+            resources: users,
+            conditions: withTag(MODIFY_CONDITIONS.rotateElastiCacheUsers),
           }),
         );
     }
@@ -484,11 +524,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * the caller's decision to make and justify.
    */
   #acknowledgeJustifiedFindings(features: (typeof KIND_FEATURES)[RotationKind], hasVpc: boolean): void {
-    const stack = Stack.of(this);
-    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const scoped = (service: string, resource: string): string =>
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}:*]`;
     if (hasVpc) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -502,15 +537,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
         reason:
           'secretsmanager:GetRandomPassword has no resource type; IAM only accepts Resource "*" for it.',
       });
-    }
-    if (features.rds) {
-      for (const resource of ['db', 'cluster']) {
-        Validations.of(this.rotationPolicy).acknowledge({
-          id: scoped('rds', resource),
-          reason:
-            'Read-only Describe of the instance or cluster named by an RDS-managed master secret at run time; limited to this account and region.',
-        });
-      }
     }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
@@ -559,6 +585,7 @@ function validateProps(id: string, props: RotationFunctionProps): void {
     ['kmsKeyArns', props.kmsKeyArns, 'kms'],
     ['adminKmsKeyArns', props.adminKmsKeyArns, 'kms'],
     ['breakGlassResourceArns', props.breakGlassResourceArns, 'rds'],
+    ['rdsResourceArns', props.rdsResourceArns, 'rds'],
   ] as const) {
     for (const arn of arns ?? []) {
       if (!Token.isUnresolved(arn) && !new RegExp(`^arn:[^:]+:${service}:`).test(arn))
@@ -587,6 +614,29 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       if (!Token.isUnresolved(id) && !/^[A-Za-z0-9-]{1,64}$/.test(id))
         fail(prop, 'a list of ElastiCache ids (letters, digits, hyphens)', id);
   }
+  if (props.rdsResourceArns?.length && !features.rds)
+    fail(
+      'rdsResourceArns',
+      `empty for the ${props.kind} kind (RDS is PostgreSQL only)`,
+      props.rdsResourceArns,
+    );
+  for (const arn of [...(props.rdsResourceArns ?? []), ...(props.breakGlassResourceArns ?? [])])
+    if (!Token.isUnresolved(arn) && !/^arn:[^:]+:rds:[^:]*:[^:]*:(db|cluster):[^:]+$/.test(arn))
+      fail('rdsResourceArns/breakGlassResourceArns', 'RDS instance (:db:) or cluster (:cluster:) ARNs', arn);
+  const tag = props.targetTag;
+  if (
+    tag !== undefined &&
+    !Token.isUnresolved(tag.key) &&
+    !Token.isUnresolved(tag.value) &&
+    (!/^[\w .:/=+@-]{1,128}$/.test(tag.key) ||
+      tag.key.startsWith('aws:') ||
+      !/^[\w .:/=+@-]{0,256}$/.test(tag.value))
+  )
+    fail(
+      'targetTag',
+      'a tag key (1-128 characters, not aws:) and value (0-256) of letters, digits, spaces and _.:/=+-@',
+      tag,
+    );
   if (props.breakGlassResourceArns?.length && !features.rds)
     fail(
       'breakGlassResourceArns',

@@ -224,9 +224,6 @@ describe('the packed CDK library in a fresh app', () => {
       StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': { 'Fn::GetAtt': [postgres, 'Arn'] } },
     };
     const statements = (props(policy)['PolicyDocument'] as { Statement: PolicyStatement[] }).Statement;
-    const rdsArn = (resource: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:eu-west-1:123456789012:${resource}:*`]],
-    });
     expect(statements).toEqual([
       {
         Sid: 'GeneratePasswords',
@@ -234,12 +231,7 @@ describe('the packed CDK library in a fresh app', () => {
         Action: 'secretsmanager:GetRandomPassword',
         Resource: '*',
       },
-      {
-        Sid: 'DescribeDatabases',
-        Effect: 'Allow',
-        Action: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
-        Resource: [rdsArn('db'), rdsArn('cluster')],
-      },
+      // No RDS permission: the master secret names its host (no RDS-managed admin, no break-glass named).
       {
         Sid: 'ReadAdminSecrets',
         Effect: 'Allow',

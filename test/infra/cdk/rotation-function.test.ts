@@ -182,16 +182,19 @@ describe('RotationFunction', () => {
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       Resource: ADMIN,
     });
-    expect(bySid.DescribeDatabases).toMatchObject({
+    // Describe: the break-glass databases only (no rdsResourceArns here); never db:* (issue 14).
+    expect(bySid.DescribeDatabases).toEqual({
+      Sid: 'DescribeDatabases',
+      Effect: 'Allow',
       Action: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
-      Resource: [
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:${REGION}:${ACCOUNT}:db:*`]] },
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:${REGION}:${ACCOUNT}:cluster:*`]] },
-      ],
+      Resource: DB,
     });
-    expect(bySid.BreakGlassResetMasterPassword).toMatchObject({
+    expect(bySid.BreakGlassResetMasterPassword).toEqual({
+      Sid: 'BreakGlassResetMasterPassword',
+      Effect: 'Allow',
       Action: ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'],
       Resource: DB,
+      Condition: { BoolIfExists: { 'rds:ManageMasterUserPassword': 'false' } },
     });
     expect(bySid.UseSecretsKeyThroughSecretsManager).toEqual({
       Sid: 'UseSecretsKeyThroughSecretsManager',
@@ -215,8 +218,56 @@ describe('RotationFunction', () => {
       },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ PG_BREAK_GLASS: 'true' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          PG_BREAK_GLASS: 'true',
+          PG_BREAK_GLASS_RESOURCE_ARNS: DB,
+          PG_RDS_RESOURCE_ARNS: '',
+        }),
+      },
     });
+  });
+
+  it('describes exactly the named RDS databases, and puts the tag condition on break-glass only', () => {
+    const cluster = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:aurora`;
+    const { json, roleId, template } = build('postgres', {
+      rdsResourceArns: [cluster],
+      breakGlassResourceArns: [DB],
+      targetTag: { key: 'team', value: 'payments' },
+    });
+    const bySid = Object.fromEntries(roleStatements(json, roleId).map((s) => [s.Sid, s]));
+    expect(bySid.DescribeDatabases).toEqual({
+      Sid: 'DescribeDatabases',
+      Effect: 'Allow',
+      Action: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+      Resource: [cluster, DB],
+    });
+    expect(bySid.BreakGlassResetMasterPassword?.Condition).toEqual({
+      BoolIfExists: { 'rds:ManageMasterUserPassword': 'false' },
+      StringEquals: { 'aws:ResourceTag/team': 'payments' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ PG_RDS_RESOURCE_ARNS: cluster, PG_BREAK_GLASS_RESOURCE_ARNS: DB }),
+      },
+    });
+  });
+
+  it('refuses RDS ARNs that are not instances or clusters, a tag key of AWS, and RDS lists for another kind', () => {
+    expect(() =>
+      build('postgres', { rdsResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:db:*`] }),
+    ).not.toThrow();
+    expect(() =>
+      build('postgres', { rdsResourceArns: [`arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:s`] }),
+    ).toThrow(
+      /props.rdsResourceArns\/breakGlassResourceArns must be RDS instance \(:db:\) or cluster \(:cluster:\) ARNs/,
+    );
+    expect(() => build('redis', { rdsResourceArns: [DB] })).toThrow(
+      /props.rdsResourceArns must be empty for the redis kind/,
+    );
+    expect(() =>
+      build('postgres', { targetTag: { key: 'aws:cloudformation:stack-name', value: 'x' } }),
+    ).toThrow(/props.targetTag must be a tag key/);
   });
 
   it('bounds the Redis ElastiCache wait below the function timeout unless the environment overrides it', () => {
@@ -231,9 +282,14 @@ describe('RotationFunction', () => {
     });
   });
 
-  it('leaves break-glass, admin secrets and KMS out of the postgres function unless asked for', () => {
+  it('leaves RDS, break-glass, admin secrets and KMS out of the postgres function unless asked for', () => {
     const { json, roleId, template } = build('postgres');
     const sids = roleStatements(json, roleId).map((s) => s.Sid);
+    expect(
+      roleStatements(json, roleId)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('rds:')),
+    ).toEqual([]);
     expect(sids).not.toContain('BreakGlassResetMasterPassword');
     expect(sids).not.toContain('ReadAdminSecrets');
     expect(sids).not.toContain('UseSecretsKeyThroughSecretsManager');
@@ -267,13 +323,32 @@ describe('RotationFunction', () => {
     const arn = (resource: string) => ({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:${REGION}:${ACCOUNT}:${resource}`]],
     });
-    expect(statements.find((s) => s.Sid === 'RotateElastiCacheAuthTokens')).toMatchObject({
-      Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
-      Resource: [arn('replicationgroup:prod-rg'), arn('replicationgroup:cache-2')],
+    const groups = [arn('replicationgroup:prod-rg'), arn('replicationgroup:cache-2')];
+    expect(statements.find((s) => s.Sid === 'DescribeElastiCacheReplicationGroups')).toEqual({
+      Sid: 'DescribeElastiCacheReplicationGroups',
+      Effect: 'Allow',
+      Action: 'elasticache:DescribeReplicationGroups',
+      Resource: groups,
     });
-    expect(statements.find((s) => s.Sid === 'RotateElastiCacheUsers')).toMatchObject({
-      Action: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+    expect(statements.find((s) => s.Sid === 'RotateElastiCacheAuthTokens')).toEqual({
+      Sid: 'RotateElastiCacheAuthTokens',
+      Effect: 'Allow',
+      Action: 'elasticache:ModifyReplicationGroup',
+      Resource: groups,
+    });
+    expect(statements.find((s) => s.Sid === 'DescribeElastiCacheUsers')).toEqual({
+      Sid: 'DescribeElastiCacheUsers',
+      Effect: 'Allow',
+      Action: 'elasticache:DescribeUsers',
       Resource: arn('user:app-user'),
+    });
+    // ModifyUser stays on password authentication (it cannot be kept from changing access strings).
+    expect(statements.find((s) => s.Sid === 'RotateElastiCacheUsers')).toEqual({
+      Sid: 'RotateElastiCacheUsers',
+      Effect: 'Allow',
+      Action: 'elasticache:ModifyUser',
+      Resource: arn('user:app-user'),
+      Condition: { StringEqualsIfExists: { 'elasticache:UserAuthenticationMode': 'password' } },
     });
     expect(JSON.stringify(statements)).not.toContain(':*');
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -284,6 +359,23 @@ describe('RotationFunction', () => {
         }),
       },
     });
+  });
+
+  it('puts the tag condition on the ElastiCache Modify actions only', () => {
+    const { json, roleId } = build('redis', {
+      elastiCacheReplicationGroupIds: ['prod-rg'],
+      elastiCacheUserIds: ['app-user'],
+      targetTag: { key: 'SecretsRotationTarget', value: 'cache' },
+    });
+    const bySid = Object.fromEntries(roleStatements(json, roleId).map((s) => [s.Sid, s]));
+    const tag = { 'aws:ResourceTag/SecretsRotationTarget': 'cache' };
+    expect(bySid.RotateElastiCacheAuthTokens?.Condition).toEqual({ StringEquals: tag });
+    expect(bySid.RotateElastiCacheUsers?.Condition).toEqual({
+      StringEqualsIfExists: { 'elasticache:UserAuthenticationMode': 'password' },
+      StringEquals: tag,
+    });
+    expect(bySid.DescribeElastiCacheReplicationGroups?.Condition).toBeUndefined();
+    expect(bySid.DescribeElastiCacheUsers?.Condition).toBeUndefined();
   });
 
   it('refuses ElastiCache ids for another kind, and ids that are not ids', () => {
@@ -424,7 +516,7 @@ describe('RotationFunction', () => {
     ],
     [
       { environment: { PG_BREAK_GLASS: 'true' } },
-      'props.environment must be free of NODE_OPTIONS, SECRETS_MANAGER_ENDPOINT, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE, PG_BREAK_GLASS, ELASTICACHE_REPLICATION_GROUP_IDS, ELASTICACHE_USER_IDS (set through their own props); received "PG_BREAK_GLASS"',
+      'props.environment must be free of NODE_OPTIONS, SECRETS_MANAGER_ENDPOINT, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE, PG_BREAK_GLASS, PG_RDS_RESOURCE_ARNS, PG_BREAK_GLASS_RESOURCE_ARNS, ELASTICACHE_REPLICATION_GROUP_IDS, ELASTICACHE_USER_IDS (set through their own props); received "PG_BREAK_GLASS"',
     ],
     [
       { environment: { AWS_REGION: 'x' } },
