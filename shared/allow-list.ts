@@ -11,7 +11,8 @@ import { ErrorCode, RotationError } from './errors.ts';
  *   A hardened function does not fall back to "whatever IAM allows" by accident.
  * - `*`: any target; the operator says so knowingly and IAM is then the only limit.
  * - empty: none (SAM and CDK set it so when no target was named, with no IAM grant either).
- * - ids or ARNs, comma-separated: exactly those.
+ * - ids or ARNs, comma-separated: exactly those. A `*` inside an entry matches any run of
+ *   characters, as in an IAM resource ARN (`arn:aws:rds:…:db:prod-*`), where the kind allows it.
  */
 export interface AllowList {
   readonly variable: string;
@@ -61,6 +62,21 @@ export interface AllowedTarget {
   readonly field?: string;
 }
 
+/** Whether `list` (set) allows `key`: `*`, an equal key, or a key pattern with `*` matching it. */
+export function allows(list: AllowList | undefined, key: string): boolean {
+  if (list === undefined) return false;
+  return list.any || list.keys.some((pattern) => pattern === key || matchesPattern(pattern, key));
+}
+
+function matchesPattern(pattern: string, key: string): boolean {
+  if (!pattern.includes('*')) return false;
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`).test(key);
+}
+
 /**
  * Nothing when `list` allows `target`; else ERR_TARGET_NOT_ALLOWED (a target it was not deployed
  * for) or ERR_CONFIG_INVALID (`list` unset; `variable` names it). Call before any API call.
@@ -74,10 +90,10 @@ export function requireAllowed(list: AllowList | undefined, variable: string, ta
   if (list === undefined)
     throw new RotationError(
       ErrorCode.ERR_CONFIG_INVALID,
-      `${variable} is unset: this function changes only the targets it was deployed for. Set it to the ${target.what} ids (or ARNs) it may use, or * to allow any (IAM is then the only limit); nothing was changed`,
+      `${variable} is unset: this function acts only on the targets it was deployed for. Set it to the ${target.what} ids (or ARNs) it may use, or * to allow any (IAM is then the only limit); nothing was changed`,
       { details },
     );
-  if (list.any || list.keys.includes(target.key)) return;
+  if (allows(list, target.key)) return;
   throw new RotationError(
     ErrorCode.ERR_TARGET_NOT_ALLOWED,
     `${target.secretArn !== undefined ? `Secret ${target.secretArn}: ` : ''}${target.what} ${target.name} is not one this function was deployed for (${variable}); nothing was changed`,

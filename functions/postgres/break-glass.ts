@@ -1,3 +1,4 @@
+import { requireAllowed } from '../../shared/allow-list.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
 import { pollUntil, type PollClock } from '../../shared/poll.ts';
 import { FailureReason } from './login-failure.ts';
@@ -58,6 +59,13 @@ export async function attemptBreakGlass(
     });
     return false;
   }
+  // Only the databases it was deployed for (the RDS port checks every call too), before any RDS call.
+  requireAllowed(settings.breakGlassResources, 'PG_BREAK_GLASS_RESOURCE_ARNS', {
+    what: target.kind === 'cluster' ? 'RDS cluster' : 'RDS instance',
+    key: `${target.kind === 'cluster' ? 'cluster' : 'db'}:${target.identifier.toLowerCase()}`,
+    name: target.identifier,
+    field: target.kind === 'cluster' ? 'dbClusterIdentifier' : 'dbInstanceIdentifier',
+  });
   const masterUsername =
     target.kind === 'cluster'
       ? (await rds().describeDbCluster(target.identifier))?.masterUsername

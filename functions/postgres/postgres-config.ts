@@ -1,3 +1,4 @@
+import { readAllowList, type AllowList } from '../../shared/allow-list.ts';
 import type { EnvReader } from '../../shared/config.ts';
 import { ServerTimeouts } from './pg-connector.ts';
 import { PasswordEncryption } from './password-encryption.ts';
@@ -65,6 +66,22 @@ export interface PostgresConfig {
   readonly scramIterations: number;
   /** RDS_ENDPOINT, for VPC endpoints and tests. Default: the SDK's own resolution. */
   readonly rdsEndpoint: string | undefined;
+  /**
+   * PG_RDS_RESOURCE_ARNS: the RDS instances and clusters the function may describe (the database
+   * of an RDS-managed admin secret; the primary, replica or cluster of an admin and its user).
+   * ARNs (`arn:aws:rds:<region>:<account>:db:<id>` or `:cluster:<id>`, `*` matching as in IAM)
+   * or `db:<id>` / `cluster:<id>`, comma-separated, or `*` for any; empty allows none. SAM and
+   * CDK set it from the same list as the IAM grant. A secret leading elsewhere is refused
+   * (ERR_TARGET_NOT_ALLOWED) before any RDS call. Default: unset, and a rotation that needs RDS
+   * refuses to run (ERR_CONFIG_INVALID naming the variable).
+   */
+  readonly rdsResources: AllowList | undefined;
+  /**
+   * PG_BREAK_GLASS_RESOURCE_ARNS: the RDS instances and clusters whose master password
+   * break-glass may reset (and describe), same form. Default: unset, and break-glass refuses to
+   * reset anything (ERR_CONFIG_INVALID naming the variable).
+   */
+  readonly breakGlassResources: AllowList | undefined;
 }
 
 /** How a role's new password is stored and how its VALID UNTIL is handled (ALTER ROLE / CREATE ROLE). */
@@ -77,7 +94,10 @@ export type RolePasswordSettings = Pick<
 export type AlternatingNamingSettings = Pick<PostgresConfig, 'alternatingNaming' | 'ownerRole'>;
 
 /** PG_BREAK_GLASS and its bounds. */
-export type BreakGlassSettings = Pick<PostgresConfig, 'breakGlass' | 'breakGlassWaitMs' | 'breakGlassPollMs'>;
+export type BreakGlassSettings = Pick<
+  PostgresConfig,
+  'breakGlass' | 'breakGlassWaitMs' | 'breakGlassPollMs' | 'breakGlassResources'
+>;
 
 export function readPostgresConfig(reader: EnvReader): PostgresConfig {
   const testQuery = reader.string('PG_TEST_QUERY');
@@ -127,5 +147,17 @@ export function readPostgresConfig(reader: EnvReader): PostgresConfig {
       max: 10_000_000,
     }),
     rdsEndpoint,
+    rdsResources: readAllowList(reader, 'PG_RDS_RESOURCE_ARNS', rdsResourceKey, RDS_EXPECTED),
+    breakGlassResources: readAllowList(reader, 'PG_BREAK_GLASS_RESOURCE_ARNS', rdsResourceKey, RDS_EXPECTED),
   };
+}
+
+const RDS_EXPECTED = 'RDS instance or cluster ARNs (or db:<id>, cluster:<id>)';
+
+/** `db:<id>` or `cluster:<id>` (lower case: RDS identifiers are), from an ARN or that short form. */
+export function rdsResourceKey(entry: string): string | undefined {
+  const match =
+    /^arn:[^:]+:rds:[^:]*:[^:]*:(db|cluster):([A-Za-z0-9*-]+)$/.exec(entry) ??
+    /^(db|cluster):([A-Za-z0-9*-]+)$/.exec(entry);
+  return match ? `${match[1]}:${(match[2] ?? '').toLowerCase()}` : undefined;
 }

@@ -75,6 +75,7 @@ export function createPostgresStrategy(deps: PostgresStrategyDeps): RotationStra
       breakGlass: config.breakGlass,
       breakGlassWaitMs: config.breakGlassWaitMs,
       breakGlassPollMs: config.breakGlassPollMs,
+      breakGlassResources: config.breakGlassResources,
     },
     access,
     rds,

@@ -1212,4 +1212,33 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     before: ['createSecret'],
     step: 'setSecret',
   },
+  // RDS databases the function was not deployed for (issue 14): refused before any RDS call.
+  {
+    name: 'PostgreSQL break-glass secret naming an instance outside PG_BREAK_GLASS_RESOURCE_ARNS',
+    category: Category.postgresSecret,
+    fn: 'postgres',
+    expected: E.ERR_TARGET_NOT_ALLOWED,
+    listenerUntouched: true,
+    env: (c) => ({
+      PG_BREAK_GLASS: 'true',
+      PG_BREAK_GLASS_RESOURCE_ARNS: 'arn:aws:rds:us-east-1:123456789012:db:prod-db',
+      RDS_ENDPOINT: `http://${c.listener.host}:${c.listener.port}`,
+    }),
+    // A password nobody knows: no login works, so break-glass would reset someone else's master.
+    current: (c) =>
+      pgJson(c, { password: c.secret(randomPassword()), dbInstanceIdentifier: 'someone-elses-db' }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
+  {
+    name: 'PostgreSQL break-glass with PG_BREAK_GLASS_RESOURCE_ARNS unset (deployed outside SAM/CDK)',
+    category: Category.config,
+    fn: 'postgres',
+    expected: E.ERR_CONFIG_INVALID,
+    listenerUntouched: true,
+    env: (c) => ({ PG_BREAK_GLASS: 'true', RDS_ENDPOINT: `http://${c.listener.host}:${c.listener.port}` }),
+    current: (c) => pgJson(c, { password: c.secret(randomPassword()), dbInstanceIdentifier: 'prod-db' }),
+    before: ['createSecret'],
+    step: 'setSecret',
+  },
 ];

@@ -92,6 +92,8 @@ export function postgresTarget(
       PG_STATEMENT_TIMEOUT_MS: '5000',
       PG_SSL_MODE: 'disable',
       ...(mode === 'alternating-owner' ? { PG_ALTERNATING_NAMING: 'owner-role' } : {}),
+      // The one instance the RDS-managed admin secret's tag names: the function is deployed for it alone.
+      ...(mode === 'alternating-rds' ? { PG_RDS_RESOURCE_ARNS: `db:${RDS_INSTANCE}` } : {}),
       ...(mode === 'single'
         ? { PG_ROTATION_STRATEGY: 'single-user' }
         : { PG_ROTATION_STRATEGY: 'alternating-users' }),

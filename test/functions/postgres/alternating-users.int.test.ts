@@ -79,7 +79,7 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
     // An RDS-managed admin secret has no TLS fields: the function's default applies (never the user
     // secret's "ssl": false), so this deployment against a test server without TLS says disable.
     rdsManagedFn = h.register('pg-alt-rds-managed', {
-      env: { PG_SSL_MODE: 'disable' },
+      env: { PG_SSL_MODE: 'disable', PG_RDS_RESOURCE_ARNS: 'arn:aws:rds:us-east-1:123456789012:db:prod-db' },
       ports: { rds: rdsPort(server.port) },
     }).arn;
     ownerFn = h.register('pg-alt-owner', { env: { PG_ALTERNATING_NAMING: 'owner-role' } }).arn;

@@ -416,7 +416,7 @@ describe('break-glass', () => {
         late.db?.passwords.set('app', password.reveal());
       },
     };
-    const made = setup({ PG_BREAK_GLASS: 'true' }, rds);
+    const made = setup({ PG_BREAK_GLASS: 'true', PG_BREAK_GLASS_RESOURCE_ARNS: 'cluster:aur' }, rds);
     late.db = made.db;
     await made.strategy.setSecret({
       current: secret({ password: 'lost-Pw', dbClusterIdentifier: 'aur' }),

@@ -25,9 +25,11 @@ describe('single-user break-glass and emergency', () => {
   const resets: { target: RdsTarget; at: number }[] = [];
   const applyDelayMs = 300;
   let applyResets = true;
+  const described: string[] = [];
+  // Two instances with the same master user name: the function is deployed for prod-db only.
   const fakeRds: RdsPort = {
     describeDbInstance: async (identifier) =>
-      identifier === 'prod-db'
+      described.push(identifier) && (identifier === 'prod-db' || identifier === 'other-db')
         ? {
             identifier,
             engine: 'postgres',
@@ -52,6 +54,7 @@ describe('single-user break-glass and emergency', () => {
     PG_BREAK_GLASS: 'true',
     PG_BREAK_GLASS_POLL_MS: '100',
     PG_BREAK_GLASS_WAIT_MS: '1500',
+    PG_BREAK_GLASS_RESOURCE_ARNS: 'arn:aws:rds:us-east-1:123456789012:db:prod-db',
   };
   let breakGlassFn: string;
   let plainFn: string;
@@ -102,6 +105,41 @@ describe('single-user break-glass and emergency', () => {
     );
     expect(resets).toEqual([]);
     expect(await canLogin(server, 'not_master', 'the-real-other-Pw')).toBe(true);
+  });
+
+  it('refuses a secret naming an instance it was not deployed for: nothing described, nothing reset', async () => {
+    // The author of this secret knows the master user name of another instance (rds_master is
+    // common) and would have the function reset that instance's master password to one they read.
+    described.length = 0;
+    const secretId = await h.createSecret('pg/bg-other-db', {
+      ...staleSecret('rds_master'),
+      dbInstanceIdentifier: 'other-db',
+    });
+    const record = await h.rotate(secretId, breakGlassFn);
+    expect(record.outcome).toBe('failed');
+    const failed = record.steps.find((s) => !s.ok);
+    expect(failed?.error?.code).toBe(ErrorCode.ERR_TARGET_NOT_ALLOWED);
+    expect(failed?.error?.message).toContain(
+      'RDS instance other-db is not one this function was deployed for',
+    );
+    expect(described).toEqual([]);
+    expect(resets).toEqual([]);
+  });
+
+  it('refuses to reset anything when PG_BREAK_GLASS_RESOURCE_ARNS is unset, naming the variable', async () => {
+    const { PG_BREAK_GLASS_RESOURCE_ARNS: _unset, ...unlistedEnv } = breakGlassEnv;
+    const unlisted = h.register('pg-break-glass-unlisted', {
+      env: unlistedEnv,
+      ports: { rds: fakeRds },
+    }).arn;
+    described.length = 0;
+    const secretId = await h.createSecret('pg/bg-unlisted', staleSecret('rds_master'));
+    const record = await h.rotate(secretId, unlisted);
+    const failed = record.steps.find((s) => !s.ok);
+    expect(failed?.error?.code).toBe(ErrorCode.ERR_CONFIG_INVALID);
+    expect(failed?.error?.message).toContain('PG_BREAK_GLASS_RESOURCE_ARNS is unset');
+    expect(described).toEqual([]);
+    expect(resets).toEqual([]);
   });
 
   it('times out with ERR_WAIT_TIMEOUT when the reset never takes effect', async () => {
