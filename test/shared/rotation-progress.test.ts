@@ -108,6 +108,48 @@ describe('emergency intent bound to the rotation', () => {
   });
 });
 
+describe('a rotation that starts while the tag is set', () => {
+  const decided = (lines: readonly string[]) =>
+    lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => String(entry['message']).startsWith('RotationMode=emergency is set'));
+
+  it('says at createSecret that it is an emergency one', async () => {
+    const s = setup();
+    s.port.tags = { RotationMode: 'emergency' };
+    await s.run('createSecret');
+    expect(decided(s.logger.lines)).toMatchObject([{ level: 'WARN', versionId: TOKEN }]);
+    expect(decided(s.logger.lines)[0]).not.toHaveProperty('unfinishedEmergencyVersionId');
+  });
+
+  it('names the unfinished emergency it takes over, whose label moves to the new version', async () => {
+    const s = setup();
+    s.port.tags = { RotationMode: 'emergency' };
+    for (const step of STEPS.slice(0, 3)) await s.run(step);
+    const original = s.port.untagResource.bind(s.port);
+    s.port.untagResource = async () => {
+      throw new Error('throttled');
+    };
+    await codeOfAsync(s.run('finishSecret'));
+    s.port.untagResource = original;
+    expect(emergencyStateOf(s.port.labels(), s.port.tags).state).toBe('unfinished');
+
+    s.port.addVersion(NEXT, undefined, ['AWSPENDING']);
+    await s.run('createSecret', NEXT);
+    expect(decided(s.logger.lines).slice(1)).toMatchObject([
+      { versionId: NEXT, unfinishedEmergencyVersionId: TOKEN },
+    ]);
+    expect(s.port.labels()[TOKEN]).not.toContain(EMERGENCY_STAGE);
+    expect(emergencyStateOf(s.port.labels(), s.port.tags)).toEqual({ state: 'in-progress', versionId: NEXT });
+  });
+
+  it('says nothing of the kind when the tag is not set', async () => {
+    const s = setup();
+    for (const step of STEPS) await s.run(step);
+    expect(decided(s.logger.lines)).toEqual([]);
+  });
+});
+
 describe('progress tags', () => {
   it('writes one TagResource per step with step, outcome, attempt, time and kind, and no value', async () => {
     const s = setup();

@@ -3,7 +3,13 @@ import { ExitCode } from '../../../scripts/cli/exit-code.ts';
 import { startRedis, waitUntil, type RedisServer } from '../../../scripts/testbed/servers.ts';
 import { EMERGENCY_STAGE, ProgressTag } from '../../../shared/rotation-progress.ts';
 import { canLogin, passwordOf, run } from '../../functions/redis/redis-harness.ts';
-import { linesWith, startScenarioStack, versionWith, type ScenarioStack } from './scenario-stack.ts';
+import {
+  linesWith,
+  startScenarioStack,
+  versionWith,
+  type CliRun,
+  type ScenarioStack,
+} from './scenario-stack.ts';
 
 /**
  * Issue 13, scenario 4: an emergency Redis rotation whose finishSecret fails on one node
@@ -52,9 +58,10 @@ async function replicaBack(): Promise<void> {
 
 /**
  * A secret of ACL user `user` rotated once (both nodes recorded), then an emergency rotation
- * whose finishSecret finds the replica stopped. Returns the leaked password.
+ * whose finishSecret finds the replica stopped, started by the operator's `rotation rotate
+ * --emergency` or by the service after a tag. Returns the leaked password and what the CLI said.
  */
-async function unfinishedEmergency(name: string, user: string) {
+async function unfinishedEmergency(name: string, user: string, startedBy: 'cli' | 'service') {
   const initial = `${user}-initial-Pw-0001`;
   known.push(initial);
   for (const server of [primary, replica])
@@ -73,7 +80,6 @@ async function unfinishedEmergency(name: string, user: string) {
   const leaked = passwordOf(await stack.value(secretId));
   known.push(leaked);
 
-  await stack.tag(secretId, { RotationMode: 'emergency' });
   // The replica stops once, at this rotation's finishSecret; later rotations run undisturbed.
   let armed = true;
   const fn = stack.gated('redis', `redis-replica-stops-${user}`, {
@@ -83,7 +89,14 @@ async function unfinishedEmergency(name: string, user: string) {
       await replica.stop();
     },
   });
-  const record = await stack.rotate(secretId, fn);
+  let said: CliRun | undefined;
+  if (startedBy === 'cli') {
+    said = await stack.cli(['rotate', name, '--emergency', '--yes', '--rotation-lambda-arn', fn]);
+  } else {
+    await stack.tag(secretId, { RotationMode: 'emergency' });
+    await stack.startRotation(secretId, fn);
+  }
+  const record = await stack.emu.waitForRotation(secretId);
   expect(record.outcome).toBe('failed');
   const failed = record.steps.filter((step) => !step.ok);
   expect(failed.map((step) => [step.step, step.error?.code])).toEqual([
@@ -91,13 +104,21 @@ async function unfinishedEmergency(name: string, user: string) {
   ]);
   expect(failed[0]?.error?.message).toContain(`127.0.0.1:${replica.port}`);
   known.push(passwordOf(await stack.value(secretId)));
-  return { secretId, leaked, token: record.token };
+  return { secretId, leaked, token: record.token, said };
 }
 
 describe('an emergency Redis rotation whose finishSecret fails on one node (scenario 4)', () => {
   it('is shown by status with its fix, is not "nothing to repair", and repair --finish revokes the leaked password on every node', async () => {
     const name = 'scenario4/repair-finish';
-    const { secretId, leaked, token } = await unfinishedEmergency(name, 'scenario4_finish');
+    const { secretId, leaked, token, said } = await unfinishedEmergency(name, 'scenario4_finish', 'cli');
+    // The operator's own rotate says AWSCURRENT moved and how to finish, not "AWSCURRENT is unchanged".
+    expect(said?.code, `${said?.stdout}${said?.stderr}`).toBe(ExitCode.failed);
+    expect(said?.stdout).toContain('ERR_TARGET_UNREACHABLE');
+    expect(said?.stdout).toContain(
+      "AWSCURRENT moved to the new version but the emergency's revoking work did not complete: the leaked credential may still work.",
+    );
+    expect(said?.stdout).toContain(`rotation repair ${name} --finish`);
+    expect(said?.stdout).not.toContain('AWSCURRENT is unchanged');
 
     // The state: AWSCURRENT moved to the emergency version, its label and the tag still there.
     const stages = await stack.stages(secretId);
@@ -146,7 +167,7 @@ describe('an emergency Redis rotation whose finishSecret fails on one node (scen
 
   it('the next rotation the service starts while the tag is set is an emergency one, says so, and revokes the leaked password on every node', async () => {
     const name = 'scenario4/next-rotation';
-    const { secretId, leaked, token } = await unfinishedEmergency(name, 'scenario4_next');
+    const { secretId, leaked, token } = await unfinishedEmergency(name, 'scenario4_next', 'service');
     await replicaBack();
 
     const next = await stack.rotate(secretId, stack.functionArn('redis'));
