@@ -7,6 +7,7 @@ import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from 
 import { loadAdmin } from './admin-secret.ts';
 import { persistNode, type LabelledCredentials } from './redis-nodes.ts';
 import { describeEndpoint, type RedisSession } from './redis-port.ts';
+import { syncSentinels } from './redis-sentinel.ts';
 import {
   REDIS_DEFAULT_USERNAME,
   SecretFormat,
@@ -82,6 +83,15 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
             (await updateMasterauth(session, user, pending.password, context.logger));
           await persistNode(session, context.logger, masterauth ? 'config' : 'acl');
         }
+        // Every data node takes current and pending: the sentinels can move to pending now, and
+        // must before the next rotation drops current.
+        await syncSentinels(
+          deps,
+          topology.sentinels,
+          pending,
+          { username: user, password: pending.password },
+          context,
+        );
       } finally {
         await closeTopology(topology);
       }
@@ -138,6 +148,11 @@ export function createAclUserMode(deps: ModeDeps): ModeHandler {
             `every other password of ACL user "${user}" on ${describeEndpoint(session.endpoint)} (${String(killed)} connection(s) closed)`,
           );
         }
+        const sentinels = await syncSentinels(deps, topology.sentinels, current, undefined, context);
+        for (const node of sentinels)
+          revoked.push(
+            `the revoked password in sentinel ${node}'s auth-pass (it holds the new one; links verified)`,
+          );
       } finally {
         await closeTopology(topology);
       }

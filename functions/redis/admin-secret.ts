@@ -3,7 +3,13 @@ import { ErrorCode, RotationError, isRotationError } from '../../shared/errors.t
 import type { RotationContext } from '../../shared/strategy.ts';
 import { describeEndpoint, type RedisEndpoint } from './redis-port.ts';
 import type { LabelledCredentials } from './redis-nodes.ts';
-import { effectiveUsername, parseRedisSecret, type RedisSecret } from './redis-secret.ts';
+import {
+  describeNode,
+  effectiveUsername,
+  parseRedisSecret,
+  type RedisSecret,
+  type SentinelSettings,
+} from './redis-secret.ts';
 
 /**
  * The admin credential of ACL mode and where it may go. A credential is only ever sent to
@@ -16,6 +22,12 @@ export interface RedisAdmin {
   /** The admin secret's own host and port (and TLS). */
   readonly endpoint: RedisEndpoint;
   readonly credentials: LabelledCredentials;
+  /**
+   * The admin secret's own `sentinels`: then its server is the primary these sentinels report
+   * (and the replicas they and the primary report), and only these sentinels get its
+   * sentinel credential.
+   */
+  readonly sentinel: SentinelSettings | undefined;
 }
 
 /** The AWSCURRENT value of another secret, URL or JSON, with its own host. */
@@ -54,7 +66,38 @@ export async function loadAdmin(adminArn: string, context: RotationContext): Pro
       label: 'admin',
       credentials: { username: effectiveUsername(admin), password: admin.password },
     },
+    sentinel: admin.sentinel,
   };
+}
+
+/**
+ * A user secret that names sentinels, rotated with an admin credential: every sentinel it lists
+ * must be one the admin secret lists, under the same master name, or the admin credential
+ * would go to whatever primary a sentinel of the user secret's author reports. Refused before
+ * anything connects. Returns the admin's own sentinel settings (its sentinel credential).
+ */
+export function adminSentinelsFor(admin: RedisAdmin, secret: RedisSecret): SentinelSettings {
+  const wanted = secret.sentinel;
+  const own = admin.sentinel;
+  if (wanted === undefined) throw new Error('adminSentinelsFor: the secret names no sentinels');
+  const refuse = (problem: string, node?: string): never => {
+    throw new RotationError(
+      ErrorCode.ERR_TARGET_NOT_ALLOWED,
+      `Redis secret ${problem}; the admin credential only goes to the primary and replicas the admin secret's own sentinels report (list the same "sentinels" and "sentinelMaster" in the admin secret)`,
+      { details: { ...(node ? { node } : {}), adminSecretArn: admin.arn, field: 'sentinels' } },
+    );
+  };
+  if (own === undefined) return refuse('names sentinels and the admin secret names none');
+  if (own.masterName !== wanted.masterName)
+    return refuse(`names sentinel master "${wanted.masterName}", the admin secret another`);
+  for (const sentinel of wanted.sentinels) {
+    if (!own.sentinels.some((known) => sameEndpoint(known, sentinel)))
+      refuse(
+        `lists sentinel ${describeNode(sentinel)}, which the admin secret does not`,
+        describeNode(sentinel),
+      );
+  }
+  return own;
 }
 
 export function sameEndpoint(

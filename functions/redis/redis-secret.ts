@@ -32,10 +32,34 @@ export type SecretFormat = (typeof SecretFormat)[keyof typeof SecretFormat];
 
 export const REDIS_DEFAULT_PORT = 6379;
 export const REDIS_DEFAULT_USERNAME = 'default';
+export const SENTINEL_DEFAULT_PORT = 26379;
 
 export interface RedisNodeAddress {
   readonly host: string;
   readonly port: number;
+}
+
+/**
+ * JSON `sentinels` + `sentinelMaster` (ioredis's `sentinels` and `name`): the primary and its
+ * replicas are found through these Sentinel processes instead of `host`.
+ */
+export interface SentinelSettings {
+  readonly sentinels: readonly RedisNodeAddress[];
+  /** The name the sentinels monitor the primary under (`sentinel monitor <name> ...`). */
+  readonly masterName: string;
+  /**
+   * `sentinelUsername` / `sentinelPassword`: the sentinels' own credential (their `requirepass`
+   * or ACL user), sent only to the sentinels this same secret lists; never rotated here.
+   * undefined: the sentinels take no AUTH.
+   */
+  readonly credentials:
+    { readonly username: string | undefined; readonly password: Sensitive<string> } | undefined;
+  /**
+   * `sentinelAuthPass`: the sentinels authenticate to the data nodes as this secret's user
+   * (`sentinel auth-user` / `auth-pass`), so setSecret moves them to the new password too.
+   * Default false.
+   */
+  readonly authPass: boolean;
 }
 
 export interface RedisSecret {
@@ -66,6 +90,8 @@ export interface RedisSecret {
    */
   readonly host: string;
   readonly adminSecretArn: string | undefined;
+  /** JSON `sentinels` and friends; undefined when the secret names no sentinel. */
+  readonly sentinel: SentinelSettings | undefined;
   /** How to rebuild the stored text; it holds the password, so it is wrapped too. */
   readonly raw: Sensitive<RawShape>;
 }
@@ -150,6 +176,7 @@ function parseUrl(text: string, where: VersionRef): RedisSecret {
     userId: param('userId'),
     elastiCacheRegion: undefined,
     adminSecretArn: param('adminSecretArn'),
+    sentinel: undefined,
     raw: new Sensitive<RawShape>({ format: 'url', url }),
   };
 }
@@ -193,7 +220,9 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
   // AWS's ElastiCache user rotation secret is {username, password, user_arn}: no endpoint.
   const userSecret =
     userId !== undefined && (modeText === undefined || modeText === RedisMode.elasticacheUser);
-  if (host === undefined && !userSecret) throw malformed(where, 'field "host" is required', 'host');
+  const sentinel = parseSentinel(fields, where);
+  if (host === undefined && !userSecret && sentinel === undefined)
+    throw malformed(where, 'field "host" is required (or "sentinels" with "sentinelMaster")', 'host');
   const password = fields['password'];
   if (typeof password !== 'string' || password === '')
     throw malformed(where, 'field "password" must be a non-empty string', 'password');
@@ -207,13 +236,46 @@ function parseJson(text: string, where: VersionRef): RedisSecret {
     tls: tlsField(fields, where),
     db: integerField(fields, 'db', 0, 0, 65535, where),
     mode: modeText === undefined ? undefined : checkMode(modeText, where),
-    nodes: parseNodes(fields['nodes'], where, 'nodes'),
-    knownNodes: parseNodes(fields['knownNodes'], where, 'knownNodes'),
+    nodes: parseNodes(fields['nodes'], where, 'nodes', REDIS_DEFAULT_PORT),
+    knownNodes: parseNodes(fields['knownNodes'], where, 'knownNodes', REDIS_DEFAULT_PORT),
     replicationGroupId,
     userId,
     elastiCacheRegion: regionFromArn(userArn),
     adminSecretArn: optionalString(fields, 'adminSecretArn', where),
+    sentinel,
     raw: new Sensitive<RawShape>({ format: 'json', fields }),
+  };
+}
+
+const SENTINEL_FIELDS = ['sentinelMaster', 'sentinelUsername', 'sentinelPassword', 'sentinelAuthPass'];
+
+/** `sentinels`, `sentinelMaster`, `sentinelUsername`, `sentinelPassword`, `sentinelAuthPass`. */
+function parseSentinel(fields: Record<string, unknown>, where: VersionRef): SentinelSettings | undefined {
+  const sentinels = parseNodes(fields['sentinels'], where, 'sentinels', SENTINEL_DEFAULT_PORT);
+  if (sentinels.length === 0) {
+    const stray = SENTINEL_FIELDS.find((name) => fields[name] !== undefined && fields[name] !== null);
+    if (stray !== undefined)
+      throw malformed(where, `field "${stray}" needs a non-empty "sentinels" list`, stray);
+    return undefined;
+  }
+  const masterName = optionalString(fields, 'sentinelMaster', where);
+  if (masterName === undefined)
+    throw malformed(
+      where,
+      'field "sentinelMaster" (the name the sentinels monitor the primary under) is required with "sentinels"',
+      'sentinelMaster',
+    );
+  const username = optionalString(fields, 'sentinelUsername', where);
+  const password = fields['sentinelPassword'];
+  if (password !== undefined && password !== null && (typeof password !== 'string' || password === ''))
+    throw malformed(where, 'field "sentinelPassword" must be a non-empty string', 'sentinelPassword');
+  if (username !== undefined && typeof password !== 'string')
+    throw malformed(where, 'field "sentinelUsername" needs "sentinelPassword"', 'sentinelUsername');
+  return {
+    sentinels,
+    masterName,
+    credentials: typeof password === 'string' ? { username, password: new Sensitive(password) } : undefined,
+    authPass: booleanField(fields, 'sentinelAuthPass', where) ?? false,
   };
 }
 
@@ -250,7 +312,12 @@ function userIdFromArn(arn: string | undefined): string | undefined {
   return parts.length >= 7 && parts[6] !== '' ? parts[6] : undefined;
 }
 
-function parseNodes(value: unknown, where: VersionRef, field: string): readonly RedisNodeAddress[] {
+function parseNodes(
+  value: unknown,
+  where: VersionRef,
+  field: string,
+  defaultPort: number,
+): readonly RedisNodeAddress[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value))
     throw malformed(
@@ -265,7 +332,7 @@ function parseNodes(value: unknown, where: VersionRef, field: string): readonly 
         throw malformed(where, `field "${field}" holds an entry that is not "host:port"`, field);
       return {
         host: printable(match[1], where, field),
-        port: match[2] ? Number(match[2]) : REDIS_DEFAULT_PORT,
+        port: match[2] ? Number(match[2]) : defaultPort,
       };
     }
     if (
@@ -276,7 +343,7 @@ function parseNodes(value: unknown, where: VersionRef, field: string): readonly 
       const record = entry as Record<string, unknown>;
       return {
         host: printable(record['host'] as string, where, field),
-        port: integerField(record, 'port', REDIS_DEFAULT_PORT, 1, 65535, where),
+        port: integerField(record, 'port', defaultPort, 1, 65535, where),
       };
     }
     throw malformed(

@@ -1,6 +1,7 @@
 import { SecretKind } from '../../shared/constants.ts';
 import type { CoreConfig } from '../../shared/core-config.ts';
 import type { PasswordGenerator } from '../../shared/password.ts';
+import type { Log } from '../../shared/observability.ts';
 import type { RotationStrategy } from '../../shared/strategy.ts';
 import { createAclUserMode } from './acl-user-mode.ts';
 import { createAuthTokenMode, createElastiCacheUserMode } from './elasticache-modes.ts';
@@ -18,6 +19,17 @@ import {
   type RedisSecret,
 } from './redis-secret.ts';
 import { createRequirepassMode } from './requirepass-mode.ts';
+import { discoverThroughSentinels } from './redis-sentinel.ts';
+import type { RedisEndpoint } from './redis-port.ts';
+
+const quiet: Log = { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {} };
+
+/** Where a value logs in: its host, or the primary its sentinels agree on. */
+async function loginEndpoint(deps: RedisStrategyDeps, value: RedisSecret): Promise<RedisEndpoint> {
+  if (value.sentinel === undefined) return primaryEndpoint(value);
+  const view = await discoverThroughSentinels(deps.connector, value.sentinel, value.tls, false, quiet);
+  return { host: view.primary.host, port: view.primary.port, tls: value.tls };
+}
 
 export interface RedisStrategyDeps extends ModeDeps {
   readonly core: CoreConfig;
@@ -61,7 +73,7 @@ export function createRedisStrategy(deps: RedisStrategyDeps): RotationStrategy<R
           ? undefined
           : effectiveUsername(value);
       try {
-        const session = await deps.connector.open(primaryEndpoint(value), {
+        const session = await deps.connector.open(await loginEndpoint(deps, value), {
           username,
           password: value.password,
         });

@@ -18,6 +18,7 @@ import {
   type RedisSession,
 } from './redis-port.ts';
 import { describeNode, type RedisNodeAddress, type RedisSecret } from './redis-secret.ts';
+import { resolveThroughSentinels, type SentinelResolution } from './redis-sentinel.ts';
 
 /**
  * Which nodes a self-hosted rotation acts on, each with its role as the node itself reports it
@@ -71,6 +72,8 @@ export interface Topology {
   readonly nodes: readonly ManagedNode[];
   /** Known nodes that could not be reached (a normal rotation only; an emergency fails instead). */
   readonly missing: readonly string[];
+  /** The secret names sentinels: what they reported (the primary above is theirs). */
+  readonly sentinels: SentinelResolution | undefined;
 }
 
 interface Expected {
@@ -86,10 +89,19 @@ export async function openTopology(
   request: TopologyRequest,
   logger: Log,
 ): Promise<Topology> {
-  const { admin } = request;
-  const firstEndpoint = admin ? adminEndpointFor(admin, request.secret) : primaryEndpoint(request.secret);
+  // Sentinels first: the primary is the one they agree on, and its replicas they list are nodes too.
+  const sentinels = await resolveThroughSentinels(
+    connector,
+    request.secret,
+    request.admin,
+    request.emergency,
+    logger,
+  );
+  const admin = sentinels ? sentinels.admin : request.admin;
+  const target = sentinels ? sentinels.secret : request.secret;
+  const firstEndpoint = admin ? adminEndpointFor(admin, target) : primaryEndpoint(target);
   // With an admin, every node is reached the way the admin connection is (TLS when either asks).
-  const secret = { ...request.secret, tls: firstEndpoint.tls };
+  const secret = { ...target, tls: firstEndpoint.tls };
   const own = [...request.own, ...(request.stale ?? [])];
   const reportedCandidates = admin ? [admin.credentials] : own;
   const first = await openWithFirstWorking(connector, firstEndpoint, reportedCandidates);
@@ -116,6 +128,12 @@ export async function openTopology(
     const expected = cluster
       ? await clusterExpected(first.session, secret)
       : await replicationExpected(first.session, secret, request.discover, admin, logger);
+    // Replicas the sentinels list, up or down: part of the deployment (a down one is missing:
+    // a warning, or the end of an emergency rotation). An admin's sentinels are the admin's.
+    for (const replica of sentinels?.view.replicas ?? []) {
+      const endpoint = { host: replica.host, port: replica.port, tls: secret.tls };
+      expected.push({ endpoint, required: false, reported: true });
+    }
     for (const known of secret.knownNodes) {
       const endpoint = { host: known.host, port: known.port, tls: secret.tls };
       expected.push({ endpoint, required: false, reported: false });
@@ -180,6 +198,7 @@ export async function openTopology(
       cluster,
       nodes: [...opened.filter((n) => n.role === 'primary'), ...opened.filter((n) => n.role === 'replica')],
       missing,
+      sentinels,
     };
   } catch (error) {
     await closeAll([first.session, ...opened.map((n) => n.session).filter((s) => s !== first.session)]);

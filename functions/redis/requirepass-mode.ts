@@ -4,6 +4,7 @@ import { killUserClients, recordNodes } from './acl-user-mode.ts';
 import { assertSameIdentity, proveLogin, type ModeDeps, type ModeHandler } from './mode-handler.ts';
 import { persistNode, type LabelledCredentials } from './redis-nodes.ts';
 import { describeEndpoint, type RedisSession } from './redis-port.ts';
+import { syncSentinels } from './redis-sentinel.ts';
 import { REDIS_DEFAULT_USERNAME, type RedisSecret } from './redis-secret.ts';
 import { closeTopology, openTopology, type Topology } from './redis-topology.ts';
 
@@ -54,6 +55,14 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
             nodes: sessions.map((s) => describeEndpoint(s.endpoint)).join(', '),
           },
         );
+        // The sentinels too (auth-pass alone: they authenticate as the default user).
+        await syncSentinels(
+          deps,
+          topology.sentinels,
+          pending,
+          { username: undefined, password: pending.password },
+          context,
+        );
       } finally {
         await closeTopology(topology);
       }
@@ -96,6 +105,11 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
             `old requirepass password on ${describeEndpoint(session.endpoint)} (replaced at setSecret; ${String(killed)} connection(s) closed)`,
           );
         }
+        const sentinels = await syncSentinels(deps, topology.sentinels, current, undefined, context);
+        for (const node of sentinels)
+          revoked.push(
+            `the revoked password in sentinel ${node}'s auth-pass (it holds the new one; links verified)`,
+          );
       } finally {
         await closeTopology(topology);
       }

@@ -20,6 +20,8 @@ export { startRedis } from './redis-server.ts';
 export type { RedisServer, StartRedisOptions } from './redis-server.ts';
 export { startRedisCluster } from './redis-cluster.ts';
 export type { RedisCluster, StartRedisClusterOptions } from './redis-cluster.ts';
+export { startRedisSentinels } from './redis-sentinel.ts';
+export type { RedisSentinel, RedisSentinels, StartRedisSentinelsOptions } from './redis-sentinel.ts';
 export { Backend, chooseBackend, containerRuntimeAvailable } from './container-runtime.ts';
 export { createTlsMaterial, TLS_SERVER_NAME } from './tls.ts';
 export type { TlsMaterial } from './tls.ts';

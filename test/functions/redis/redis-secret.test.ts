@@ -285,3 +285,51 @@ describe('parsed secrets in logs', () => {
     },
   );
 });
+
+describe('sentinels (JSON)', () => {
+  it('reads sentinels (default port 26379), the master name and the sentinel credential; host becomes optional', () => {
+    const secret = parse(
+      JSON.stringify({
+        sentinels: ['10.0.0.1', '10.0.0.2:26380', { host: 's3' }],
+        sentinelMaster: 'mymaster',
+        sentinelUsername: 'watcher',
+        sentinelPassword: 'sentinel-pw',
+        sentinelAuthPass: true,
+        username: 'app',
+        password: 'pw',
+      }),
+    );
+    expect(secret.host).toBe('');
+    expect(secret.sentinel?.sentinels).toEqual([
+      { host: '10.0.0.1', port: 26379 },
+      { host: '10.0.0.2', port: 26380 },
+      { host: 's3', port: 26379 },
+    ]);
+    expect(secret.sentinel?.masterName).toBe('mymaster');
+    expect(secret.sentinel?.authPass).toBe(true);
+    expect(secret.sentinel?.credentials?.username).toBe('watcher');
+    expect(secret.sentinel?.credentials?.password.reveal()).toBe('sentinel-pw');
+    expect(inspect(secret, { depth: 5 })).not.toContain('sentinel-pw');
+    const plain = parse(JSON.stringify({ sentinels: ['s1'], sentinelMaster: 'm', password: 'pw' }));
+    expect(plain.sentinel?.credentials).toBeUndefined();
+    expect(plain.sentinel?.authPass).toBe(false);
+  });
+
+  it('refuses sentinel fields that cannot work, naming the field', () => {
+    const bad = (fields: Record<string, unknown>) =>
+      codeOf(() => parse(JSON.stringify({ password: 'pw', ...fields })));
+    expect(bad({ sentinels: ['s1'] })).toBe(ErrorCode.ERR_SECRET_MALFORMED); // no sentinelMaster
+    expect(bad({ host: 'h', sentinelMaster: 'm' })).toBe(ErrorCode.ERR_SECRET_MALFORMED); // no sentinels
+    expect(bad({ sentinels: ['s1'], sentinelMaster: 'm', sentinelUsername: 'u' })).toBe(
+      ErrorCode.ERR_SECRET_MALFORMED,
+    );
+    expect(bad({ sentinels: ['s1'], sentinelMaster: 'm', sentinelPassword: 7 })).toBe(
+      ErrorCode.ERR_SECRET_MALFORMED,
+    );
+    expect(bad({ sentinels: 's1', sentinelMaster: 'm' })).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(bad({ sentinels: ['s1'], sentinelMaster: 'm\u001b[2J' })).toBe(ErrorCode.ERR_SECRET_MALFORMED);
+    expect(bad({ sentinels: ['s1'], sentinelMaster: 'm', sentinelAuthPass: 'yes' })).toBe(
+      ErrorCode.ERR_SECRET_MALFORMED,
+    );
+  });
+});
