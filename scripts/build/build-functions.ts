@@ -13,7 +13,7 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export const ZIP_SIZE_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   jwt: 150_000,
   postgres: 150_000,
-  redis: 215_000,
+  redis: 218_000,
 });
 
 export const MANIFEST_FILE = 'manifest.json';
