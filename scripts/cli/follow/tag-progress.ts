@@ -103,6 +103,15 @@ export class StepTrail {
     });
   }
 
+  /** The rotation completed: every step after the last one seen ran and succeeded. */
+  complete(): void {
+    const last = this.steps.at(-1);
+    if (last !== undefined && !last.ok) return;
+    const from = last === undefined ? 0 : STEPS.indexOf(last.step as (typeof STEPS)[number]) + 1;
+    const attempt = this.#round > 1 ? { attempt: this.#round } : {};
+    for (const step of STEPS.slice(from)) this.steps.push({ step, ok: true, ...attempt });
+  }
+
   get rounds(): number {
     return this.#round;
   }
@@ -122,16 +131,19 @@ export function snapshotFromDescription(
   const recorded = readProgress(tags);
   const mine = recorded?.token === target.versionId ? recorded : undefined;
   if (mine !== undefined) trail.observe(mine);
-  const steps = [...trail.steps];
   const attempts = trail.rounds > 1 ? { attempts: trail.rounds } : {};
   const rotatedSinceStart =
     described.LastRotatedDate !== undefined &&
     described.LastRotatedDate.getTime() >= Math.floor(target.startedAtMs / 1000) * 1000;
   if (labels?.includes('AWSCURRENT')) {
-    if (!labels.includes('AWSPENDING') || rotatedSinceStart || finished(mine))
-      return { phase: Phase.succeeded, steps, ...attempts };
-    return { phase: Phase.running, step: 'finishSecret', steps, ...attempts };
+    // The service removes AWSPENDING (and sets LastRotatedDate) only once finishSecret returned.
+    if (!labels.includes('AWSPENDING') || rotatedSinceStart || finished(mine)) {
+      trail.complete();
+      return { phase: Phase.succeeded, steps: [...trail.steps], ...attempts };
+    }
+    return { phase: Phase.running, step: 'finishSecret', steps: [...trail.steps], ...attempts };
   }
+  const steps = [...trail.steps];
   if (mine !== undefined && mine.outcome === StepResult.failed) {
     const failedStep = steps.at(-1);
     return {

@@ -57,6 +57,23 @@ describe('following a rotation by its progress tags', () => {
     ]);
   });
 
+  it('on success shows every step, also those after the last record a poll saw', () => {
+    const trail = new StepTrail();
+    snapshotFromDescription(described({ step: 'createSecret' }, pending), target, trail);
+    const done = snapshotFromDescription(
+      described({ step: 'testSecret' }, { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] }),
+      target,
+      trail,
+    );
+    expect(done?.phase).toBe('succeeded');
+    expect(done?.steps.map((step) => `${step.step}:${step.ok}`)).toEqual([
+      'createSecret:true',
+      'setSecret:true',
+      'testSecret:true',
+      'finishSecret:true',
+    ]);
+  });
+
   it('counts a retry of the rotation as a new attempt', () => {
     const trail = new StepTrail();
     const failedSet = { step: 'setSecret', outcome: 'failed', errorCode: 'ERR_TARGET_UNREACHABLE' } as const;
