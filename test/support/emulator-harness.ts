@@ -61,10 +61,12 @@ export interface EmulatorSecrets {
   close(): Promise<void>;
 }
 
-export async function startEmulatorSecrets(
-  options: { rotationRetries?: number } = {},
-): Promise<EmulatorSecrets> {
-  const { emu, sm, close } = await startHarness({ rotationRetries: options.rotationRetries ?? 0 });
+/** A fresh emulator (no rotation retries unless asked; other options as given) and its SDK helpers. */
+export async function startEmulatorSecrets(options: EmulatorOptions = {}): Promise<EmulatorSecrets> {
+  const { emu, sm, close } = await startHarness({
+    ...options,
+    rotationRetries: options.rotationRetries ?? 0,
+  });
   const startRotation = async (secretId: string, functionArn: string): Promise<void> => {
     await sm.send(
       new RotateSecretCommand({

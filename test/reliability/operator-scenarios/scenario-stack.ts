@@ -16,7 +16,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { buildFunctions } from '../../../scripts/build/build-functions.ts';
-import { InvocationError, type InvocationErrorInfo } from '../../../scripts/emulator/index.ts';
+import {
+  InvocationError,
+  type EmulatorOptions,
+  type InvocationErrorInfo,
+} from '../../../scripts/emulator/index.ts';
 import { stageCliPackage } from '../../../scripts/package/package-cli.ts';
 import { startEmulatorSecrets, type EmulatorSecrets } from '../../support/emulator-harness.ts';
 
@@ -78,6 +82,8 @@ export interface ScenarioStackOptions {
   readonly kinds: readonly ZipKind[];
   /** The Lambda configuration of each kind's function (beyond the emulator's own variables). */
   readonly env?: Partial<Record<ZipKind, Record<string, string>>>;
+  /** Emulator options beyond the stack's own (e.g. `extensions: false`: only what AWS offers). */
+  readonly emulator?: Pick<EmulatorOptions, 'extensions'>;
 }
 
 const ENTRIES: Record<ZipKind, string> = {
@@ -97,7 +103,7 @@ export async function startScenarioStack(options: ScenarioStackOptions): Promise
     }),
     stageCliPackage(rootDir, cliDir),
   ]);
-  const base = await startEmulatorSecrets({ rotationRetries: 0 });
+  const base = await startEmulatorSecrets({ rotationRetries: 0, ...options.emulator });
   const { emu, sm } = base;
   const arns = new Map<ZipKind, string>();
   for (const kind of options.kinds) {
