@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Sensitive } from '../../shared/sensitive.ts';
 import { pgFailure } from './login-failure.ts';
 import { sslOptions, type TlsSettings } from './tls-settings.ts';
@@ -68,6 +68,21 @@ const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|END|ABORT)\b/i;
 export const APPLICATION_NAME = 'secrets-rotation';
 const CLOSE_TIMEOUT_MS = 2_000;
 
+/**
+ * node-postgres, loaded on the first login (a chunk of its own in the zip): a step that never
+ * logs in (createSecret, a late or duplicate step) never parses it, and a cold start does not
+ * pay for it before the handler runs. A failed load is not kept.
+ */
+let driver: Promise<typeof pg> | undefined;
+const loadDriver = (): Promise<typeof pg> =>
+  (driver ??= import('pg').then(
+    (module) => module.default,
+    (error: unknown) => {
+      driver = undefined;
+      throw error;
+    },
+  ));
+
 export function createPgConnector(timeouts: PgTimeouts): PgConnector {
   return {
     async connect(endpoint, credential) {
@@ -79,7 +94,8 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
       };
       // sslOptions throws a RotationError itself when the CA file cannot be read.
       const ssl = sslOptions(endpoint.tls, endpoint.host);
-      const client = new pg.Client({
+      const { Client } = await loadDriver();
+      const client = new Client({
         host: endpoint.host,
         port: endpoint.port,
         database: endpoint.database,
