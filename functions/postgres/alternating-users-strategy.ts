@@ -20,6 +20,8 @@ import type { RdsPort } from './rds-port.ts';
 import {
   IS_DIRECT_MEMBER_SQL,
   PINNED_SEARCH_PATH,
+  ACT_AS_LOGIN_SQL,
+  ADMIN_IDENTITY_SQL,
   PIN_SEARCH_PATH_SQL,
   PROBE_SQL,
   ROLE_EXISTS_SQL,
@@ -113,7 +115,28 @@ function adminEndpoint(access: PgAccess, admin: AdminLogin): PgEndpoint {
     password: admin.password,
     tls: resolveTls(admin.tls, access.tls),
     pinnedSearchPath: PINNED_SEARCH_PATH,
+    actAsLogin: true,
   };
+}
+
+/** The admin session must act as the admin: not as a role the user's database makes it start as. */
+async function assertActsAsAdmin(session: PgSession, admin: AdminLogin): Promise<void> {
+  const [row] = await session.query(ADMIN_IDENTITY_SQL, undefined, 'admin identity check');
+  const current = row?.['current_user'];
+  const sessionUser = row?.['session_user'];
+  if (current === admin.username && sessionUser === admin.username) return;
+  throw new RotationError(
+    ErrorCode.ERR_TARGET_UNSAFE,
+    `Admin secret ${admin.arn}: the admin session in database ${admin.database} acts as another role than its login ${admin.username} (the database or role sets one, and SET ROLE NONE did not undo it); refusing to run admin statements`,
+    {
+      details: {
+        adminSecretArn: admin.arn,
+        database: admin.database,
+        currentUser: typeof current === 'string' ? current.slice(0, 63) : undefined,
+        sessionUser: typeof sessionUser === 'string' ? sessionUser.slice(0, 63) : undefined,
+      },
+    },
+  );
 }
 
 async function adminSession<R>(
@@ -138,8 +161,12 @@ async function adminSession<R>(
     // With per-transaction server settings the connector pins it in every transaction instead
     // (endpoint.pinnedSearchPath): a session-level pin would stay on a transaction pooler's
     // server connection for its next client.
-    if (serverTimeouts === ServerTimeouts.off)
+    // Likewise the role: the database may make the session start as its owner (see ACT_AS_LOGIN_SQL).
+    if (serverTimeouts === ServerTimeouts.off) {
+      await login.session.query(ACT_AS_LOGIN_SQL, undefined, 'SET ROLE NONE');
       await login.session.query(PIN_SEARCH_PATH_SQL, undefined, 'pin search_path');
+    }
+    await assertActsAsAdmin(login.session, admin);
     return await work(login.session);
   } finally {
     await login.session.close();

@@ -31,6 +31,12 @@ export interface PgEndpoint {
    * next client). See PIN_SEARCH_PATH_SQL.
    */
   readonly pinnedSearchPath?: string;
+  /**
+   * Admin sessions: with server timeouts per transaction, every transaction also begins with
+   * `SET LOCAL ROLE NONE`, so it acts as the login whatever `role` the database sets. See
+   * ACT_AS_LOGIN_SQL.
+   */
+  readonly actAsLogin?: boolean;
 }
 
 export type PgRow = Record<string, unknown>;
@@ -111,6 +117,7 @@ export function createPgConnector(timeouts: PgTimeouts): PgConnector {
           ? [
               `SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}`,
               `SET LOCAL lock_timeout = ${timeouts.statementTimeoutMs}`,
+              ...(endpoint.actAsLogin === true ? ['SET LOCAL ROLE NONE'] : []),
               ...(endpoint.pinnedSearchPath === undefined
                 ? []
                 : [`SET LOCAL search_path = ${endpoint.pinnedSearchPath}`]),

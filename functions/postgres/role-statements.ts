@@ -49,6 +49,18 @@ export function setDefaultRoleSql(user: string, role: string): string {
 export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
 export const PIN_SEARCH_PATH_SQL = `SELECT pg_catalog.set_config('search_path', '${PINNED_SEARCH_PATH}', false)`;
 
+/**
+ * The database's owner can also `ALTER DATABASE … SET role = <itself>`: every session there,
+ * a superuser admin's included (a superuser is a member of every role), then starts as that
+ * role, and RESET ROLE returns to that same default. SET ROLE NONE makes the session act as
+ * its login (the admin) again: per session (PG_SERVER_TIMEOUTS=off), else as SET LOCAL in every
+ * transaction, like the search_path pin. The admin then checks who it is (ADMIN_IDENTITY_SQL):
+ * current_user and session_user must both be the admin, else ERR_TARGET_UNSAFE.
+ */
+export const ACT_AS_LOGIN_SQL = 'SET ROLE NONE';
+export const ADMIN_IDENTITY_SQL =
+  'SELECT pg_catalog."current_user"() AS current_user, pg_catalog."session_user"() AS session_user';
+
 export const ROLE_EXISTS_SQL =
   'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name';
 
@@ -84,6 +96,7 @@ WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name`;
 /** Every catalog statement an admin session runs (for the qualification test). */
 export const ADMIN_CATALOG_SQL: readonly string[] = Object.freeze([
   PIN_SEARCH_PATH_SQL,
+  ADMIN_IDENTITY_SQL,
   ROLE_EXISTS_SQL,
   IS_DIRECT_MEMBER_SQL,
   TERMINATE_SESSIONS_SQL,

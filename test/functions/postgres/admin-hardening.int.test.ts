@@ -184,3 +184,84 @@ describe('the admin connection TLS follows the admin secret and the function def
     ).toBe(true);
   });
 });
+
+describe("the admin session runs as the admin, whatever role the user's database sets", () => {
+  // A database owner can `ALTER DATABASE … SET role = <itself>`: every session in that database,
+  // a superuser admin's included (it is a member of every role), then starts as that role, and
+  // RESET ROLE only returns to that same default. The admin must run its statements as itself.
+  let server: PostgresServer;
+  let h: PgHarness;
+  let adminArn: string;
+  const USER = 'role_app';
+  const DB = 'role_db';
+  const PASSWORD = 'role-initial-Pw-0001';
+  /** current_user and session_user of each admin session, read just before it closes (after all its work). */
+  const seen: { current: unknown; session: unknown }[] = [];
+  const recording = (base: PgConnector): PgConnector => ({
+    async connect(endpoint, credential) {
+      const session = await base.connect(endpoint, credential);
+      if (credential !== 'admin') return session;
+      return {
+        query: (sql, values, action) => session.query(sql, values, action),
+        async close() {
+          const [row] = await session
+            .query('SELECT pg_catalog."current_user"() AS current, pg_catalog."session_user"() AS session')
+            .catch(() => [undefined]);
+          seen.push({ current: row?.['current'], session: row?.['session'] });
+          await session.close();
+        },
+      };
+    },
+  });
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    h = await startPgHarness({ rotationRetries: 0 });
+    adminArn = await h.createSecret('pg/role-admin', {
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: server.port,
+      username: server.adminUser,
+      password: server.adminPassword,
+      ssl: false,
+    });
+    await createLogin(server, USER, PASSWORD);
+    await admin(server, [`CREATE DATABASE ${DB} OWNER ${USER}`]);
+    // The owner, not a superuser, makes every session in its database start as itself.
+    await run(server, USER, PASSWORD, [`ALTER DATABASE ${DB} SET role = '${USER}'`], DB);
+    // The trap works: a superuser's session there starts as the user.
+    expect(await admin(server, ['SELECT current_user AS who'], DB)).toEqual([{ who: USER }]);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await server?.destroy();
+  });
+
+  it.each([
+    ['per transaction (the default, safe through a pooler)', {}],
+    ['per session (PG_SERVER_TIMEOUTS=off)', { PG_SERVER_TIMEOUTS: 'off' }],
+  ])('rotates as the admin with server settings %s', async (label, env) => {
+    seen.length = 0;
+    const { arn } = h.register(`pg-role-${label.length}`, {
+      env: { PG_SSL_MODE: 'disable', ...env },
+      ports: { connector: recording },
+    });
+    const secretId = await h.createSecret(`pg/role-user-${label.length}`, {
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: server.port,
+      username: USER,
+      password: PASSWORD,
+      dbname: DB,
+      masterarn: adminArn,
+      ssl: false,
+    });
+    const record = await h.rotate(secretId, arn);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s.current === server.adminUser && s.session === server.adminUser)).toBe(true);
+    expect(record.outcome, JSON.stringify(failedCodes(record))).toBe('succeeded');
+    const clone = credentialsOf(await h.current(secretId));
+    expect(await canLogin(server, clone.username, clone.password, DB)).toBe(true);
+  });
+});

@@ -29,6 +29,8 @@ class FakeDatabase implements PgConnector {
   open = 0;
   failAlter = false;
   passwordEncryption = 'scram-sha-256';
+  /** The role admin sessions act as (a database's `SET role`); default: their login. */
+  actsAs: string | undefined;
 
   async connect(endpoint: PgEndpoint, credential?: string) {
     const ok = this.passwords.get(endpoint.user) === endpoint.password.reveal();
@@ -53,6 +55,8 @@ class FakeDatabase implements PgConnector {
             port: endpoint.port,
             user: endpoint.user,
           });
+        if (text.includes('pg_catalog."current_user"()'))
+          return [{ current_user: this.actsAs ?? endpoint.user, session_user: endpoint.user }];
         if (text.startsWith('SELECT current_user'))
           return [{ current_user: endpoint.user, session_user: endpoint.user }];
         if (text.includes("current_setting('password_encryption')"))
@@ -393,6 +397,40 @@ describe('alternating setSecret', () => {
     });
     expect(db.log).toEqual(['pending:app_clone:ok']);
     expect(db.sql).toEqual([]);
+  });
+});
+
+describe('alternating users: the admin acts as itself', () => {
+  it('refuses to run admin statements when the session still acts as another role, changing nothing', async () => {
+    const { db, strategy, context } = setup();
+    db.passwords.set('app', 'old-Pw');
+    db.passwords.set('postgres', 'admin-Pw');
+    db.actsAs = 'app';
+    const adminSecrets = {
+      getSecretValue: async () => ({
+        ARN: 'arn:m',
+        VersionId: 'a',
+        VersionStages: ['AWSCURRENT'],
+        SecretString: new Sensitive(
+          JSON.stringify({ host: 'db.internal', username: 'postgres', password: 'admin-Pw' }),
+        ),
+      }),
+      listSecretVersionIds: async () => [],
+    };
+    const withSecrets = { ...context, secrets: adminSecrets } as unknown as RotationContext;
+    await expect(
+      strategy.setSecret({
+        current: secret({ password: 'old-Pw', masterarn: 'arn:m' }),
+        pending: secret({ username: 'app_clone', password: 'new-Pw', masterarn: 'arn:m' }),
+        previous: undefined,
+        context: withSecrets,
+      }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.ERR_TARGET_UNSAFE,
+      details: { currentUser: 'app', sessionUser: 'postgres' },
+    });
+    expect(db.sql.filter((sql) => /^(CREATE|ALTER|GRANT)/.test(sql))).toEqual([]);
+    expect(db.open).toBe(0);
   });
 });
 
