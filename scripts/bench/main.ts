@@ -93,7 +93,9 @@ try {
   if (only.has('imports')) {
     const imports = await benchImportCost(root, dist, runs);
     report['imports'] = imports;
-    console.log(`\n0. Import cost: await import() alone in a fresh node, median (p25-p75); load ${load()}`);
+    console.log(
+      `\n0. Import cost: await import() alone in a fresh node, median (p25-p75); KB: index.mjs and the chunks it imports statically (lazy chunks load later); load ${load()}`,
+    );
     for (const r of imports.functions)
       console.log(
         `${r.name.padEnd(30)} ${(r.bytes / 1000).toFixed(0).padStart(5)} KB  ${formatMs(r.importMs).padEnd(21)} ${mark(r.importMs.median < TARGETS.importMs)}`,
