@@ -106,7 +106,9 @@ export function parseJwtSecret(
     const value = record[field];
     if (typeof value !== 'string')
       return fail(
-        `key field "${field}" must be a string (found ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}); JWT_KEY_FIELDS chooses the key fields`,
+        `key field "${field}" must be a string (found ` +
+          `${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}); ` +
+          `JWT_KEY_FIELDS chooses the key fields`,
         field,
       );
     if (value.trim() === '') return fail(`key field "${field}" is empty`, field);

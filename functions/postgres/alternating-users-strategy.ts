@@ -327,7 +327,10 @@ async function expiredLogin(
     if (role?.expired !== true) return undefined;
     return new RotationError(
       ErrorCode.ERR_TARGET_ROLE_EXPIRED,
-      `Role "${current.username}" on ${current.host}:${current.port} expired at ${role.validUntil} (VALID UNTIL), so its current password no longer logs in (PostgreSQL reports this as a wrong password); nothing was changed. Clear or extend its VALID UNTIL, then rotate again`,
+      `Role "${current.username}" on ${current.host}:${current.port} expired at ` +
+        `${role.validUntil} (VALID UNTIL), so its current password no longer logs in (PostgreSQL ` +
+        `reports this as a wrong password); nothing was changed. Clear or extend its VALID ` +
+        `UNTIL, then rotate again`,
       {
         details: {
           user: current.username,
@@ -377,7 +380,8 @@ export async function finishAlternatingSecret(
   );
   return {
     revoked: [
-      `password of login "${previous.username}" on ${admin.host} (replaced by an unstored random one; ${String(rows[0]?.['terminated'] ?? 0)} session(s) terminated)`,
+      `password of login "${previous.username}" on ${admin.host} (replaced by an unstored ` +
+        `random one; ${String(rows[0]?.['terminated'] ?? 0)} session(s) terminated)`,
     ],
   };
 }

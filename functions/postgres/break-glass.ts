@@ -102,7 +102,9 @@ export async function attemptBreakGlass(
   const last = waited.last;
   throw new RotationError(
     ErrorCode.ERR_WAIT_TIMEOUT,
-    `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset but user "${pending.username}" could not log in with it within ${settings.breakGlassWaitMs} ms (last: ${last.error.code})`,
+    `Break-glass: the master password of RDS ${target.kind} ${target.identifier} was reset ` +
+      `but user "${pending.username}" could not log in with it within ` +
+      `${settings.breakGlassWaitMs} ms (last: ${last.error.code})`,
     {
       cause: last.error,
       details: {

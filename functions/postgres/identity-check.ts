@@ -19,7 +19,10 @@ export function assertSameTarget(
   if (changed.length === 0) return;
   throw new RotationError(
     ErrorCode.ERR_SECRET_IDENTITY_CHANGED,
-    `The pending version changes ${changed.join(', ')} (expected user "${expectedUsername}" on ${current.host}:${current.port}/${current.database}, got user "${pending.username}" on ${pending.host}:${pending.port}/${pending.database}); refusing to set a password for another login`,
+    `The pending version changes ${changed.join(', ')} (expected user "${expectedUsername}" ` +
+      `on ${current.host}:${current.port}/${current.database}, got user "${pending.username}" ` +
+      `on ${pending.host}:${pending.port}/${pending.database}); refusing to set a password for ` +
+      `another login`,
     {
       details: {
         fields: changed.join(','),

@@ -65,7 +65,9 @@ export async function probePendingLogin(
       if (missing.length > 0) {
         throw new RotationError(
           ErrorCode.ERR_TEST_FAILED,
-          `testSecret: user "${pending.username}" on ${pending.host}:${pending.port} is not a member of ${missing.map((role) => `"${role}"`).join(', ')}, which "${replaced.username}" is a member of`,
+          `testSecret: user "${pending.username}" on ${pending.host}:${pending.port} is not a ` +
+            `member of ${missing.map((role) => `"${role}"`).join(', ')}, which ` +
+            `"${replaced.username}" is a member of`,
           { details: { ...subject, replaced: replaced.username, missingMemberships: missing.join(',') } },
         );
       }
@@ -77,7 +79,8 @@ export async function probePendingLogin(
     } catch (error) {
       throw new RotationError(
         ErrorCode.ERR_TEST_FAILED,
-        `testSecret: PG_TEST_QUERY failed for user "${pending.username}" on ${pending.host}:${pending.port} (${error instanceof RotationError ? error.code : 'error'})`,
+        `testSecret: PG_TEST_QUERY failed for user "${pending.username}" on ` +
+          `${pending.host}:${pending.port} (${error instanceof RotationError ? error.code : 'error'})`,
         {
           cause: error,
           details: {

@@ -77,7 +77,8 @@ function parseUrl(text: string, where: VersionRef): PostgresSecret {
   if (base !== 'postgresql' && base !== 'postgres') {
     throw new RotationError(
       ErrorCode.ERR_UNSUPPORTED_ENGINE,
-      `PostgreSQL secret version ${where.versionId} (${where.stage}): URL scheme "${url.scheme.slice(0, 40)}" is not postgresql:// or postgres://`,
+      `PostgreSQL secret version ${where.versionId} (${where.stage}): URL scheme ` +
+        `"${url.scheme.slice(0, 40)}" is not postgresql:// or postgres://`,
       {
         details: { versionId: where.versionId, stage: where.stage, field: 'scheme' },
       },
@@ -129,7 +130,8 @@ function parseJson(text: string, where: VersionRef): PostgresSecret {
   if (engine !== undefined && !(POSTGRES_ENGINES as readonly string[]).includes(engine)) {
     throw new RotationError(
       ErrorCode.ERR_UNSUPPORTED_ENGINE,
-      `PostgreSQL secret version ${where.versionId} (${where.stage}): engine "${engine.slice(0, 40)}" is not one of ${POSTGRES_ENGINES.join(', ')}`,
+      `PostgreSQL secret version ${where.versionId} (${where.stage}): engine ` +
+        `"${engine.slice(0, 40)}" is not one of ${POSTGRES_ENGINES.join(', ')}`,
       {
         details: { versionId: where.versionId, stage: where.stage, field: 'engine' },
       },

@@ -118,7 +118,8 @@ export function noWorkingCredential(
       : '';
   return new RotationError(
     code,
-    `Unable to log in to ${secret.host}:${secret.port} with the ${attempts.map((attempt) => attempt.credential).join(', ')} credentials: ${describeAttempts(attempts)}${hint}${note}`,
+    `Unable to log in to ${secret.host}:${secret.port} with the ` +
+      `${attempts.map((attempt) => attempt.credential).join(', ')} credentials: ${describeAttempts(attempts)}${hint}${note}`,
     {
       details: {
         host: secret.host,

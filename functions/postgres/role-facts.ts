@@ -80,13 +80,17 @@ export function decideValidUntil(
   if (first.expired) {
     throw new RotationError(
       ErrorCode.ERR_TARGET_ROLE_EXPIRED,
-      `Role "${first.name}" ${where} expired at ${first.validUntil} (VALID UNTIL); nothing was changed. Set PG_VALID_UNTIL=extend to give it a new password valid for PG_VALID_UNTIL_DAYS, or clear its VALID UNTIL`,
+      `Role "${first.name}" ${where} expired at ${first.validUntil} (VALID UNTIL); nothing was ` +
+        `changed. Set PG_VALID_UNTIL=extend to give it a new password valid for ` +
+        `PG_VALID_UNTIL_DAYS, or clear its VALID UNTIL`,
       { details: { user: first.name, host: context.host, port: context.port, validUntil: first.validUntil } },
     );
   }
   throw new RotationError(
     ErrorCode.ERR_TARGET_ROLE_VALID_UNTIL,
-    `Role "${first.name}" ${where} has VALID UNTIL ${first.validUntil}: a new password would still expire then; nothing was changed. Set PG_VALID_UNTIL=extend (new VALID UNTIL: now + PG_VALID_UNTIL_DAYS), or clear its VALID UNTIL`,
+    `Role "${first.name}" ${where} has VALID UNTIL ${first.validUntil}: a new password would ` +
+      `still expire then; nothing was changed. Set PG_VALID_UNTIL=extend (new VALID UNTIL: now ` +
+      `+ PG_VALID_UNTIL_DAYS), or clear its VALID UNTIL`,
     { details: { user: first.name, host: context.host, port: context.port, validUntil: first.validUntil } },
   );
 }
@@ -95,7 +99,9 @@ export function decideValidUntil(
 export function noLoginError(role: string, context: { readonly host: string; readonly port: number }) {
   return new RotationError(
     ErrorCode.ERR_TARGET_ROLE_NOLOGIN,
-    `Role "${role}" on ${context.host}:${context.port} is NOLOGIN; the function does not re-enable a login a DBA disabled, and nothing was changed. Run ALTER ROLE ... LOGIN if it should log in again`,
+    `Role "${role}" on ${context.host}:${context.port} is NOLOGIN; the function does not ` +
+      `re-enable a login a DBA disabled, and nothing was changed. Run ALTER ROLE ... LOGIN if ` +
+      `it should log in again`,
     { details: { user: role, host: context.host, port: context.port } },
   );
 }

@@ -65,11 +65,17 @@ export const ROLE_EXISTS_SQL =
   'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name';
 
 export const IS_DIRECT_MEMBER_SQL =
-  'SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid JOIN pg_catalog.pg_roles u ON u.oid OPERATOR(pg_catalog.=) m.member WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name AND u.rolname OPERATOR(pg_catalog.=) $2::pg_catalog.name';
+  'SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid ' +
+  'OPERATOR(pg_catalog.=) m.roleid JOIN pg_catalog.pg_roles u ON u.oid ' +
+  'OPERATOR(pg_catalog.=) m.member WHERE r.rolname OPERATOR(pg_catalog.=) ' +
+  '$1::pg_catalog.name AND u.rolname OPERATOR(pg_catalog.=) $2::pg_catalog.name';
 
 /** End `user`'s sessions that started before this statement, except our own. */
 export const TERMINATE_SESSIONS_SQL =
-  'SELECT pg_catalog.count(pg_catalog.pg_terminate_backend(pid))::pg_catalog.int4 AS terminated FROM pg_catalog.pg_stat_activity WHERE usename OPERATOR(pg_catalog.=) $1::pg_catalog.name AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND backend_start OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp()';
+  'SELECT pg_catalog.count(pg_catalog.pg_terminate_backend(pid))::pg_catalog.int4 AS ' +
+  'terminated FROM pg_catalog.pg_stat_activity WHERE usename OPERATOR(pg_catalog.=) ' +
+  '$1::pg_catalog.name AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND ' +
+  'backend_start OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp()';
 
 /** Run in the user's own session (its own privileges): keywords only, no operator or function. */
 export const PROBE_SQL = 'SELECT current_user AS current_user, session_user AS session_user';

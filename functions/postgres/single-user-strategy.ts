@@ -131,7 +131,10 @@ async function setOwnPassword(
   if (extendTo !== undefined && self !== undefined && !self.superuser && !self.createRole) {
     throw new RotationError(
       ErrorCode.ERR_TARGET_ROLE_VALID_UNTIL,
-      `Role "${pending.username}" on ${pending.host}:${pending.port} has VALID UNTIL ${self.validUntil}, and PG_VALID_UNTIL=extend needs CREATEROLE to change it, which a single user changing its own password lacks; nothing was changed. Use alternating users (the admin extends it) or clear its VALID UNTIL`,
+      `Role "${pending.username}" on ${pending.host}:${pending.port} has VALID UNTIL ` +
+        `${self.validUntil}, and PG_VALID_UNTIL=extend needs CREATEROLE to change it, which a ` +
+        `single user changing its own password lacks; nothing was changed. Use alternating users ` +
+        `(the admin extends it) or clear its VALID UNTIL`,
       { details: { user: pending.username, ...where, validUntil: self.validUntil } },
     );
   }

@@ -238,7 +238,8 @@ async function checkUser(session: RedisSession, user: string, logger: Log): Prom
     if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
       throw new RotationError(
         ErrorCode.ERR_TARGET_PERMISSION_DENIED,
-        `Redis node ${node}: the managing user may not run ACL GETUSER/SETUSER for user ${user}; grant +acl|getuser +acl|setuser or give the secret an adminSecretArn`,
+        `Redis node ${node}: the managing user may not run ACL GETUSER/SETUSER for user ${user}; ` +
+          `grant +acl|getuser +acl|setuser or give the secret an adminSecretArn`,
         { cause: error, details: { node, user } },
       );
     }

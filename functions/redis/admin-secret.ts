@@ -83,7 +83,9 @@ export function adminSentinelsFor(admin: RedisAdmin, secret: RedisSecret): Senti
   const refuse = (problem: string, node?: string): never => {
     throw new RotationError(
       ErrorCode.ERR_TARGET_NOT_ALLOWED,
-      `Redis secret ${problem}; the admin credential only goes to the primary and replicas the admin secret's own sentinels report (list the same "sentinels" and "sentinelMaster" in the admin secret)`,
+      `Redis secret ${problem}; the admin credential only goes to the primary and replicas the ` +
+        `admin secret's own sentinels report (list the same "sentinels" and "sentinelMaster" in ` +
+        `the admin secret)`,
       { details: { ...(node ? { node } : {}), adminSecretArn: admin.arn, field: 'sentinels' } },
     );
   };
@@ -118,7 +120,9 @@ export function adminEndpointFor(admin: RedisAdmin, secret: RedisSecret): RedisE
     const adminNode = describeEndpoint(admin.endpoint);
     throw new RotationError(
       ErrorCode.ERR_TARGET_NOT_ALLOWED,
-      `Redis secret host ${node} is not the admin secret's server ${adminNode}; the admin credential is only sent to its own server and the replicas it reports (point both secrets at the same primary host:port)`,
+      `Redis secret host ${node} is not the admin secret's server ${adminNode}; the admin ` +
+        `credential is only sent to its own server and the replicas it reports (point both ` +
+        `secrets at the same primary host:port)`,
       { details: { node, adminNode, adminSecretArn: admin.arn } },
     );
   }
@@ -136,7 +140,9 @@ export function assertDiscovered(
     const text = describeEndpoint(node);
     throw new RotationError(
       ErrorCode.ERR_TARGET_NOT_ALLOWED,
-      `Redis node ${text} listed in the secret's "nodes" is neither the admin secret's server ${describeEndpoint(admin.endpoint)} nor a replica it reports (ROLE, INFO replication); the admin credential is not sent there`,
+      `Redis node ${text} listed in the secret's "nodes" is neither the admin secret's server ` +
+        `${describeEndpoint(admin.endpoint)} nor a replica it reports (ROLE, INFO replication); ` +
+        `the admin credential is not sent there`,
       { details: { node: text, adminNode: describeEndpoint(admin.endpoint), adminSecretArn: admin.arn } },
     );
   }

@@ -37,7 +37,9 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         throw new RotationError(
           ErrorCode.ERR_TARGET_UNSAFE,
           !group.authTokenEnabled
-            ? `Replication group ${id} allows access without an AUTH token; refusing to ROTATE (ElastiCache would keep it open, AUTH optional, until a SET): enable AUTH with in-transit encryption first`
+            ? `Replication group ${id} allows access without an AUTH token; refusing to ROTATE ` +
+                `(ElastiCache would keep it open, AUTH optional, until a SET): enable AUTH with ` +
+                `in-transit encryption first`
             : `Replication group ${id} has no in-transit encryption, which AUTH tokens require; refusing to send a token`,
           { details: { replicationGroupId: id } },
         );
@@ -111,7 +113,8 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
       if (!hasEndpoint(pending)) {
         // AWS's user secret names no endpoint, and its own function tests nothing: say so.
         context.logger.warn(
-          'The secret names no Redis endpoint (AWS ElastiCache user shape); testSecret cannot log in with the pending password. Add "host" (and "port", "tls") to the secret to have it tested',
+          'The secret names no Redis endpoint (AWS ElastiCache user shape); testSecret cannot log ' +
+            'in with the pending password. Add "host" (and "port", "tls") to the secret to have it tested',
           { userId: pending.userId },
         );
         return;

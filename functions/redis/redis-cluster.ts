@@ -36,7 +36,8 @@ export async function isClusterNode(session: RedisSession): Promise<boolean> {
     if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
     throw new RotationError(
       ErrorCode.ERR_TARGET_PERMISSION_DENIED,
-      `Redis node ${node}: the managing user may run neither INFO nor CONFIG GET, so the function cannot tell whether this is a cluster; grant +info (or +config|get)`,
+      `Redis node ${node}: the managing user may run neither INFO nor CONFIG GET, so the ` +
+        `function cannot tell whether this is a cluster; grant +info (or +config|get)`,
       { cause: error, details: { node, command: 'INFO cluster' } },
     );
   }

@@ -10,7 +10,10 @@ export interface RedisConfig {
   readonly connectTimeoutMs: number;
   /** REDIS_COMMAND_TIMEOUT_MS: per command. Default 5000. */
   readonly commandTimeoutMs: number;
-  /** REDIS_DISCOVER_REPLICAS: find the replicas attached to the primary (ROLE plus INFO replication) when the secret lists no `nodes`. Default true. */
+  /**
+   * REDIS_DISCOVER_REPLICAS: find the replicas attached to the primary (ROLE plus INFO
+   * replication) when the secret lists no `nodes`. Default true.
+   */
   readonly discoverReplicas: boolean;
   /** REDIS_TLS_CA_FILE: PEM bundle to trust for rediss:// and `tls: true`. Default: Node's CA store. */
   readonly tlsCaFile: string | undefined;
@@ -24,7 +27,10 @@ export interface RedisConfig {
   readonly tlsServerName: string | undefined;
   /** REDIS_TEST_COMMAND: the harmless command testSecret runs after PING (`PING` for none). Default `DBSIZE`. */
   readonly testCommand: string;
-  /** REDIS_ADMIN_SECRET_ARN: admin credential for ACL/CONFIG changes when the secret has no `adminSecretArn`. Default: unset (the user manages itself). */
+  /**
+   * REDIS_ADMIN_SECRET_ARN: admin credential for ACL/CONFIG changes when the secret has no
+   * `adminSecretArn`. Default: unset (the user manages itself).
+   */
   readonly adminSecretArn: string | undefined;
   /**
    * ELASTICACHE_REPLICATION_GROUP_IDS / ELASTICACHE_USER_IDS: the replication groups and users

@@ -69,7 +69,8 @@ export async function readRole(session: RedisSession): Promise<Role> {
     if (isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) {
       throw new RotationError(
         ErrorCode.ERR_TARGET_PERMISSION_DENIED,
-        `Redis node ${describeEndpoint(session.endpoint)}: the managing user may not run ROLE, which the function needs to tell the primary from the replicas on every node; grant +role`,
+        `Redis node ${describeEndpoint(session.endpoint)}: the managing user may not run ROLE, ` +
+          `which the function needs to tell the primary from the replicas on every node; grant +role`,
         { cause: error, details: { node: describeEndpoint(session.endpoint), command: 'ROLE' } },
       );
     }
@@ -106,7 +107,8 @@ export async function readAttachedReplicas(
   } catch (error) {
     if (!isRotationError(error, ErrorCode.ERR_TARGET_PERMISSION_DENIED)) throw error;
     logger.warn(
-      'The managing user may not run INFO; replicas still in a full sync are not found by ROLE and keep the old password. Grant +info or list the nodes',
+      'The managing user may not run INFO; replicas still in a full sync are not found by ROLE ' +
+        'and keep the old password. Grant +info or list the nodes',
       {
         node: describeEndpoint(session.endpoint),
         command: 'INFO',

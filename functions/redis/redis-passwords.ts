@@ -32,7 +32,8 @@ export function policyForMode(mode: RedisMode, base: PasswordPolicy): PasswordPo
   ) {
     throw new RotationError(
       ErrorCode.ERR_POLICY_VIOLATION,
-      `PASSWORD_LENGTH is ${base.PasswordLength}; ElastiCache requires ${ELASTICACHE_PASSWORD_MIN_LENGTH} to ${ELASTICACHE_PASSWORD_MAX_LENGTH} characters`,
+      `PASSWORD_LENGTH is ${base.PasswordLength}; ElastiCache requires ` +
+        `${ELASTICACHE_PASSWORD_MIN_LENGTH} to ${ELASTICACHE_PASSWORD_MAX_LENGTH} characters`,
       { details: { variable: 'PASSWORD_LENGTH', mode } },
     );
   }

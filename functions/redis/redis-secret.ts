@@ -292,7 +292,8 @@ function checkMode(value: string, where: VersionRef): RedisMode {
   if (isRedisMode(value)) return value;
   throw new RotationError(
     ErrorCode.ERR_UNSUPPORTED_MODE,
-    `Redis secret version ${where.versionId} (${where.stage}): mode "${value.slice(0, 40)}" is not one of ${Object.values(RedisMode).join(', ')}`,
+    `Redis secret version ${where.versionId} (${where.stage}): mode "${value.slice(0, 40)}" ` +
+      `is not one of ${Object.values(RedisMode).join(', ')}`,
     {
       details: { versionId: where.versionId, stage: where.stage, field: 'mode' },
     },

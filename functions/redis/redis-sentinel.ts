@@ -105,7 +105,9 @@ export async function discoverThroughSentinels(
       if (requireAll)
         throw new RotationError(
           ErrorCode.ERR_TARGET_UNREACHABLE,
-          `Redis sentinel ${name} cannot be reached; its config holds the revoked password as auth-pass of "${masterName}", so the emergency rotation stops here (bring it back, or remove it from "sentinels")`,
+          `Redis sentinel ${name} cannot be reached; its config holds the revoked password as ` +
+            `auth-pass of "${masterName}", so the emergency rotation stops here (bring it back, or ` +
+            `remove it from "sentinels")`,
           { cause: error, details: { node: name, causeCode: error.code } },
         );
       unreachable.push(name);
@@ -129,7 +131,8 @@ export async function discoverThroughSentinels(
   if (first === undefined || answers.length <= listed / 2)
     throw new RotationError(
       ErrorCode.ERR_TARGET_UNREACHABLE,
-      `Only ${answers.length} of ${listed} Redis sentinels answered (unreachable: ${unreachable.join(', ')}); without a majority the primary of "${masterName}" is not trusted`,
+      `Only ${answers.length} of ${listed} Redis sentinels answered (unreachable: ` +
+        `${unreachable.join(', ')}); without a majority the primary of "${masterName}" is not trusted`,
       { details: { masterName, unreachable: unreachable.join(', ') } },
     );
   const primary = first.links[0]?.name ?? '';
@@ -138,7 +141,9 @@ export async function discoverThroughSentinels(
     if (other !== primary)
       throw new RotationError(
         ErrorCode.ERR_TARGET_UNSAFE,
-        `Redis sentinels disagree on the primary of "${masterName}": ${describeEndpoint(first.endpoint)} reports ${primary}, ${describeEndpoint(endpoint)} ${other}; nothing was changed, retry once they agree`,
+        `Redis sentinels disagree on the primary of "${masterName}": ` +
+          `${describeEndpoint(first.endpoint)} reports ${primary}, ${describeEndpoint(endpoint)} ` +
+          `${other}; nothing was changed, retry once they agree`,
         { details: { masterName, primary, otherPrimary: other, reason: 'sentinels-disagree' } },
       );
   }
@@ -275,7 +280,9 @@ export async function syncSentinels(
         if (deps.now() - since >= timeoutMs)
           throw new RotationError(
             ErrorCode.ERR_WAIT_TIMEOUT,
-            `Redis sentinel ${node} has not logged in to ${stale.join(', ')} with the new password within ${timeoutMs} ms; check its auth-user/auth-pass for "${view.masterName}" and the data nodes' ACL`,
+            `Redis sentinel ${node} has not logged in to ${stale.join(', ')} with the new password ` +
+              `within ${timeoutMs} ms; check its auth-user/auth-pass for "${view.masterName}" and the ` +
+              `data nodes' ACL`,
             { details: { node, nodes: stale.join(', '), masterName: view.masterName } },
           );
         await deps.sleep(200);

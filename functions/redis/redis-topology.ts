@@ -112,7 +112,9 @@ export async function openTopology(
     if (cluster && !request.allowCluster) {
       throw new RotationError(
         ErrorCode.ERR_UNSUPPORTED_MODE,
-        `Redis node ${describeEndpoint(first.session.endpoint)} runs in cluster mode; requirepass mode would cut the shards over one by one and break clients that follow MOVED between them: use acl mode (it rotates the default user too, with zero downtime)`,
+        `Redis node ${describeEndpoint(first.session.endpoint)} runs in cluster mode; ` +
+          `requirepass mode would cut the shards over one by one and break clients that follow ` +
+          `MOVED between them: use acl mode (it rotates the default user too, with zero downtime)`,
         { details: { node: describeEndpoint(first.session.endpoint), field: 'mode' } },
       );
     }
@@ -120,7 +122,8 @@ export async function openTopology(
     if (!cluster && firstRole.role !== 'primary') {
       throw new RotationError(
         ErrorCode.ERR_TARGET_UNSAFE,
-        `Redis node ${describeEndpoint(first.session.endpoint)} is a replica of ${firstRole.primary}; point the secret's host at the primary`,
+        `Redis node ${describeEndpoint(first.session.endpoint)} is a replica of ` +
+          `${firstRole.primary}; point the secret's host at the primary`,
         { details: { node: describeEndpoint(first.session.endpoint), primary: firstRole.primary } },
       );
     }
@@ -148,7 +151,10 @@ export async function openTopology(
           const name = describeEndpoint(endpoint);
           throw new RotationError(
             ErrorCode.ERR_TARGET_TLS,
-            `Redis node ${name} was found by its IP (as its primary reports it) and its TLS certificate does not cover that IP; set replica-announce-ip (or cluster-announce-hostname) to a name the certificate covers, or list the nodes by name in the secret's "nodes"`,
+            `Redis node ${name} was found by its IP (as its primary reports it) and its TLS ` +
+              `certificate does not cover that IP; set replica-announce-ip (or ` +
+              `cluster-announce-hostname) to a name the certificate covers, or list the nodes by name ` +
+              `in the secret's "nodes"`,
             { cause: error, details: { node: name } },
           );
         }
@@ -157,7 +163,9 @@ export async function openTopology(
         if (request.emergency) {
           throw new RotationError(
             ErrorCode.ERR_TARGET_UNREACHABLE,
-            `Redis node ${name} was part of this deployment and cannot be reached; an emergency rotation stops here so the revoked password cannot survive on it. Bring the node back, or remove it from the secret's "knownNodes" if it is gone for good`,
+            `Redis node ${name} was part of this deployment and cannot be reached; an emergency ` +
+              `rotation stops here so the revoked password cannot survive on it. Bring the node back, ` +
+              `or remove it from the secret's "knownNodes" if it is gone for good`,
             { cause: error, details: { node: name, causeCode: error.code } },
           );
         }
@@ -173,7 +181,10 @@ export async function openTopology(
         const name = describeEndpoint(endpoint);
         throw new RotationError(
           ErrorCode.ERR_TARGET_UNSAFE,
-          `Redis node ${name} says it is a primary too, besides ${describeEndpoint(first.session.endpoint)}; refusing to rotate two primaries (a failover in progress or a split). Point the secret's host at the one primary, and list or record only its replicas`,
+          `Redis node ${name} says it is a primary too, besides ` +
+            `${describeEndpoint(first.session.endpoint)}; refusing to rotate two primaries (a ` +
+            `failover in progress or a split). Point the secret's host at the one primary, and list ` +
+            `or record only its replicas`,
           { details: { node: name, primary: describeEndpoint(first.session.endpoint) } },
         );
       }

@@ -102,7 +102,8 @@ export function createRequirepassMode(deps: ModeDeps): ModeHandler {
             connectionsClosed: killed,
           });
           revoked.push(
-            `old requirepass password on ${describeEndpoint(session.endpoint)} (replaced at setSecret; ${String(killed)} connection(s) closed)`,
+            `old requirepass password on ${describeEndpoint(session.endpoint)} (replaced at ` +
+              `setSecret; ${String(killed)} connection(s) closed)`,
           );
         }
         const sentinels = await syncSentinels(deps, topology.sentinels, current, undefined, context);
