@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../../../scripts/cli/exit-code.ts';
+import { run } from '../../functions/postgres/postgres-harness.ts';
 import { plainBase64Key } from '../../functions/jwt/jwt-fixtures.ts';
 import { latch, startScenarioStack, type ScenarioStack } from './scenario-stack.ts';
 
@@ -38,20 +38,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** One statement as the test bed's admin (arranging only; the function logs in on its own). */
 async function asAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: servers.postgres.port,
-    user: servers.postgres.adminUser,
-    password: servers.postgres.adminPassword,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await run(servers.postgres, servers.postgres.adminUser, servers.postgres.adminPassword, [sql]);
 }
 
 /** The per-step lines the CLI printed (stderr) for one secret: "createSecret ok", "testSecret FAILED ...". */

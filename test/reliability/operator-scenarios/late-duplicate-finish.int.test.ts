@@ -3,8 +3,7 @@ import { ExitCode } from '../../../scripts/cli/exit-code.ts';
 import { EMERGENCY_STAGE } from '../../../shared/rotation-progress.ts';
 import { keyringPrivateFragments, keyringSecret } from '../../functions/jwt/jwt-fixtures.ts';
 import { signWithKeyring, verifiesWithKeyring } from '../../functions/jwt/jwt-verifiers.ts';
-import pg from 'pg';
-import { canLogin, credentialsOf } from '../../functions/postgres/postgres-harness.ts';
+import { canLogin, credentialsOf, run } from '../../functions/postgres/postgres-harness.ts';
 import { linesWith, startScenarioStack, versionWith, type ScenarioStack } from './scenario-stack.ts';
 
 /**
@@ -34,19 +33,7 @@ afterAll(async () => {
 
 /** One statement as the test bed's admin (arranging only; the function logs in on its own). */
 async function asAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: servers.postgres.port,
-    user: servers.postgres.adminUser,
-    password: servers.postgres.adminPassword,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await run(servers.postgres, servers.postgres.adminUser, servers.postgres.adminPassword, [sql]);
 }
 
 const EMERGENCY_DONE = 'Emergency rotation complete: revoked the old credential';

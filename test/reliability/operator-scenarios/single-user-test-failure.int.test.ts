@@ -2,9 +2,9 @@ import {
   ListSecretVersionIdsCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../../../scripts/cli/exit-code.ts';
+import { canLogin, run } from '../../functions/postgres/postgres-harness.ts';
 import { startScenarioStack, versionWith, type ScenarioStack } from './scenario-stack.ts';
 
 /**
@@ -36,24 +36,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** One statement as the test bed's admin (arranging only; the function logs in on its own). */
 async function asAdmin(sql: string): Promise<void> {
-  const client = new pg.Client(adminConfig());
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function adminConfig() {
-  return {
-    host: '127.0.0.1',
-    port: servers.postgres.port,
-    user: servers.postgres.adminUser,
-    password: servers.postgres.adminPassword,
-    database: 'postgres',
-  };
+  await run(servers.postgres, servers.postgres.adminUser, servers.postgres.adminPassword, [sql]);
 }
 
 type Where = { stage?: string; versionId?: string };
@@ -65,15 +50,7 @@ async function passwordOf(secretId: string, where: Where): Promise<string> {
 /** Does the password a version holds log in as its user on the real server? */
 async function logsIn(secretId: string, where: Where): Promise<boolean> {
   const { username, password } = JSON.parse(await stack.value(secretId, where)) as Record<string, string>;
-  const client = new pg.Client({ ...adminConfig(), user: username, password, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === '28P01') return false;
-    throw error;
-  }
+  return canLogin(servers.postgres, username as string, password as string);
 }
 
 async function versionCount(secretId: string): Promise<number> {
