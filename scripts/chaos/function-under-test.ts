@@ -69,6 +69,9 @@ function recordingSecretsPort(
       const tags = (await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];
       const tagged = tags.some((tag) => tag.Key === 'RotationMode' && tag.Value === 'emergency');
       const labelled = i.VersionStages.includes(EMERGENCY_STAGE);
+      // Only a value the store accepts binds the rotation: createSecret puts first, so a re-run's put
+      // of a fresh value is refused (ResourceExistsException) and the first stored value's label stands.
+      const stored = await sdkPort.putSecretValue(i);
       if (tagged !== labelled && !taggedAtCreate.has(i.ClientRequestToken))
         violations.push({
           invariant: Invariant.emergency,
@@ -78,7 +81,7 @@ function recordingSecretsPort(
             `while the tag was ${tagged ? 'set' : 'absent'}`,
         });
       taggedAtCreate.set(i.ClientRequestToken, labelled);
-      return sdkPort.putSecretValue(i);
+      return stored;
     },
     updateSecretVersionStage: async (i) => sdkPort.updateSecretVersionStage(i),
     listSecretVersionIds: async (id) => sdkPort.listSecretVersionIds(id),
