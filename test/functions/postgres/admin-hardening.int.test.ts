@@ -10,6 +10,7 @@ import {
   failedCodes,
   run,
   startPgHarness,
+  superuserSecret,
   type PgHarness,
 } from './postgres-harness.ts';
 
@@ -51,14 +52,7 @@ describe('the admin session in a database the rotated user owns', () => {
     server = await startPostgres({ logStatements: true });
     h = await startPgHarness({ rotationRetries: 0 });
     fn = h.register('pg-hardening', { env: { PG_SSL_MODE: 'disable' } }).arn;
-    adminArn = await h.createSecret('pg/hardening-admin', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username: server.adminUser,
-      password: server.adminPassword,
-      ssl: false,
-    });
+    adminArn = await h.createSecret('pg/hardening-admin', superuserSecret(server));
     await createLogin(server, USER, PASSWORD);
     await admin(server, [`CREATE DATABASE ${DB} OWNER ${USER}`]);
     await run(server, USER, PASSWORD, HOSTILE_SQL, DB);
@@ -217,14 +211,7 @@ describe("the admin session runs as the admin, whatever role the user's database
   beforeAll(async () => {
     server = await startPostgres();
     h = await startPgHarness({ rotationRetries: 0 });
-    adminArn = await h.createSecret('pg/role-admin', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username: server.adminUser,
-      password: server.adminPassword,
-      ssl: false,
-    });
+    adminArn = await h.createSecret('pg/role-admin', superuserSecret(server));
     await createLogin(server, USER, PASSWORD);
     await admin(server, [`CREATE DATABASE ${DB} OWNER ${USER}`]);
     // The owner, not a superuser, makes every session in its database start as itself.

@@ -116,6 +116,18 @@ export function admin(
 }
 
 /** Create (or reset) a login role with a password, as the admin. */
+/** The server's superuser as a PostgreSQL admin secret without TLS (the test servers' default). */
+export function superuserSecret(server: PostgresServer): Record<string, unknown> {
+  return {
+    engine: 'postgres',
+    host: '127.0.0.1',
+    port: server.port,
+    username: server.adminUser,
+    password: server.adminPassword,
+    ssl: false,
+  };
+}
+
 export async function createLogin(server: PostgresServer, user: string, password: string): Promise<void> {
   const name = pg.escapeIdentifier(user);
   const exists = await admin(server, [['SELECT 1 FROM pg_roles WHERE rolname = $1', [user]]]);
