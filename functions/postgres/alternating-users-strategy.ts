@@ -127,7 +127,9 @@ async function assertActsAsAdmin(session: PgSession, admin: AdminLogin): Promise
   if (current === admin.username && sessionUser === admin.username) return;
   throw new RotationError(
     ErrorCode.ERR_TARGET_UNSAFE,
-    `Admin secret ${admin.arn}: the admin session in database ${admin.database} acts as another role than its login ${admin.username} (the database or role sets one, and SET ROLE NONE did not undo it); refusing to run admin statements`,
+    `Admin secret ${admin.arn}: the admin session in database ${admin.database} acts as ` +
+      `another role than its login ${admin.username} (the database or role sets one, and SET ` +
+      `ROLE NONE did not undo it); refusing to run admin statements`,
     {
       details: {
         adminSecretArn: admin.arn,
