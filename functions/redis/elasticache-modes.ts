@@ -32,6 +32,7 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
         deps.config.elastiCacheReplicationGroupIds,
       );
       const ec = deps.elastiCache();
+      warnIfWaitsCannotFit(deps, context, ELASTICACHE_WORST_CASE_WAITS.authToken, `Replication group ${id}`);
       const group = await waitForGroup(deps, ec, id, context);
       if (!group.authTokenEnabled || !group.transitEncryptionEnabled) {
         throw new RotationError(
@@ -99,6 +100,7 @@ export function createElastiCacheUserMode(deps: ModeDeps): ModeHandler {
     async set({ current, pending, context }) {
       assertSameIdentity(current, pending, context.secretArn);
       const id = requireField(current.userId, 'userId', context.secretArn, deps.config.elastiCacheUserIds);
+      warnIfWaitsCannotFit(deps, context, ELASTICACHE_WORST_CASE_WAITS.user, `ElastiCache user ${id}`);
       await setUserPasswords(
         deps,
         current,
@@ -249,6 +251,34 @@ function waitForGroup(deps: ModeDeps, ec: ElastiCachePort, id: string, context: 
  * Manager): the step fails with its own ERR_WAIT_TIMEOUT rather than Lambda's timeout.
  */
 export const ELASTICACHE_WAIT_RESERVE_MS = 5_000;
+
+/**
+ * The most bounded waits one setSecret makes: an AUTH token's (the group available; after a SET
+ * that recovers an abandoned rotation; after ROTATE), a user's (before and after ModifyUser).
+ * SAM and CDK size the function's timeout from these: waits x wait + 30 s (infra/README.md).
+ */
+export const ELASTICACHE_WORST_CASE_WAITS = Object.freeze({ authToken: 3, user: 2 });
+
+/**
+ * Lambda exposes no timeout setting, only the time left: when the worst case of this step's waits
+ * cannot fit it, say so once per step before waiting (the waits are still bounded by it, so a slow
+ * change ends in ERR_WAIT_TIMEOUT, not in Lambda's timeout).
+ */
+function warnIfWaitsCannotFit(
+  deps: ModeDeps,
+  context: Pick<RotationContext, 'logger' | 'remainingMs'>,
+  waits: number,
+  resource: string,
+): void {
+  if (context.remainingMs === undefined) return;
+  const waitMs = deps.config.elastiCacheWaitTimeoutMs;
+  const remainingMs = context.remainingMs();
+  if (waits * waitMs + ELASTICACHE_WAIT_RESERVE_MS <= remainingMs) return;
+  context.logger.warn(
+    "The worst case of this step's ElastiCache waits does not fit the Lambda function's remaining time; a slow change will fail with ERR_WAIT_TIMEOUT. Raise the function's timeout to at least waits x MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS + 30 s, or lower the wait",
+    { resource, waits, waitMs, remainingMs },
+  );
+}
 
 /**
  * Poll until `ready`, at most ELASTICACHE_WAIT_TIMEOUT_MS and never past the Lambda's remaining

@@ -18,6 +18,7 @@ export interface CfnResource {
 export interface CfnTemplate {
   readonly Parameters?: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[] }>;
   readonly Conditions?: Record<string, unknown>;
+  readonly Mappings?: Record<string, Record<string, Record<string, unknown>>>;
   readonly Rules?: Record<string, unknown>;
   readonly Globals?: { Function?: Record<string, unknown> };
   readonly Resources: Record<string, CfnResource>;
@@ -75,6 +76,60 @@ export function parseCfnYaml(text: string): CfnTemplate {
 
 export async function loadCfnYaml(file: string): Promise<CfnTemplate> {
   return parseCfnYaml(await readFile(file, 'utf8'));
+}
+
+/**
+ * The value CloudFormation computes for a property, from parameter values (the rest default):
+ * Ref, Fn::If with the template's Conditions, Fn::FindInMap, Fn::Join, Fn::Equals, Fn::Not,
+ * Fn::And, Fn::Or, as AWS documents them. A CommaDelimitedList's Ref is its items.
+ */
+export function evaluateCfn(
+  template: CfnTemplate,
+  value: unknown,
+  parameters: Record<string, string>,
+): unknown {
+  const parameter = (name: string): unknown => {
+    const spec = template.Parameters?.[name];
+    if (spec === undefined) throw new Error(`no parameter ${name}`);
+    const text = parameters[name] ?? String(spec.Default ?? '');
+    return spec.Type === 'CommaDelimitedList' ? text.split(',') : text;
+  };
+  const condition = (name: string): boolean => {
+    const body = template.Conditions?.[name];
+    if (body === undefined) throw new Error(`no condition ${name}`);
+    return evaluateCfn(template, body, parameters) === true;
+  };
+  const ev = (v: unknown): unknown => evaluateCfn(template, v, parameters);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(ev);
+  const [key, arg] = Object.entries(value)[0] ?? [];
+  const args = arg as unknown[];
+  switch (key) {
+    case 'Ref':
+      return parameter(arg as string);
+    case 'Condition':
+      return condition(arg as string);
+    case 'Fn::If':
+      return condition(args[0] as string) ? ev(args[1]) : ev(args[2]);
+    case 'Fn::FindInMap': {
+      const [map, top, second] = args.map(ev) as [string, string, string];
+      const found = template.Mappings?.[map]?.[top]?.[second];
+      if (found === undefined) throw new Error(`Fn::FindInMap: no ${map}.${top}.${second}`);
+      return found;
+    }
+    case 'Fn::Join':
+      return (ev(args[1]) as unknown[]).join(args[0] as string);
+    case 'Fn::Equals':
+      return String(ev(args[0])) === String(ev(args[1]));
+    case 'Fn::Not':
+      return !(ev(args[0]) as boolean);
+    case 'Fn::And':
+      return args.every((a) => ev(a) === true);
+    case 'Fn::Or':
+      return args.some((a) => ev(a) === true);
+    default:
+      throw new Error(`evaluateCfn: ${String(key)} is not implemented`);
+  }
 }
 
 /** Every statement that may apply: both branches of Fn::If, AWS::NoValue dropped. */

@@ -125,7 +125,14 @@ describe('SAM template environment', () => {
         Object.values(variables).flatMap((value) => parameterOf(value) ?? []),
       )) {
         const spec = template.Parameters?.[parameter] as
-          { Type: string; AllowedPattern?: string; MinValue?: number; MaxValue?: number } | undefined;
+          | {
+              Type: string;
+              AllowedPattern?: string;
+              MinValue?: number;
+              MaxValue?: number;
+              AllowedValues?: unknown[];
+            }
+          | undefined;
         if (!spec || (spec.AllowedPattern === undefined && spec.Type !== 'Number')) continue;
         for (const probe of probes) {
           const admitted =
@@ -134,7 +141,8 @@ describe('SAM template environment', () => {
                 Number(probe) >= (spec.MinValue ?? -Infinity) &&
                 Number(probe) <= (spec.MaxValue ?? Infinity)
               : new RegExp(spec.AllowedPattern ?? '').test(probe);
-          if (!admitted) continue;
+          // CloudFormation also holds a parameter to its AllowedValues (each is checked above).
+          if (!admitted || (spec.AllowedValues && !spec.AllowedValues.map(String).includes(probe))) continue;
           expect(
             configProblems(definition, resolveEnvironment(template, id, { [parameter]: probe })),
             `${parameter}=${probe}`,

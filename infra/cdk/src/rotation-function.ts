@@ -10,6 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { bundledZipPath } from './assets.ts';
+import { ELASTICACHE_WAIT_SECONDS, elastiCacheTiming } from './elasticache-timeout.ts';
 import {
   Actions,
   EMERGENCY_TAG_KEY,
@@ -47,8 +48,7 @@ export const ROTATION_FUNCTION_DEFAULTS = Object.freeze({
   metricsNamespace: 'SecretsRotation',
 });
 
-/** The Redis function's bounded ElastiCache wait unless `environment` overrides it (the SAM template's default too). */
-export const ELASTICACHE_WAIT_SECONDS = 240;
+export { ELASTICACHE_WAIT_SECONDS } from './elasticache-timeout.ts';
 
 /** The zip this package ships for a kind (`assets/<kind>.zip`). */
 export function defaultZipPath(kind: RotationKind): string {
@@ -102,7 +102,13 @@ export interface RotationFunctionProps {
   readonly elastiCacheUserIds?: readonly string[];
   /** Memory in MB, 128 to 10240. Default 256. */
   readonly memorySize?: number;
-  /** 10 s to 15 min; keep it above the longest bounded wait (ElastiCache 240 s as deployed by SAM, break-glass 300 s). Default 6 minutes. */
+  /**
+   * 10 s to 15 min; keep it above the PostgreSQL break-glass wait (300 s). Redis rotating
+   * ElastiCache (`elastiCacheReplicationGroupIds` or `elastiCacheUserIds` given): at least the
+   * worst case of its waits, 3 (groups) or 2 (users only) x the wait + 30 s, or synth fails naming
+   * the props. Default 6 minutes, or that worst case when it is longer (750 s with groups and the
+   * default 240 s wait).
+   */
   readonly timeout?: Duration;
   /** A VPC to run in (private subnets reaching the database or cache and Secrets Manager). Default: no VPC. */
   readonly vpc?: ec2.IVpc;
@@ -219,7 +225,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       role: this.role,
       logGroup: this.logGroup,
       memorySize: props.memorySize ?? ROTATION_FUNCTION_DEFAULTS.memorySize,
-      timeout: props.timeout ?? ROTATION_FUNCTION_DEFAULTS.timeout,
+      timeout: props.timeout ?? defaultTimeout(props),
       environment,
       ...(props.functionName ? { functionName: props.functionName } : {}),
       ...(props.vpc
@@ -643,6 +649,23 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       `empty for the ${props.kind} kind (break-glass is PostgreSQL only)`,
       props.breakGlassResourceArns,
     );
+  const timing = elastiCacheTiming(props);
+  if (timing) {
+    const sizing = `${timing.waits} bounded ElastiCache waits (props.${props.elastiCacheReplicationGroupIds?.length ? 'elastiCacheReplicationGroupIds' : 'elastiCacheUserIds'} given) of ${timing.waitSeconds} s (${timing.waitFrom}) plus 30 s`;
+    if (timing.worstCaseSeconds > 900)
+      fail(
+        'environment',
+        `an ElastiCache wait whose worst case fits Lambda's 15 minutes: ${sizing} is ${timing.worstCaseSeconds} s`,
+        timing.waitSeconds,
+      );
+    const seconds = props.timeout?.toSeconds({ integral: false });
+    if (seconds !== undefined && !Token.isUnresolved(seconds) && seconds < timing.worstCaseSeconds)
+      fail(
+        'timeout',
+        `at least ${timing.worstCaseSeconds} seconds: ${sizing}; raise the timeout or lower the wait`,
+        props.timeout?.toHumanString(),
+      );
+  }
   for (const region of props.replicaRegions ?? []) {
     if (!Token.isUnresolved(region) && !/^([a-z]+-)+\d+$/.test(region))
       fail('replicaRegions', 'a list of Region names such as us-west-2', region);
@@ -663,6 +686,15 @@ function validateProps(id: string, props: RotationFunctionProps): void {
       fail('environment', `free of ${MANAGED_VARIABLES.join(', ')} (set through their own props)`, name);
     if (name.startsWith('AWS_')) fail('environment', 'free of AWS_* names (reserved by Lambda)', name);
   }
+}
+
+/** Six minutes, or the worst case of the ElastiCache waits when that is longer. */
+function defaultTimeout(props: RotationFunctionProps): Duration {
+  const timing = elastiCacheTiming(props);
+  const base = ROTATION_FUNCTION_DEFAULTS.timeout;
+  return timing && timing.worstCaseSeconds > base.toSeconds()
+    ? Duration.seconds(timing.worstCaseSeconds)
+    : base;
 }
 
 /** The ARN IAM matches a secret by: the full ARN when known, else the partial ARN and AWS's six-character suffix. */

@@ -6,6 +6,7 @@ import {
   createAuthTokenMode,
   createElastiCacheUserMode,
   ELASTICACHE_WAIT_RESERVE_MS,
+  ELASTICACHE_WORST_CASE_WAITS,
   waitFor,
 } from '../../../functions/redis/elasticache-modes.ts';
 import { parseRedisSecret } from '../../../functions/redis/redis-secret.ts';
@@ -174,4 +175,41 @@ describe('ElastiCache modes refuse a group or user outside what the function was
       expect(calls).toEqual([]);
     }
   });
+
+  it.each([
+    [
+      'auth token',
+      createAuthTokenMode,
+      { replicationGroupId: 'prod-rg' },
+      ELASTICACHE_WORST_CASE_WAITS.authToken,
+    ],
+    ['RBAC user', createElastiCacheUserMode, { userId: 'prod-user' }, ELASTICACHE_WORST_CASE_WAITS.user],
+  ])(
+    "%s: warns before waiting when the worst case of its waits cannot fit the invocation's remaining time",
+    async (_label, create, ids, waits) => {
+      const fits = waits * 100_000 + ELASTICACHE_WAIT_RESERVE_MS;
+      for (const remaining of [fits - 1, fits]) {
+        const { deps: d } = scoped({
+          MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '100',
+          ELASTICACHE_REPLICATION_GROUP_IDS: 'prod-rg',
+          ELASTICACHE_USER_IDS: 'prod-user',
+        });
+        const logger = createMemoryLog();
+        const value = secret(ids);
+        const timed = {
+          secretArn: 'arn:secret',
+          logger,
+          emergency: false,
+          remainingMs: () => remaining,
+        } as never;
+        // The ElastiCache stand-in refuses every call: the warning comes before the first one.
+        await expect(
+          create(d).set({ current: value, pending: value, previous: undefined, context: timed }),
+        ).rejects.toThrow('must not be called');
+        const warned = logger.lines.filter((line) => line.includes('does not fit'));
+        expect(warned.length, `remaining ${remaining} ms`).toBe(remaining < fits ? 1 : 0);
+        if (warned[0]) expect(JSON.parse(warned[0])).toMatchObject({ level: 'WARN', waits, waitMs: 100_000 });
+      }
+    },
+  );
 });

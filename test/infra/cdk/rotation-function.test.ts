@@ -9,6 +9,8 @@ import type { RotationKind } from '../../../infra/cdk/src/permissions.ts';
 import { actionsOf, roleStatements } from '../cfn-template.ts';
 import { ACCOUNT, fakeZip, logicalId, newStack, REGION, templateOf } from './cdk-fixtures.ts';
 import { LAMBDA_NODE_OPTIONS } from '../../../infra/cdk/src/node-options.ts';
+import { ELASTICACHE_WORST_CASE_WAITS as CDK_WORST_CASE_WAITS } from '../../../infra/cdk/src/elasticache-timeout.ts';
+import { ELASTICACHE_WORST_CASE_WAITS } from '../../../functions/redis/elasticache-modes.ts';
 
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/app-AbCdEf`;
 const ADMIN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/admin-GhIjKl`;
@@ -280,6 +282,61 @@ describe('RotationFunction', () => {
     }).template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '120' }) },
     });
+  });
+
+  it('sizes the timeout of a function rotating ElastiCache to the worst case of its waits by default', () => {
+    // Groups: 3 waits (available, after a recovering SET, after ROTATE); users only: 2; + 30 s.
+    build('redis', { elastiCacheReplicationGroupIds: ['prod-rg'] }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      { Timeout: 3 * 240 + 30 },
+    );
+    build('redis', { elastiCacheUserIds: ['app-user'] }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      { Timeout: 2 * 240 + 30 },
+    );
+    build('redis', {
+      elastiCacheUserIds: ['app-user'],
+      environment: { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '60' },
+    }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 360 });
+  });
+
+  it('refuses at synth a timeout shorter than the worst case of the ElastiCache waits, naming the props', () => {
+    expect(() =>
+      build('redis', { elastiCacheReplicationGroupIds: ['prod-rg'], timeout: Duration.minutes(6) }),
+    ).toThrow(
+      'props.timeout must be at least 750 seconds: 3 bounded ElastiCache waits (props.elastiCacheReplicationGroupIds given) of 240 s (the default MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS=240) plus 30 s; raise the timeout or lower the wait; received "6 minutes"',
+    );
+    expect(() =>
+      build('redis', {
+        elastiCacheUserIds: ['app-user'],
+        environment: { ELASTICACHE_WAIT_TIMEOUT_MS: '200000' },
+        timeout: Duration.seconds(429),
+      }),
+    ).toThrow(/props.timeout must be at least 430 seconds: .*props.environment.ELASTICACHE_WAIT_TIMEOUT_MS/);
+    expect(() =>
+      build('redis', {
+        elastiCacheReplicationGroupIds: ['prod-rg'],
+        environment: { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '600' },
+      }),
+    ).toThrow(
+      /props.environment must be an ElastiCache wait whose worst case fits Lambda's 15 minutes: .* is 1830 s/,
+    );
+    // Enough time, or no ElastiCache to wait for: accepted as given.
+    build('redis', {
+      elastiCacheReplicationGroupIds: ['prod-rg'],
+      environment: { MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS: '110' },
+      timeout: Duration.seconds(360),
+    }).template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 360 });
+    build('redis', { timeout: Duration.seconds(30) }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Timeout: 30,
+      },
+    );
+  });
+
+  it('counts the waits as the function does', () => {
+    expect(CDK_WORST_CASE_WAITS).toEqual(ELASTICACHE_WORST_CASE_WAITS);
   });
 
   it('leaves RDS, break-glass, admin secrets and KMS out of the postgres function unless asked for', () => {
