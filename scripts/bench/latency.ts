@@ -31,6 +31,12 @@ export interface LatencyResult {
   readonly smCalls: number;
   /** Logins to the target (database or Redis connections) per rotation. */
   readonly logins: number;
+  /**
+   * The issue's call figure: Secrets Manager calls of the first rotation a fresh function
+   * instance runs on a secret with HISTORY_ROTATIONS rotations behind it (progress tags apart);
+   * test/reliability/secrets-manager-calls.int.test.ts asserts the same per operation.
+   */
+  readonly smCallsWithHistory: number;
   readonly floorMs: number;
   readonly ratio: number;
 }
@@ -104,6 +110,9 @@ export const CASES: readonly LatencyCase[] = [
       }) as FunctionDefinition<unknown, object>,
   },
 ];
+
+/** Rotations behind the secret of the fresh-process call count. */
+export const HISTORY_ROTATIONS = 4;
 
 /** Median cost of the floor's unit operations, measured directly with the SDK and drivers. */
 async function floorUnits(
@@ -182,13 +191,22 @@ export async function benchLatency(stack: BenchStack, runs: number): Promise<Lat
       const secrets = counting(createSdkSecretsPort(client), (method) => {
         if (method !== 'tagResource') counters.sm += 1; // progress tags are counted apart
       });
-      const fn = buildRotationFunction(benchCase.definition(counters), {
-        env: stack.functionEnv(benchCase.kind),
-        secrets,
-        logger: createMemoryLog(),
-        metrics: createMemoryMetrics(),
-      });
+      // A function instance as a Lambda sandbox holds it: its own version cache.
+      const instance = () =>
+        buildRotationFunction(benchCase.definition(counters), {
+          env: stack.functionEnv(benchCase.kind),
+          secrets,
+          logger: createMemoryLog(),
+          metrics: createMemoryMetrics(),
+        });
+      const fn = instance();
       const arn = stack.emu.registerFunction(`bench-latency-${index}`, (event) => fn.handler(event));
+      const rotateOnce = async (name: string, functionArn: string): Promise<void> => {
+        await stack.sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: functionArn }));
+        const record = await stack.emu.waitForRotation(name);
+        if (record.outcome !== 'succeeded')
+          throw new Error(`${benchCase.name}: rotation failed at ${record.steps.find((s) => !s.ok)?.step}`);
+      };
       const warmup = 2;
       const names = await benchCase.create(stack, `bench-lat${index}/${benchCase.kind}`, runs + warmup);
       const samples: number[] = [];
@@ -197,17 +215,21 @@ export async function benchLatency(stack: BenchStack, runs: number): Promise<Lat
       for (const [i, name] of names.entries()) {
         counters.sm = 0;
         counters.logins = 0;
-        const { ms } = await time(async () => {
-          await stack.sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: arn }));
-          const record = await stack.emu.waitForRotation(name);
-          if (record.outcome !== 'succeeded')
-            throw new Error(`${benchCase.name}: rotation failed at ${record.steps.find((s) => !s.ok)?.step}`);
-        });
+        const { ms } = await time(() => rotateOnce(name, arn));
         if (i < warmup) continue;
         samples.push(ms);
         smCalls = counters.sm;
         logins = counters.logins;
       }
+      const [historied] = await benchCase.create(stack, `bench-lath${index}/${benchCase.kind}`, 1);
+      for (let i = 0; i < HISTORY_ROTATIONS; i += 1) await rotateOnce(historied!, arn);
+      const fresh = instance();
+      const freshArn = stack.emu.registerFunction(`bench-latency-fresh-${index}`, (event) =>
+        fresh.handler(event),
+      );
+      counters.sm = 0;
+      await rotateOnce(historied!, freshArn);
+      const smCallsWithHistory = counters.sm;
       const loginMs =
         benchCase.kind === 'postgres' ? units.pgLoginMs : benchCase.kind === 'redis' ? units.redisLoginMs : 0;
       const floorMs = (smCalls + 1) * units.smMs + logins * loginMs; // + RotateSecret
@@ -218,6 +240,7 @@ export async function benchLatency(stack: BenchStack, runs: number): Promise<Lat
         rotationMs,
         smCalls,
         logins,
+        smCallsWithHistory,
         floorMs,
         ratio: rotationMs.median / floorMs,
       });
