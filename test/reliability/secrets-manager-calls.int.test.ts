@@ -91,6 +91,54 @@ const postgresValue = (login: { username: string; password: string }, extra: obj
   ...extra,
 });
 
+/**
+ * The same rotation with passwords from Secrets Manager (PASSWORD_GENERATOR=secretsmanager):
+ * one GetRandomPassword more, in createSecret.
+ */
+function viaGetRandomPassword(base: Case): Case {
+  const withOneDraw = (calls: CallCounts): CallCounts => ({ ...calls, GetRandomPassword: 1 });
+  return {
+    ...base,
+    name: `${base.name} via GetRandomPassword`,
+    env: { ...base.env, PASSWORD_GENERATOR: 'secretsmanager' },
+    fresh: withOneDraw(base.fresh),
+    warm: withOneDraw(base.warm),
+    cold: { ...base.cold, createSecret: withOneDraw(base.cold.createSecret) },
+  };
+}
+
+const POSTGRES_SINGLE_USER: Case = {
+  name: 'postgres single user',
+  cutOver: true,
+  definition: () => definePostgresFunction() as FunctionDefinition<unknown, object>,
+  env: { PG_SSL_MODE: 'disable' },
+  create: async (hh, name) => [await hh.createSecret(name, postgresValue(await createPostgresUser(name)))],
+  fresh: {
+    DescribeSecret: 4,
+    GetSecretValue: 4,
+    ListSecretVersionIds: 1,
+    PutSecretValue: 1,
+    UpdateSecretVersionStage: 1,
+  },
+  warm: {
+    DescribeSecret: 4,
+    ListSecretVersionIds: 1,
+    PutSecretValue: 1,
+    UpdateSecretVersionStage: 1,
+  },
+  cold: {
+    createSecret: {
+      DescribeSecret: 1,
+      GetSecretValue: 4,
+      ListSecretVersionIds: 1,
+      PutSecretValue: 1,
+    },
+    setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
+    testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
+    finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
+  },
+};
+
 const CASES: readonly Case[] = [
   {
     name: 'jwt plain key',
@@ -105,72 +153,8 @@ const CASES: readonly Case[] = [
       finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
     },
   },
-  {
-    name: 'postgres single user',
-    cutOver: true,
-    definition: () => definePostgresFunction() as FunctionDefinition<unknown, object>,
-    env: { PG_SSL_MODE: 'disable' },
-    create: async (hh, name) => [await hh.createSecret(name, postgresValue(await createPostgresUser(name)))],
-    fresh: {
-      DescribeSecret: 4,
-      GetSecretValue: 4,
-      ListSecretVersionIds: 1,
-      PutSecretValue: 1,
-      UpdateSecretVersionStage: 1,
-    },
-    warm: {
-      DescribeSecret: 4,
-      ListSecretVersionIds: 1,
-      PutSecretValue: 1,
-      UpdateSecretVersionStage: 1,
-    },
-    cold: {
-      createSecret: {
-        DescribeSecret: 1,
-        GetSecretValue: 4,
-        ListSecretVersionIds: 1,
-        PutSecretValue: 1,
-      },
-      setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
-    },
-  },
-  {
-    // The same rotation with passwords from Secrets Manager: one GetRandomPassword more per rotation.
-    name: 'postgres single user via GetRandomPassword',
-    cutOver: true,
-    definition: () => definePostgresFunction() as FunctionDefinition<unknown, object>,
-    env: { PG_SSL_MODE: 'disable', PASSWORD_GENERATOR: 'secretsmanager' },
-    create: async (hh, name) => [await hh.createSecret(name, postgresValue(await createPostgresUser(name)))],
-    fresh: {
-      DescribeSecret: 4,
-      GetSecretValue: 4,
-      ListSecretVersionIds: 1,
-      GetRandomPassword: 1,
-      PutSecretValue: 1,
-      UpdateSecretVersionStage: 1,
-    },
-    warm: {
-      DescribeSecret: 4,
-      ListSecretVersionIds: 1,
-      GetRandomPassword: 1,
-      PutSecretValue: 1,
-      UpdateSecretVersionStage: 1,
-    },
-    cold: {
-      createSecret: {
-        DescribeSecret: 1,
-        GetSecretValue: 4,
-        ListSecretVersionIds: 1,
-        GetRandomPassword: 1,
-        PutSecretValue: 1,
-      },
-      setSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      testSecret: { DescribeSecret: 1, GetSecretValue: 3 },
-      finishSecret: { DescribeSecret: 1, GetSecretValue: 2, UpdateSecretVersionStage: 1 },
-    },
-  },
+  POSTGRES_SINGLE_USER,
+  viaGetRandomPassword(POSTGRES_SINGLE_USER),
   {
     name: 'postgres alternating users',
     definition: () => definePostgresFunction() as FunctionDefinition<unknown, object>,
