@@ -14,6 +14,7 @@ import {
   everything,
   run,
   startPgHarness,
+  superuserSecret,
   type PgHarness,
 } from './postgres-harness.ts';
 
@@ -83,14 +84,7 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
       ports: { rds: rdsPort(server.port) },
     }).arn;
     ownerFn = h.register('pg-alt-owner', { env: { PG_ALTERNATING_NAMING: 'owner-role' } }).arn;
-    adminArn = await h.createSecret('pg/admin', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username: server.adminUser,
-      password: server.adminPassword,
-      ssl: false,
-    });
+    adminArn = await h.createSecret('pg/admin', superuserSecret(server));
   });
 
   afterAll(async () => {

@@ -7,8 +7,10 @@ import {
   createLogin,
   credentialsOf,
   failedCodes,
+  loginSecret,
   run,
   startPgHarness,
+  superuserSecret,
   type PgHarness,
 } from './postgres-harness.ts';
 
@@ -30,14 +32,7 @@ describe('alternating users keep the clone faithful to the original', () => {
     queryFn = h.register('pg-clone-fidelity-query', {
       env: { PG_TEST_QUERY: 'SELECT count(*) FROM clone_orders' },
     }).arn;
-    adminArn = await h.createSecret('pg/clone-admin', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username: server.adminUser,
-      password: server.adminPassword,
-      ssl: false,
-    });
+    adminArn = await h.createSecret('pg/clone-admin', superuserSecret(server));
   });
 
   afterAll(async () => {
@@ -46,15 +41,7 @@ describe('alternating users keep the clone faithful to the original', () => {
   });
 
   const secretFor = (username: string, password: string) =>
-    h.createSecret(`pg/clone-${username}`, {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username,
-      password,
-      masterarn: adminArn,
-      ssl: false,
-    });
+    h.createSecret(`pg/clone-${username}`, loginSecret(server, username, password, { masterarn: adminArn }));
 
   const isMember = async (role: string, member: string): Promise<boolean> =>
     (

@@ -6,7 +6,9 @@ import {
   canLogin,
   createLogin,
   credentialsOf,
+  loginSecret,
   startPgHarness,
+  superuserSecret,
   type PgHarness,
 } from './postgres-harness.ts';
 
@@ -34,14 +36,7 @@ describe('rotation on an md5 PostgreSQL server', () => {
     singleFn = h.register('pg-md5-single').arn;
     scramFn = h.register('pg-md5-force-scram', { env: { PG_PASSWORD_ENCRYPTION: 'scram-sha-256' } }).arn;
     alternatingFn = h.register('pg-md5-alternating').arn;
-    adminArn = await h.createSecret('pg/md5-admin', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username: server.adminUser,
-      password: server.adminPassword,
-      ssl: false,
-    });
+    adminArn = await h.createSecret('pg/md5-admin', superuserSecret(server));
   });
 
   afterAll(async () => {
@@ -56,15 +51,8 @@ describe('rotation on an md5 PostgreSQL server', () => {
       ],
     );
 
-  const secretFor = (username: string, password: string, extra: object = {}) => ({
-    engine: 'postgres',
-    host: '127.0.0.1',
-    port: server.port,
-    username,
-    password,
-    ssl: false,
-    ...extra,
-  });
+  const secretFor = (username: string, password: string, extra: object = {}) =>
+    loginSecret(server, username, password, extra);
 
   it('single user keeps an md5 role md5: the stored hash is md5(new password + user), and the log never shows the password', async () => {
     await createLogin(server, 'legacy_app', 'legacy-initial-Pw');

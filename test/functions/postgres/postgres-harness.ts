@@ -115,19 +115,30 @@ export function admin(
   return run(server, server.adminUser, server.adminPassword, statements, database);
 }
 
-/** Create (or reset) a login role with a password, as the admin. */
-/** The server's superuser as a PostgreSQL admin secret without TLS (the test servers' default). */
-export function superuserSecret(server: PostgresServer): Record<string, unknown> {
+/** A PostgreSQL secret for a login on a test server, without TLS (the test servers' default); `extra` fields last. */
+export function loginSecret(
+  server: Pick<PostgresServer, 'port'>,
+  username: string,
+  password: string,
+  extra: object = {},
+): Record<string, unknown> {
   return {
     engine: 'postgres',
     host: '127.0.0.1',
     port: server.port,
-    username: server.adminUser,
-    password: server.adminPassword,
+    username,
+    password,
     ssl: false,
+    ...extra,
   };
 }
 
+/** The server's superuser as a PostgreSQL admin secret without TLS. */
+export function superuserSecret(server: PostgresServer): Record<string, unknown> {
+  return loginSecret(server, server.adminUser, server.adminPassword);
+}
+
+/** Create (or reset) a login role with a password, as the admin. */
 export async function createLogin(server: PostgresServer, user: string, password: string): Promise<void> {
   const name = pg.escapeIdentifier(user);
   const exists = await admin(server, [['SELECT 1 FROM pg_roles WHERE rolname = $1', [user]]]);

@@ -7,7 +7,9 @@ import {
   createLogin,
   credentialsOf,
   failedCodes,
+  loginSecret,
   startPgHarness,
+  superuserSecret,
   type PgHarness,
 } from './postgres-harness.ts';
 
@@ -32,14 +34,7 @@ describe('VALID UNTIL', () => {
     extendFn = h.register('pg-valid-until-extend', {
       env: { PG_VALID_UNTIL: 'extend', PG_VALID_UNTIL_DAYS: '30' },
     }).arn;
-    adminArn = await h.createSecret('pg/valid-until-admin', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username: server.adminUser,
-      password: server.adminPassword,
-      ssl: false,
-    });
+    adminArn = await h.createSecret('pg/valid-until-admin', superuserSecret(server));
   });
 
   afterAll(async () => {
@@ -54,15 +49,7 @@ describe('VALID UNTIL', () => {
     return value instanceof Date ? value.getTime() : undefined;
   };
   const secretFor = (name: string, username: string, password: string, extra: object = {}) =>
-    h.createSecret(`pg/valid-until-${name}`, {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: server.port,
-      username,
-      password,
-      ssl: false,
-      ...extra,
-    });
+    h.createSecret(`pg/valid-until-${name}`, loginSecret(server, username, password, extra));
 
   it('single user, default: refuses a role that expires tomorrow with ERR_TARGET_ROLE_VALID_UNTIL and changes nothing', async () => {
     await createLogin(server, 'vu_single', 'vu-single-Pw');
