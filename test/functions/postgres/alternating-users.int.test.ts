@@ -12,6 +12,7 @@ import {
   createLogin,
   credentialsOf,
   everything,
+  failedCodes,
   run,
   startPgHarness,
   superuserSecret,
@@ -310,6 +311,30 @@ describe('alternating-users rotation against a real PostgreSQL', () => {
     });
     const now = await rotate(secretId, rdsManagedFn);
     expect(await canLogin(server, 'rds_app_clone', now.password)).toBe(true);
+  });
+
+  it('refuses an RDS-managed admin secret whose database is not one the function was deployed for', async () => {
+    // The RDS tag names another instance: the function may not even describe it.
+    await createLogin(server, 'rds_other', 'rds-other-initial-Pw');
+    const managed = await h.createSecret(
+      'rds-db-other',
+      { username: server.adminUser, password: server.adminPassword },
+      { 'aws:rds:primaryDBInstanceArn': 'arn:aws:rds:us-east-1:123456789012:db:payments-db' },
+    );
+    const secretId = await h.createSecret('pg/alt-rds-other', {
+      host: '127.0.0.1',
+      port: server.port,
+      username: 'rds_other',
+      password: 'rds-other-initial-Pw',
+      masterarn: managed,
+      ssl: false,
+    });
+    const before = await h.current(secretId);
+    const record = await h.rotate(secretId, rdsManagedFn);
+    expect(record.outcome).toBe('failed');
+    expect(failedCodes(record)).toContain('ERR_TARGET_NOT_ALLOWED');
+    expect(await h.current(secretId)).toBe(before);
+    expect(await canLogin(server, 'rds_other', 'rds-other-initial-Pw')).toBe(true);
   });
 
   it('never sends a generated password to the server', async () => {
