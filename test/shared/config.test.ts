@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EnvReader } from '../../shared/config.ts';
 import { ErrorCode, RotationError } from '../../shared/errors.ts';
-import { DEFAULT_PASSWORD_POLICY, readPasswordPolicy } from '../../shared/password.ts';
+import { readCoreConfig } from '../../shared/core-config.ts';
+import { DEFAULT_PASSWORD_POLICY, PasswordSource, readPasswordPolicy } from '../../shared/password.ts';
 
 describe('EnvReader', () => {
   it('reads typed values with defaults and returns a frozen object', () => {
@@ -151,5 +152,21 @@ describe('password knob defaults', () => {
     const reader = new EnvReader({ PASSWORD_LENGTH: '5000' });
     readPasswordPolicy(reader);
     expect(reader.problems.join()).toContain('PASSWORD_LENGTH must be between 1 and 4096');
+  });
+});
+
+describe('PASSWORD_GENERATOR', () => {
+  it('defaults to local and accepts secretsmanager', () => {
+    expect(readCoreConfig(new EnvReader({})).passwordSource).toBe(PasswordSource.local);
+    expect(readCoreConfig(new EnvReader({ PASSWORD_GENERATOR: 'secretsmanager' })).passwordSource).toBe(
+      PasswordSource.secretsManager,
+    );
+  });
+
+  it('names the variable, not the value, when it is neither', () => {
+    const reader = new EnvReader({ PASSWORD_GENERATOR: 'kms-s3cret' });
+    readCoreConfig(reader);
+    expect(reader.problems.join()).toContain('PASSWORD_GENERATOR must be one of local, secretsmanager');
+    expect(reader.problems.join()).not.toContain('kms-s3cret');
   });
 });
