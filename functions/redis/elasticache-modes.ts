@@ -52,10 +52,13 @@ export function createAuthTokenMode(deps: ModeDeps): ModeHandler {
       // ROTATE drops the older of two tokens. After a completed rotation they are AWSPREVIOUS and
       // AWSCURRENT, and AWSPREVIOUS goes. A rotation abandoned after its ROTATE leaves its own
       // token beside AWSCURRENT, newer than it: ROTATE would then drop AWSCURRENT. So when the
-      // AWSPREVIOUS token is no longer accepted, SET AWSCURRENT alone first. (Before the first
-      // completed rotation there is no AWSPREVIOUS to tell the two states apart: not covered.)
-      if (previous !== undefined && !(await logsIn(deps, current, tokenCredentials(previous)))) {
-        await keepOnlyCurrent(deps, ec, id, current, context);
+      // AWSPREVIOUS token is no longer accepted, SET AWSCURRENT alone first. Before the first
+      // completed rotation there is no AWSPREVIOUS to tell the two states apart, so SET is tried
+      // then too: ElastiCache refuses it when no ROTATE came before (one token: ROTATE is safe).
+      if (previous === undefined) {
+        await keepOnlyCurrent(deps, ec, id, current, context, 'no AWSPREVIOUS to tell a stray token apart');
+      } else if (!(await logsIn(deps, current, tokenCredentials(previous)))) {
+        await keepOnlyCurrent(deps, ec, id, current, context, 'AWSPREVIOUS token not accepted');
       }
       await modifyToken(deps, ec, id, pending.password, AuthTokenUpdateStrategy.ROTATE, context);
     },
@@ -201,15 +204,13 @@ async function keepOnlyCurrent(
   id: string,
   current: RedisSecret,
   context: RotationContext,
+  reason: string,
 ): Promise<void> {
   try {
     await modifyToken(deps, ec, id, current.password, AuthTokenUpdateStrategy.SET, context);
-    context.logger.warn(
-      'AWSPREVIOUS token not accepted: set AWSCURRENT as the only AUTH token before ROTATE',
-      {
-        replicationGroupId: id,
-      },
-    );
+    context.logger.warn(`${reason}: set AWSCURRENT as the only AUTH token before ROTATE`, {
+      replicationGroupId: id,
+    });
   } catch (error) {
     if (
       !(error instanceof RotationError) ||

@@ -17,7 +17,7 @@ import type { RedisTargetServer } from './redis-target.ts';
  * - RBAC user (`userId`): ModifyUser passwords -> `ACL SETUSER <name> resetpass >p...`;
  * - replication-group AUTH token: ROTATE adds the token to the `default` user (old and new
  *   both work; when two are set the oldest goes, as the ElastiCache User Guide documents),
- *   SET leaves only the new one.
+ *   SET leaves only the new one and is refused (InvalidParameterCombination) unless two are set.
  * The API port is wrapped (`elasticache.*` injection points) as well as the Redis connector.
  * The API stand-in is not ElastiCache: it has no propagation delay and no modifying state.
  */
@@ -60,7 +60,9 @@ class RedisBackedElastiCache implements ElastiCachePort {
     const passwords = (user?.[user.indexOf('passwords') + 1] as unknown[] | undefined) ?? [];
     // ACL GETUSER lists the hashes oldest first: ROTATE on two drops the oldest (`!<hash>`).
     const oldest = strategy === 'ROTATE' && passwords.length >= 2 ? [`!${String(passwords[0])}`] : [];
-    void replicationGroupId;
+    // SET is allowed only after a ROTATE, that is while the group holds two tokens.
+    if (strategy === 'SET' && passwords.length < 2)
+      throw apiError('ModifyReplicationGroup', replicationGroupId, 'InvalidParameterCombinationException');
     await redisAdmin(this.#server.address, this.#server.admin, [
       [
         'ACL',

@@ -1,3 +1,8 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../../scripts/testbed/servers.ts';
 import { FakeElastiCache } from './fake-elasticache.ts';
@@ -34,7 +39,7 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
       ELASTICACHE_POLL_INTERVAL_MS: '10',
       ELASTICACHE_WAIT_TIMEOUT_MS: '5000',
       // The groups and users these tests rotate, as SAM and CDK set them (other-id stays out).
-      ELASTICACHE_REPLICATION_GROUP_IDS: 'rg-main,rg-late,rg-open,rg-plain,rg-stuck',
+      ELASTICACHE_REPLICATION_GROUP_IDS: 'rg-main,rg-abandoned,rg-late,rg-open,rg-plain,rg-stuck',
       ELASTICACHE_USER_IDS: 'arn:aws:elasticache:us-east-1:123456789012:user:ec-app-id,ec-nohost-id,other-id',
     };
   });
@@ -57,13 +62,16 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
       .filter((c) => c.operation === 'ModifyReplicationGroup' && c.id === groupId)
       .map((c) => c.strategy);
 
-  it('ROTATEs to the new token at each rotation (the oldest of two drops out, as AWS documents), never more than two tokens, no SET', async () => {
+  it('ROTATEs to the new token at each rotation (the oldest of two drops out, as AWS documents), never more than two tokens, no SET once AWSPREVIOUS logs in', async () => {
     fake.addGroup({ replicationGroupId: 'rg-main', authTokenEnabled: true, tokens: [T0] });
     const secret = await h.createSecret('redis/ec-token', tokenSecret('rg-main', T0));
     const first = h.register('ec-token', env, { elastiCache: () => fake });
     expect((await h.rotate(secret, first.arn)).outcome).toBe('succeeded');
     const t1 = passwordOf(await h.current(secret));
-    expect(strategies('rg-main')).toEqual(['ROTATE']);
+    // With no AWSPREVIOUS yet, a SET of AWSCURRENT is tried first; a fresh group refuses it
+    // (SET only after a ROTATE), which shows it holds one token, so the ROTATE is safe.
+    expect(strategies('rg-main')).toEqual(['SET', 'ROTATE']);
+    expect(fake.group('rg-main').tokens).toEqual([T0, t1]);
     expect(await canLogin(server, undefined, T0)).toBe(true);
     expect(await canLogin(server, undefined, t1)).toBe(true);
 
@@ -73,7 +81,7 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     });
     expect((await h.rotate(secret, second.arn)).outcome).toBe('succeeded');
     const t2 = passwordOf(await h.current(secret));
-    expect(strategies('rg-main')).toEqual(['ROTATE', 'ROTATE']);
+    expect(strategies('rg-main')).toEqual(['SET', 'ROTATE', 'ROTATE']);
     expect(await canLogin(server, undefined, T0)).toBe(false);
     expect(await canLogin(server, undefined, t1)).toBe(true);
     expect(await canLogin(server, undefined, t2)).toBe(true);
@@ -92,6 +100,43 @@ describe('ElastiCache modes against a fake API applying changes to a real TLS Re
     expect(fake.group('rg-main').tokens).toHaveLength(1);
     expect(await canLogin(server, undefined, current)).toBe(false);
     expect(await canLogin(server, undefined, next)).toBe(true);
+  });
+
+  it('keeps AWSCURRENT working after a first rotation was abandoned once its ROTATE had run', async () => {
+    const start = passwordOf(await h.current('redis/ec-token'));
+    fake.addGroup({ replicationGroupId: 'rg-abandoned', authTokenEnabled: true, tokens: [start] });
+    const secret = await h.createSecret('redis/ec-abandoned', tokenSecret('rg-abandoned', start));
+    // The first rotation dies after its setSecret ROTATE: the group holds AWSCURRENT and the
+    // abandoned pending token, which is the newer of the two.
+    const dying = h.register('ec-abandoned-1', env, { elastiCache: () => fake }, async (event) => {
+      if (event.Step === 'setSecret') throw new Error('the rotation is abandoned after setSecret');
+    });
+    expect((await h.rotate(secret, dying.arn)).outcome).not.toBe('succeeded');
+    const { VersionIdsToStages = {} } = await h.sm.send(new DescribeSecretCommand({ SecretId: secret }));
+    const strayId = Object.keys(VersionIdsToStages).find((id) =>
+      VersionIdsToStages[id]?.includes('AWSPENDING'),
+    );
+    expect(strayId).toBeDefined();
+    const pending = await h.sm.send(new GetSecretValueCommand({ SecretId: secret, VersionId: strayId }));
+    const stray = passwordOf(pending.SecretString ?? '');
+    expect(fake.group('rg-abandoned').tokens).toEqual([start, stray]);
+    // The operator clears AWSPENDING (what repair does when AWSCURRENT logs in), then rotates.
+    await h.sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secret,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: strayId,
+      }),
+    );
+    const { arn } = h.register('ec-abandoned-2', env, { elastiCache: () => fake });
+    expect((await h.rotate(secret, arn)).outcome).toBe('succeeded');
+    const next = passwordOf(await h.current(secret));
+    // ROTATE alone would have dropped the oldest token, AWSCURRENT itself: SET came first.
+    expect(strategies('rg-abandoned').slice(-2)).toEqual(['SET', 'ROTATE']);
+    expect(fake.group('rg-abandoned').tokens).toEqual([start, next]);
+    expect(await canLogin(server, undefined, start)).toBe(true);
+    expect(await canLogin(server, undefined, next)).toBe(true);
+    expect(await canLogin(server, undefined, stray)).toBe(false);
   });
 
   it('refuses to ROTATE a group that allows access without a token', async () => {
