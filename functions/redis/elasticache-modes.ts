@@ -276,7 +276,9 @@ function warnIfWaitsCannotFit(
   const remainingMs = context.remainingMs();
   if (waits * waitMs + ELASTICACHE_WAIT_RESERVE_MS <= remainingMs) return;
   context.logger.warn(
-    "The worst case of this step's ElastiCache waits does not fit the Lambda function's remaining time; a slow change will fail with ERR_WAIT_TIMEOUT. Raise the function's timeout to at least waits x MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS + 30 s, or lower the wait",
+    "The worst case of this step's ElastiCache waits does not fit the Lambda function's " +
+      "remaining time; a slow change will fail with ERR_WAIT_TIMEOUT. Raise the function's " +
+      'timeout to at least waits x MAX_WAITING_TIME_FOR_ACTIVE_IN_SECONDS + 30 s, or lower the wait',
     { resource, waits, waitMs, remainingMs },
   );
 }
