@@ -106,21 +106,19 @@ export async function observe(
   const current = await valueOf(client, arn, currentId);
   const pending = pendingId === currentId ? undefined : await valueOf(client, arn, pendingId);
   const previous = await valueOf(client, arn, previousId);
+  const values = {
+    ...(current !== undefined ? { current } : {}),
+    ...(pending !== undefined ? { pending } : {}),
+    ...(previous !== undefined ? { previous } : {}),
+  };
   if (target.topology && context) {
     const verdict = await target.topology.judge({
       ...context,
-      values: {
-        ...(current !== undefined ? { current } : {}),
-        ...(pending !== undefined ? { pending } : {}),
-        ...(previous !== undefined ? { previous } : {}),
-        ...(replaced !== undefined && replaced !== current ? { replaced } : {}),
-      },
+      values: { ...values, ...(replaced !== undefined && replaced !== current ? { replaced } : {}) },
     });
     return {
       labels,
-      ...(current !== undefined ? { current } : {}),
-      ...(pending !== undefined ? { pending } : {}),
-      ...(previous !== undefined ? { previous } : {}),
+      ...values,
       ...(replaced !== undefined ? { replaced } : {}),
       works: verdict.works,
       worksAnywhere: {
@@ -135,9 +133,7 @@ export async function observe(
     value === undefined ? undefined : target.authenticates(value, view);
   return {
     labels,
-    ...(current !== undefined ? { current } : {}),
-    ...(pending !== undefined ? { pending } : {}),
-    ...(previous !== undefined ? { previous } : {}),
+    ...values,
     ...(replaced !== undefined ? { replaced } : {}),
     works: {
       current: await tryIt(current),
