@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
  * `npm start` end to end, as a newcomer runs it: a child process running scripts/start/main.ts
- * (through tsx, exactly what the npm script does). It builds the zips when they are stale,
+ * (`node --import tsx`, exactly what the npm script does). It builds the zips when they are stale,
  * so the first run in a session can take longer.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 interface Run {
   readonly code: number | null;
@@ -22,7 +20,7 @@ interface Run {
 
 function start(onOutput?: (soFar: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [TSX, 'scripts/start/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
