@@ -172,7 +172,7 @@ interface Link {
   readonly name: string;
   readonly address: RedisNodeAddress;
   readonly flags: readonly string[];
-  readonly okPingAgoMs: number;
+  readonly okAgoMs: number;
 }
 
 /** `SENTINEL MASTER` then `SENTINEL REPLICAS`: the primary's link first, then each replica's. */
@@ -190,7 +190,8 @@ async function readLinks(session: RedisSession, masterName: string): Promise<Lin
       name: describeEndpoint({ ...address, tls: false }),
       address,
       flags: (fields.get('flags') ?? '').split(','),
-      okPingAgoMs: Number(fields.get('last-ok-ping-reply')),
+      // An OK PING or INFO reply (a refused AUTH gets neither), whichever came last.
+      okAgoMs: Math.min(Number(fields.get('last-ok-ping-reply')), Number(fields.get('info-refresh'))),
     };
   });
 }
@@ -232,9 +233,9 @@ export interface SentinelStepDeps {
  * When the secret says its sentinels log in as this user (`sentinelAuthPass`), on every
  * sentinel that answered: `SENTINEL SET <master> [auth-user <user>] auth-pass <password>` (with
  * `set`; setSecret, once every data node accepts it), then wait until its link to the primary,
- * and to every replica whose link was up before, answered a PING after that. SET drops the
+ * and to every replica whose link was up before, answered a PING or INFO after that. SET drops the
  * links and the sentinel reconnects with the new credential; a refused AUTH leaves the link
- * `disconnected` with `last-ok-ping-reply` growing, so an OK PING younger than the change proves
+ * `disconnected` with `last-ok-ping-reply` and `info-refresh` growing, so an OK reply younger than the change proves
  * the data node took it. Without `set` (an emergency finish) only the links are checked.
  * Sentinels rewrite their config on SET: the password before is gone from it. A sentinel that did
  * not answer (a minority, normal rotation) keeps the one before, valid until the next rotation,
@@ -272,8 +273,7 @@ export async function syncSentinels(
         const elapsed = deps.now() - since;
         const stale = (await readLinks(session, view.masterName))
           .filter(
-            (l) =>
-              watched.includes(l.name) && (l.flags.includes('disconnected') || !(l.okPingAgoMs < elapsed)),
+            (l) => watched.includes(l.name) && (l.flags.includes('disconnected') || !(l.okAgoMs < elapsed)),
           )
           .map((l) => l.name);
         if (stale.length === 0) break;

@@ -13,6 +13,7 @@ import { memoryTarget } from './memory-target.ts';
 import { postgresTarget, type PgShape, type PostgresChaosMode } from './postgres-target.ts';
 import { redisAdmin } from './redis-probe.ts';
 import { redisTarget, type RedisTargetServer } from './redis-target.ts';
+import { redisSentinelTarget, startSentinelDeployment } from './redis-sentinel-target.ts';
 import { redisTopologyTarget, type RedisDeployment } from './redis-topology-target.ts';
 
 /** Every kind, format and mode the harness can drive, by name. */
@@ -29,6 +30,7 @@ export const TARGET_NAMES = [
   'redis/elasticache-auth-token/json',
   'redis/acl-cluster/json',
   'redis/acl-replicas/json',
+  'redis/acl-sentinel/json',
   'postgres/single/json',
   'postgres/single/url',
   'postgres/alternating/json',
@@ -130,6 +132,10 @@ export async function openTargets(names: readonly string[]): Promise<ChaosTarget
       const started = await redisDeployment(mode);
       closers.push(started.destroy);
       targets.push(redisTopologyTarget(mode, started.deployment));
+    } else if (kind === 'redis' && mode === 'acl-sentinel') {
+      const started = await startSentinelDeployment();
+      closers.push(started.destroy);
+      targets.push(redisSentinelTarget(started.deployment));
     } else if (kind === 'postgres') {
       pgServer ??= startPostgres({ logStatements: true }).then((started) => {
         closers.push(() => started.destroy());
