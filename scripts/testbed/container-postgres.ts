@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ownerLabels, sweepOrphanedContainers, trackContainer } from './container-cleanup.ts';
 import { postgresReady } from './local-postgres.ts';
-import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
+import type { PostgresServer, StartPostgresOptions } from './postgres-server-types.ts';
 import { freePort, waitUntil } from './ports.ts';
 import { createTlsMaterial } from './tls.ts';
 import { makeWorkDir } from './work-dir.ts';

@@ -6,7 +6,7 @@
  */
 import { ContainerProcess } from './container-process.ts';
 import { startLocalRedis } from './local-redis.ts';
-import type { RedisServer, StartRedisOptions } from './redis-server.ts';
+import type { RedisServer, StartRedisOptions } from './redis-server-types.ts';
 
 export const REDIS_IMAGE = 'redis:7.0';
 

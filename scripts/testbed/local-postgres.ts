@@ -12,7 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { postgresBinaries } from './binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
-import type { PostgresServer, StartPostgresOptions } from './postgres-server.ts';
+import type { PostgresServer, StartPostgresOptions } from './postgres-server-types.ts';
 import {
   assertReachable,
   clusterTemplate,

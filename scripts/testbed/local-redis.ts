@@ -11,7 +11,7 @@ import { redisServerBinary } from './binaries.ts';
 import type { Backend } from './container-runtime.ts';
 import { ManagedProcess, type ProcessSpec, type ServerProcess } from './managed-process.ts';
 import { freePort, waitUntil, withFreshPortOnConflict } from './ports.ts';
-import type { RedisServer, StartRedisOptions } from './redis-server.ts';
+import type { RedisServer, StartRedisOptions } from './redis-server-types.ts';
 import { RespError, sendCommands, type RespTarget } from './resp.ts';
 import { createTlsMaterial } from './tls.ts';
 import { makeWorkDir } from './work-dir.ts';
