@@ -1,4 +1,11 @@
-import { Invariant, Phase, type Observation, type Violation } from './invariants.ts';
+import {
+  Invariant,
+  Phase,
+  type NodeJudgeInput,
+  type NodeLabel,
+  type NodeVerdict,
+  type Violation,
+} from './observation.ts';
 
 /**
  * The invariants of a multi-node target (a cluster, a primary with replicas) whose nodes an
@@ -15,26 +22,6 @@ import { Invariant, Phase, type Observation, type Violation } from './invariants
  * - emergency: once an emergency rotation reported success, the credential it replaced works
  *   nowhere, from then on: a node that was down and comes back holding it is caught then.
  */
-
-export type NodeLabel = 'current' | 'pending' | 'previous' | 'replaced';
-
-export interface NodeJudgeInput {
-  readonly phase: Phase;
-  readonly at: string;
-  /** Every line the function logged in this schedule so far (read from where the last rotation ended). */
-  readonly logLines: readonly string[];
-  readonly values: Readonly<Partial<Record<NodeLabel, string>>>;
-}
-
-export interface NodeVerdict {
-  /** Per label: accepted on every running node the window does not excuse. */
-  readonly works: Observation['works'];
-  /** Per label: accepted on at least one running node (what a revoked credential must not be). */
-  readonly anywhere: Readonly<Partial<Record<NodeLabel, boolean>>>;
-  /** Per label: the running nodes that refused it (for the violation's detail). */
-  readonly refused: Readonly<Partial<Record<NodeLabel, readonly string[]>>>;
-  readonly violations: readonly Violation[];
-}
 
 /** Per running node (`host:port`): does the credential log in there? */
 export type NodeAnswers = ReadonlyMap<string, boolean>;

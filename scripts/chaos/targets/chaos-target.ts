@@ -1,7 +1,7 @@
 import type { Env } from '../../../shared/config.ts';
 import type { FunctionDefinition } from '../../../shared/rotation-function.ts';
 import type { InjectOptions } from '../fault-injector.ts';
-import type { NodeJudgeInput, NodeVerdict } from '../node-invariants.ts';
+import type { NodeJudgeInput, NodeVerdict } from '../observation.ts';
 import type { Rng } from '../prng.ts';
 
 /**

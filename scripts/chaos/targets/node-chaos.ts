@@ -1,12 +1,6 @@
-import {
-  NodeLedger,
-  type NodeAnswers,
-  type NodeJudgeInput,
-  type NodeLabel,
-  type NodeVerdict,
-} from '../node-invariants.ts';
+import { NodeLedger, type NodeAnswers } from '../node-invariants.ts';
+import { Phase, type NodeJudgeInput, type NodeLabel, type NodeVerdict } from '../observation.ts';
 import { mulberry32, type Rng } from '../prng.ts';
-import { Phase } from '../invariants.ts';
 import type { TopologyActor } from './chaos-target.ts';
 
 /** One server of a multi-node target, by the name the function logs it under (`host:port`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Invariant, Phase } from '../../../scripts/chaos/invariants.ts';
-import { NodeLedger, type NodeAnswers, type NodeJudgeInput } from '../../../scripts/chaos/node-invariants.ts';
+import { NodeLedger, type NodeAnswers } from '../../../scripts/chaos/node-invariants.ts';
+import { Invariant, Phase, type NodeJudgeInput } from '../../../scripts/chaos/observation.ts';
 
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
