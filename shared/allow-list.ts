@@ -90,13 +90,16 @@ export function requireAllowed(list: AllowList | undefined, variable: string, ta
   if (list === undefined)
     throw new RotationError(
       ErrorCode.ERR_CONFIG_INVALID,
-      `${variable} is unset: this function acts only on the targets it was deployed for. Set it to the ${target.what} ids (or ARNs) it may use, or * to allow any (IAM is then the only limit); nothing was changed`,
+      `${variable} is unset: this function acts only on the targets it was deployed for. Set ` +
+        `it to the ${target.what} ids (or ARNs) it may use, or * to allow any (IAM is then the ` +
+        `only limit); nothing was changed`,
       { details },
     );
   if (allows(list, target.key)) return;
   throw new RotationError(
     ErrorCode.ERR_TARGET_NOT_ALLOWED,
-    `${target.secretArn !== undefined ? `Secret ${target.secretArn}: ` : ''}${target.what} ${target.name} is not one this function was deployed for (${variable}); nothing was changed`,
+    `${target.secretArn !== undefined ? `Secret ${target.secretArn}: ` : ''}${target.what} ` +
+      `${target.name} is not one this function was deployed for (${variable}); nothing was changed`,
     { details: { ...details, target: target.name } },
   );
 }

@@ -10,7 +10,10 @@ import { DEFAULT_REPLICA_SETTINGS, type ReplicaSettings } from './replicas.ts';
 
 /** Settings every function shares, read once from the environment. */
 export interface CoreConfig {
-  /** SECRETS_MANAGER_ENDPOINT, as AWS's functions honour it. Default: unset (the SDK resolves it, including AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  /**
+   * SECRETS_MANAGER_ENDPOINT, as AWS's functions honour it. Default: unset (the SDK resolves
+   * it, including AWS_ENDPOINT_URL_SECRETS_MANAGER).
+   */
   readonly secretsManagerEndpoint: string | undefined;
   /** AWS_REGION. Default: the SDK's own resolution. */
   readonly region: string | undefined;

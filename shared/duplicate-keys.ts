@@ -56,5 +56,8 @@ export function nameableKey(key: string): string | undefined {
 /** The problem text the parsers use: names the key (when nameable), never a value. */
 export function duplicateKeyProblem(key: string): string {
   const name = nameableKey(key);
-  return `the value gives ${name === undefined ? 'a key' : `key "${name}"`} twice in one object (JSON readers disagree on which counts); give each key once`;
+  return (
+    `the value gives ${name === undefined ? 'a key' : `key "${name}"`} twice in one object ` +
+    `(JSON readers disagree on which counts); give each key once`
+  );
 }

@@ -63,7 +63,8 @@ export function randomPassword(policy: RandomPasswordInput, randomIndex: RandomI
   const required = policy.RequireEachIncludedType ? types : [];
   if (required.length > length) {
     throw new ImpossiblePasswordRules(
-      `PasswordLength ${length} is too short to include each of the ${required.length} included character types; raise it or set RequireEachIncludedType to false.`,
+      `PasswordLength ${length} is too short to include each of the ${required.length} ` +
+        `included character types; raise it or set RequireEachIncludedType to false.`,
     );
   }
   for (let draw = 0; draw < RANDOM_PASSWORD_MAX_DRAWS; draw += 1) {

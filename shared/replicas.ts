@@ -141,20 +141,26 @@ export class ReplicaGuard {
     if (failed.length > 0) {
       throw new RotationError(
         ErrorCode.ERR_REPLICA_FAILED,
-        `Secret ${description.ARN}: replication to ${failed.map(describeFailure).join('; ')} has Failed; refusing ${before}, which would end the credential that Region serves. Fix or remove the replica, then rotate again`,
+        `Secret ${description.ARN}: replication to ${failed.map(describeFailure).join('; ')} has ` +
+          `Failed; refusing ${before}, which would end the credential that Region serves. Fix or ` +
+          `remove the replica, then rotate again`,
         { details: { ...details, regions: regions(failed) } },
       );
     }
     if (unreadable.length > 0) {
       throw new RotationError(
         ErrorCode.ERR_REPLICA_UNREACHABLE,
-        `Secret ${description.ARN}: the replica in ${unreadable.map((r) => `${r.region} (${r.reason ?? 'error'})`).join(', ')} could not be read; refusing ${before}. Grant secretsmanager:DescribeSecret on the replica ARN`,
+        `Secret ${description.ARN}: the replica in ` +
+          `${unreadable.map((r) => `${r.region} (${r.reason ?? 'error'})`).join(', ')} could not ` +
+          `be read; refusing ${before}. Grant secretsmanager:DescribeSecret on the replica ARN`,
         { details: { ...details, regions: regions(unreadable) } },
       );
     }
     throw new RotationError(
       ErrorCode.ERR_REPLICA_BEHIND,
-      `Secret ${description.ARN}: replica ${bad.map((r) => `${r.region} holds ${r.replicaVersionId ?? 'no version'}`).join(', ')}, not AWSCURRENT ${currentId}; refusing ${before} until replication catches up`,
+      `Secret ${description.ARN}: replica ` +
+        `${bad.map((r) => `${r.region} holds ${r.replicaVersionId ?? 'no version'}`).join(', ')}, ` +
+        `not AWSCURRENT ${currentId}; refusing ${before} until replication catches up`,
       { details },
     );
   }

@@ -520,7 +520,8 @@ export class Rotator<T> {
 
   #logDeferredEmergency(token: string): void {
     this.#logger.warn(
-      'RotationMode=emergency was set after this rotation began (its createSecret ran without it); the tag is left in place and applies to the next rotation',
+      'RotationMode=emergency was set after this rotation began (its createSecret ran without ' +
+        'it); the tag is left in place and applies to the next rotation',
       { versionId: token },
     );
   }

@@ -94,7 +94,10 @@ export interface SecretsPort {
    */
   putSecretValue(input: PutSecretValueInput): Promise<void>;
   updateSecretVersionStage(input: UpdateSecretVersionStageInput): Promise<void>;
-  /** Every version of the secret, deprecated ones included (ListSecretVersionIds with IncludeDeprecated, all pages), in the service's order. */
+  /**
+   * Every version of the secret, deprecated ones included (ListSecretVersionIds with
+   * IncludeDeprecated, all pages), in the service's order.
+   */
   listSecretVersionIds(secretId: string): Promise<readonly SecretVersionEntry[]>;
   getRandomPassword(input: RandomPasswordInput): Promise<Sensitive<string>>;
   tagResource(secretId: string, tags: Readonly<Record<string, string>>): Promise<void>;
