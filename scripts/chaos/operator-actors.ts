@@ -35,21 +35,61 @@ export const EmergencyMoment = {
 } as const;
 export type EmergencyMoment = (typeof EmergencyMoment)[keyof typeof EmergencyMoment];
 
-export interface OperatorDeps {
+/** The secret the operator acts on, read and tagged through an unfaulted client. */
+export interface OperatorSecret {
   readonly client: SecretsManagerClient;
-  readonly endpoint: string;
   readonly arn: string;
-  readonly target: ChaosTarget;
-  readonly env: Env;
-  readonly rng: Rng;
+}
+
+/** Where the operator's findings go. */
+export interface OperatorRecords {
   readonly trace: string[];
   readonly violations: Violation[];
+}
+
+/** What the operator needs of the target: whether it honours emergencies, and a login check. */
+export type OperatorTarget = Pick<ChaosTarget, 'emergency' | 'authenticates'>;
+
+export interface OperatorCliOptions {
+  readonly client: SecretsManagerClient;
+  /** The emulator's endpoint (`--endpoint-url`). */
+  readonly endpoint: string;
+  /** The function's env, for the CLI's credential probes. */
+  readonly env: Env;
   /** Every CLI output, for the leak scan. */
   readonly texts: { source: string; text: string }[];
 }
 
+/** The `rotation` CLI as the operator runs it: against the emulator, every output kept for the leak scan. */
+export class OperatorCli {
+  readonly #options: OperatorCliOptions;
+
+  constructor(options: OperatorCliOptions) {
+    this.#options = options;
+  }
+
+  /** `rotation <argv> --endpoint-url <emulator> --json`, with the function's env for the probes. */
+  async run(argv: readonly string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
+    const { client, endpoint, env, texts } = this.#options;
+    const out = createMemoryOutput();
+    const code = await runCli([...argv, '--endpoint-url', endpoint, '--json'], { env, out, client });
+    texts.push({ source: `CLI ${argv[0] ?? ''} output`, text: out.text() });
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(out.stdoutText()) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    return { code, json };
+  }
+}
+
 export class Operator {
-  readonly #deps: OperatorDeps;
+  readonly #secret: OperatorSecret;
+  readonly #target: OperatorTarget;
+  readonly #cli: OperatorCli;
+  readonly #rng: Rng;
+  readonly #records: OperatorRecords;
   /** Values of AWSCURRENT at the moments the operator declared a leak. */
   readonly leaked = new Map<string, string>();
   /** Tag at the next observation during this rotation (the "during" moment). */
@@ -58,13 +98,23 @@ export class Operator {
   concurrentRotate = false;
   readonly concurrentTokens: string[] = [];
 
-  constructor(deps: OperatorDeps) {
-    this.#deps = deps;
+  constructor(
+    secret: OperatorSecret,
+    target: OperatorTarget,
+    cli: OperatorCli,
+    rng: Rng,
+    records: OperatorRecords,
+  ) {
+    this.#secret = secret;
+    this.#target = target;
+    this.#cli = cli;
+    this.#rng = rng;
+    this.#records = records;
   }
 
   pickMoment(): EmergencyMoment {
-    if (!this.#deps.target.emergency) return EmergencyMoment.none;
-    const roll = this.#deps.rng.next();
+    if (!this.#target.emergency) return EmergencyMoment.none;
+    const roll = this.#rng.next();
     if (roll < 0.15) return EmergencyMoment.before;
     if (roll < 0.3) return EmergencyMoment.during;
     if (roll < 0.45) return EmergencyMoment.after;
@@ -73,7 +123,8 @@ export class Operator {
 
   /** Declare AWSCURRENT leaked and tag the secret RotationMode=emergency. */
   async declareLeak(moment: EmergencyMoment): Promise<void> {
-    const { client, arn, trace } = this.#deps;
+    const { client, arn } = this.#secret;
+    const { trace } = this.#records;
     const current = await client.send(
       new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }),
     );
@@ -89,7 +140,9 @@ export class Operator {
 
   /** Between two steps of a rotation: the "during" tag and a concurrent RotateSecret. */
   async betweenSteps(label: string): Promise<void> {
-    const { rng, client, arn, trace } = this.#deps;
+    const { client, arn } = this.#secret;
+    const rng = this.#rng;
+    const { trace } = this.#records;
     if (this.tagDuring && rng.chance(0.4)) {
       this.tagDuring = false;
       await this.declareLeak(EmergencyMoment.during);
@@ -107,24 +160,15 @@ export class Operator {
     }
   }
 
-  /** `rotation <argv> --endpoint-url <emulator> --json`, with the function's env for the probes. */
+  /** Run the `rotation` CLI (OperatorCli.run): status here, repair for the schedule's recoveries. */
   async cli(argv: readonly string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
-    const { client, endpoint, env, texts } = this.#deps;
-    const out = createMemoryOutput();
-    const code = await runCli([...argv, '--endpoint-url', endpoint, '--json'], { env, out, client });
-    texts.push({ source: `CLI ${argv[0] ?? ''} output`, text: out.text() });
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = JSON.parse(out.stdoutText()) as Record<string, unknown>;
-    } catch {
-      json = undefined;
-    }
-    return { code, json };
+    return await this.#cli.run(argv);
   }
 
   /** The status invariant on one observation: never healthy while AWSCURRENT does not log in. */
   async checkStatus(observation: Observation, at: string): Promise<void> {
-    const { arn, violations, trace } = this.#deps;
+    const { arn } = this.#secret;
+    const { violations, trace } = this.#records;
     if (observation.works.current !== false) return;
     const { code, json } = await this.cli(['status', arn]);
     const row = (json?.['secrets'] as { problems?: unknown[] }[] | undefined)?.[0];
@@ -144,7 +188,8 @@ export class Operator {
    * on the secret, every leaked credential must be refused; with one left, status says so.
    */
   async checkLeaked(at: string): Promise<void> {
-    const { client, arn, target, violations, trace } = this.#deps;
+    const { client, arn } = this.#secret;
+    const { violations, trace } = this.#records;
     if (this.leaked.size === 0) return;
     const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
     const tags = Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
@@ -180,7 +225,7 @@ export class Operator {
         });
         continue;
       }
-      if (await target.authenticates(value, view)) {
+      if (await this.#target.authenticates(value, view)) {
         violations.push({
           invariant: Invariant.emergency,
           at,

@@ -11,7 +11,7 @@ import { FaultController, type FaultKind, type PinnedFault } from './fault-contr
 import { buildFunctionUnderTest, type FunctionUnderTest } from './function-under-test.ts';
 import { Invariant, Phase, type Violation } from './invariants.ts';
 import { LeakDetector } from './leak-detector.ts';
-import { EmergencyMoment, Operator } from './operator-actors.ts';
+import { EmergencyMoment, Operator, OperatorCli } from './operator-actors.ts';
 import { mulberry32, type Rng } from './prng.ts';
 import { RECOVERY, ScheduleRotations, type EmulatorLike, type Recovery } from './schedule-rotations.ts';
 import type { ChaosTarget } from './targets/chaos-target.ts';
@@ -83,17 +83,13 @@ export async function runSchedule(input: ScheduleInput): Promise<ScheduleResult>
   for (const pin of input.pinned ?? []) trace.push(`  fault (pinned) ${pin.point}:${pin.nth}:${pin.kind}`);
 
   const { arn, extraSecrets, env } = await provisionSecret(input, name, rng, leaks);
-  const operator = new Operator({
-    client,
-    endpoint: emulator.endpoint,
-    arn,
+  const operator = new Operator(
+    { client, arn },
     target,
-    env,
-    rng: rng.fork('operator'),
-    trace,
-    violations,
-    texts,
-  });
+    new OperatorCli({ client, endpoint: emulator.endpoint, env, texts }),
+    rng.fork('operator'),
+    { trace, violations },
+  );
   const underTest = buildFunctionUnderTest({ client, arn, name, target, env, controller, leaks, violations });
   const rotations = new ScheduleRotations({
     client,
