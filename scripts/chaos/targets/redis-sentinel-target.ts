@@ -5,7 +5,8 @@ import {
   type RedisSentinels,
   type RedisServer,
 } from '../../testbed/servers.ts';
-import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+import { ACL_NODE_TARGET, createAclUser, credentialsOf, nameOf } from './acl-node-target.ts';
+import type { ChaosTarget } from './chaos-target.ts';
 import { NodeChaos, type ChaosNode } from './node-chaos.ts';
 import { redisAdmin, redisAuthenticates } from './redis-probe.ts';
 import { newPassword, redisDefinition } from './redis-target.ts';
@@ -32,12 +33,6 @@ export interface RedisSentinelDeployment {
   readonly adminPassword: string;
   /** The sentinels' own requirepass. */
   readonly sentinelPassword: string;
-}
-
-const nameOf = (server: { host: string; port: number }): string => `${server.host}:${server.port}`;
-
-function credentialsOf(secretString: string): { username?: string; password: string } {
-  return JSON.parse(secretString) as { username?: string; password: string };
 }
 
 export function redisSentinelTarget(deployment: RedisSentinelDeployment): ChaosTarget {
@@ -101,22 +96,15 @@ export function redisSentinelTarget(deployment: RedisSentinelDeployment): ChaosT
 
   return {
     name: 'redis/acl-sentinel/json',
-    model: CredentialModel.zeroDowntime,
-    emergency: true,
-    repairSafe: true,
-    exclusive: true,
-    faultProbabilities: [0, 0, 0.03, 0.08, 0.15],
-    env: { REDIS_MODE: 'acl', REDIS_CONNECT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' },
+    ...ACL_NODE_TARGET,
     topology,
     async provision(secretName, rng) {
       await topology.reset(rng.fork('nodes'));
-      const username = `u_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}`;
-      const password = newPassword();
-      for (const { server } of data)
-        await redisAdmin(server, { password: adminPassword }, [
-          ['ACL', 'SETUSER', username, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
-          ['ACL', 'SAVE'],
-        ]);
+      const { username, password } = await createAclUser(
+        data.map((d) => d.server),
+        adminPassword,
+        secretName,
+      );
       for (const sentinel of sentinels.sentinels)
         await redisAdmin(sentinel, { password: sentinelPassword }, [
           ['SENTINEL', 'SET', masterName, 'auth-user', username, 'auth-pass', password],

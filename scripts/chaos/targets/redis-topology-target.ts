@@ -1,8 +1,9 @@
 import type { RedisServer } from '../../testbed/servers.ts';
-import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+import { ACL_NODE_TARGET, createAclUser, credentialsOf, nameOf } from './acl-node-target.ts';
+import type { ChaosTarget } from './chaos-target.ts';
 import { NodeChaos } from './node-chaos.ts';
-import { redisAdmin, redisAuthenticates } from './redis-probe.ts';
-import { newPassword, redisDefinition } from './redis-target.ts';
+import { redisAuthenticates } from './redis-probe.ts';
+import { redisDefinition } from './redis-target.ts';
 
 /**
  * ACL-user mode on a multi-node Redis whose nodes go down and come back (NodeChaos): a Redis
@@ -23,12 +24,6 @@ export interface RedisDeployment {
   readonly adminPassword: string;
 }
 
-const nameOf = (server: RedisServer): string => `${server.host}:${server.port}`;
-
-function credentialsOf(secretString: string): { username?: string; password: string } {
-  return JSON.parse(secretString) as { username?: string; password: string };
-}
-
 export function redisTopologyTarget(shape: RedisTopologyShape, deployment: RedisDeployment): ChaosTarget {
   const { nodes, adminPassword } = deployment;
   const topology = new NodeChaos({
@@ -47,22 +42,15 @@ export function redisTopologyTarget(shape: RedisTopologyShape, deployment: Redis
   });
   return {
     name: `redis/${shape}/json`,
-    model: CredentialModel.zeroDowntime,
-    emergency: true,
-    repairSafe: true,
-    exclusive: true,
-    faultProbabilities: [0, 0, 0.03, 0.08, 0.15],
-    env: { REDIS_MODE: 'acl', REDIS_CONNECT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' },
+    ...ACL_NODE_TARGET,
     topology,
     async provision(secretName, rng) {
       await topology.reset(rng.fork('nodes'));
-      const username = `u_${secretName.replace(/[^a-zA-Z0-9]/g, '_').slice(-40)}`;
-      const password = newPassword();
-      for (const { server } of nodes)
-        await redisAdmin(server, { password: adminPassword }, [
-          ['ACL', 'SETUSER', username, 'reset', 'on', `>${password}`, '~*', '&*', '+@all'],
-          ['ACL', 'SAVE'],
-        ]);
+      const { username, password } = await createAclUser(
+        nodes.map((n) => n.server),
+        adminPassword,
+        secretName,
+      );
       const [primary] = nodes;
       if (primary === undefined) throw new Error('a deployment needs a node');
       const named = shape === 'acl-cluster' ? rng.pick(nodes).server : primary.server;
