@@ -537,7 +537,9 @@ export class Rotator<T> {
     const token = event.ClientRequestToken;
     const recorded = readProgress(description.Tags);
     const sameStep = recorded?.token === token && recorded.step === event.Step;
-    let current = recorded?.current === undefined ? CurrentCredential.works : recorded.current;
+    // Current is a fact about AWSCURRENT, carried over on its own: it may have been written alone
+    // (before a cut-over) while no full step record landed.
+    let current = description.Tags[ProgressTag.current] ?? CurrentCredential.works;
     if (event.Step === Step.setSecret && track.setReplacesCurrent)
       current = error === undefined ? CurrentCredential.replaced : CurrentCredential.changing;
     if (error?.code === ErrorCode.ERR_NO_WORKING_CREDENTIAL) current = CurrentCredential.fails;

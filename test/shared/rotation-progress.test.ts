@@ -174,6 +174,28 @@ describe('progress tags', () => {
     }
   });
 
+  it('keeps a Current written alone when no full record landed before it', async () => {
+    const s = setup({ failTest: () => true, replacesCurrent: true });
+    const original = s.port.tagResource.bind(s.port);
+    // The step records of createSecret and setSecret are refused; the write before the cut-over
+    // (Current=changing alone) lands, and so does every later record.
+    let call = 0;
+    s.port.tagResource = async (...args: Parameters<typeof original>) => {
+      call += 1;
+      if (call === 1 || call === 3) throw new Error('throttled');
+      return original(...args);
+    };
+    await s.run('createSecret');
+    await s.run('setSecret');
+    expect(readProgress(s.port.tags)).toBeUndefined();
+    expect(s.port.tags[ProgressTag.current]).toBe('changing');
+    // Later records must not say AWSCURRENT works: they carry the Current written alone.
+    await codeOfAsync(s.run('testSecret'));
+    expect(readProgress(s.port.tags)).toMatchObject({ step: 'testSecret', current: 'changing' });
+    await s.run('createSecret');
+    expect(readProgress(s.port.tags)).toMatchObject({ step: 'createSecret', current: 'changing' });
+  });
+
   it('records a failure with its code and counts the attempts of that step', async () => {
     let fail = true;
     const s = setup({ failTest: () => fail, replacesCurrent: true });

@@ -1,6 +1,7 @@
 import {
   CurrentCredential,
   EmergencyState,
+  ProgressTag,
   StepResult,
   emergencyStateOf,
   readProgress,
@@ -139,7 +140,9 @@ export function assessRotation(facts: SecretFacts, nowMs: number): RotationAsses
     state = stuckReason === undefined ? RotationState.rotating : RotationState.stuck;
   }
   const emergency = emergencyStateOf(facts.versionIdsToStages, tags);
-  const currentCredential = progress?.current;
+  // Read on its own, not from the whole record: before a single-user cut-over the function writes
+  // Current=changing alone, and it must count even when no full step record has landed yet.
+  const currentCredential = tags[ProgressTag.current];
   const problems: string[] = [];
   if (currentCredential === CurrentCredential.changing)
     problems.push(

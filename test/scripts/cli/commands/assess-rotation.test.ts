@@ -77,6 +77,21 @@ describe('assessRotation', () => {
     expect(result).toMatchObject({ stuck: true, pendingVersionId: 'v2', currentVersionId: 'v1' });
   });
 
+  it('counts Current=changing written alone, before any full step record landed', () => {
+    // The function's createSecret record was refused; its write before a single-user cut-over landed.
+    const result = assessRotation(
+      facts({
+        versionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] },
+        pendingCreatedDate: new Date(NOW - 60_000),
+        tags: { 'RotationProgress:Current': 'changing' },
+      }),
+      NOW,
+    );
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^AWSCURRENT may not log in: a single-user setSecret is changing/),
+    ]);
+  });
+
   it('does not call AWSPENDING on the current version stuck', () => {
     const result = assessRotation(
       facts({ versionIdsToStages: { v1: ['AWSCURRENT', 'AWSPENDING'], v0: ['AWSPREVIOUS'] } }),
