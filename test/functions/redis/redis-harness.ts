@@ -191,3 +191,13 @@ export async function startSyncingReplica(
     },
   };
 }
+
+/** What Secrets Manager's own retry of a rotation does: the same token, step by step from setSecret. */
+export async function replayRotation(
+  fn: { invoke(event: unknown): Promise<unknown> },
+  secretId: string,
+  token: string,
+): Promise<void> {
+  for (const Step of ['setSecret', 'testSecret', 'finishSecret'])
+    await fn.invoke({ Step, SecretId: secretId, ClientRequestToken: token });
+}

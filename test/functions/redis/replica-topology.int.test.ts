@@ -4,6 +4,7 @@ import {
   canLogin,
   everything,
   passwordOf,
+  replayRotation,
   run,
   startRedisHarness,
   type RedisHarness,
@@ -17,16 +18,6 @@ const ADMIN = 'topology-admin-Pw-01';
 async function linkUp(replica: RedisServer, password: string): Promise<boolean> {
   const [info] = await run(replica, undefined, password, [['INFO', 'replication']]);
   return String(info).includes('master_link_status:up');
-}
-
-async function replayRotation(
-  fn: { invoke(event: unknown): Promise<unknown> },
-  secretId: string,
-  token: string,
-): Promise<void> {
-  // What Secrets Manager's own retry of the rotation does: the same token, step by step.
-  for (const Step of ['setSecret', 'testSecret', 'finishSecret'])
-    await fn.invoke({ Step, SecretId: secretId, ClientRequestToken: token });
 }
 
 describe('ACL-user mode with a replica that goes down and comes back', () => {

@@ -14,6 +14,7 @@ import {
   canLogin,
   everything,
   passwordOf,
+  replayRotation,
   run,
   startRedisHarness,
   type RedisHarness,
@@ -40,15 +41,6 @@ function expectSucceeded(record: {
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-async function replayRotation(
-  fn: { invoke(event: unknown): Promise<unknown> },
-  secretId: string,
-  token: string,
-): Promise<void> {
-  for (const Step of ['setSecret', 'testSecret', 'finishSecret'])
-    await fn.invoke({ Step, SecretId: secretId, ClientRequestToken: token });
-}
 
 describe('ACL-user mode through Redis Sentinel', () => {
   let nodes: RedisServer[];
