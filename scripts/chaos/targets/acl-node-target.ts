@@ -1,6 +1,7 @@
 import { CredentialModel, type ChaosTarget } from './chaos-target.ts';
+import type { NodeChaos } from './node-chaos.ts';
 import { redisAdmin } from './redis-probe.ts';
-import { newPassword } from './redis-target.ts';
+import { newPassword, redisDefinition } from './redis-target.ts';
 
 /**
  * What the Redis targets whose nodes go down and come back (cluster, replicas, sentinel) have
@@ -37,4 +38,20 @@ export async function createAclUser(
       ['ACL', 'SAVE'],
     ]);
   return { username, password };
+}
+
+/** The members that follow from the deployment's node actor: the Redis function, the revocation probe, the restore. */
+export function nodeTargetMembers(
+  topology: NodeChaos,
+): Pick<ChaosTarget, 'definition' | 'authenticates' | 'close'> {
+  return {
+    definition: redisDefinition,
+    // "Works on some running node": what a revoked credential must not do (topology.judge asks "every").
+    async authenticates(secretString) {
+      return [...(await topology.answers(secretString)).values()].some(Boolean);
+    },
+    async close() {
+      await topology.restore([]);
+    },
+  };
 }

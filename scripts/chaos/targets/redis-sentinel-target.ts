@@ -5,11 +5,17 @@ import {
   type RedisSentinels,
   type RedisServer,
 } from '../../testbed/servers.ts';
-import { ACL_NODE_TARGET, createAclUser, credentialsOf, nameOf } from './acl-node-target.ts';
+import {
+  ACL_NODE_TARGET,
+  createAclUser,
+  credentialsOf,
+  nameOf,
+  nodeTargetMembers,
+} from './acl-node-target.ts';
 import type { ChaosTarget } from './chaos-target.ts';
 import { NodeChaos, type ChaosNode } from './node-chaos.ts';
 import { redisAdmin, redisAuthenticates } from './redis-probe.ts';
-import { newPassword, redisDefinition } from './redis-target.ts';
+import { newPassword } from './redis-target.ts';
 
 /**
  * ACL-user mode through Redis Sentinel, with node-down faults (NodeChaos) on every server: a
@@ -120,14 +126,7 @@ export function redisSentinelTarget(deployment: RedisSentinelDeployment): ChaosT
       });
       return { secretString };
     },
-    definition: redisDefinition,
-    // "Works on some running node": what a revoked credential must not do (topology.judge asks "every").
-    async authenticates(secretString) {
-      return [...(await topology.answers(secretString)).values()].some(Boolean);
-    },
-    async close() {
-      await topology.restore([]);
-    },
+    ...nodeTargetMembers(topology),
   };
 }
 

@@ -1,9 +1,14 @@
 import type { RedisServer } from '../../testbed/servers.ts';
-import { ACL_NODE_TARGET, createAclUser, credentialsOf, nameOf } from './acl-node-target.ts';
+import {
+  ACL_NODE_TARGET,
+  createAclUser,
+  credentialsOf,
+  nameOf,
+  nodeTargetMembers,
+} from './acl-node-target.ts';
 import type { ChaosTarget } from './chaos-target.ts';
 import { NodeChaos } from './node-chaos.ts';
 import { redisAuthenticates } from './redis-probe.ts';
-import { redisDefinition } from './redis-target.ts';
 
 /**
  * ACL-user mode on a multi-node Redis whose nodes go down and come back (NodeChaos): a Redis
@@ -65,13 +70,6 @@ export function redisTopologyTarget(shape: RedisTopologyShape, deployment: Redis
       });
       return { secretString };
     },
-    definition: redisDefinition,
-    // "Works on some running node": what a revoked credential must not do (topology.judge asks "every").
-    async authenticates(secretString) {
-      return [...(await topology.answers(secretString)).values()].some(Boolean);
-    },
-    async close() {
-      await topology.restore([]);
-    },
+    ...nodeTargetMembers(topology),
   };
 }
